@@ -1,0 +1,385 @@
+//! HTTP/1.1 keep-alive load generator.
+//!
+//! One `hyper::client::conn::http1` connection per worker task; the
+//! connection future and the request loop are driven together in that task
+//! with `select!`, so a request costs no cross-task wake-ups.
+//!
+//! * Closed loop (no rate): each connection sends its next request as soon as
+//!   the previous response body has been read.
+//! * Open loop (`rate`): arrivals follow a fixed schedule spread over the
+//!   connections (connection `i` sends at `i/R + k·C/R`). Latency is measured
+//!   from the *intended* send time whenever the connection was still busy at
+//!   that time, so a slow server is charged for the queueing it causes
+//!   (no coordinated omission). When the connection was idle, the clock
+//!   starts at the actual send, so client timer granularity (~1 ms in tokio)
+//!   is not billed to the server.
+//!
+//! Latency and throughput cover requests whose (intended) start falls in the
+//! measurement window after the warm-up; non-2xx responses and errors are
+//! counted over the whole run, warm-up included.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use http_body_util::BodyExt;
+use hyper::client::conn::http1::SendRequest;
+use hyper::{Method, StatusCode};
+
+use crate::client::{self, Body, Header, Target};
+use crate::stats::{Percentiles, micros};
+
+/// How long in-flight requests (and an open-loop backlog) may run past the end.
+const GRACE: Duration = Duration::from_secs(2);
+/// Pause before reconnecting after a failed connect.
+const RECONNECT_BACKOFF: Duration = Duration::from_millis(10);
+
+#[derive(Clone, Debug)]
+pub struct LoadConfig {
+    pub target: Target,
+    pub headers: Vec<Header>,
+    pub connections: usize,
+    pub duration: Duration,
+    pub warmup: Duration,
+    /// Open-loop arrival rate in requests/s; `None` = closed loop.
+    pub rate: Option<f64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct LoadResult {
+    pub url: String,
+    pub rate: Option<f64>,
+    pub connections: usize,
+    pub warmup: Duration,
+    /// Length of the measurement window.
+    pub window: Duration,
+    /// 2xx responses to requests started in the window.
+    pub ok: u64,
+    /// Non-2xx responses over the whole run.
+    pub non_2xx: u64,
+    /// One status seen among the non-2xx responses, for the warning.
+    pub non_2xx_example: Option<u16>,
+    /// Transport errors (connect, I/O, protocol, timeout) over the whole run.
+    pub errors: u64,
+    pub first_error: Option<String>,
+    /// Open loop only: requests scheduled in the window but never sent.
+    pub unsent: u64,
+    /// Latency of every response (any status) to a request started in the window.
+    pub latency: Percentiles,
+}
+
+impl LoadResult {
+    /// 2xx responses per second of measurement window.
+    pub fn throughput(&self) -> f64 {
+        self.ok as f64 / self.window.as_secs_f64()
+    }
+
+    /// False if anything happened that makes the figures suspect.
+    pub fn is_clean(&self) -> bool {
+        self.non_2xx == 0 && self.errors == 0 && self.unsent == 0
+    }
+}
+
+/// Runs one load test to completion.
+pub async fn run(cfg: &LoadConfig) -> Result<LoadResult, String> {
+    if cfg.connections == 0 {
+        return Err("--connections must be at least 1".into());
+    }
+    if cfg.duration.is_zero() {
+        return Err("--duration must be positive".into());
+    }
+    if let Some(rate) = cfg.rate
+        && !(rate.is_finite() && rate > 0.0)
+    {
+        return Err(format!("--rate must be a positive number, got {rate}"));
+    }
+    // Fail fast with a clear message instead of a run made only of errors.
+    drop(client::connect(cfg.target.addr).await?);
+
+    let start = Instant::now();
+    let measure_from = start + cfg.warmup;
+    let end = measure_from + cfg.duration;
+    let shared = Arc::new(Shared {
+        target: cfg.target.clone(),
+        headers: cfg.headers.clone(),
+        measure_from,
+        end,
+        hard_stop: end + GRACE,
+        schedule: cfg.rate.map(|rate| Schedule {
+            base: start,
+            interval: cfg.connections as f64 / rate,
+            offset: 1.0 / rate,
+        }),
+    });
+
+    let mut tasks = Vec::with_capacity(cfg.connections);
+    for id in 0..cfg.connections {
+        tasks.push(tokio::spawn(worker(Arc::clone(&shared), id)));
+    }
+    let mut total = Worker::new(0, start);
+    for task in tasks {
+        let w = task.await.map_err(|e| format!("load worker failed: {e}"))?;
+        total.merge(w);
+    }
+
+    Ok(LoadResult {
+        url: cfg.target.url(),
+        rate: cfg.rate,
+        connections: cfg.connections,
+        warmup: cfg.warmup,
+        window: cfg.duration,
+        ok: total.ok,
+        non_2xx: total.non_2xx,
+        non_2xx_example: total.non_2xx_example,
+        errors: total.errors,
+        first_error: total.first_error,
+        unsent: total.unsent,
+        latency: Percentiles::compute(&mut total.latencies),
+    })
+}
+
+struct Shared {
+    target: Target,
+    headers: Vec<Header>,
+    measure_from: Instant,
+    end: Instant,
+    hard_stop: Instant,
+    schedule: Option<Schedule>,
+}
+
+impl Shared {
+    fn request(&self) -> hyper::Request<Body> {
+        client::build_request(&self.target, Method::GET, &self.headers, Bytes::new())
+    }
+}
+
+/// Open-loop arrival schedule (times in seconds from `base`).
+struct Schedule {
+    base: Instant,
+    /// Time between two sends on one connection: C / R.
+    interval: f64,
+    /// Stagger between consecutive connections: 1 / R.
+    offset: f64,
+}
+
+impl Schedule {
+    fn intended(&self, worker: usize, k: u64) -> Instant {
+        let secs = worker as f64 * self.offset + k as f64 * self.interval;
+        self.base + Duration::from_secs_f64(secs)
+    }
+}
+
+/// Per-connection counters; merged at the end.
+struct Worker {
+    id: usize,
+    latencies: Vec<u32>,
+    ok: u64,
+    non_2xx: u64,
+    non_2xx_example: Option<u16>,
+    errors: u64,
+    first_error: Option<String>,
+    unsent: u64,
+    /// Open loop: index of the next scheduled request.
+    next: u64,
+    /// When the previous exchange finished (or the connection was opened).
+    prev_done: Instant,
+    in_flight: bool,
+}
+
+impl Worker {
+    fn new(id: usize, now: Instant) -> Worker {
+        Worker {
+            id,
+            latencies: Vec::new(),
+            ok: 0,
+            non_2xx: 0,
+            non_2xx_example: None,
+            errors: 0,
+            first_error: None,
+            unsent: 0,
+            next: 0,
+            prev_done: now,
+            in_flight: false,
+        }
+    }
+
+    fn error(&mut self, message: impl Into<String>) {
+        self.errors += 1;
+        if self.first_error.is_none() {
+            self.first_error = Some(message.into());
+        }
+    }
+
+    fn merge(&mut self, other: Worker) {
+        self.latencies.extend_from_slice(&other.latencies);
+        self.ok += other.ok;
+        self.non_2xx += other.non_2xx;
+        self.non_2xx_example = self.non_2xx_example.or(other.non_2xx_example);
+        self.errors += other.errors;
+        self.first_error = self.first_error.take().or(other.first_error);
+        self.unsent += other.unsent;
+    }
+
+    /// Whether this connection still has requests to send at `now`.
+    fn has_work(&self, shared: &Shared, now: Instant) -> bool {
+        if now >= shared.hard_stop {
+            return false;
+        }
+        match &shared.schedule {
+            None => now < shared.end,
+            Some(s) => s.intended(self.id, self.next) < shared.end,
+        }
+    }
+
+    /// Open loop: counts scheduled in-window requests that were never sent.
+    fn count_unsent(&mut self, shared: &Shared) {
+        let Some(s) = &shared.schedule else { return };
+        loop {
+            let t = s.intended(self.id, self.next);
+            if t >= shared.end {
+                break;
+            }
+            if t >= shared.measure_from {
+                self.unsent += 1;
+            }
+            self.next += 1;
+        }
+    }
+}
+
+enum Outcome {
+    /// The request loop finished its work.
+    Finished,
+    /// The request loop hit an error; reconnect.
+    Failed,
+    /// The connection future ended (server closed it, or an error).
+    Closed(Option<String>),
+    /// The grace period after the end ran out.
+    HardStop,
+}
+
+async fn worker(shared: Arc<Shared>, id: usize) -> Worker {
+    let mut w = Worker::new(id, Instant::now());
+    let hard_stop = tokio::time::Instant::from_std(shared.hard_stop);
+    while w.has_work(&shared, Instant::now()) {
+        let connected = tokio::select! {
+            c = client::connect(shared.target.addr) => c,
+            () = tokio::time::sleep_until(hard_stop) => break,
+        };
+        let (mut sender, conn) = match connected {
+            Ok(c) => c,
+            Err(e) => {
+                w.error(e);
+                tokio::time::sleep(RECONNECT_BACKOFF).await;
+                continue;
+            }
+        };
+        w.prev_done = Instant::now();
+        let outcome = tokio::select! {
+            r = conn => Outcome::Closed(r.err().map(|e| e.to_string())),
+            failed = drive(&mut sender, &shared, &mut w) => {
+                if failed { Outcome::Failed } else { Outcome::Finished }
+            }
+            () = tokio::time::sleep_until(hard_stop) => Outcome::HardStop,
+        };
+        match outcome {
+            Outcome::Finished => break,
+            Outcome::Failed => {}
+            Outcome::Closed(err) => {
+                if w.in_flight {
+                    let why = err.unwrap_or_else(|| "closed by server".into());
+                    w.error(format!("connection lost with a request in flight: {why}"));
+                } else if let Some(e) = err {
+                    w.error(format!("connection error: {e}"));
+                }
+            }
+            Outcome::HardStop => {
+                if w.in_flight {
+                    w.error(format!("request still in flight {GRACE:?} after the end"));
+                }
+                break;
+            }
+        }
+        w.in_flight = false;
+    }
+    w.count_unsent(&shared);
+    w
+}
+
+/// Sends requests on one connection until the work is done (returns false)
+/// or an exchange fails (returns true).
+async fn drive(sender: &mut SendRequest<Body>, shared: &Shared, w: &mut Worker) -> bool {
+    loop {
+        let now = Instant::now();
+        // `start` is where the latency clock starts; `key` decides whether
+        // the request belongs to the measurement window.
+        let (start, key) = match &shared.schedule {
+            None => {
+                if now >= shared.end {
+                    return false;
+                }
+                (now, now)
+            }
+            Some(s) => {
+                let intended = s.intended(w.id, w.next);
+                if intended >= shared.end || now >= shared.hard_stop {
+                    return false;
+                }
+                if intended > now {
+                    tokio::time::sleep_until(intended.into()).await;
+                }
+                w.next += 1;
+                // Busy at the intended time: the wait is queueing the server
+                // caused. Idle: any lateness is our own timer's.
+                let start = if w.prev_done > intended {
+                    intended
+                } else {
+                    Instant::now()
+                };
+                (start, intended)
+            }
+        };
+        let in_window = key >= shared.measure_from && key < shared.end;
+
+        w.in_flight = true;
+        let result = round_trip(sender, shared.request()).await;
+        w.in_flight = false;
+        let done = Instant::now();
+        w.prev_done = done;
+        match result {
+            Ok(status) => {
+                let success = status.is_success();
+                if !success {
+                    w.non_2xx += 1;
+                    w.non_2xx_example.get_or_insert(status.as_u16());
+                }
+                if in_window {
+                    w.latencies
+                        .push(micros(done.saturating_duration_since(start)));
+                    if success {
+                        w.ok += 1;
+                    }
+                }
+            }
+            Err(e) => {
+                w.error(e.to_string());
+                return true;
+            }
+        }
+    }
+}
+
+/// One request/response, reading (and discarding) the whole body.
+async fn round_trip(
+    sender: &mut SendRequest<Body>,
+    req: hyper::Request<Body>,
+) -> Result<StatusCode, hyper::Error> {
+    sender.ready().await?;
+    let resp = sender.send_request(req).await?;
+    let status = resp.status();
+    let mut body = resp.into_body();
+    while let Some(frame) = body.frame().await {
+        frame?;
+    }
+    Ok(status)
+}

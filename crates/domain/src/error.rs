@@ -1,0 +1,26 @@
+use thiserror::Error;
+
+/// A value that breaks a rule of the domain. The message names the rule so an API can show it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    #[error("organisation number must be 9 digits with a valid modulus-11 check digit, got {0:?}")]
+    InvalidOrgNumber(String),
+    #[error(
+        "mobile number must be 8 digits (Norwegian) or E.164 digits with country code, got {0:?}"
+    )]
+    InvalidMsisdn(String),
+    #[error("system user name must be 'api' followed by 10 digits, got {0:?}")]
+    InvalidSystemUserName(String),
+    #[error("client id must be 3-64 characters of letters, digits, '-', '_' or '.', got {0:?}")]
+    InvalidClientId(String),
+    #[error("unknown API product {0:?}; known products: {known}", known = crate::products::ApiProduct::ids().join(", "))]
+    UnknownApiProduct(String),
+    #[error("unknown administrator right {0:?}; known rights: mobile, fixed, reports, mbn, apis")]
+    UnknownAdminRight(String),
+    #[error("application kind must be 'pilot' or 'production', got {0:?}")]
+    UnknownAppKind(String),
+    #[error("{field} must not be empty")]
+    Empty { field: &'static str },
+    #[error("{field} is longer than {max} characters")]
+    TooLong { field: &'static str, max: usize },
+}

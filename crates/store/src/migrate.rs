@@ -1,0 +1,83 @@
+//! Embedded migrations, run at start-up. Each runs in its own transaction; on PostgreSQL an
+//! advisory lock keeps two nodes that start together from running them twice.
+
+use sqlx::{AnyPool, Row};
+
+use crate::{Backend, StoreError};
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "platform",
+    include_str!("../migrations/0001_platform.sql"),
+)];
+
+/// Every table, children before parents: the order in which a reset empties them.
+pub const ALL_TABLES: &[&str] = &[
+    "audit_log",
+    "sms_outbox",
+    "quota_usage",
+    "settings",
+    "authorization_codes",
+    "tokens",
+    "system_user_grants",
+    "system_users",
+    "agreement_connect_products",
+    "connect_services",
+    "client_credentials",
+    "members",
+    "agreements",
+    "administrators",
+    "applications",
+    "partners",
+    "organizations",
+];
+
+/// An arbitrary constant naming sentral's migration lock among PostgreSQL advisory locks.
+const PG_MIGRATION_LOCK: i64 = 0x5e47_a1_0001;
+
+pub async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PG_MIGRATION_LOCK)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migrations \
+         (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+
+    for &(version, name, sql) in MIGRATIONS {
+        let mut tx = pool.begin().await?;
+        if backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(PG_MIGRATION_LOCK)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let applied = sqlx::query("SELECT COUNT(*) AS n FROM schema_migrations WHERE version = $1")
+            .bind(version)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get::<i64, _>("n")?;
+        if applied > 0 {
+            continue;
+        }
+        sqlx::raw_sql(sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(|source| StoreError::Migration { version, source })?;
+        sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
+            .bind(version)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version, name, "applied migration");
+    }
+    Ok(())
+}

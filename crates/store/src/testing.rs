@@ -1,0 +1,51 @@
+//! Helpers for test suites that run against PostgreSQL: each test gets a schema of its own.
+
+use sentral_domain::Secret;
+use sqlx::AnyPool;
+
+use crate::StoreError;
+
+/// The PostgreSQL URL tests should use, from `SENTRAL_TEST_DATABASE_URL`, if set and non-empty.
+pub fn postgres_test_url() -> Option<String> {
+    std::env::var("SENTRAL_TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+}
+
+/// A fresh schema in the database at `base_url`; dropped by [`PgTestSchema::drop_schema`].
+#[derive(Debug, Clone)]
+pub struct PgTestSchema {
+    base_url: String,
+    schema: String,
+    /// `base_url` with `search_path` set to the schema: give this to the store.
+    pub url: String,
+}
+
+impl PgTestSchema {
+    pub async fn create(base_url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let schema = format!("sentral_test_{}", Secret::random_hex(6).expose());
+        let pool = AnyPool::connect(base_url).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&pool)
+            .await?;
+        pool.close().await;
+        let separator = if base_url.contains('?') { '&' } else { '?' };
+        let url = format!("{base_url}{separator}options=-c%20search_path%3D{schema}");
+        Ok(Self {
+            base_url: base_url.to_owned(),
+            schema,
+            url,
+        })
+    }
+
+    pub async fn drop_schema(&self) -> Result<(), StoreError> {
+        let pool = AnyPool::connect(&self.base_url).await?;
+        let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema);
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await?;
+        pool.close().await;
+        Ok(())
+    }
+}

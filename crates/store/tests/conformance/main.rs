@@ -1,0 +1,7 @@
+//! One repository suite, run against SQLite and (when `SENTRAL_TEST_DATABASE_URL` is set)
+//! against PostgreSQL in a schema of its own that is dropped afterwards.
+
+mod backends;
+mod platform;
+mod records;
+mod tokens;
