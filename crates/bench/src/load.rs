@@ -14,9 +14,11 @@
 //!   starts at the actual send, so client timer granularity (~1 ms in tokio)
 //!   is not billed to the server.
 //!
-//! Latency and throughput cover requests whose (intended) start falls in the
-//! measurement window after the warm-up; non-2xx responses and errors are
-//! counted over the whole run, warm-up included.
+//! Throughput counts 2xx responses *completed* inside the measurement window
+//! (after the warm-up); latency covers every response to a request whose
+//! start (closed loop) or intended start (open loop) falls in that window.
+//! Non-2xx responses and errors are counted over the whole run, warm-up
+//! included.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -53,7 +55,7 @@ pub struct LoadResult {
     pub warmup: Duration,
     /// Length of the measurement window.
     pub window: Duration,
-    /// 2xx responses to requests started in the window.
+    /// 2xx responses completed inside the measurement window.
     pub ok: u64,
     /// Non-2xx responses over the whole run.
     pub non_2xx: u64,
@@ -356,9 +358,9 @@ async fn drive(sender: &mut SendRequest<Body>, shared: &Shared, w: &mut Worker) 
                 if in_window {
                     w.latencies
                         .push(micros(done.saturating_duration_since(start)));
-                    if success {
-                        w.ok += 1;
-                    }
+                }
+                if success && done >= shared.measure_from && done <= shared.end {
+                    w.ok += 1;
                 }
             }
             Err(e) => {

@@ -122,7 +122,6 @@ pub async fn wait_ready(
     timeout: Duration,
 ) -> Result<(), String> {
     let deadline = Instant::now() + timeout;
-    let mut last = String::from("no attempt");
     loop {
         servers.check_alive(name)?;
         let attempt = tokio::time::timeout(
@@ -130,12 +129,12 @@ pub async fn wait_ready(
             client::request_once(target, Method::GET, &[], Bytes::new()),
         )
         .await;
-        match attempt {
+        let last = match attempt {
             Ok(Ok((StatusCode::OK, _))) => return Ok(()),
-            Ok(Ok((status, _))) => last = format!("HTTP {status}"),
-            Ok(Err(e)) => last = e,
-            Err(_) => last = "request timed out".to_owned(),
-        }
+            Ok(Ok((status, _))) => format!("HTTP {status}"),
+            Ok(Err(e)) => e,
+            Err(_) => "request timed out".to_owned(),
+        };
         if Instant::now() >= deadline {
             return Err(format!(
                 "{name} did not answer 200 on {} within {} s (last: {last}); see its log: {}",

@@ -119,19 +119,26 @@ pub fn load_summary(r: &LoadResult) -> String {
         "throughput"
     };
     let _ = writeln!(s, "{label:<11} {:.1} req/s (2xx)", r.throughput());
+    let unsent = if r.rate.is_some() {
+        format!(", {} unsent", r.unsent)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         s,
-        "requests    {} 2xx, {} non-2xx, {} errors{}",
-        r.ok,
-        r.non_2xx,
-        r.errors,
-        if r.rate.is_some() {
-            format!(", {} unsent", r.unsent)
-        } else {
-            String::new()
-        }
+        "requests    {} 2xx completed in the window; whole run: {} non-2xx, {} errors{unsent}",
+        r.ok, r.non_2xx, r.errors
     );
     let _ = writeln!(s, "latency     {}", latency_line(&r.latency));
+    if let Some(rate) = r.rate
+        && r.throughput() < 0.95 * rate
+    {
+        let _ = writeln!(
+            s,
+            "note        offered rate not sustained: achieved {:.0} % of {rate:.0} req/s",
+            100.0 * r.throughput() / rate
+        );
+    }
     if let Some(w) = warning("load", r) {
         let _ = writeln!(s, "\n{w}");
     }

@@ -1,1 +1,18 @@
+//! Use cases of the sentral platform and the one place that decides authorisation.
+//!
+//! Every dialect (Telenor, MBN, KPN, sandbox, admin CLI) calls these services; none touches SQL.
 
+pub mod admin;
+pub mod auth;
+mod cache;
+pub mod demo;
+mod error;
+pub mod limits;
+pub mod passwords;
+pub mod platform;
+pub mod principal;
+pub mod sandbox;
+
+pub use error::{AuthFailure, ServiceError};
+pub use platform::{Platform, PlatformConfig};
+pub use principal::{Principal, Visibility};

@@ -1,0 +1,149 @@
+//! The deterministic demo world of sandbox mode, with fixed, documented credentials.
+
+use sentral_domain::platform::{Agreement, ContactPerson, Grants, Organization};
+use sentral_domain::{ApiProduct, ClientId, EntityId, Msisdn, OrgNumber, Secret, SystemUserName};
+use sentral_store::platform::{self as repo, MemberLogin};
+use sentral_store::records;
+
+use crate::admin::{NewApplication, NewPartner, NewSystemUser};
+use crate::passwords::hash_secret;
+use crate::platform::Actor;
+use crate::{Platform, ServiceError};
+
+pub const PARTNER_ORG: &str = "920000002";
+pub const PARTNER_NAME: &str = "Demo Partner AS";
+pub const CUSTOMER_ORG: &str = "930000000";
+pub const CUSTOMER_NAME: &str = "Demo Kunde AS";
+pub const SUBSIDIARY_ORG: &str = "930000019";
+pub const SUBSIDIARY_NAME: &str = "Demo Kunde Datter AS";
+pub const MBN_AGREEMENT_ID: &str = "10000001";
+pub const CLIENT_ID: &str = "demo-client";
+pub const CLIENT_SECRET: &str = "demo-secret";
+pub const SYSTEM_USER: &str = "api0000000001";
+pub const SYSTEM_USER_PASSWORD: &str = "demo-password";
+pub const KPN_CLIENT_ID: &str = "demo-kpn-client";
+pub const KPN_CLIENT_SECRET: &str = "demo-kpn-secret";
+/// End users of the demo enterprise who can log in on the authorisation page.
+pub const END_USERS: &[(&str, &str, &str)] =
+    &[("Kari", "Nordmann", "91000001"), ("Ola", "Hansen", "91000002"), ("Ingrid", "Berg", "91000003")];
+pub const END_USER_PASSWORD: &str = "demo-user-password";
+
+const SEEDED_SETTING: &str = "demo.seeded";
+
+fn org(number: &str) -> Result<OrgNumber, ServiceError> {
+    OrgNumber::parse(number).map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+fn msisdn(number: &str) -> Result<Msisdn, ServiceError> {
+    Msisdn::parse(number).map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+impl Platform {
+    /// Seeds the demo world unless it is there already. A store with data but no completed seed
+    /// (a crash while seeding) is emptied and seeded again. Returns whether it seeded.
+    pub async fn ensure_demo_world(&self) -> Result<bool, ServiceError> {
+        let mut conn = self.store.read().await?;
+        if records::setting(&mut conn, SEEDED_SETTING).await?.is_some() {
+            return Ok(false);
+        }
+        drop(conn);
+        let mut tx = self.store.write().await?;
+        records::delete_everything(&mut tx).await?;
+        tx.commit().await?;
+        self.seed_demo_world().await?;
+        Ok(true)
+    }
+
+    async fn seed_demo_world(&self) -> Result<(), ServiceError> {
+        let actor = Actor("demo-seed".into());
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        for (number, name, parent) in [
+            (CUSTOMER_ORG, CUSTOMER_NAME, None),
+            (SUBSIDIARY_ORG, SUBSIDIARY_NAME, Some(org(CUSTOMER_ORG)?)),
+        ] {
+            let organization = Organization { org_number: org(number)?, name: name.into(), parent };
+            repo::insert_organization(&mut tx, &organization, now).await?;
+        }
+        let password_hash = hash_secret(END_USER_PASSWORD)?;
+        for (index, (first, last, mobile)) in END_USERS.iter().enumerate() {
+            let member = MemberLogin {
+                id: EntityId::new(format!("mem_demo_{:03}", index + 1)),
+                org_number: org(CUSTOMER_ORG)?,
+                first_name: (*first).into(),
+                last_name: (*last).into(),
+                mobile: msisdn(mobile)?,
+                email: format!("{}.{}@demokunde.no", first.to_lowercase(), last.to_lowercase()),
+                password_hash: Some(password_hash.clone()),
+            };
+            repo::insert_member(&mut tx, &member, now).await?;
+        }
+        tx.commit().await?;
+
+        let agreement = Agreement {
+            id: MBN_AGREEMENT_ID.into(),
+            org_number: org(CUSTOMER_ORG)?,
+            category: "Mobilt Bedriftsnett avtale".into(),
+            valid_from: "2024-01-01".into(),
+            valid_to: None,
+            status: "ACTIVE".into(),
+            internal_number_length: 3,
+        };
+        self.create_agreement(&actor, agreement, CUSTOMER_NAME).await?;
+        let partner = NewPartner {
+            org_number: org(PARTNER_ORG)?,
+            name: PARTNER_NAME.into(),
+            admin_name: "Per Partner".into(),
+            admin_email: "per@demopartner.no".into(),
+        };
+        self.create_partner(&actor, partner).await?;
+        let pilot = NewApplication {
+            partner: org(PARTNER_ORG)?,
+            name: "Demo Switchboard".into(),
+            products: ApiProduct::ALL.to_vec(),
+            billing_account: Some("55000001".into()),
+            owner: "Per Partner".into(),
+            created_by: "per@demopartner.no".into(),
+            kpn_customer: None,
+            client_id: Some(ClientId::parse(CLIENT_ID).map_err(|e| ServiceError::Internal(e.to_string()))?),
+            client_secret: Some(Secret::new(CLIENT_SECRET)),
+        };
+        self.create_application(&actor, pilot).await?;
+        let kpn = NewApplication {
+            name: "Demo Fleet Manager (KPN)".into(),
+            products: vec![ApiProduct::KpnMsm],
+            kpn_customer: Some(org(CUSTOMER_ORG)?),
+            client_id: Some(ClientId::parse(KPN_CLIENT_ID).map_err(|e| ServiceError::Internal(e.to_string()))?),
+            client_secret: Some(Secret::new(KPN_CLIENT_SECRET)),
+            ..NewApplication {
+                partner: org(PARTNER_ORG)?,
+                name: String::new(),
+                products: Vec::new(),
+                billing_account: Some("55000001".into()),
+                owner: "Per Partner".into(),
+                created_by: "per@demopartner.no".into(),
+                kpn_customer: None,
+                client_id: None,
+                client_secret: None,
+            }
+        };
+        self.create_application(&actor, kpn).await?;
+        let system_user = NewSystemUser {
+            partner: org(PARTNER_ORG)?,
+            agreement_id: MBN_AGREEMENT_ID.into(),
+            contact: ContactPerson {
+                name: "Per Partner".into(),
+                mobile: msisdn("99000001")?,
+                email: "per@demopartner.no".into(),
+            },
+            grants: Grants { companies: vec![org(CUSTOMER_ORG)?, org(SUBSIDIARY_ORG)?], accounts: Vec::new() },
+            password: Some(Secret::new(SYSTEM_USER_PASSWORD)),
+            username: Some(SystemUserName::parse(SYSTEM_USER).map_err(|e| ServiceError::Internal(e.to_string()))?),
+        };
+        self.create_system_user(&actor, system_user).await?;
+
+        let mut conn = self.store.read().await?;
+        records::set_setting(&mut conn, SEEDED_SETTING, &now.to_rfc3339()).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,77 @@
+use sentral_store::StoreError;
+use thiserror::Error;
+
+/// Why a caller could not be authenticated or authorised. Each dialect maps these to its own
+/// wire codes (Telenor 401xx/403xx, KPN error names).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AuthFailure {
+    #[error("missing authorization header")]
+    MissingAuthorization,
+    #[error("invalid access token")]
+    InvalidToken,
+    #[error("access token expired")]
+    ExpiredToken,
+    #[error("basic authentication is not allowed here or not allowed for this client")]
+    BasicNotAllowed,
+    #[error("invalid client id or secret")]
+    InvalidClient,
+    #[error("the application holds no API product {product}")]
+    NoApiProduct { product: &'static str },
+    #[error("the token's scope does not include {product}")]
+    InvalidScope { product: &'static str },
+    #[error("not authorized to use the given MSISDN")]
+    MsisdnNotGranted,
+    #[error("the grant is invalid: {0}")]
+    InvalidGrant(String),
+    #[error("unsupported grant_type {0:?}; use password, client_credentials, refresh_token or authorization_code")]
+    UnsupportedGrantType(String),
+    #[error("scope {0:?} names a product the application does not hold")]
+    ScopeNotHeld(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateLimitKind {
+    /// The per-minute quota, counted across every node.
+    Quota,
+    /// The per-second spike arrest, counted per node.
+    SpikeArrest,
+}
+
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    Auth(#[from] AuthFailure),
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("{what} already exists")]
+    Conflict { what: String },
+    #[error("{0}")]
+    NotAllowed(String),
+    #[error("rate limit exceeded; retry after {retry_after_seconds} s")]
+    RateLimited { kind: RateLimitKind, retry_after_seconds: u64 },
+    #[error("storage failed: {0}")]
+    Store(StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ServiceError::Invalid { field: field.into(), message: message.into() }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        ServiceError::NotFound { what: what.into() }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict { what } => ServiceError::Conflict { what },
+            other => ServiceError::Store(other),
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! The service root: the store, the clock, configuration and the in-memory caches that every
+//! use case shares.
+
+use std::sync::Arc;
+
+use sentral_domain::platform::AuditEntry;
+use sentral_domain::{Clock, SandboxClock, SystemClock, Timestamp};
+use sentral_store::{AnyConnection, Store, records};
+
+use crate::ServiceError;
+use crate::cache::TokenCache;
+use crate::limits::{RateLimiter, RateLimits};
+use crate::passwords::VerifiedSecrets;
+
+#[derive(Debug, Clone)]
+pub struct PlatformConfig {
+    /// Sandbox mode: demo world, controllable clock, `/sandbox/v1/*`.
+    pub sandbox: bool,
+    pub access_token_ttl_seconds: u32,
+    pub refresh_token_ttl_seconds: u32,
+    pub authorization_code_ttl_seconds: u32,
+    /// How long a node trusts a cached token before it checks the store again for revocation.
+    pub token_recheck_seconds: u32,
+    pub rate_limits: RateLimits,
+}
+
+impl Default for PlatformConfig {
+    fn default() -> Self {
+        Self {
+            sandbox: false,
+            access_token_ttl_seconds: 3600,
+            refresh_token_ttl_seconds: 30 * 24 * 3600,
+            authorization_code_ttl_seconds: 120,
+            token_recheck_seconds: 5,
+            rate_limits: RateLimits::default(),
+        }
+    }
+}
+
+/// The clock of this process: real time, or real time plus the sandbox's offset.
+#[derive(Clone)]
+pub enum PlatformClock {
+    System(SystemClock),
+    Sandbox(Arc<SandboxClock>),
+}
+
+impl PlatformClock {
+    pub fn now(&self) -> Timestamp {
+        match self {
+            PlatformClock::System(clock) => clock.now(),
+            PlatformClock::Sandbox(clock) => clock.now(),
+        }
+    }
+}
+
+pub struct Platform {
+    pub(crate) store: Arc<Store>,
+    pub(crate) clock: PlatformClock,
+    pub(crate) config: PlatformConfig,
+    pub(crate) verified_secrets: VerifiedSecrets,
+    pub(crate) tokens: TokenCache,
+    pub(crate) limiter: RateLimiter,
+}
+
+/// The setting that keeps the sandbox clock's offset across restarts and nodes.
+pub(crate) const CLOCK_OFFSET_SETTING: &str = "sandbox.clock_offset_millis";
+
+impl Platform {
+    /// Builds the platform over an open store. In sandbox mode the clock starts at the offset
+    /// stored by an earlier run.
+    pub async fn new(store: Arc<Store>, config: PlatformConfig) -> Result<Arc<Self>, ServiceError> {
+        let clock = if config.sandbox {
+            let mut conn = store.read().await?;
+            let offset = records::setting(&mut conn, CLOCK_OFFSET_SETTING)
+                .await?
+                .and_then(|value| value.parse().ok())
+                .unwrap_or(0);
+            PlatformClock::Sandbox(Arc::new(SandboxClock::with_offset_millis(offset)))
+        } else {
+            PlatformClock::System(SystemClock)
+        };
+        let limiter = RateLimiter::new(config.rate_limits.clone());
+        Ok(Arc::new(Self {
+            store,
+            clock,
+            config,
+            verified_secrets: VerifiedSecrets::default(),
+            tokens: TokenCache::default(),
+            limiter,
+        }))
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn config(&self) -> &PlatformConfig {
+        &self.config
+    }
+
+    pub fn is_sandbox(&self) -> bool {
+        self.config.sandbox
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub async fn ready(&self) -> Result<(), ServiceError> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Deletes tokens and codes expired for more than a day, and old quota windows.
+    pub async fn purge_expired(&self) -> Result<u64, ServiceError> {
+        let cutoff = self.now().plus_seconds(-86_400);
+        let mut conn = self.store.read().await?;
+        let purged = sentral_store::tokens::purge_expired(&mut conn, cutoff).await?;
+        records::purge_quota_before(&mut conn, self.now().plus_seconds(-3600)).await?;
+        Ok(purged)
+    }
+}
+
+/// Who made a change, for the audit log: `cli`, `sandbox`, `client:<client id>` …
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor(pub String);
+
+impl Actor {
+    pub fn cli() -> Self {
+        Actor("cli".into())
+    }
+
+    pub fn sandbox() -> Self {
+        Actor("sandbox".into())
+    }
+}
+
+/// Appends an audit entry in the caller's transaction, so the entry and the change commit together.
+pub(crate) async fn audit(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    actor: &Actor,
+    action: &str,
+    target: &str,
+    detail: serde_json::Value,
+) -> Result<(), ServiceError> {
+    let entry = AuditEntry {
+        at: now,
+        actor: actor.0.clone(),
+        action: action.to_owned(),
+        target: target.to_owned(),
+        detail: detail.to_string(),
+    };
+    records::audit(conn, &entry).await?;
+    Ok(())
+}
