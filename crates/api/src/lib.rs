@@ -1,1 +1,84 @@
+//! The HTTP dialects of sentral: Telenor (OAuth2 and corporate APIs), KPN (MSM v11), the
+//! sandbox controls and the operations endpoints, over one set of services.
 
+mod body;
+mod caller;
+pub mod coverage;
+pub mod kpn;
+pub mod metrics;
+pub mod openapi;
+mod ops;
+pub mod request_id;
+mod sandbox;
+pub mod telenor;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::response::{IntoResponse, Response};
+use sentral_services::Platform;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::metrics::Metrics;
+
+/// Request bodies larger than this answer 413.
+pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub platform: Arc<Platform>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(platform: Arc<Platform>) -> Self {
+        Self {
+            platform,
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+}
+
+/// Unknown paths and methods answer in the dialect the path belongs to.
+async fn fallback(request: Request) -> Response {
+    let path = request.uri().path();
+    if path.starts_with(kpn::operations::BASE_PATH) || path.starts_with("/oauth/grip/") {
+        kpn::KpnError::NotFound(format!(
+            "{} {path} is not an operation of this API",
+            request.method()
+        ))
+        .into_response()
+    } else {
+        telenor::TelenorError::PathNotFound.into_response()
+    }
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked");
+    telenor::TelenorError::Internal.into_response()
+}
+
+/// The whole application: every dialect, the documentation and the operations endpoints.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new()
+        .merge(telenor::routes())
+        .merge(kpn::routes())
+        .merge(ops::routes());
+    if state.platform.is_sandbox() {
+        router = router.merge(sandbox::routes());
+    }
+    let metrics = state.metrics.clone();
+    router
+        .fallback(fallback)
+        .method_not_allowed_fallback(fallback)
+        .with_state(state)
+        .merge(openapi::swagger_ui())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::middleware,
+        ))
+        .layer(axum::middleware::from_fn(request_id::middleware))
+        .layer(CatchPanicLayer::custom(panic_response))
+}

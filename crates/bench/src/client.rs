@@ -139,6 +139,21 @@ pub async fn connect(addr: SocketAddr) -> Result<Conn, String> {
         .map_err(|e| format!("handshake with {addr}: {e}"))
 }
 
+/// One request/response, reading (and discarding) the whole body.
+pub async fn round_trip(
+    sender: &mut SendRequest<Body>,
+    req: Request<Body>,
+) -> Result<StatusCode, hyper::Error> {
+    sender.ready().await?;
+    let resp = sender.send_request(req).await?;
+    let status = resp.status();
+    let mut body = resp.into_body();
+    while let Some(frame) = body.frame().await {
+        frame?;
+    }
+    Ok(status)
+}
+
 /// A keep-alive connection whose driver runs in a spawned task; for the
 /// low-rate request paths (readiness probes, token grants).
 pub struct Client {

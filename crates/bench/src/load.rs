@@ -8,11 +8,12 @@
 //!   the previous response body has been read.
 //! * Open loop (`rate`): arrivals follow a fixed schedule spread over the
 //!   connections (connection `i` sends at `i/R + k·C/R`). Latency is measured
-//!   from the *intended* send time whenever the connection was still busy at
-//!   that time, so a slow server is charged for the queueing it causes
-//!   (no coordinated omission). When the connection was idle, the clock
-//!   starts at the actual send, so client timer granularity (~1 ms in tokio)
-//!   is not billed to the server.
+//!   from the *intended* send time (no coordinated omission): it is what a
+//!   perfectly punctual client would see, i.e. `done_k - intended_k` with
+//!   `done_k = max(intended_k, done_{k-1}) + service_k` and `service_k` the
+//!   observed send-to-last-byte time. A slow response therefore charges the
+//!   queueing it causes to every request scheduled behind it, while our own
+//!   timer lateness (tokio timers tick at 1 ms) is not billed to the server.
 //!
 //! Throughput counts 2xx responses *completed* inside the measurement window
 //! (after the warm-up); latency covers every response to a request whose
@@ -24,9 +25,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use http_body_util::BodyExt;
+use hyper::Method;
 use hyper::client::conn::http1::SendRequest;
-use hyper::{Method, StatusCode};
 
 use crate::client::{self, Body, Header, Target};
 use crate::stats::{Percentiles, micros};
@@ -183,8 +183,9 @@ struct Worker {
     unsent: u64,
     /// Open loop: index of the next scheduled request.
     next: u64,
-    /// When the previous exchange finished (or the connection was opened).
-    prev_done: Instant,
+    /// Open loop: when an ideal, perfectly punctual client would have
+    /// received its previous response on this connection.
+    ideal_done: Instant,
     in_flight: bool,
 }
 
@@ -200,7 +201,7 @@ impl Worker {
             first_error: None,
             unsent: 0,
             next: 0,
-            prev_done: now,
+            ideal_done: now,
             in_flight: false,
         }
     }
@@ -276,7 +277,6 @@ async fn worker(shared: Arc<Shared>, id: usize) -> Worker {
                 continue;
             }
         };
-        w.prev_done = Instant::now();
         let outcome = tokio::select! {
             r = conn => Outcome::Closed(r.err().map(|e| e.to_string())),
             failed = drive(&mut sender, &shared, &mut w) => {
@@ -313,14 +313,14 @@ async fn worker(shared: Arc<Shared>, id: usize) -> Worker {
 async fn drive(sender: &mut SendRequest<Body>, shared: &Shared, w: &mut Worker) -> bool {
     loop {
         let now = Instant::now();
-        // `start` is where the latency clock starts; `key` decides whether
-        // the request belongs to the measurement window.
-        let (start, key) = match &shared.schedule {
+        // `intended` (open loop only) is the scheduled send time; `key`
+        // decides whether the request belongs to the measurement window.
+        let (intended, key) = match &shared.schedule {
             None => {
                 if now >= shared.end {
                     return false;
                 }
-                (now, now)
+                (None, now)
             }
             Some(s) => {
                 let intended = s.intended(w.id, w.next);
@@ -331,23 +331,30 @@ async fn drive(sender: &mut SendRequest<Body>, shared: &Shared, w: &mut Worker) 
                     tokio::time::sleep_until(intended.into()).await;
                 }
                 w.next += 1;
-                // Busy at the intended time: the wait is queueing the server
-                // caused. Idle: any lateness is our own timer's.
-                let start = if w.prev_done > intended {
-                    intended
-                } else {
-                    Instant::now()
-                };
-                (start, intended)
+                (Some(intended), intended)
             }
         };
         let in_window = key >= shared.measure_from && key < shared.end;
 
         w.in_flight = true;
-        let result = round_trip(sender, shared.request()).await;
-        w.in_flight = false;
+        let sent = Instant::now();
+        let result = client::round_trip(sender, shared.request()).await;
         let done = Instant::now();
-        w.prev_done = done;
+        w.in_flight = false;
+        let service = done.saturating_duration_since(sent);
+        let latency = match intended {
+            None => service,
+            Some(intended) => {
+                // A perfectly punctual client on this connection would have
+                // sent at max(intended, its previous completion) and waited
+                // the observed service time. Queueing behind slow responses
+                // is charged (no coordinated omission); our own timer
+                // lateness (~1 ms tokio ticks) is not.
+                let ideal_done = intended.max(w.ideal_done) + service;
+                w.ideal_done = ideal_done;
+                ideal_done.saturating_duration_since(intended)
+            }
+        };
         match result {
             Ok(status) => {
                 let success = status.is_success();
@@ -356,8 +363,7 @@ async fn drive(sender: &mut SendRequest<Body>, shared: &Shared, w: &mut Worker) 
                     w.non_2xx_example.get_or_insert(status.as_u16());
                 }
                 if in_window {
-                    w.latencies
-                        .push(micros(done.saturating_duration_since(start)));
+                    w.latencies.push(micros(latency));
                 }
                 if success && done >= shared.measure_from && done <= shared.end {
                     w.ok += 1;
@@ -369,19 +375,4 @@ async fn drive(sender: &mut SendRequest<Body>, shared: &Shared, w: &mut Worker) 
             }
         }
     }
-}
-
-/// One request/response, reading (and discarding) the whole body.
-async fn round_trip(
-    sender: &mut SendRequest<Body>,
-    req: hyper::Request<Body>,
-) -> Result<StatusCode, hyper::Error> {
-    sender.ready().await?;
-    let resp = sender.send_request(req).await?;
-    let status = resp.status();
-    let mut body = resp.into_body();
-    while let Some(frame) = body.frame().await {
-        frame?;
-    }
-    Ok(status)
 }

@@ -88,7 +88,7 @@ pub fn warning(label: &str, r: &LoadResult) -> Option<String> {
     }
     if r.unsent > 0 {
         parts.push(format!(
-            "{} scheduled requests never sent (server could not keep up)",
+            "{} scheduled requests never sent (server too slow or connections failing)",
             r.unsent
         ));
     }
@@ -286,6 +286,13 @@ impl Report {
             t.non_2xx
         );
 
+        let _ = writeln!(
+            s,
+            "\nThroughput counts 2xx responses (open loop: the achieved rate); the ratio is to \
+             the baseline row of the same mode. Latency is client-observed; open-loop latency is \
+             measured from the intended send time. Closed-loop latency suffers from coordinated \
+             omission and is for information only."
+        );
         let _ = writeln!(s, "\nTargets:\n");
         let ratio = ratio(self.sentral_closed.throughput(), base_closed);
         let _ = writeln!(

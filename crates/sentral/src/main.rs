@@ -1,1 +1,107 @@
-fn main() {}
+//! `sentral`: serve the APIs, administer partners and applications, write generated artefacts.
+
+mod admin;
+mod config;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, FlagLayer, StoreLayer};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sentral",
+    version,
+    about = "An open, stateful operator business partner platform"
+)]
+struct Cli {
+    #[command(flatten)]
+    store: StoreLayer,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve every API dialect over HTTP
+    Serve(FlagLayer),
+    /// Administer partners, applications, agreements and system users (same store as serve)
+    Admin {
+        /// Print one JSON document instead of text
+        #[arg(long, global = true)]
+        json: bool,
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
+    /// Write the OpenAPI documents (one per dialect) into a directory
+    Openapi {
+        #[arg(long, default_value = "openapi")]
+        out: PathBuf,
+    },
+    /// Write the coverage table of upstream operations
+    Coverage {
+        #[arg(long, default_value = "docs/coverage.md")]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(flags) => {
+            let config = Config::load(&cli.store, &flags)?;
+            serve::init_logging(config.log_format);
+            serve::serve(config).await
+        }
+        Command::Admin { json, command } => {
+            let config = Config::load(&cli.store, &FlagLayer::default())?;
+            let platform = serve::open_platform(&config, false).await?;
+            let result = admin::run(&platform, command, json).await;
+            platform.store().close().await;
+            result
+        }
+        Command::Openapi { out } => {
+            std::fs::create_dir_all(&out)
+                .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+            for (name, _, document) in sentral_api::openapi::documents() {
+                let path = out.join(format!("{name}.json"));
+                let text = document
+                    .to_pretty_json()
+                    .map_err(|e| format!("cannot serialise {name}: {e}"))?;
+                std::fs::write(&path, text + "\n")
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+        Command::Coverage { out } => {
+            std::fs::write(&out, sentral_api::coverage::markdown())
+                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            println!("wrote {}", out.display());
+            Ok(())
+        }
+    }
+}

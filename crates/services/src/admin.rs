@@ -2,16 +2,16 @@
 //! agreements, system users, verification of pilots and Connect services. Used by the admin
 //! command line and the demo seed; every change is audited in its own transaction.
 
-use serde::Serialize;
-use serde_json::json;
 use sentral_domain::platform::{
-    AdminRight, Administrator, Agreement, AppKind, Application, ClientCredential, ConnectService,
-    ContactPerson, Grants, Organization, Partner, SmsMessage, SystemUser, VerificationStatus,
-    CONNECT_TEST_PRODUCT,
+    AdminRight, Administrator, Agreement, AppKind, Application, CONNECT_TEST_PRODUCT,
+    ClientCredential, ConnectService, ContactPerson, Grants, Organization, Partner, SmsMessage,
+    SystemUser, VerificationStatus,
 };
 use sentral_domain::secret::random_id;
 use sentral_domain::{ApiProduct, ClientId, EntityId, Msisdn, OrgNumber, Secret, SystemUserName};
 use sentral_store::{AnyConnection, platform as repo, records, tokens};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::passwords::hash_secret;
 use crate::platform::{Actor, audit};
@@ -109,7 +109,11 @@ pub struct Approval {
 }
 
 impl Platform {
-    pub async fn create_partner(&self, actor: &Actor, new: NewPartner) -> Result<Partner, ServiceError> {
+    pub async fn create_partner(
+        &self,
+        actor: &Actor,
+        new: NewPartner,
+    ) -> Result<Partner, ServiceError> {
         require_text("name", &new.name)?;
         require_text("admin name", &new.admin_name)?;
         require_text("admin e-mail", &new.admin_email)?;
@@ -133,7 +137,15 @@ impl Platform {
         };
         repo::insert_administrator(&mut tx, &admin, now).await?;
         let detail = json!({"orgNumber": partner.org_number, "name": partner.name, "superAdmin": admin.email});
-        audit(&mut tx, now, actor, "partner.create", partner.id.as_str(), detail).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "partner.create",
+            partner.id.as_str(),
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(partner)
     }
@@ -145,7 +157,10 @@ impl Platform {
     ) -> Result<IssuedCredentials, ServiceError> {
         require_text("name", &new.name)?;
         if new.products.is_empty() {
-            return Err(ServiceError::invalid("products", "an application needs at least one API product"));
+            return Err(ServiceError::invalid(
+                "products",
+                "an application needs at least one API product",
+            ));
         }
         let now = self.now();
         let mut tx = self.store.write().await?;
@@ -174,13 +189,24 @@ impl Platform {
         let issued = issue_credentials(&mut tx, app, new.client_id, new.client_secret, now).await?;
         let detail = json!({"name": issued.app.name, "kind": "pilot", "clientId": issued.client_id,
             "products": ApiProduct::join(&issued.app.products, " ")});
-        audit(&mut tx, now, actor, "application.create", issued.app.id.as_str(), detail).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "application.create",
+            issued.app.id.as_str(),
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(issued)
     }
 
     /// Applications of one partner, or of all partners.
-    pub async fn list_applications(&self, partner: Option<&OrgNumber>) -> Result<Vec<ApplicationView>, ServiceError> {
+    pub async fn list_applications(
+        &self,
+        partner: Option<&OrgNumber>,
+    ) -> Result<Vec<ApplicationView>, ServiceError> {
         let mut conn = self.store.read().await?;
         let apps = match partner {
             Some(org_number) => {
@@ -196,7 +222,10 @@ impl Platform {
         Ok(views)
     }
 
-    pub async fn show_application(&self, app_id: &EntityId) -> Result<ApplicationView, ServiceError> {
+    pub async fn show_application(
+        &self,
+        app_id: &EntityId,
+    ) -> Result<ApplicationView, ServiceError> {
         let mut conn = self.store.read().await?;
         let app = application(&mut conn, app_id).await?;
         view_of(&mut conn, app).await
@@ -204,7 +233,11 @@ impl Platform {
 
     /// A new secret for the application's client id; the old secret stops working at once.
     /// Tokens issued before stay valid until they expire.
-    pub async fn rotate_secret(&self, actor: &Actor, app_id: &EntityId) -> Result<IssuedCredentials, ServiceError> {
+    pub async fn rotate_secret(
+        &self,
+        actor: &Actor,
+        app_id: &EntityId,
+    ) -> Result<IssuedCredentials, ServiceError> {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let app = application(&mut tx, app_id).await?;
@@ -214,12 +247,29 @@ impl Platform {
             .next()
             .ok_or_else(|| ServiceError::not_found(format!("client credentials of {app_id}")))?;
         let secret = Secret::random_hex(24);
-        repo::replace_client_secret(&mut tx, &credential.client_id, &hash_secret(secret.expose())?).await?;
-        audit(&mut tx, now, actor, "application.rotate-secret", app_id.as_str(), json!({"clientId": credential.client_id}))
-            .await?;
+        repo::replace_client_secret(
+            &mut tx,
+            &credential.client_id,
+            &hash_secret(secret.expose())?,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "application.rotate-secret",
+            app_id.as_str(),
+            json!({"clientId": credential.client_id}),
+        )
+        .await?;
         tx.commit().await?;
-        self.verified_secrets.forget(&format!("client:{}", credential.client_id));
-        Ok(IssuedCredentials { app, client_id: credential.client_id, client_secret: secret })
+        self.verified_secrets
+            .forget(&format!("client:{}", credential.client_id));
+        Ok(IssuedCredentials {
+            app,
+            client_id: credential.client_id,
+            client_secret: secret,
+        })
     }
 
     /// Creates an MBN agreement for a customer (and the customer organisation if it is new).
@@ -230,21 +280,36 @@ impl Platform {
         org_name: &str,
     ) -> Result<Agreement, ServiceError> {
         if !(2..=6).contains(&agreement.internal_number_length) {
-            return Err(ServiceError::invalid("internal number length", "must be between 2 and 6 digits"));
+            return Err(ServiceError::invalid(
+                "internal number length",
+                "must be between 2 and 6 digits",
+            ));
         }
         let now = self.now();
         let mut tx = self.store.write().await?;
         ensure_organization(&mut tx, &agreement.org_number, org_name, now).await?;
         repo::insert_agreement(&mut tx, &agreement).await?;
         let detail = json!({"orgNumber": agreement.org_number, "category": agreement.category});
-        audit(&mut tx, now, actor, "agreement.create", &agreement.id, detail).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "agreement.create",
+            &agreement.id,
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(agreement)
     }
 
     /// Creates a system user on the agreement's "Connect Vendor MBN API Test" product (added to
     /// the agreement if missing) and sends its password by SMS to the contact person.
-    pub async fn create_system_user(&self, actor: &Actor, new: NewSystemUser) -> Result<CreatedSystemUser, ServiceError> {
+    pub async fn create_system_user(
+        &self,
+        actor: &Actor,
+        new: NewSystemUser,
+    ) -> Result<CreatedSystemUser, ServiceError> {
         require_text("contact name", &new.contact.name)?;
         require_text("contact e-mail", &new.contact.email)?;
         let now = self.now();
@@ -255,22 +320,40 @@ impl Platform {
         let agreement = repo::agreement(&mut tx, &new.agreement_id)
             .await?
             .ok_or_else(|| ServiceError::not_found(format!("agreement {}", new.agreement_id)))?;
-        let reach = repo::organizations_with_subsidiaries(&mut tx, std::slice::from_ref(&agreement.org_number)).await?;
+        let reach = repo::organizations_with_subsidiaries(
+            &mut tx,
+            std::slice::from_ref(&agreement.org_number),
+        )
+        .await?;
         for company in &new.grants.companies {
             if !reach.contains(company) {
                 return Err(ServiceError::invalid(
                     "grants",
-                    format!("company {company} is not covered by agreement {}", agreement.id),
+                    format!(
+                        "company {company} is not covered by agreement {}",
+                        agreement.id
+                    ),
                 ));
             }
         }
-        let reached = repo::orgs_with_connect_product(&mut tx, &partner.id, CONNECT_TEST_PRODUCT).await?;
+        let reached =
+            repo::orgs_with_connect_product(&mut tx, &partner.id, CONNECT_TEST_PRODUCT).await?;
         if !reached.contains(&agreement.org_number) {
-            repo::add_connect_product(&mut tx, &agreement.id, &partner.id, CONNECT_TEST_PRODUCT, None, now).await?;
+            repo::add_connect_product(
+                &mut tx,
+                &agreement.id,
+                &partner.id,
+                CONNECT_TEST_PRODUCT,
+                None,
+                now,
+            )
+            .await?;
         }
         let username = match new.username {
             Some(username) => username,
-            None => SystemUserName::from_number(repo::highest_system_user_number(&mut tx).await? + 1),
+            None => {
+                SystemUserName::from_number(repo::highest_system_user_number(&mut tx).await? + 1)
+            }
         };
         let user = SystemUser {
             id: EntityId::new(random_id("su")),
@@ -286,10 +369,21 @@ impl Platform {
         repo::insert_system_user(&mut tx, &user).await?;
         send_password_sms(&mut tx, &user, &password, now).await?;
         let detail = json!({"username": user.username, "agreement": user.agreement_id, "grants": user.grants});
-        audit(&mut tx, now, actor, "system-user.create", user.id.as_str(), detail).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "system-user.create",
+            user.id.as_str(),
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         let password_sent_to = user.contact.mobile.clone();
-        Ok(CreatedSystemUser { system_user: user, password_sent_to })
+        Ok(CreatedSystemUser {
+            system_user: user,
+            password_sent_to,
+        })
     }
 
     pub async fn grant_system_user(
@@ -304,32 +398,54 @@ impl Platform {
         let user = system_user(&mut tx, username).await?;
         let (kind, value) = match target {
             GrantTarget::Company => {
-                let org = OrgNumber::parse(value).map_err(|e| ServiceError::invalid("company", e.to_string()))?;
+                let org = OrgNumber::parse(value)
+                    .map_err(|e| ServiceError::invalid("company", e.to_string()))?;
                 if repo::organization(&mut tx, &org).await?.is_none() {
                     return Err(ServiceError::not_found(format!("organisation {org}")));
                 }
                 (repo::GrantKind::Company, org.to_string())
             }
             GrantTarget::Account => {
-                let valid = !value.is_empty() && value.len() <= 8 && value.bytes().all(|b| b.is_ascii_digit());
+                let valid = !value.is_empty()
+                    && value.len() <= 8
+                    && value.bytes().all(|b| b.is_ascii_digit());
                 if !valid {
-                    return Err(ServiceError::invalid("account", "an account id is 1 to 8 digits"));
+                    return Err(ServiceError::invalid(
+                        "account",
+                        "an account id is 1 to 8 digits",
+                    ));
                 }
                 (repo::GrantKind::Account, value.to_owned())
             }
         };
         repo::add_grant(&mut tx, &user.id, kind, &value).await?;
-        audit(&mut tx, now, actor, "system-user.grant", user.id.as_str(), json!({"kind": format!("{kind:?}"), "value": value}))
-            .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "system-user.grant",
+            user.id.as_str(),
+            json!({"kind": format!("{kind:?}"), "value": value}),
+        )
+        .await?;
         tx.commit().await?;
-        self.tokens.evict_where(|principal| principal.system_user.as_ref().is_some_and(|u| u.id == user.id));
+        self.tokens.evict_where(|principal| {
+            principal
+                .system_user
+                .as_ref()
+                .is_some_and(|u| u.id == user.id)
+        });
         let mut conn = self.store.read().await?;
         system_user(&mut conn, username).await
     }
 
     /// "Send new password by SMS": a new password replaces the old one at once, and the system
     /// user's tokens are revoked, so running applications must be updated.
-    pub async fn send_new_password(&self, actor: &Actor, username: &SystemUserName) -> Result<Msisdn, ServiceError> {
+    pub async fn send_new_password(
+        &self,
+        actor: &Actor,
+        username: &SystemUserName,
+    ) -> Result<Msisdn, ServiceError> {
         let now = self.now();
         let password = new_password();
         let hash = hash_secret(password.expose())?;
@@ -338,34 +454,68 @@ impl Platform {
         repo::set_system_user_password(&mut tx, &user.id, &hash, now).await?;
         tokens::revoke_tokens_of_system_user(&mut tx, &user.id, now).await?;
         send_password_sms(&mut tx, &user, &password, now).await?;
-        audit(&mut tx, now, actor, "system-user.send-password", user.id.as_str(), json!({"to": user.contact.mobile}))
-            .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "system-user.send-password",
+            user.id.as_str(),
+            json!({"to": user.contact.mobile}),
+        )
+        .await?;
         tx.commit().await?;
-        self.verified_secrets.forget(&format!("system-user:{username}"));
-        self.tokens.evict_where(|principal| principal.system_user.as_ref().is_some_and(|u| u.id == user.id));
+        self.verified_secrets
+            .forget(&format!("system-user:{username}"));
+        self.tokens.evict_where(|principal| {
+            principal
+                .system_user
+                .as_ref()
+                .is_some_and(|u| u.id == user.id)
+        });
         Ok(user.contact.mobile)
     }
 
     /// The partner asks the operator to verify a pilot; answers the production price list.
-    pub async fn request_verification(&self, actor: &Actor, app_id: &EntityId) -> Result<VerificationQuote, ServiceError> {
+    pub async fn request_verification(
+        &self,
+        actor: &Actor,
+        app_id: &EntityId,
+    ) -> Result<VerificationQuote, ServiceError> {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let app = application(&mut tx, app_id).await?;
         if app.kind != AppKind::Pilot {
-            return Err(ServiceError::NotAllowed(format!("{app_id} is a production application; only pilots are verified")));
+            return Err(ServiceError::NotAllowed(format!(
+                "{app_id} is a production application; only pilots are verified"
+            )));
         }
         if app.verification == VerificationStatus::Approved {
-            return Err(ServiceError::NotAllowed(format!("{app_id} has been approved already")));
+            return Err(ServiceError::NotAllowed(format!(
+                "{app_id} has been approved already"
+            )));
         }
         repo::set_verification(&mut tx, app_id, VerificationStatus::Requested).await?;
-        audit(&mut tx, now, actor, "application.request-verification", app_id.as_str(), json!({})).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "application.request-verification",
+            app_id.as_str(),
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(quote(&app, VerificationStatus::Requested))
     }
 
     /// The operator approves a pilot: a production application with new credentials and a
     /// Connect service `Connect<partner><solution>` that dealers can add to customers' agreements.
-    pub async fn approve(&self, actor: &Actor, app_id: &EntityId, solution_name: &str) -> Result<Approval, ServiceError> {
+    pub async fn approve(
+        &self,
+        actor: &Actor,
+        app_id: &EntityId,
+        solution_name: &str,
+    ) -> Result<Approval, ServiceError> {
         require_text("solution name", solution_name)?;
         let now = self.now();
         let mut tx = self.store.write().await?;
@@ -400,14 +550,30 @@ impl Platform {
         };
         repo::insert_connect_service(&mut tx, &connect_service).await?;
         let detail = json!({"production": issued.app.id, "clientId": issued.client_id, "connectService": connect_service.name});
-        audit(&mut tx, now, actor, "application.approve", app_id.as_str(), detail).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "application.approve",
+            app_id.as_str(),
+            detail,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(Approval { production: issued, connect_service })
+        Ok(Approval {
+            production: issued,
+            connect_service,
+        })
     }
 
     /// A dealer adds a Connect service to a customer's agreement: from then on the service's
     /// production application reaches that customer.
-    pub async fn add_connect_service(&self, actor: &Actor, service_name: &str, agreement_id: &str) -> Result<(), ServiceError> {
+    pub async fn add_connect_service(
+        &self,
+        actor: &Actor,
+        service_name: &str,
+        agreement_id: &str,
+    ) -> Result<(), ServiceError> {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let service = repo::connect_service_by_name(&mut tx, service_name)
@@ -416,10 +582,27 @@ impl Platform {
         if repo::agreement(&mut tx, agreement_id).await?.is_none() {
             return Err(ServiceError::not_found(format!("agreement {agreement_id}")));
         }
-        repo::add_connect_product(&mut tx, agreement_id, &service.partner_id, &service.name, Some(&service.id), now).await?;
-        audit(&mut tx, now, actor, "agreement.add-connect-service", agreement_id, json!({"service": service.name})).await?;
+        repo::add_connect_product(
+            &mut tx,
+            agreement_id,
+            &service.partner_id,
+            &service.name,
+            Some(&service.id),
+            now,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "agreement.add-connect-service",
+            agreement_id,
+            json!({"service": service.name}),
+        )
+        .await?;
         tx.commit().await?;
-        self.tokens.evict_where(|principal| principal.app.id == service.app_id);
+        self.tokens
+            .evict_where(|principal| principal.app.id == service.app_id);
         Ok(())
     }
 }
@@ -429,7 +612,10 @@ fn require_text(field: &str, value: &str) -> Result<(), ServiceError> {
         return Err(ServiceError::invalid(field, "must not be empty"));
     }
     if value.chars().count() > 200 {
-        return Err(ServiceError::invalid(field, "must be at most 200 characters"));
+        return Err(ServiceError::invalid(
+            field,
+            "must be at most 200 characters",
+        ));
     }
     Ok(())
 }
@@ -439,7 +625,12 @@ fn new_password() -> Secret {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let random = Secret::random_hex(16);
     let bytes = hex::decode(random.expose()).unwrap_or_default();
-    Secret::new(bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect::<String>())
+    Secret::new(
+        bytes
+            .iter()
+            .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+            .collect::<String>(),
+    )
 }
 
 async fn ensure_organization(
@@ -450,32 +641,63 @@ async fn ensure_organization(
 ) -> Result<(), ServiceError> {
     if repo::organization(conn, org_number).await?.is_none() {
         require_text("organisation name", name)?;
-        let organization = Organization { org_number: org_number.clone(), name: name.trim().to_owned(), parent: None };
+        let organization = Organization {
+            org_number: org_number.clone(),
+            name: name.trim().to_owned(),
+            parent: None,
+        };
         repo::insert_organization(conn, &organization, now).await?;
     }
     Ok(())
 }
 
-async fn partner_by_org(conn: &mut AnyConnection, org_number: &OrgNumber) -> Result<Partner, ServiceError> {
+async fn partner_by_org(
+    conn: &mut AnyConnection,
+    org_number: &OrgNumber,
+) -> Result<Partner, ServiceError> {
     repo::partner_by_org(conn, org_number)
         .await?
-        .ok_or_else(|| ServiceError::not_found(format!("partner with organisation number {org_number}")))
+        .ok_or_else(|| {
+            ServiceError::not_found(format!("partner with organisation number {org_number}"))
+        })
 }
 
-async fn application(conn: &mut AnyConnection, app_id: &EntityId) -> Result<Application, ServiceError> {
-    repo::application(conn, app_id).await?.ok_or_else(|| ServiceError::not_found(format!("application {app_id}")))
+async fn application(
+    conn: &mut AnyConnection,
+    app_id: &EntityId,
+) -> Result<Application, ServiceError> {
+    repo::application(conn, app_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("application {app_id}")))
 }
 
-async fn system_user(conn: &mut AnyConnection, username: &SystemUserName) -> Result<SystemUser, ServiceError> {
+async fn system_user(
+    conn: &mut AnyConnection,
+    username: &SystemUserName,
+) -> Result<SystemUser, ServiceError> {
     repo::system_user_by_name(conn, username)
         .await?
         .ok_or_else(|| ServiceError::not_found(format!("system user {username}")))
 }
 
-async fn view_of(conn: &mut AnyConnection, app: Application) -> Result<ApplicationView, ServiceError> {
-    let partner_name = repo::partner(conn, &app.partner_id).await?.map(|p| p.name).unwrap_or_default();
-    let client_ids = repo::credentials_of_app(conn, &app.id).await?.into_iter().map(|c| c.client_id).collect();
-    Ok(ApplicationView { app, partner_name, client_ids })
+async fn view_of(
+    conn: &mut AnyConnection,
+    app: Application,
+) -> Result<ApplicationView, ServiceError> {
+    let partner_name = repo::partner(conn, &app.partner_id)
+        .await?
+        .map(|p| p.name)
+        .unwrap_or_default();
+    let client_ids = repo::credentials_of_app(conn, &app.id)
+        .await?
+        .into_iter()
+        .map(|c| c.client_id)
+        .collect();
+    Ok(ApplicationView {
+        app,
+        partner_name,
+        client_ids,
+    })
 }
 
 async fn issue_credentials(
@@ -498,7 +720,11 @@ async fn issue_credentials(
         created_at: now,
     };
     repo::insert_client_credential(conn, &credential).await?;
-    Ok(IssuedCredentials { app, client_id, client_secret: secret })
+    Ok(IssuedCredentials {
+        app,
+        client_id,
+        client_secret: secret,
+    })
 }
 
 async fn send_password_sms(
@@ -509,7 +735,11 @@ async fn send_password_sms(
 ) -> Result<(), ServiceError> {
     let message = SmsMessage {
         to: user.contact.mobile.clone(),
-        text: format!("Nytt passord for systembruker {}: {}", user.username, password.expose()),
+        text: format!(
+            "Nytt passord for systembruker {}: {}",
+            user.username,
+            password.expose()
+        ),
         sent_at: now,
     };
     records::send_sms(conn, &message).await?;
@@ -522,7 +752,11 @@ fn quote(app: &Application, status: VerificationStatus) -> VerificationQuote {
         .iter()
         .map(|&product| {
             let (monthly, establishment) = product.production_prices_nok();
-            PriceLine { product, monthly_price_nok: monthly, establishment_price_nok: establishment }
+            PriceLine {
+                product,
+                monthly_price_nok: monthly,
+                establishment_price_nok: establishment,
+            }
         })
         .collect();
     VerificationQuote {

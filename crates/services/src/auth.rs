@@ -25,10 +25,18 @@ pub enum ClientAuthMethod {
 
 #[derive(Debug, Clone)]
 pub enum GrantRequest {
-    Password { username: String, password: Secret },
+    Password {
+        username: String,
+        password: Secret,
+    },
     ClientCredentials,
-    RefreshToken { refresh_token: Secret },
-    AuthorizationCode { code: Secret, redirect_uri: Option<String> },
+    RefreshToken {
+        refresh_token: Secret,
+    },
+    AuthorizationCode {
+        code: Secret,
+        redirect_uri: Option<String>,
+    },
 }
 
 /// A successful token response.
@@ -61,7 +69,11 @@ impl Platform {
             .await?
             .ok_or(AuthFailure::InvalidClient)?;
         let cache_key = format!("client:{client_id}");
-        if !self.verified_secrets.verify(&cache_key, &credential.secret_hash, secret.expose()).await? {
+        if !self
+            .verified_secrets
+            .verify(&cache_key, &credential.secret_hash, secret.expose())
+            .await?
+        {
             return Err(AuthFailure::InvalidClient.into());
         }
         let app = repo::application(&mut conn, &credential.app_id)
@@ -83,38 +95,65 @@ impl Platform {
         grant: GrantRequest,
         scope: Option<&str>,
     ) -> Result<TokenGrant, ServiceError> {
-        let app = self.authenticate_client(client_id, client_secret, method).await?;
+        let app = self
+            .authenticate_client(client_id, client_secret, method)
+            .await?;
         let requested_scope = resolve_scope(&app, scope)?;
         let now = self.now();
         match grant {
             GrantRequest::Password { username, password } => {
                 let subject = self.verify_system_user(&app, &username, &password).await?;
-                self.issue(&app, client_id, subject, requested_scope, true, None, now).await
+                self.issue(&app, client_id, subject, requested_scope, true, None, now)
+                    .await
             }
             GrantRequest::ClientCredentials => {
-                let subject = Subject { system_user_id: None, member_id: None };
-                self.issue(&app, client_id, subject, requested_scope, false, None, now).await
+                let subject = Subject {
+                    system_user_id: None,
+                    member_id: None,
+                };
+                self.issue(&app, client_id, subject, requested_scope, false, None, now)
+                    .await
             }
             GrantRequest::RefreshToken { refresh_token } => {
-                self.refresh(&app, client_id, &refresh_token, scope.map(|_| requested_scope), now).await
+                self.refresh(
+                    &app,
+                    client_id,
+                    &refresh_token,
+                    scope.map(|_| requested_scope),
+                    now,
+                )
+                .await
             }
             GrantRequest::AuthorizationCode { code, redirect_uri } => {
                 let mut conn = self.store.read().await?;
                 let code = tokens::take_code(&mut conn, &sha256_hex(code.expose()), now)
                     .await?
-                    .ok_or_else(|| invalid_grant("the authorization code is unknown or used already"))?;
+                    .ok_or_else(|| {
+                        invalid_grant("the authorization code is unknown or used already")
+                    })?;
                 if code.client_id != client_id {
-                    return Err(invalid_grant("the authorization code was issued to another client"));
+                    return Err(invalid_grant(
+                        "the authorization code was issued to another client",
+                    ));
                 }
                 if code.expires_at <= now {
                     return Err(invalid_grant("the authorization code has expired"));
                 }
-                if redirect_uri.as_deref().is_some_and(|uri| uri != code.redirect_uri) {
-                    return Err(invalid_grant("redirect_uri differs from the one authorised"));
+                if redirect_uri
+                    .as_deref()
+                    .is_some_and(|uri| uri != code.redirect_uri)
+                {
+                    return Err(invalid_grant(
+                        "redirect_uri differs from the one authorised",
+                    ));
                 }
                 let scope = parse_scope(&code.scope)?;
-                let subject = Subject { system_user_id: None, member_id: Some(code.member_id) };
-                self.issue(&app, client_id, subject, scope, true, None, now).await
+                let subject = Subject {
+                    system_user_id: None,
+                    member_id: Some(code.member_id),
+                };
+                self.issue(&app, client_id, subject, scope, true, None, now)
+                    .await
             }
         }
     }
@@ -128,15 +167,24 @@ impl Platform {
         let wrong = || invalid_grant("invalid username or password");
         let username = SystemUserName::parse(username).map_err(|_| wrong())?;
         let mut conn = self.store.read().await?;
-        let user = repo::system_user_by_name(&mut conn, &username).await?.ok_or_else(wrong)?;
+        let user = repo::system_user_by_name(&mut conn, &username)
+            .await?
+            .ok_or_else(wrong)?;
         let cache_key = format!("system-user:{username}");
-        if !self.verified_secrets.verify(&cache_key, &user.password_hash, password.expose()).await? {
+        if !self
+            .verified_secrets
+            .verify(&cache_key, &user.password_hash, password.expose())
+            .await?
+        {
             return Err(wrong());
         }
         if user.partner_id != app.partner_id {
             return Err(invalid_grant("the system user belongs to another partner"));
         }
-        Ok(Subject { system_user_id: Some(user.id), member_id: None })
+        Ok(Subject {
+            system_user_id: Some(user.id),
+            member_id: None,
+        })
     }
 
     async fn refresh(
@@ -171,8 +219,20 @@ impl Platform {
         };
         tokens::revoke_token(&mut tx, &hash, now).await?;
         tx.commit().await?;
-        let subject = Subject { system_user_id: record.system_user_id, member_id: record.member_id };
-        self.issue(app, client_id, subject, scope, true, Some(record.family), now).await
+        let subject = Subject {
+            system_user_id: record.system_user_id,
+            member_id: record.member_id,
+        };
+        self.issue(
+            app,
+            client_id,
+            subject,
+            scope,
+            true,
+            Some(record.family),
+            now,
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -205,7 +265,11 @@ impl Platform {
         };
         let refresh_token = with_refresh.then(|| Secret::random_hex(20));
         let mut tx = self.store.write().await?;
-        tokens::insert_token(&mut tx, &record(&access_token, TokenKind::Access, access_ttl)).await?;
+        tokens::insert_token(
+            &mut tx,
+            &record(&access_token, TokenKind::Access, access_ttl),
+        )
+        .await?;
         if let Some(refresh) = &refresh_token {
             let ttl = self.config.refresh_token_ttl_seconds;
             tokens::insert_token(&mut tx, &record(refresh, TokenKind::Refresh, ttl)).await?;
@@ -258,7 +322,10 @@ impl Platform {
     }
 
     /// Checks an authorisation request before the login page is shown: the client must exist.
-    pub async fn authorization_client(&self, client_id: &str) -> Result<Arc<Application>, ServiceError> {
+    pub async fn authorization_client(
+        &self,
+        client_id: &str,
+    ) -> Result<Arc<Application>, ServiceError> {
         let client_id = ClientId::parse(client_id).map_err(|_| AuthFailure::InvalidClient)?;
         let mut conn = self.store.read().await?;
         let credential = repo::client_credential(&mut conn, &client_id)
@@ -284,9 +351,15 @@ impl Platform {
         let wrong = || invalid_grant("wrong mobile number or password");
         let mobile = Msisdn::parse(mobile).map_err(|_| wrong())?;
         let mut conn = self.store.read().await?;
-        let member = repo::member_by_mobile(&mut conn, &mobile).await?.ok_or_else(wrong)?;
+        let member = repo::member_by_mobile(&mut conn, &mobile)
+            .await?
+            .ok_or_else(wrong)?;
         let hash = member.password_hash.as_deref().ok_or_else(wrong)?;
-        if !self.verified_secrets.verify(&format!("member:{mobile}"), hash, password.expose()).await? {
+        if !self
+            .verified_secrets
+            .verify(&format!("member:{mobile}"), hash, password.expose())
+            .await?
+        {
             return Err(wrong());
         }
         let reach = reach_of(&mut conn, &app).await?;
@@ -304,7 +377,9 @@ impl Platform {
             member_id: member.id,
             redirect_uri: redirect_uri.to_owned(),
             scope: ApiProduct::join(&scope, " "),
-            expires_at: self.now().plus_seconds(i64::from(self.config.authorization_code_ttl_seconds)),
+            expires_at: self
+                .now()
+                .plus_seconds(i64::from(self.config.authorization_code_ttl_seconds)),
         };
         tokens::insert_code(&mut conn, &record).await?;
         Ok(code)
@@ -337,29 +412,49 @@ fn resolve_scope(app: &Application, scope: Option<&str>) -> Result<Vec<ApiProduc
 /// The companies an application can reach: a pilot, those with the partner's test product on
 /// their agreement; a production application, those with its Connect service. Subsidiaries of
 /// a reached company are reached too.
-async fn reach_of(conn: &mut AnyConnection, app: &Application) -> Result<BTreeSet<OrgNumber>, ServiceError> {
+async fn reach_of(
+    conn: &mut AnyConnection,
+    app: &Application,
+) -> Result<BTreeSet<OrgNumber>, ServiceError> {
     let owners = match app.kind {
-        AppKind::Pilot => repo::orgs_with_connect_product(conn, &app.partner_id, CONNECT_TEST_PRODUCT).await?,
+        AppKind::Pilot => {
+            repo::orgs_with_connect_product(conn, &app.partner_id, CONNECT_TEST_PRODUCT).await?
+        }
         AppKind::Production => repo::orgs_with_connect_service_of(conn, &app.id).await?,
     };
-    Ok(repo::organizations_with_subsidiaries(conn, &owners).await?.into_iter().collect())
+    Ok(repo::organizations_with_subsidiaries(conn, &owners)
+        .await?
+        .into_iter()
+        .collect())
 }
 
-async fn principal_for(conn: &mut AnyConnection, record: &TokenRecord) -> Result<Principal, ServiceError> {
-    let app = repo::application(conn, &record.app_id).await?.ok_or(AuthFailure::InvalidToken)?;
+async fn principal_for(
+    conn: &mut AnyConnection,
+    record: &TokenRecord,
+) -> Result<Principal, ServiceError> {
+    let app = repo::application(conn, &record.app_id)
+        .await?
+        .ok_or(AuthFailure::InvalidToken)?;
     let scope = parse_scope(&record.scope)?;
     let mut visibility = Visibility::default();
     let mut system_user = None;
     let mut end_user = None;
     if let Some(user_id) = &record.system_user_id {
-        let user = repo::system_user(conn, user_id).await?.ok_or(AuthFailure::InvalidToken)?;
+        let user = repo::system_user(conn, user_id)
+            .await?
+            .ok_or(AuthFailure::InvalidToken)?;
         let reach = reach_of(conn, &app).await?;
         let granted = repo::organizations_with_subsidiaries(conn, &user.grants.companies).await?;
-        visibility.companies = granted.into_iter().filter(|org| reach.contains(org)).collect();
+        visibility.companies = granted
+            .into_iter()
+            .filter(|org| reach.contains(org))
+            .collect();
         visibility.accounts = user.grants.accounts.iter().cloned().collect();
         system_user = Some(Arc::new(user));
     } else if let Some(member_id) = &record.member_id {
-        let member = repo::member(conn, member_id).await?.ok_or(AuthFailure::InvalidToken)?;
+        let member = repo::member(conn, member_id)
+            .await?
+            .ok_or(AuthFailure::InvalidToken)?;
         if reach_of(conn, &app).await?.contains(&member.org_number) {
             visibility.companies.insert(member.org_number.clone());
         }
@@ -369,7 +464,8 @@ async fn principal_for(conn: &mut AnyConnection, record: &TokenRecord) -> Result
             name: format!("{} {}", member.first_name, member.last_name),
         });
     } else if let Some(customer) = &app.kpn_customer {
-        let bound = repo::organizations_with_subsidiaries(conn, std::slice::from_ref(customer)).await?;
+        let bound =
+            repo::organizations_with_subsidiaries(conn, std::slice::from_ref(customer)).await?;
         visibility.companies = bound.into_iter().collect();
     }
     Ok(Principal {

@@ -27,7 +27,12 @@ pub struct TokenCache {
 impl TokenCache {
     /// The principal for `token_hash` if it was checked against the store less than
     /// `recheck_millis` ago.
-    pub fn fresh(&self, token_hash: &str, now: Timestamp, recheck_millis: i64) -> Option<Principal> {
+    pub fn fresh(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        recheck_millis: i64,
+    ) -> Option<Principal> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         let entry = entries.get(token_hash)?;
         (now.millis() - entry.checked_at.millis() < recheck_millis).then(|| entry.principal.clone())
@@ -41,7 +46,14 @@ impl TokenCache {
                 entries.clear();
             }
         }
-        entries.insert(token_hash, Entry { principal, checked_at: now, family });
+        entries.insert(
+            token_hash,
+            Entry {
+                principal,
+                checked_at: now,
+                family,
+            },
+        );
     }
 
     pub fn evict_family(&self, family: &str) {
@@ -55,6 +67,9 @@ impl TokenCache {
     }
 
     pub fn clear(&self) {
-        self.entries.write().unwrap_or_else(|p| p.into_inner()).clear();
+        self.entries
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 }

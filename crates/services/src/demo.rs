@@ -24,8 +24,11 @@ pub const SYSTEM_USER_PASSWORD: &str = "demo-password";
 pub const KPN_CLIENT_ID: &str = "demo-kpn-client";
 pub const KPN_CLIENT_SECRET: &str = "demo-kpn-secret";
 /// End users of the demo enterprise who can log in on the authorisation page.
-pub const END_USERS: &[(&str, &str, &str)] =
-    &[("Kari", "Nordmann", "91000001"), ("Ola", "Hansen", "91000002"), ("Ingrid", "Berg", "91000003")];
+pub const END_USERS: &[(&str, &str, &str)] = &[
+    ("Kari", "Nordmann", "91000001"),
+    ("Ola", "Hansen", "91000002"),
+    ("Ingrid", "Berg", "91000003"),
+];
 pub const END_USER_PASSWORD: &str = "demo-user-password";
 
 const SEEDED_SETTING: &str = "demo.seeded";
@@ -62,7 +65,11 @@ impl Platform {
             (CUSTOMER_ORG, CUSTOMER_NAME, None),
             (SUBSIDIARY_ORG, SUBSIDIARY_NAME, Some(org(CUSTOMER_ORG)?)),
         ] {
-            let organization = Organization { org_number: org(number)?, name: name.into(), parent };
+            let organization = Organization {
+                org_number: org(number)?,
+                name: name.into(),
+                parent,
+            };
             repo::insert_organization(&mut tx, &organization, now).await?;
         }
         let password_hash = hash_secret(END_USER_PASSWORD)?;
@@ -73,7 +80,11 @@ impl Platform {
                 first_name: (*first).into(),
                 last_name: (*last).into(),
                 mobile: msisdn(mobile)?,
-                email: format!("{}.{}@demokunde.no", first.to_lowercase(), last.to_lowercase()),
+                email: format!(
+                    "{}.{}@demokunde.no",
+                    first.to_lowercase(),
+                    last.to_lowercase()
+                ),
                 password_hash: Some(password_hash.clone()),
             };
             repo::insert_member(&mut tx, &member, now).await?;
@@ -89,7 +100,8 @@ impl Platform {
             status: "ACTIVE".into(),
             internal_number_length: 3,
         };
-        self.create_agreement(&actor, agreement, CUSTOMER_NAME).await?;
+        self.create_agreement(&actor, agreement, CUSTOMER_NAME)
+            .await?;
         let partner = NewPartner {
             org_number: org(PARTNER_ORG)?,
             name: PARTNER_NAME.into(),
@@ -105,7 +117,9 @@ impl Platform {
             owner: "Per Partner".into(),
             created_by: "per@demopartner.no".into(),
             kpn_customer: None,
-            client_id: Some(ClientId::parse(CLIENT_ID).map_err(|e| ServiceError::Internal(e.to_string()))?),
+            client_id: Some(
+                ClientId::parse(CLIENT_ID).map_err(|e| ServiceError::Internal(e.to_string()))?,
+            ),
             client_secret: Some(Secret::new(CLIENT_SECRET)),
         };
         self.create_application(&actor, pilot).await?;
@@ -113,7 +127,10 @@ impl Platform {
             name: "Demo Fleet Manager (KPN)".into(),
             products: vec![ApiProduct::KpnMsm],
             kpn_customer: Some(org(CUSTOMER_ORG)?),
-            client_id: Some(ClientId::parse(KPN_CLIENT_ID).map_err(|e| ServiceError::Internal(e.to_string()))?),
+            client_id: Some(
+                ClientId::parse(KPN_CLIENT_ID)
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            ),
             client_secret: Some(Secret::new(KPN_CLIENT_SECRET)),
             ..NewApplication {
                 partner: org(PARTNER_ORG)?,
@@ -136,9 +153,15 @@ impl Platform {
                 mobile: msisdn("99000001")?,
                 email: "per@demopartner.no".into(),
             },
-            grants: Grants { companies: vec![org(CUSTOMER_ORG)?, org(SUBSIDIARY_ORG)?], accounts: Vec::new() },
+            grants: Grants {
+                companies: vec![org(CUSTOMER_ORG)?, org(SUBSIDIARY_ORG)?],
+                accounts: Vec::new(),
+            },
             password: Some(Secret::new(SYSTEM_USER_PASSWORD)),
-            username: Some(SystemUserName::parse(SYSTEM_USER).map_err(|e| ServiceError::Internal(e.to_string()))?),
+            username: Some(
+                SystemUserName::parse(SYSTEM_USER)
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            ),
         };
         self.create_system_user(&actor, system_user).await?;
 

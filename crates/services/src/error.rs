@@ -23,7 +23,9 @@ pub enum AuthFailure {
     MsisdnNotGranted,
     #[error("the grant is invalid: {0}")]
     InvalidGrant(String),
-    #[error("unsupported grant_type {0:?}; use password, client_credentials, refresh_token or authorization_code")]
+    #[error(
+        "unsupported grant_type {0:?}; use password, client_credentials, refresh_token or authorization_code"
+    )]
     UnsupportedGrantType(String),
     #[error("scope {0:?} names a product the application does not hold")]
     ScopeNotHeld(String),
@@ -50,7 +52,10 @@ pub enum ServiceError {
     #[error("{0}")]
     NotAllowed(String),
     #[error("rate limit exceeded; retry after {retry_after_seconds} s")]
-    RateLimited { kind: RateLimitKind, retry_after_seconds: u64 },
+    RateLimited {
+        kind: RateLimitKind,
+        retry_after_seconds: u64,
+    },
     #[error("storage failed: {0}")]
     Store(StoreError),
     #[error("internal error: {0}")]
@@ -59,7 +64,10 @@ pub enum ServiceError {
 
 impl ServiceError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ServiceError::Invalid { field: field.into(), message: message.into() }
+        ServiceError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {

@@ -6,7 +6,7 @@ pub mod admin;
 pub mod auth;
 mod cache;
 pub mod demo;
-mod error;
+pub mod error;
 pub mod limits;
 pub mod passwords;
 pub mod platform;

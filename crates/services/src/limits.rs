@@ -23,7 +23,10 @@ pub struct RateLimits {
 
 impl Default for RateLimits {
     fn default() -> Self {
-        Self { quota_per_minute: 12_000, spike_arrest_per_second: 200 }
+        Self {
+            quota_per_minute: 12_000,
+            spike_arrest_per_second: 200,
+        }
     }
 }
 
@@ -44,7 +47,10 @@ const WINDOW_MILLIS: i64 = 60_000;
 
 impl RateLimiter {
     pub fn new(limits: RateLimits) -> Self {
-        Self { limits, counters: Mutex::new(Counters::default()) }
+        Self {
+            limits,
+            counters: Mutex::new(Counters::default()),
+        }
     }
 
     fn counters(&self) -> std::sync::MutexGuard<'_, Counters> {
@@ -52,7 +58,12 @@ impl RateLimiter {
     }
 
     /// Counts one request of `app_id`; an error says which limit it broke and when to retry.
-    pub async fn admit(&self, store: &Store, app_id: &str, now: Timestamp) -> Result<(), ServiceError> {
+    pub async fn admit(
+        &self,
+        store: &Store,
+        app_id: &str,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
         self.admit_spike(app_id, now)?;
         self.admit_quota(store, app_id, now).await
     }
@@ -64,7 +75,10 @@ impl RateLimiter {
         }
         let second = now.millis().div_euclid(1000);
         let mut counters = self.counters();
-        let entry = counters.spikes.entry(app_id.to_owned()).or_insert((second, 0));
+        let entry = counters
+            .spikes
+            .entry(app_id.to_owned())
+            .or_insert((second, 0));
         if entry.0 != second {
             *entry = (second, 0);
         }
@@ -78,7 +92,12 @@ impl RateLimiter {
         Ok(())
     }
 
-    async fn admit_quota(&self, store: &Store, app_id: &str, now: Timestamp) -> Result<(), ServiceError> {
+    async fn admit_quota(
+        &self,
+        store: &Store,
+        app_id: &str,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
         let limit = i64::from(self.limits.quota_per_minute);
         if limit == 0 {
             return Ok(());
@@ -93,7 +112,10 @@ impl RateLimiter {
         for amount in [slice, 1] {
             if records::reserve_quota(&mut conn, app_id, window_start, amount, limit).await? {
                 let mut counters = self.counters();
-                let lease = counters.leases.entry(app_id.to_owned()).or_insert((window, 0));
+                let lease = counters
+                    .leases
+                    .entry(app_id.to_owned())
+                    .or_insert((window, 0));
                 if lease.0 != window {
                     *lease = (window, 0);
                 }
@@ -104,7 +126,9 @@ impl RateLimiter {
         let retry_after_millis = window + WINDOW_MILLIS - now.millis();
         Err(ServiceError::RateLimited {
             kind: RateLimitKind::Quota,
-            retry_after_seconds: u64::try_from((retry_after_millis + 999) / 1000).unwrap_or(60).max(1),
+            retry_after_seconds: u64::try_from((retry_after_millis + 999) / 1000)
+                .unwrap_or(60)
+                .max(1),
         })
     }
 

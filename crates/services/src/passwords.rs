@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -41,7 +41,12 @@ pub struct VerifiedSecrets {
 const MAX_CACHED_SECRETS: usize = 10_000;
 
 impl VerifiedSecrets {
-    pub async fn verify(&self, key: &str, stored_hash: &str, presented: &str) -> Result<bool, ServiceError> {
+    pub async fn verify(
+        &self,
+        key: &str,
+        stored_hash: &str,
+        presented: &str,
+    ) -> Result<bool, ServiceError> {
         let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
         if let Some((hash, cached)) = self.lock().get(key)
             && hash == stored_hash
@@ -53,7 +58,11 @@ impl VerifiedSecrets {
         let secret = presented.to_owned();
         let verified = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&stored)
-                .map(|parsed| Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok())
+                .map(|parsed| {
+                    Argon2::default()
+                        .verify_password(secret.as_bytes(), &parsed)
+                        .is_ok()
+                })
                 .unwrap_or(false)
         })
         .await
@@ -77,7 +86,9 @@ impl VerifiedSecrets {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, [u8; 32])>> {
-        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

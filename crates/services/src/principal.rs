@@ -47,10 +47,14 @@ impl Principal {
     /// (else 40103) and the token's scope must include it (else 40301).
     pub fn require(&self, product: ApiProduct) -> Result<(), AuthFailure> {
         if !self.app.holds(product) {
-            return Err(AuthFailure::NoApiProduct { product: product.id() });
+            return Err(AuthFailure::NoApiProduct {
+                product: product.id(),
+            });
         }
         if !self.scope.contains(&product) {
-            return Err(AuthFailure::InvalidScope { product: product.id() });
+            return Err(AuthFailure::InvalidScope {
+                product: product.id(),
+            });
         }
         Ok(())
     }
@@ -77,5 +81,17 @@ impl Principal {
             (None, None) => String::new(),
         };
         crate::platform::Actor(format!("client:{}{on_behalf}", self.client_id))
+    }
+}
+
+impl crate::Platform {
+    /// The organisations the principal may see, ordered by number.
+    pub async fn visible_organizations(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<sentral_domain::platform::Organization>, crate::ServiceError> {
+        let numbers: Vec<OrgNumber> = principal.visibility.companies.iter().cloned().collect();
+        let mut conn = self.store.read().await?;
+        Ok(sentral_store::platform::organizations_among(&mut conn, &numbers).await?)
     }
 }

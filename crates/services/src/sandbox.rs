@@ -1,7 +1,7 @@
 //! Sandbox controls: the clock, the reset back to the demo world, the SMS outbox.
 
-use sentral_domain::platform::SmsMessage;
 use sentral_domain::Timestamp;
+use sentral_domain::platform::SmsMessage;
 use sentral_store::records;
 
 use crate::platform::{CLOCK_OFFSET_SETTING, PlatformClock};
@@ -24,7 +24,10 @@ impl Platform {
 
     pub fn clock_state(&self) -> Result<ClockState, ServiceError> {
         let clock = self.sandbox_clock()?;
-        Ok(ClockState { now: self.now(), offset_seconds: clock.offset_millis() / 1000 })
+        Ok(ClockState {
+            now: self.now(),
+            offset_seconds: clock.offset_millis() / 1000,
+        })
     }
 
     /// Moves sandbox time forward; the offset is stored so a restart keeps it.

@@ -1,0 +1,230 @@
+//! The KPN dialect's error envelope, as the official description defines `ErrorResponse`:
+//! `{transactionId, status, name, message, info}`. Built here and nowhere else.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sentral_services::{AuthFailure, ServiceError, error::RateLimitKind};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KpnError {
+    /// At the token endpoint, KPN answers a bad client with HTTP 500 and a wrapped body.
+    InvalidClient,
+    /// At the token endpoint: an unsupported or missing grant type.
+    InvalidTokenRequest(String),
+    MissingAuthorization,
+    InvalidToken,
+    ExpiredToken,
+    NoApiProduct(&'static str),
+    InvalidScope(&'static str),
+    BadRequest(String),
+    Forbidden(String),
+    NotFound(String),
+    Conflict(String),
+    PayloadTooLarge,
+    TooManyRequests {
+        retry_after_seconds: u64,
+    },
+    NotImplemented(&'static str),
+    Internal,
+}
+
+/// KPN's `ErrorResponse`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct KpnErrorBody {
+    /// Transaction id of the request (also the `x-request-id` header).
+    pub transaction_id: String,
+    /// HTTP status with its reason, e.g. `401 - Unauthorized`.
+    pub status: String,
+    /// Error name, e.g. `invalid_token`.
+    pub name: &'static str,
+    pub message: String,
+    /// Additional information about the error.
+    pub info: String,
+}
+
+/// The token endpoint's wrapped form: `{"error": {…}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KpnWrappedError {
+    pub error: KpnErrorBody,
+}
+
+impl KpnError {
+    /// Status, error name and message.
+    pub fn parts(&self) -> (StatusCode, &'static str, String) {
+        use KpnError::*;
+        match self {
+            InvalidClient => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "invalid_client",
+                "invalid_client-invalid_client_id".into(),
+            ),
+            InvalidTokenRequest(detail) => {
+                (StatusCode::BAD_REQUEST, "invalid_request", detail.clone())
+            }
+            MissingAuthorization => (
+                StatusCode::UNAUTHORIZED,
+                "missing_token",
+                "Authorization header with a Bearer token is required".into(),
+            ),
+            InvalidToken => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "Invalid access token".into(),
+            ),
+            ExpiredToken => (
+                StatusCode::UNAUTHORIZED,
+                "expired_token",
+                "Access token expired".into(),
+            ),
+            NoApiProduct(product) => (
+                StatusCode::FORBIDDEN,
+                "no_api_product",
+                format!("The client holds no API product {product}"),
+            ),
+            InvalidScope(product) => (
+                StatusCode::FORBIDDEN,
+                "invalid_scope",
+                format!("The token was not issued for {product}"),
+            ),
+            BadRequest(detail) => (StatusCode::BAD_REQUEST, "bad_request", detail.clone()),
+            Forbidden(detail) => (StatusCode::FORBIDDEN, "forbidden", detail.clone()),
+            NotFound(detail) => (StatusCode::NOT_FOUND, "not_found", detail.clone()),
+            Conflict(detail) => (StatusCode::CONFLICT, "conflict", detail.clone()),
+            PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!(
+                    "Request bodies are limited to {} bytes",
+                    crate::BODY_LIMIT_BYTES
+                ),
+            ),
+            TooManyRequests {
+                retry_after_seconds,
+            } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                format!("Rate limit exceeded; retry after {retry_after_seconds} s"),
+            ),
+            NotImplemented(operation) => (
+                StatusCode::NOT_IMPLEMENTED,
+                "not_implemented",
+                format!("{operation} is not implemented by sentral yet"),
+            ),
+            Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "Internal server error".into(),
+            ),
+        }
+    }
+
+    fn body(&self) -> KpnErrorBody {
+        let (status, name, message) = self.parts();
+        KpnErrorBody {
+            transaction_id: crate::request_id::current(),
+            status: format!(
+                "{} - {}",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("Error")
+            ),
+            name,
+            info: match self {
+                KpnError::NotImplemented(_) => {
+                    "See docs/coverage.md for what sentral implements".into()
+                }
+                KpnError::InvalidClient => {
+                    "Check client_id and client_secret in the form body".into()
+                }
+                _ => String::new(),
+            },
+            message,
+        }
+    }
+}
+
+impl IntoResponse for KpnError {
+    fn into_response(self) -> Response {
+        let (status, _, _) = self.parts();
+        let body = self.body();
+        let mut response = match self {
+            KpnError::InvalidClient | KpnError::InvalidTokenRequest(_) => {
+                (status, axum::Json(KpnWrappedError { error: body })).into_response()
+            }
+            _ => (status, axum::Json(body)).into_response(),
+        };
+        if let KpnError::TooManyRequests {
+            retry_after_seconds,
+        } = self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+        }
+        response
+    }
+}
+
+impl From<ServiceError> for KpnError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Auth(failure) => match failure {
+                AuthFailure::MissingAuthorization => KpnError::MissingAuthorization,
+                AuthFailure::InvalidToken | AuthFailure::BasicNotAllowed => KpnError::InvalidToken,
+                AuthFailure::ExpiredToken => KpnError::ExpiredToken,
+                AuthFailure::InvalidClient => KpnError::InvalidClient,
+                AuthFailure::NoApiProduct { product } => KpnError::NoApiProduct(product),
+                AuthFailure::InvalidScope { product } => KpnError::InvalidScope(product),
+                AuthFailure::MsisdnNotGranted => {
+                    KpnError::Forbidden("Not authorized for this number".into())
+                }
+                AuthFailure::InvalidGrant(reason) => KpnError::InvalidTokenRequest(reason),
+                AuthFailure::UnsupportedGrantType(grant) => KpnError::InvalidTokenRequest(format!(
+                    "grant_type {grant:?} is not supported; use client_credentials"
+                )),
+                AuthFailure::ScopeNotHeld(scope) => {
+                    KpnError::InvalidTokenRequest(format!("scope {scope:?} is not held"))
+                }
+            },
+            ServiceError::Invalid { field, message } => {
+                KpnError::BadRequest(format!("{field}: {message}"))
+            }
+            ServiceError::NotFound { what } => KpnError::NotFound(format!("{what} not found")),
+            ServiceError::Conflict { what } => KpnError::Conflict(format!("{what} already exists")),
+            ServiceError::NotAllowed(reason) => KpnError::Forbidden(reason),
+            ServiceError::RateLimited {
+                kind: RateLimitKind::Quota | RateLimitKind::SpikeArrest,
+                retry_after_seconds,
+            } => KpnError::TooManyRequests {
+                retry_after_seconds,
+            },
+            ServiceError::Store(cause) => {
+                tracing::error!(error = %cause, "store failed");
+                KpnError::Internal
+            }
+            ServiceError::Internal(cause) => {
+                tracing::error!(error = %cause, "internal error");
+                KpnError::Internal
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_client_is_the_documented_500() {
+        let (status, name, message) = KpnError::InvalidClient.parts();
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(name, "invalid_client");
+        assert_eq!(message, "invalid_client-invalid_client_id");
+        assert_eq!(
+            KpnError::InvalidClient.body().status,
+            "500 - Internal Server Error"
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! One OpenAPI document per dialect, generated from the code, served at `/openapi/<dialect>.json`
+//! with a Swagger UI at `/docs` whose assets are embedded in the binary.
+
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::{SwaggerUi, Url};
+
+use crate::kpn::operations::{BASE_PATH, OPERATIONS};
+use crate::{kpn, ops, sandbox, telenor};
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some(
+                "An access token from the token endpoint: 'Authorization: Bearer <access_token>'",
+            )).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "sentral — Telenor dialect",
+        description = "OAuth2 server and corporate APIs in the Telenor dialect. Every error is \
+            `{\"code\": <documented numeric code>, \"message\", \"detail\"?, \"error\"?, \"request_id\"}`: \
+            40000 bad request (the detail names the field), 40010–40013 token request errors \
+            (with the RFC 6749 `error`), 40102 missing Authorization, 40103 no API product, \
+            40104 MSISDN not granted, 40105 invalid token, 40106 expired token, 40107 Basic \
+            authentication not allowed, 40108 wrong client id or secret, 40301 invalid scope, \
+            40302 forbidden, 40401 path or method not found, 40402 resource not found, 40901 \
+            conflict, 41300 body too large (1 MiB), 41500 unsupported media type, 42901 quota \
+            and 42902 spike arrest (both with Retry-After), 50001 internal error, 50101 not implemented."
+    ),
+    paths(
+        telenor::oauth::token,
+        telenor::oauth::authorize_page,
+        telenor::oauth::authorize_login,
+        telenor::oauth::logout,
+        telenor::organizations::list,
+    ),
+    components(schemas(telenor::ErrorBody)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "oauth-v2", description = "Tokens for applications, system users and end users"),
+        (name = "organizations", description = "Organizations API (Mobile Subscription Order/Info products)"),
+    )
+)]
+struct TelenorDoc;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "sentral — sandbox and operations",
+        description = "Sandbox controls (only in `serve --demo`/sandbox mode; 40401 otherwise) and \
+            the operations endpoints."
+    ),
+    paths(
+        sandbox::clock,
+        sandbox::advance,
+        sandbox::reset,
+        sandbox::sms,
+        ops::healthz,
+        ops::readyz,
+        ops::metrics
+    ),
+    components(schemas(telenor::ErrorBody))
+)]
+struct SandboxDoc;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "sentral — KPN Mobile Service Management (v11)",
+        description = "KPN's MSM API. Every operation of the official v11 description is listed \
+            under its path and operationId; those sentral has not built yet answer 501 with \
+            `name: not_implemented` (see docs/coverage.md). Errors use KPN's ErrorResponse."
+    ),
+    paths(kpn::oauth::access_token),
+    components(schemas(kpn::KpnErrorBody, kpn::KpnWrappedError)),
+    modifiers(&BearerAuth)
+)]
+struct KpnDoc;
+
+fn kpn_document() -> OpenApiDoc {
+    let mut doc = KpnDoc::openapi();
+    for operation in OPERATIONS {
+        let method = match operation.method {
+            "GET" => HttpMethod::Get,
+            "POST" => HttpMethod::Post,
+            "PUT" => HttpMethod::Put,
+            "DELETE" => HttpMethod::Delete,
+            "PATCH" => HttpMethod::Patch,
+            _ => continue,
+        };
+        let error = || {
+            ResponseBuilder::new()
+                .description("KPN ErrorResponse")
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("KpnErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        let mut builder = OperationBuilder::new()
+            .operation_id(Some(operation.operation_id))
+            .summary(Some(operation.summary))
+            .tag(operation.tag)
+            .security(utoipa::openapi::security::SecurityRequirement::new(
+                "bearer",
+                Vec::<String>::new(),
+            ))
+            .response("401", error())
+            .response("501", error());
+        for name in operation
+            .path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        {
+            builder = builder.parameter(
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Path)
+                    .required(utoipa::openapi::Required::True),
+            );
+        }
+        let path = format!("{BASE_PATH}{}", operation.path);
+        let item = PathItem::new(method, builder.build());
+        doc.paths.paths.insert(path, item);
+    }
+    doc
+}
+
+/// Every dialect's document: its name, where it is served, and the document itself. The files
+/// committed under `openapi/` are these, named `<name>.json`.
+pub fn documents() -> Vec<(&'static str, &'static str, OpenApiDoc)> {
+    vec![
+        ("telenor", "/openapi/telenor.json", TelenorDoc::openapi()),
+        ("kpn", "/openapi/kpn.json", kpn_document()),
+        ("sandbox", "/openapi/sandbox.json", SandboxDoc::openapi()),
+    ]
+}
+
+/// `/docs` (Swagger UI, embedded) and `/openapi/<dialect>.json`.
+pub fn swagger_ui() -> SwaggerUi {
+    let urls = documents()
+        .into_iter()
+        .map(|(name, url, doc)| (Url::new(name, url), doc))
+        .collect::<Vec<_>>();
+    SwaggerUi::new("/docs").urls(urls)
+}

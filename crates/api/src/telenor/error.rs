@@ -1,0 +1,372 @@
+//! The Telenor dialect's error envelope: `{"code": 40105, "message": "…", "detail": "…"}` with
+//! the documented numeric codes. Built here and nowhere else.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sentral_services::{AuthFailure, ServiceError, error::RateLimitKind};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Every error the Telenor and MBN APIs answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TelenorError {
+    /// 40000: the request is malformed (body, parameters); `detail` names the field.
+    BadRequest(String),
+    /// 40010: OAuth `invalid_request` at the token endpoint.
+    InvalidTokenRequest(String),
+    /// 40011: OAuth `invalid_grant`.
+    InvalidGrant(String),
+    /// 40012: OAuth `unsupported_grant_type`.
+    UnsupportedGrantType(String),
+    /// 40013: OAuth `invalid_scope` at the token endpoint.
+    ScopeNotHeld(String),
+    MissingAuthorization,
+    NoApiProduct(&'static str),
+    MsisdnNotGranted,
+    InvalidToken,
+    ExpiredToken,
+    BasicNotAllowed,
+    InvalidClient,
+    InvalidScope(&'static str),
+    /// 40302: the caller may not do this (e.g. the application does not reach the company).
+    Forbidden(String),
+    PathNotFound,
+    /// 40402: the addressed resource does not exist or is not visible to the caller.
+    NotFound(String),
+    /// 40901: the change conflicts with existing data.
+    Conflict(String),
+    PayloadTooLarge,
+    UnsupportedMediaType(String),
+    Quota {
+        retry_after_seconds: u64,
+    },
+    SpikeArrest {
+        retry_after_seconds: u64,
+    },
+    Internal,
+    /// 50101: an upstream operation sentral lists but has not built yet.
+    NotImplemented(&'static str),
+}
+
+/// The body of every Telenor-dialect error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The documented numeric error code, e.g. 40105.
+    #[schema(example = 40105)]
+    pub code: u32,
+    /// What the code means, as documented.
+    #[schema(example = "Invalid access token")]
+    pub message: &'static str,
+    /// What exactly was wrong with this request, when there is more to say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The RFC 6749 error code, on token endpoint errors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "invalid_grant")]
+    pub error: Option<&'static str>,
+    /// The request id (also in the `x-request-id` header), to quote when asking for help.
+    pub request_id: String,
+}
+
+impl TelenorError {
+    /// Status, numeric code, documented message and the OAuth error code where one applies.
+    pub fn parts(&self) -> (StatusCode, u32, &'static str, Option<&'static str>) {
+        use TelenorError::*;
+        match self {
+            BadRequest(_) => (StatusCode::BAD_REQUEST, 40000, "Bad request", None),
+            InvalidTokenRequest(_) => (
+                StatusCode::BAD_REQUEST,
+                40010,
+                "Invalid token request",
+                Some("invalid_request"),
+            ),
+            InvalidGrant(_) => (
+                StatusCode::BAD_REQUEST,
+                40011,
+                "Invalid grant",
+                Some("invalid_grant"),
+            ),
+            UnsupportedGrantType(_) => (
+                StatusCode::BAD_REQUEST,
+                40012,
+                "Unsupported grant type",
+                Some("unsupported_grant_type"),
+            ),
+            ScopeNotHeld(_) => (
+                StatusCode::BAD_REQUEST,
+                40013,
+                "Invalid scope requested",
+                Some("invalid_scope"),
+            ),
+            MissingAuthorization => (
+                StatusCode::UNAUTHORIZED,
+                40102,
+                "Missing authorization header",
+                None,
+            ),
+            NoApiProduct(_) => (
+                StatusCode::UNAUTHORIZED,
+                40103,
+                "No API product found",
+                None,
+            ),
+            MsisdnNotGranted => (
+                StatusCode::UNAUTHORIZED,
+                40104,
+                "Not authorized to use given MSISDN",
+                None,
+            ),
+            InvalidToken => (
+                StatusCode::UNAUTHORIZED,
+                40105,
+                "Invalid access token",
+                None,
+            ),
+            ExpiredToken => (
+                StatusCode::UNAUTHORIZED,
+                40106,
+                "Access token expired",
+                None,
+            ),
+            BasicNotAllowed => (
+                StatusCode::UNAUTHORIZED,
+                40107,
+                "Basic authentication not allowed for external access or not allowed for client",
+                Some("unauthorized_client"),
+            ),
+            InvalidClient => (
+                StatusCode::UNAUTHORIZED,
+                40108,
+                "Invalid client id or secret for basic authentication",
+                Some("invalid_client"),
+            ),
+            InvalidScope(_) => (StatusCode::FORBIDDEN, 40301, "Invalid scope", None),
+            Forbidden(_) => (StatusCode::FORBIDDEN, 40302, "Forbidden", None),
+            PathNotFound => (
+                StatusCode::NOT_FOUND,
+                40401,
+                "Path or method not found",
+                None,
+            ),
+            NotFound(_) => (StatusCode::NOT_FOUND, 40402, "Resource not found", None),
+            Conflict(_) => (StatusCode::CONFLICT, 40901, "Conflict", None),
+            PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                41300,
+                "Request body too large",
+                None,
+            ),
+            UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                41500,
+                "Unsupported media type",
+                None,
+            ),
+            Quota { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                42901,
+                "Rate limit quota violation",
+                None,
+            ),
+            SpikeArrest { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                42902,
+                "Spike arrest violation",
+                None,
+            ),
+            Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                50001,
+                "Internal Server Error",
+                None,
+            ),
+            NotImplemented(_) => (StatusCode::NOT_IMPLEMENTED, 50101, "Not implemented", None),
+        }
+    }
+
+    fn detail(&self) -> Option<String> {
+        use TelenorError::*;
+        match self {
+            BadRequest(detail)
+            | InvalidTokenRequest(detail)
+            | InvalidGrant(detail)
+            | UnsupportedGrantType(detail)
+            | Forbidden(detail)
+            | NotFound(detail)
+            | Conflict(detail)
+            | UnsupportedMediaType(detail) => Some(detail.clone()),
+            ScopeNotHeld(scope) => Some(format!(
+                "the application does not hold every product in scope {scope:?}"
+            )),
+            NoApiProduct(product) => Some(format!(
+                "the application does not hold the API product {product}"
+            )),
+            InvalidScope(product) => Some(format!(
+                "the token was not issued for the API product {product}"
+            )),
+            NotImplemented(operation) => {
+                Some(format!("{operation} is not implemented by sentral yet"))
+            }
+            Quota {
+                retry_after_seconds,
+            }
+            | SpikeArrest {
+                retry_after_seconds,
+            } => Some(format!("retry after {retry_after_seconds} s")),
+            PayloadTooLarge => Some(format!(
+                "request bodies are limited to {} bytes",
+                crate::BODY_LIMIT_BYTES
+            )),
+            MissingAuthorization => Some("send 'Authorization: Bearer <access token>'".into()),
+            ExpiredToken => Some("get a new token from POST /oauth/v2/token".into()),
+            MsisdnNotGranted | InvalidToken | BasicNotAllowed | InvalidClient | PathNotFound
+            | Internal => None,
+        }
+    }
+}
+
+impl IntoResponse for TelenorError {
+    fn into_response(self) -> Response {
+        let (status, code, message, error) = self.parts();
+        let body = ErrorBody {
+            code,
+            message,
+            detail: self.detail(),
+            error,
+            request_id: crate::request_id::current(),
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        if let TelenorError::Quota {
+            retry_after_seconds,
+        }
+        | TelenorError::SpikeArrest {
+            retry_after_seconds,
+        } = self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<AuthFailure> for TelenorError {
+    fn from(failure: AuthFailure) -> Self {
+        match failure {
+            AuthFailure::MissingAuthorization => TelenorError::MissingAuthorization,
+            AuthFailure::InvalidToken => TelenorError::InvalidToken,
+            AuthFailure::ExpiredToken => TelenorError::ExpiredToken,
+            AuthFailure::BasicNotAllowed => TelenorError::BasicNotAllowed,
+            AuthFailure::InvalidClient => TelenorError::InvalidClient,
+            AuthFailure::NoApiProduct { product } => TelenorError::NoApiProduct(product),
+            AuthFailure::InvalidScope { product } => TelenorError::InvalidScope(product),
+            AuthFailure::MsisdnNotGranted => TelenorError::MsisdnNotGranted,
+            AuthFailure::InvalidGrant(reason) => TelenorError::InvalidGrant(reason),
+            AuthFailure::UnsupportedGrantType(grant) => {
+                TelenorError::UnsupportedGrantType(format!(
+                    "grant_type {grant:?} is not supported; use password, client_credentials, refresh_token or authorization_code"
+                ))
+            }
+            AuthFailure::ScopeNotHeld(scope) => TelenorError::ScopeNotHeld(scope),
+        }
+    }
+}
+
+impl From<ServiceError> for TelenorError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Auth(failure) => failure.into(),
+            ServiceError::Invalid { field, message } => {
+                TelenorError::BadRequest(format!("{field}: {message}"))
+            }
+            ServiceError::NotFound { what } => TelenorError::NotFound(format!("{what} not found")),
+            ServiceError::Conflict { what } => {
+                TelenorError::Conflict(format!("{what} already exists"))
+            }
+            ServiceError::NotAllowed(reason) => TelenorError::Forbidden(reason),
+            ServiceError::RateLimited {
+                kind: RateLimitKind::Quota,
+                retry_after_seconds,
+            } => TelenorError::Quota {
+                retry_after_seconds,
+            },
+            ServiceError::RateLimited {
+                kind: RateLimitKind::SpikeArrest,
+                retry_after_seconds,
+            } => TelenorError::SpikeArrest {
+                retry_after_seconds,
+            },
+            ServiceError::Store(cause) => {
+                tracing::error!(error = %cause, "store failed");
+                TelenorError::Internal
+            }
+            ServiceError::Internal(cause) => {
+                tracing::error!(error = %cause, "internal error");
+                TelenorError::Internal
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Walks the whole table: every variant has the documented status and a unique code.
+    #[test]
+    fn every_error_has_a_distinct_documented_code() {
+        use TelenorError::*;
+        let all = [
+            BadRequest(String::new()),
+            InvalidTokenRequest(String::new()),
+            InvalidGrant(String::new()),
+            UnsupportedGrantType(String::new()),
+            ScopeNotHeld(String::new()),
+            MissingAuthorization,
+            NoApiProduct("x"),
+            MsisdnNotGranted,
+            InvalidToken,
+            ExpiredToken,
+            BasicNotAllowed,
+            InvalidClient,
+            InvalidScope("x"),
+            Forbidden(String::new()),
+            PathNotFound,
+            NotFound(String::new()),
+            Conflict(String::new()),
+            PayloadTooLarge,
+            UnsupportedMediaType(String::new()),
+            Quota {
+                retry_after_seconds: 1,
+            },
+            SpikeArrest {
+                retry_after_seconds: 1,
+            },
+            Internal,
+            NotImplemented("x"),
+        ];
+        let mut codes = std::collections::BTreeSet::new();
+        for error in &all {
+            let (status, code, message, _) = error.parts();
+            assert!(codes.insert(code), "duplicate code {code}");
+            assert!(!message.is_empty());
+            // The documented codes start with the HTTP status.
+            assert!(
+                code.to_string().starts_with(&status.as_u16().to_string()),
+                "{code} vs {status}"
+            );
+        }
+        let documented = [
+            40102, 40103, 40104, 40105, 40106, 40107, 40108, 40301, 40401, 42901, 42902, 50001,
+        ];
+        for code in documented {
+            assert!(codes.contains(&code), "documented code {code} missing");
+        }
+    }
+}

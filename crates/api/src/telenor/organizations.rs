@@ -1,0 +1,59 @@
+//! `GET /organizations/v1/organizations`: the organisations the caller may act for.
+
+use axum::Json;
+use axum::extract::State;
+use sentral_domain::ApiProduct;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{TelenorCaller, TelenorError};
+use crate::AppState;
+
+/// An organisation the system user may act for.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationBody {
+    /// Norwegian organisation number, 9 digits.
+    #[schema(example = "930000000")]
+    pub organization_number: String,
+    #[schema(example = "Demo Kunde AS")]
+    pub name: String,
+    /// The parent company's number, for subsidiaries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_organization_number: Option<String>,
+}
+
+/// List your organisations: those the system user is granted and the application reaches.
+#[utoipa::path(
+    get,
+    path = "/organizations/v1/organizations",
+    tag = "organizations",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The organisations, ordered by number", body = [OrganizationBody]),
+        (status = 401, description = "40102, 40103, 40105, 40106, 40107", body = super::ErrorBody),
+        (status = 403, description = "40301", body = super::ErrorBody),
+        (status = 429, description = "42901, 42902", body = super::ErrorBody),
+        (status = 500, description = "50001", body = super::ErrorBody),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    TelenorCaller(caller): TelenorCaller,
+) -> Result<Json<Vec<OrganizationBody>>, TelenorError> {
+    caller.require_any(&[
+        ApiProduct::MobileSubscriptionOrder,
+        ApiProduct::MobileSubscriptionInfo,
+    ])?;
+    let organizations = state.platform.visible_organizations(&caller).await?;
+    Ok(Json(
+        organizations
+            .into_iter()
+            .map(|organization| OrganizationBody {
+                organization_number: organization.org_number.to_string(),
+                name: organization.name,
+                parent_organization_number: organization.parent.map(|parent| parent.to_string()),
+            })
+            .collect(),
+    ))
+}

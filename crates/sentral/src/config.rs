@@ -1,0 +1,238 @@
+//! One typed configuration, layered: defaults → `sentral.toml` (or `--config FILE`) →
+//! `SENTRAL_*` environment → command-line flags. Secrets may come from `*_FILE` variables.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// PostgreSQL instead of the embedded SQLite when set.
+    pub database_url: Option<String>,
+    pub demo: bool,
+    pub quota_per_minute: u32,
+    pub spike_arrest_per_second: u32,
+    pub access_token_ttl_seconds: u32,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("sentral-data"),
+            database_url: None,
+            demo: false,
+            quota_per_minute: 12_000,
+            spike_arrest_per_second: 200,
+            access_token_ttl_seconds: 3600,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// Secrets are redacted: a configuration can be logged.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "[redacted]"),
+            )
+            .field("demo", &self.demo)
+            .field("quota_per_minute", &self.quota_per_minute)
+            .field("spike_arrest_per_second", &self.spike_arrest_per_second)
+            .field("access_token_ttl_seconds", &self.access_token_ttl_seconds)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+/// The file layer: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileLayer {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub demo: Option<bool>,
+    pub quota_per_minute: Option<u32>,
+    pub spike_arrest_per_second: Option<u32>,
+    pub access_token_ttl_seconds: Option<u32>,
+    pub log_format: Option<LogFormat>,
+}
+
+/// The environment and flag layer, as clap merged them (a flag wins over its variable).
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct FlagLayer {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "SENTRAL_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Sandbox mode: seed the demo world on an empty store, enable /sandbox/v1/*
+    #[arg(long, env = "SENTRAL_DEMO")]
+    pub demo: Option<Option<bool>>,
+    /// Requests per application per minute, all nodes together; 0 = unlimited [default: 12000]
+    #[arg(long, env = "SENTRAL_QUOTA_PER_MINUTE")]
+    pub quota_per_minute: Option<u32>,
+    /// Requests per application per second on one node; 0 = unlimited [default: 200]
+    #[arg(long, env = "SENTRAL_SPIKE_ARREST_PER_SECOND")]
+    pub spike_arrest_per_second: Option<u32>,
+    /// Access token lifetime in seconds [default: 3600]
+    #[arg(long, env = "SENTRAL_ACCESS_TOKEN_TTL_SECONDS")]
+    pub access_token_ttl_seconds: Option<u32>,
+    /// Log format [default: text]
+    #[arg(long, env = "SENTRAL_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+/// The store flags, global to every command.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct StoreLayer {
+    /// Configuration file [default: ./sentral.toml when it exists]
+    #[arg(long, global = true, env = "SENTRAL_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Directory of the embedded SQLite store [default: ./sentral-data]
+    #[arg(long, global = true, env = "SENTRAL_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://user:pass@host/db) instead of SQLite; also SENTRAL_DATABASE_URL_FILE
+    #[arg(
+        long,
+        global = true,
+        env = "SENTRAL_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    pub fn load(store: &StoreLayer, flags: &FlagLayer) -> Result<Self, String> {
+        let mut config = Config::default();
+        let file = match &store.config {
+            Some(path) => Some(read_file_layer(path)?),
+            None if Path::new("sentral.toml").exists() => {
+                Some(read_file_layer(Path::new("sentral.toml"))?)
+            }
+            None => None,
+        };
+        if let Some(file) = file {
+            config.apply_file(file);
+        }
+        if let Ok(path) = std::env::var("SENTRAL_DATABASE_URL_FILE") {
+            let url = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read SENTRAL_DATABASE_URL_FILE {path}: {e}"))?;
+            config.database_url = Some(url.trim().to_owned());
+        }
+        if let Some(dir) = &store.data_dir {
+            config.data_dir = dir.clone();
+        }
+        if let Some(url) = store
+            .database_url
+            .as_ref()
+            .filter(|url| !url.trim().is_empty())
+        {
+            config.database_url = Some(url.clone());
+        }
+        config.apply_flags(flags);
+        Ok(config)
+    }
+
+    fn apply_file(&mut self, file: FileLayer) {
+        let FileLayer {
+            listen,
+            data_dir,
+            database_url,
+            demo,
+            quota_per_minute,
+            spike_arrest_per_second,
+            access_token_ttl_seconds,
+            log_format,
+        } = file;
+        self.listen = listen.unwrap_or(self.listen);
+        self.data_dir = data_dir.unwrap_or(self.data_dir.clone());
+        self.database_url = database_url.or(self.database_url.take());
+        self.demo = demo.unwrap_or(self.demo);
+        self.quota_per_minute = quota_per_minute.unwrap_or(self.quota_per_minute);
+        self.spike_arrest_per_second =
+            spike_arrest_per_second.unwrap_or(self.spike_arrest_per_second);
+        self.access_token_ttl_seconds =
+            access_token_ttl_seconds.unwrap_or(self.access_token_ttl_seconds);
+        self.log_format = log_format.unwrap_or(self.log_format);
+    }
+
+    fn apply_flags(&mut self, flags: &FlagLayer) {
+        self.listen = flags.listen.unwrap_or(self.listen);
+        if let Some(demo) = flags.demo {
+            self.demo = demo.unwrap_or(true);
+        }
+        self.quota_per_minute = flags.quota_per_minute.unwrap_or(self.quota_per_minute);
+        self.spike_arrest_per_second = flags
+            .spike_arrest_per_second
+            .unwrap_or(self.spike_arrest_per_second);
+        self.access_token_ttl_seconds = flags
+            .access_token_ttl_seconds
+            .unwrap_or(self.access_token_ttl_seconds);
+        self.log_format = flags.log_format.unwrap_or(self.log_format);
+    }
+}
+
+fn read_file_layer(path: &Path) -> Result<FileLayer, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        format!(
+            "{} is not a valid sentral configuration: {e}",
+            path.display()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        let mut config = Config::default();
+        let file: FileLayer =
+            toml::from_str("listen = \"127.0.0.1:9000\"\nquota-per-minute = 5\ndemo = true")
+                .unwrap();
+        config.apply_file(file);
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.quota_per_minute, 5);
+        let flags = FlagLayer {
+            quota_per_minute: Some(7),
+            ..FlagLayer::default()
+        };
+        config.apply_flags(&flags);
+        assert_eq!(config.quota_per_minute, 7);
+        assert!(config.demo);
+        assert_eq!(config.listen.port(), 9000);
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_rejected() {
+        assert!(toml::from_str::<FileLayer>("lissen = \"x\"").is_err());
+    }
+
+    #[test]
+    fn debug_hides_the_database_url() {
+        let config = Config {
+            database_url: Some("postgres://u:secret@h/db".into()),
+            ..Config::default()
+        };
+        assert!(!format!("{config:?}").contains("secret"));
+    }
+}
