@@ -340,17 +340,18 @@ fn parse_date(text: &str) -> Result<String, String> {
 
 // ---- running --------------------------------------------------------------------------------
 
-/// What a command prints: a JSON document, or lines for people.
+/// What a command prints: one JSON document, or lines for people.
 struct Output {
-    document: serde_json::Value,
+    json: String,
     text: String,
 }
 
 impl Output {
     fn new<T: Serialize>(value: &T, text: String) -> Result<Self, ServiceError> {
-        let document = serde_json::to_value(value)
-            .map_err(|e| ServiceError::Internal(format!("cannot encode the result: {e}")))?;
-        Ok(Self { document, text })
+        let json = serde_json::to_string_pretty(value).map_err(|e| {
+            ServiceError::Internal(format!("cannot encode the result as JSON: {e}"))
+        })?;
+        Ok(Self { json, text })
     }
 }
 
@@ -374,9 +375,7 @@ pub async fn run(platform: &Platform, command: AdminCommand, json: bool) -> Resu
     }
     .map_err(explain)?;
     if json {
-        let text = serde_json::to_string_pretty(&output.document)
-            .map_err(|e| format!("cannot encode the result as JSON: {e}"))?;
-        println!("{text}");
+        println!("{}", output.json);
     } else {
         print!("{}", output.text);
     }
@@ -868,7 +867,20 @@ fn explain(error: ServiceError) -> String {
             format!("{what} not found; {hint}")
         }
         ServiceError::Conflict { what } => {
-            format!("{what} already exists; nothing was changed (use another id or name)")
+            let hint = if what.contains(" on agreement ") {
+                "it is on the agreement already, nothing to do"
+            } else if what.starts_with("partner") {
+                "that organisation is a partner already; see its applications with `app list --partner`"
+            } else if what.starts_with("agreement") {
+                "choose another --id"
+            } else if what.starts_with("administrator") {
+                "that e-mail address belongs to another administrator; choose another --admin-email"
+            } else if what.starts_with("system user") {
+                "another system user took that name at the same time; run the command again"
+            } else {
+                "choose another name or id"
+            };
+            format!("{what} already exists; nothing was changed: {hint}")
         }
         ServiceError::NotAllowed(message) => {
             format!("{message}; nothing was changed (see `{PROGRAM} app show` for the state)")

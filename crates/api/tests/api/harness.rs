@@ -1,0 +1,185 @@
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use sentral_api::{AppState, router};
+use sentral_services::limits::RateLimits;
+use sentral_services::{Platform, PlatformConfig};
+use sentral_store::testing::{PgTestSchema, postgres_test_url};
+use sentral_store::{Store, StoreLocation};
+use serde_json::Value;
+
+pub struct TestServer {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub platform: Arc<Platform>,
+    pub name: &'static str,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    schema: Option<PgTestSchema>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub fn sandbox_config() -> PlatformConfig {
+    PlatformConfig {
+        sandbox: true,
+        rate_limits: RateLimits {
+            quota_per_minute: 0,
+            spike_arrest_per_second: 0,
+        },
+        ..PlatformConfig::default()
+    }
+}
+
+impl TestServer {
+    /// A sandbox server with the demo world on a fresh SQLite data dir.
+    pub async fn demo() -> Self {
+        Self::demo_with(sandbox_config()).await
+    }
+
+    pub async fn demo_with(config: PlatformConfig) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let location = StoreLocation::SqliteDir(dir.path().to_owned());
+        let mut server = Self::start(location, config, "sqlite").await;
+        server._dir = Some(dir);
+        server
+    }
+
+    /// The demo server on every backend available: SQLite, and PostgreSQL when configured.
+    pub async fn every_backend() -> Vec<Self> {
+        let mut servers = vec![Self::demo().await];
+        if let Some(url) = postgres_test_url() {
+            let schema = PgTestSchema::create(&url)
+                .await
+                .expect("create test schema");
+            let mut server = Self::start(
+                StoreLocation::Postgres(schema.url.clone()),
+                sandbox_config(),
+                "postgres",
+            )
+            .await;
+            server.schema = Some(schema);
+            servers.push(server);
+        }
+        servers
+    }
+
+    pub async fn start_on_dir(dir: PathBuf, config: PlatformConfig) -> Self {
+        Self::start(StoreLocation::SqliteDir(dir), config, "sqlite").await
+    }
+
+    async fn start(location: StoreLocation, config: PlatformConfig, name: &'static str) -> Self {
+        let store = Store::open(&location).await.expect("open store");
+        let platform = Platform::new(Arc::new(store), config)
+            .await
+            .expect("platform");
+        if platform.is_sandbox() {
+            platform.ensure_demo_world().await.expect("demo world");
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let app = router(AppState::new(platform.clone()));
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serve");
+        });
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            base,
+            http,
+            platform,
+            name,
+            shutdown: Some(shutdown),
+            task: Some(task),
+            schema: None,
+            _dir: None,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops serving and closes the store (the data dir stays).
+    pub async fn stop(mut self) -> Option<tempfile::TempDir> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        self.platform.store().close().await;
+        if let Some(schema) = self.schema.take() {
+            schema.drop_schema().await.expect("drop schema");
+        }
+        self._dir.take()
+    }
+
+    pub async fn password_token(
+        &self,
+        client: &str,
+        secret: &str,
+        user: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.http
+            .post(self.url("/oauth/v2/token"))
+            .basic_auth(client, Some(secret))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", user),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .expect("token request")
+    }
+
+    /// A demo access token for the demo system user (all products).
+    pub async fn demo_token(&self) -> String {
+        let response = self
+            .password_token(
+                "demo-client",
+                "demo-secret",
+                "api0000000001",
+                "demo-password",
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.expect("json");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// Asserts status and Telenor error code; returns the body.
+pub async fn expect_telenor_error(response: reqwest::Response, status: u16, code: u64) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let body: Value = response.json().await.expect("error body is JSON");
+    assert_eq!(body["code"].as_u64(), Some(code), "body {body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "message in {body}"
+    );
+    body
+}
