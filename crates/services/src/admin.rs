@@ -165,10 +165,10 @@ impl Platform {
         let now = self.now();
         let mut tx = self.store.write().await?;
         let partner = partner_by_org(&mut tx, &new.partner).await?;
-        if let Some(customer) = &new.kpn_customer {
-            if repo::organization(&mut tx, customer).await?.is_none() {
-                return Err(ServiceError::not_found(format!("organisation {customer}")));
-            }
+        if let Some(customer) = &new.kpn_customer
+            && repo::organization(&mut tx, customer).await?.is_none()
+        {
+            return Err(ServiceError::not_found(format!("organisation {customer}")));
         }
         let app = Application {
             id: EntityId::new(random_id("app")),
@@ -709,7 +709,7 @@ async fn issue_credentials(
 ) -> Result<IssuedCredentials, ServiceError> {
     let client_id = match client_id {
         Some(id) => id,
-        None => ClientId::parse(&Secret::random_hex(16).expose().to_owned())
+        None => ClientId::parse(Secret::random_hex(16).expose())
             .map_err(|e| ServiceError::Internal(e.to_string()))?,
     };
     let secret = secret.unwrap_or_else(|| Secret::random_hex(24));

@@ -33,7 +33,7 @@ pub const ALL_TABLES: &[&str] = &[
 ];
 
 /// An arbitrary constant naming sentral's migration lock among PostgreSQL advisory locks.
-const PG_MIGRATION_LOCK: i64 = 0x5e47_a1_0001;
+const PG_MIGRATION_LOCK: i64 = 0x005e_47a1_0001;
 
 pub async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;

@@ -50,7 +50,8 @@ impl DataDir {
     pub fn sentral(&self, args: &[&str]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_sentral"));
         command.arg("--data-dir").arg(&self.path).args(args);
-        // Hermetic: no configuration from the developer's environment.
+        // Hermetic: no configuration from the developer's environment or a `./sentral.toml`.
+        command.current_dir(&self.path);
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("SENTRAL_") {
                 command.env_remove(key);
