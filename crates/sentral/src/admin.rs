@@ -7,6 +7,7 @@
 //! they are issued (create, rotate-secret, approve); system user passwords go by SMS only.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 use clap::{Args, Subcommand};
 use sentral_domain::platform::{Agreement, ContactPerson, Grants};
@@ -374,12 +375,15 @@ pub async fn run(platform: &Platform, command: AdminCommand, json: bool) -> Resu
         }
     }
     .map_err(explain)?;
-    if json {
-        println!("{}", output.json);
+    let mut stdout = std::io::stdout().lock();
+    let written = if json {
+        writeln!(stdout, "{}", output.json)
     } else {
-        print!("{}", output.text);
-    }
-    Ok(())
+        write!(stdout, "{}", output.text)
+    };
+    written
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("the command succeeded but its result could not be printed: {e}"))
 }
 
 async fn run_app(

@@ -1,9 +1,10 @@
 //! Running the real `sentral` binary against a fresh data dir of its own.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -48,6 +49,55 @@ impl DataDir {
 
     /// `sentral --data-dir DIR <args>`.
     pub fn sentral(&self, args: &[&str]) -> Run {
+        run(self.command(args), args)
+    }
+
+    /// Seeds the demo world: runs `sentral serve --demo` on a free port until it listens, then
+    /// stops it (the data dir is locked while it runs).
+    pub fn seed_demo_world(&self) {
+        let args = ["serve", "--demo", "--listen", "127.0.0.1:0"];
+        let mut child = self
+            .command(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start `sentral serve --demo`: {e}"));
+        let stderr = drain(child.stderr.take().expect("piped stderr"));
+        let (lines, printed) = mpsc::channel();
+        let stdout = child.stdout.take().expect("piped stdout");
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + COMMAND_TIMEOUT;
+        let mut seen = String::new();
+        let listening = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match printed.recv_timeout(left) {
+                Ok(line) => {
+                    seen.push_str(&line);
+                    seen.push('\n');
+                    if line.contains("listening on") {
+                        break true;
+                    }
+                }
+                Err(_) => break false,
+            }
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        let stderr = stderr.join().unwrap_or_default();
+        assert!(
+            listening,
+            "`sentral serve --demo` did not start:\n--- stdout ---\n{seen}\n--- stderr ---\n{stderr}"
+        );
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_sentral"));
         command.arg("--data-dir").arg(&self.path).args(args);
         // Hermetic: no configuration from the developer's environment or a `./sentral.toml`.
@@ -58,7 +108,7 @@ impl DataDir {
             }
         }
         command.env("RUST_LOG", "warn").env("NO_COLOR", "1");
-        run(command, args)
+        command
     }
 }
 
