@@ -105,3 +105,28 @@ fn form_rejection<E: BodyError>(rejection: FormRejection) -> E {
     };
     classify(status, detail)
 }
+
+/// A query string; malformed encoding answers the dialect's 400 instead of axum's plain text.
+pub struct Query<T, E>(pub T, pub std::marker::PhantomData<E>);
+
+impl<T, E, S> axum::extract::FromRequestParts<S> for Query<T, E>
+where
+    T: DeserializeOwned,
+    E: BodyError,
+    S: Send + Sync,
+{
+    type Rejection = E;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, E> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Query(value, std::marker::PhantomData)),
+            Err(rejection) => Err(E::bad_body(format!(
+                "invalid query string: {}",
+                rejection.body_text()
+            ))),
+        }
+    }
+}

@@ -49,6 +49,11 @@ async fn fallback(request: Request) -> Response {
             request.method()
         ))
         .into_response()
+    } else if telenor::API_BASE_PATHS
+        .iter()
+        .any(|base| path.starts_with(base))
+    {
+        telenor::TelenorError::BackendPathNotFound.into_response()
     } else {
         telenor::TelenorError::PathNotFound.into_response()
     }

@@ -36,8 +36,11 @@ impl Modify for BearerAuth {
             (with the RFC 6749 `error`), 40102 missing Authorization, 40103 no API product, \
             40104 MSISDN not granted, 40105 invalid token, 40106 expired token, 40107 Basic \
             authentication not allowed, 40108 wrong client id or secret, 40301 invalid scope, \
-            40302 forbidden, 40401 path or method not found, 40402 resource not found, 40901 \
-            conflict, 41300 body too large (1 MiB), 41500 unsupported media type, 42901 quota \
+            40302 forbidden, 40401 path or method not found, 40402 resource not found, 4042000 \
+            operation not found under a known API, 40901 conflict, 400001 invalid agreement id, \
+            400007 organization not found, 400009 address card not found, 400024 invalid \
+            organization number, 400032 invalid address card id, 400033 invalid reference, 400036 \
+            empty input, 404001 agreement not found, 41300 body too large (1 MiB), 41500 unsupported media type, 42901 quota \
             and 42902 spike arrest (both with Retry-After), 50001 internal error, 50101 not implemented."
     ),
     paths(
@@ -46,12 +49,30 @@ impl Modify for BearerAuth {
         telenor::oauth::authorize_login,
         telenor::oauth::logout,
         telenor::organizations::list,
+        telenor::accounts::address_cards,
+        telenor::accounts::list_v1,
+        telenor::accounts::list,
+        telenor::accounts::get_one,
+        telenor::accounts::create,
+        telenor::agreements::list,
+        telenor::agreements::products,
+        telenor::orders::order_agreement_product,
+        telenor::orders::agreement_order,
+        telenor::subscriptions::search,
+        telenor::subscriptions::get_one,
+        telenor::subscriptions::put_references_v1,
+        telenor::subscriptions::put_references_v2,
+        telenor::orders::order_subscription_product,
+        telenor::orders::subscription_order,
     ),
     components(schemas(telenor::ErrorBody)),
     modifiers(&BearerAuth),
     tags(
         (name = "oauth-v2", description = "Tokens for applications, system users and end users"),
         (name = "organizations", description = "Organizations API (Mobile Subscription Order/Info products)"),
+        (name = "corporate-accounts", description = "Invoice accounts (Info: read; Order: create)"),
+        (name = "corporate-agreements", description = "Agreements, their products and agreement orders"),
+        (name = "corporate-mobile-subscriptions", description = "Mobile subscriptions, user references and add-on orders"),
     )
 )]
 struct TelenorDoc;

@@ -23,4 +23,15 @@ pub enum DomainError {
     Empty { field: &'static str },
     #[error("{field} is longer than {max} characters")]
     TooLong { field: &'static str, max: usize },
+    #[error("{field} contains {character:?}; only letters, digits, spaces and /.,- are allowed")]
+    InvalidCharacter {
+        field: &'static str,
+        character: char,
+    },
+    #[error("account id must be 1-8 digits, got {0:?}")]
+    InvalidAccountId(String),
+    #[error("address card id must be digits, got {0:?}")]
+    InvalidAddressCardId(String),
+    #[error("order id must be digits, got {0:?}")]
+    InvalidOrderId(String),
 }

@@ -2,6 +2,7 @@
 //! (HTTP, command line, store) and trusted everywhere else.
 
 pub mod clock;
+pub mod corporate;
 pub mod error;
 pub mod ids;
 pub mod platform;

@@ -840,6 +840,7 @@ fn flag_of(field: &str) -> Option<&'static str> {
 /// Turns a service error into a message that says what went wrong and what to do next.
 fn explain(error: ServiceError) -> String {
     match error {
+        ServiceError::Corporate(error) => error.to_string(),
         ServiceError::Invalid { field, message } => match flag_of(&field) {
             Some(flag) => format!("invalid {flag}: {field} {message}"),
             None => format!("invalid {field}: {message}"),

@@ -39,8 +39,31 @@ pub enum RateLimitKind {
     SpikeArrest,
 }
 
+/// A rule of the corporate Info/Order APIs that has its own documented error code.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CorporateError {
+    #[error("the request body is empty")]
+    EmptyInput,
+    #[error("{0}")]
+    InvalidOrgNumber(String),
+    #[error("organisation {0} is not found among the organisations you may act for")]
+    OrganizationNotFound(String),
+    #[error("{0}")]
+    AddressCardNotFound(String),
+    #[error("{0}")]
+    InvalidAddressCard(String),
+    #[error("{0}")]
+    InvalidReference(String),
+    #[error("agreement id must be a number, got {0:?}")]
+    InvalidAgreementId(String),
+    #[error("agreement {0} is not found among the agreements you may see")]
+    AgreementNotFound(String),
+}
+
 #[derive(Debug, Error)]
 pub enum ServiceError {
+    #[error("{0}")]
+    Corporate(#[from] CorporateError),
     #[error("{0}")]
     Auth(#[from] AuthFailure),
     #[error("{field}: {message}")]

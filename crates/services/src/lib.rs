@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 mod cache;
+pub mod corporate;
 pub mod demo;
 pub mod error;
 pub mod limits;
@@ -13,6 +14,6 @@ pub mod platform;
 pub mod principal;
 pub mod sandbox;
 
-pub use error::{AuthFailure, ServiceError};
+pub use error::{AuthFailure, CorporateError, ServiceError};
 pub use platform::{Platform, PlatformConfig};
 pub use principal::{Principal, Visibility};

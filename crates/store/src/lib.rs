@@ -5,6 +5,7 @@
 //! that is atomic and durable once committed. Repository functions take `&mut AnyConnection` so
 //! they run inside either.
 
+pub mod corporate;
 mod error;
 mod migrate;
 pub mod platform;

@@ -5,14 +5,28 @@ use sqlx::{AnyPool, Row};
 
 use crate::{Backend, StoreError};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "platform",
-    include_str!("../migrations/0001_platform.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "platform",
+        include_str!("../migrations/0001_platform.sql"),
+    ),
+    (
+        2,
+        "corporate",
+        include_str!("../migrations/0002_corporate.sql"),
+    ),
+];
 
 /// Every table, children before parents: the order in which a reset empties them.
 pub const ALL_TABLES: &[&str] = &[
+    "subscription_products",
+    "corporate_orders",
+    "mobile_subscriptions",
+    "agreement_products",
+    "corporate_accounts",
+    "address_cards",
+    "counters",
     "audit_log",
     "sms_outbox",
     "quota_usage",

@@ -399,7 +399,7 @@ pub async fn insert_agreement(
     Ok(())
 }
 
-fn agreement_from(row: &AnyRow) -> Result<Agreement, StoreError> {
+pub(crate) fn agreement_from(row: &AnyRow) -> Result<Agreement, StoreError> {
     let length = int(row, "internal_number_length")?;
     Ok(Agreement {
         id: text(row, "id")?,

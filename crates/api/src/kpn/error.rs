@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sentral_services::{AuthFailure, ServiceError, error::RateLimitKind};
+use sentral_services::{AuthFailure, CorporateError, ServiceError, error::RateLimitKind};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -187,6 +187,17 @@ impl From<ServiceError> for KpnError {
                 AuthFailure::ScopeNotHeld(scope) => {
                     KpnError::InvalidTokenRequest(format!("scope {scope:?} is not held"))
                 }
+            },
+            ServiceError::Corporate(error) => match &error {
+                CorporateError::OrganizationNotFound(_) | CorporateError::AgreementNotFound(_) => {
+                    KpnError::NotFound(error.to_string())
+                }
+                CorporateError::EmptyInput
+                | CorporateError::InvalidOrgNumber(_)
+                | CorporateError::AddressCardNotFound(_)
+                | CorporateError::InvalidAddressCard(_)
+                | CorporateError::InvalidReference(_)
+                | CorporateError::InvalidAgreementId(_) => KpnError::BadRequest(error.to_string()),
             },
             ServiceError::Invalid { field, message } => {
                 KpnError::BadRequest(format!("{field}: {message}"))

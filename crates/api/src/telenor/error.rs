@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sentral_services::{AuthFailure, ServiceError, error::RateLimitKind};
+use sentral_services::{AuthFailure, CorporateError, ServiceError, error::RateLimitKind};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -46,6 +46,24 @@ pub enum TelenorError {
     Internal,
     /// 50101: an upstream operation sentral lists but has not built yet.
     NotImplemented(&'static str),
+    /// 400001: the agreement id is not a number.
+    InvalidAgreementId(String),
+    /// 400007: the organisation is unknown or not among the caller's.
+    OrganizationNotFound(String),
+    /// 400009: the address card does not exist (or none can be chosen).
+    AddressCardNotFound(String),
+    /// 400024: an organisation number that is not 9 digits with a valid check digit.
+    InvalidOrgNumber(String),
+    /// 400032: an address card id that is malformed, foreign or missing where required.
+    InvalidAddressCardId(String),
+    /// 400033: an account or user reference that breaks the rules.
+    InvalidReference(String),
+    /// 400036: the request body is empty.
+    EmptyInput,
+    /// 404001: the agreement is unknown or not visible to the caller.
+    AgreementNotFound(String),
+    /// 4042000: the API exists, the operation under it does not.
+    BackendPathNotFound,
 }
 
 /// The body of every Telenor-dialect error.
@@ -181,6 +199,45 @@ impl TelenorError {
                 None,
             ),
             NotImplemented(_) => (StatusCode::NOT_IMPLEMENTED, 50101, "Not implemented", None),
+            InvalidAgreementId(_) => (
+                StatusCode::BAD_REQUEST,
+                400001,
+                "Invalid agreement id",
+                None,
+            ),
+            OrganizationNotFound(_) => (
+                StatusCode::BAD_REQUEST,
+                400007,
+                "Organization not found",
+                None,
+            ),
+            AddressCardNotFound(_) => (
+                StatusCode::BAD_REQUEST,
+                400009,
+                "Address card not found",
+                None,
+            ),
+            InvalidOrgNumber(_) => (
+                StatusCode::BAD_REQUEST,
+                400024,
+                "Invalid organization number provided",
+                None,
+            ),
+            InvalidAddressCardId(_) => (
+                StatusCode::BAD_REQUEST,
+                400032,
+                "Invalid address card id",
+                None,
+            ),
+            InvalidReference(_) => (StatusCode::BAD_REQUEST, 400033, "Invalid reference", None),
+            EmptyInput => (StatusCode::BAD_REQUEST, 400036, "Empty input", None),
+            AgreementNotFound(_) => (StatusCode::NOT_FOUND, 404001, "Agreement not found", None),
+            BackendPathNotFound => (
+                StatusCode::NOT_FOUND,
+                4042000,
+                "Path or method not found on back-end server",
+                None,
+            ),
         }
     }
 
@@ -194,7 +251,20 @@ impl TelenorError {
             | Forbidden(detail)
             | NotFound(detail)
             | Conflict(detail)
-            | UnsupportedMediaType(detail) => Some(detail.clone()),
+            | UnsupportedMediaType(detail)
+            | OrganizationNotFound(detail)
+            | AddressCardNotFound(detail)
+            | InvalidOrgNumber(detail)
+            | InvalidAddressCardId(detail)
+            | InvalidReference(detail) => Some(detail.clone()),
+            InvalidAgreementId(id) => Some(format!("agreement id must be a number, got {id:?}")),
+            AgreementNotFound(id) => Some(format!(
+                "agreement {id} is not found among the agreements you may see"
+            )),
+            EmptyInput => Some("send a JSON object with the fields of the request".into()),
+            BackendPathNotFound => Some(
+                "the API has no such operation; see /openapi/telenor.json for its paths".into(),
+            ),
             ScopeNotHeld(scope) => Some(format!(
                 "the application does not hold every product in scope {scope:?}"
             )),
@@ -282,6 +352,22 @@ impl From<ServiceError> for TelenorError {
     fn from(error: ServiceError) -> Self {
         match error {
             ServiceError::Auth(failure) => failure.into(),
+            ServiceError::Corporate(error) => match error {
+                CorporateError::EmptyInput => TelenorError::EmptyInput,
+                CorporateError::InvalidOrgNumber(detail) => TelenorError::InvalidOrgNumber(detail),
+                CorporateError::OrganizationNotFound(org) => TelenorError::OrganizationNotFound(
+                    format!("organisation {org} is not among the organisations you may act for"),
+                ),
+                CorporateError::AddressCardNotFound(detail) => {
+                    TelenorError::AddressCardNotFound(detail)
+                }
+                CorporateError::InvalidAddressCard(detail) => {
+                    TelenorError::InvalidAddressCardId(detail)
+                }
+                CorporateError::InvalidReference(detail) => TelenorError::InvalidReference(detail),
+                CorporateError::InvalidAgreementId(id) => TelenorError::InvalidAgreementId(id),
+                CorporateError::AgreementNotFound(id) => TelenorError::AgreementNotFound(id),
+            },
             ServiceError::Invalid { field, message } => {
                 TelenorError::BadRequest(format!("{field}: {message}"))
             }
@@ -350,6 +436,15 @@ mod tests {
             },
             Internal,
             NotImplemented("x"),
+            InvalidAgreementId(String::new()),
+            OrganizationNotFound(String::new()),
+            AddressCardNotFound(String::new()),
+            InvalidOrgNumber(String::new()),
+            InvalidAddressCardId(String::new()),
+            InvalidReference(String::new()),
+            EmptyInput,
+            AgreementNotFound(String::new()),
+            BackendPathNotFound,
         ];
         let mut codes = std::collections::BTreeSet::new();
         for error in &all {
@@ -364,6 +459,7 @@ mod tests {
         }
         let documented = [
             40102, 40103, 40104, 40105, 40106, 40107, 40108, 40301, 40401, 42901, 42902, 50001,
+            400001, 400007, 400009, 400024, 400032, 400033, 400036, 404001, 4042000,
         ];
         for code in documented {
             assert!(codes.contains(&code), "documented code {code} missing");

@@ -1,15 +1,20 @@
 //! The Telenor dialect: the OAuth2 server (`/oauth/v2/*`) and the corporate APIs.
 
+pub mod accounts;
+pub mod agreements;
 mod error;
 pub mod oauth;
 pub mod operations;
+pub mod orders;
 pub mod organizations;
+pub mod paging;
+pub mod subscriptions;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::Method;
 use axum::http::request::Parts;
-use axum::routing::{MethodFilter, MethodRouter, get, on, post};
+use axum::routing::{MethodFilter, MethodRouter, get, on, post, put};
 use sentral_services::Principal;
 
 use crate::AppState;
@@ -50,7 +55,57 @@ pub fn routes() -> Router<AppState> {
             get(oauth::authorize_page).post(oauth::authorize_login),
         )
         .route("/oauth/v2/logout", get(oauth::logout))
-        .route("/organizations/v1/organizations", get(organizations::list));
+        .route("/organizations/v1/organizations", get(organizations::list))
+        .route(
+            "/organizations/{orgNumber}/address-cards",
+            get(accounts::address_cards),
+        )
+        .route("/corporate-accounts/v1", get(accounts::list_v1))
+        .route(
+            "/corporate-accounts/v2/accounts",
+            get(accounts::list).post(accounts::create),
+        )
+        .route(
+            "/corporate-accounts/v2/accounts/{id}",
+            get(accounts::get_one),
+        )
+        .route("/corporate-agreements/v2/agreements", get(agreements::list))
+        .route(
+            "/corporate-agreements/v2/agreements/{agreementId}/products",
+            get(agreements::products),
+        )
+        .route(
+            "/corporate-agreements/v2/orders",
+            post(orders::order_agreement_product),
+        )
+        .route(
+            "/corporate-agreements/v2/orders/{orderId}",
+            get(orders::agreement_order),
+        )
+        .route(
+            "/corporate-mobile-subscriptions/v2/mobile-subscriptions",
+            get(subscriptions::search),
+        )
+        .route(
+            "/corporate-mobile-subscriptions/v2/mobile-subscriptions/{msisdn}",
+            get(subscriptions::get_one),
+        )
+        .route(
+            "/corporate-mobile-subscriptions/v1/{msisdn}/user-references",
+            put(subscriptions::put_references_v1),
+        )
+        .route(
+            "/corporate-mobile-subscriptions/v2/{msisdn}/user-references",
+            put(subscriptions::put_references_v2),
+        )
+        .route(
+            "/corporate-mobile-subscriptions/v2/orders",
+            post(orders::order_subscription_product),
+        )
+        .route(
+            "/corporate-mobile-subscriptions/v2/orders/{orderId}",
+            get(orders::subscription_order),
+        );
     let mut pending: std::collections::BTreeMap<&str, MethodRouter<AppState>> = Default::default();
     for operation in operations::OPERATIONS
         .iter()
@@ -67,3 +122,14 @@ pub fn routes() -> Router<AppState> {
     }
     router
 }
+
+/// The base paths of the APIs behind the gateway: an unknown operation under one of them is
+/// "not found on back-end server" (4042000) rather than an unknown path (40401).
+pub const API_BASE_PATHS: &[&str] = &[
+    "/organizations/",
+    "/corporate-accounts/",
+    "/corporate-agreements/",
+    "/corporate-mobile-subscriptions/",
+    "/catalog/",
+    "/user/",
+];

@@ -1,0 +1,352 @@
+//! Corporate mobile subscriptions: search, get, user references (v1 and v2).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use sentral_domain::ApiProduct;
+use sentral_domain::corporate::{MobileSubscription, ProductOffer};
+use sentral_services::corporate::subscriptions::{
+    ReferencePatch, SubscriptionQuery, UserReferencesPatch,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::paging::{PageBody, PageParams, integer};
+use super::{TelenorCaller, TelenorError};
+use crate::AppState;
+use crate::body::Query;
+
+/// A subscription in search results.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionSummaryBody {
+    /// The number with country code, e.g. `4791000001`.
+    #[schema(example = "4791000001")]
+    pub msisdn: String,
+    #[schema(example = "10000001")]
+    pub account_id: String,
+    #[schema(example = "930000000")]
+    pub organization_number: String,
+    /// `ACTIVE`, `SUSPENDED` or `TERMINATED`.
+    pub status: String,
+    /// The price plan's name.
+    #[schema(example = "Bedrift Fri+ 10 GB")]
+    pub subscription_type: String,
+    /// Printed on the invoice instead of the user's name.
+    pub user_reference1: Option<String>,
+    pub user_reference2: Option<String>,
+    pub user_reference3: Option<String>,
+    /// When the subscription last changed (RFC 3339).
+    pub updated_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionUserBody {
+    pub first_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub middle_name: Option<String>,
+    pub last_name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SimCardBody {
+    #[schema(example = "8947000091000001")]
+    pub iccid: String,
+}
+
+/// An add-on on the subscription.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionProductBody {
+    #[schema(example = 300102)]
+    pub product_id: i64,
+    #[schema(example = "Data Ekstra 5 GB")]
+    pub name: String,
+    /// Whether a REMOVE_PRODUCT order may remove it.
+    pub removable: bool,
+    pub added_at: String,
+}
+
+/// A subscription with everything about it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionBody {
+    #[serde(flatten)]
+    pub summary: SubscriptionSummaryBody,
+    /// The price plan's product offer id.
+    pub subscription_type_id: i64,
+    pub user: Option<SubscriptionUserBody>,
+    pub sim_card: SimCardBody,
+    pub products: Vec<SubscriptionProductBody>,
+    pub activated_at: String,
+}
+
+fn summary(subscription: &MobileSubscription) -> SubscriptionSummaryBody {
+    let reference = |r: &Option<sentral_domain::corporate::UserReference>| {
+        r.as_ref().map(|r| r.as_str().to_owned())
+    };
+    SubscriptionSummaryBody {
+        msisdn: subscription.msisdn.to_string(),
+        account_id: subscription.account_id.to_string(),
+        organization_number: subscription.org_number.to_string(),
+        status: subscription.status.to_string(),
+        subscription_type: ProductOffer::find(subscription.plan_id)
+            .map_or_else(String::new, |offer| offer.name.to_owned()),
+        user_reference1: reference(&subscription.references.reference1),
+        user_reference2: reference(&subscription.references.reference2),
+        user_reference3: reference(&subscription.references.reference3),
+        updated_at: subscription.updated_at.to_rfc3339(),
+    }
+}
+
+impl From<MobileSubscription> for SubscriptionBody {
+    fn from(subscription: MobileSubscription) -> Self {
+        Self {
+            summary: summary(&subscription),
+            subscription_type_id: subscription.plan_id,
+            user: subscription.user.as_ref().map(|user| SubscriptionUserBody {
+                first_name: user.first_name.clone(),
+                middle_name: user.middle_name.clone(),
+                last_name: user.last_name.clone(),
+            }),
+            sim_card: SimCardBody {
+                iccid: subscription.iccid.clone(),
+            },
+            products: subscription
+                .products
+                .iter()
+                .map(|product| {
+                    let offer = ProductOffer::find(product.product_id);
+                    SubscriptionProductBody {
+                        product_id: product.product_id,
+                        name: offer.map_or_else(String::new, |o| o.name.to_owned()),
+                        removable: offer.is_some_and(|o| o.removable),
+                        added_at: product.added_at.to_rfc3339(),
+                    }
+                })
+                .collect(),
+            activated_at: subscription.activated_at.to_rfc3339(),
+        }
+    }
+}
+
+/// Search criteria: give at least one; `productId` and `since` cannot be combined.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// Subscriptions on this account.
+    pub account_id: Option<String>,
+    /// Subscriptions of this organisation (9 digits).
+    pub organization_number: Option<String>,
+    /// Numbers containing these digits.
+    pub msisdn: Option<String>,
+    /// Any user reference containing this text (case-insensitive).
+    pub user_reference: Option<String>,
+    /// Subscriptions with this add-on.
+    #[param(value_type = Option<i64>)]
+    pub product_id: Option<String>,
+    /// Changed after this date (`2026-01-31`) or time (RFC 3339); the page is then ordered by
+    /// change time.
+    pub since: Option<String>,
+    /// `ACTIVE`, `SUSPENDED` or `TERMINATED`.
+    pub status: Option<String>,
+    /// Sort order (by number, or by change time with `since`); true when not given.
+    #[param(value_type = Option<bool>)]
+    pub ascending: Option<String>,
+}
+
+/// Search mobile subscriptions of your organisations.
+#[utoipa::path(
+    get,
+    path = "/corporate-mobile-subscriptions/v2/mobile-subscriptions",
+    tag = "corporate-mobile-subscriptions",
+    security(("bearer" = [])),
+    params(SearchParams, PageParams),
+    responses(
+        (status = 200, description = "One page of subscriptions", body = PageBody<SubscriptionSummaryBody>),
+        (status = 400, description = "40000: no criterion, productId with since, or a malformed \
+            parameter (named in detail)", body = super::ErrorBody),
+        (status = 401, description = "40102, 40103, 40105, 40106, 40107", body = super::ErrorBody),
+    )
+)]
+pub async fn search(
+    State(state): State<AppState>,
+    TelenorCaller(caller): TelenorCaller,
+    Query(params, _): Query<SearchParams, TelenorError>,
+    Query(paging, _): Query<PageParams, TelenorError>,
+) -> Result<Json<PageBody<SubscriptionSummaryBody>>, TelenorError> {
+    caller.require(ApiProduct::MobileSubscriptionInfo)?;
+    let ascending = match params.ascending.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(other) => {
+            return Err(TelenorError::BadRequest(format!(
+                "ascending: must be true or false, got {other:?}"
+            )));
+        }
+    };
+    let query = SubscriptionQuery {
+        account_id: params.account_id,
+        organization_number: params.organization_number,
+        msisdn: params.msisdn,
+        user_reference: params.user_reference,
+        product_id: integer("productId", params.product_id.as_deref())?,
+        since: params.since,
+        status: params.status,
+        ascending,
+    };
+    let page = paging.request()?;
+    let found = state
+        .platform
+        .search_subscriptions(&caller, query, page)
+        .await?;
+    Ok(Json(PageBody::of(found, |s| summary(&s))))
+}
+
+/// Get a mobile subscription, with its user, SIM card and add-ons.
+#[utoipa::path(
+    get,
+    path = "/corporate-mobile-subscriptions/v2/mobile-subscriptions/{msisdn}",
+    tag = "corporate-mobile-subscriptions",
+    security(("bearer" = [])),
+    params(("msisdn" = String, Path, description = "8 digits, or with country code 47")),
+    responses(
+        (status = 200, description = "The subscription", body = SubscriptionBody),
+        (status = 400, description = "40000 malformed number", body = super::ErrorBody),
+        (status = 401, description = "40104 not authorized to use the MSISDN (unknown or outside \
+            your grants), 40102, 40103, 40105, 40106, 40107", body = super::ErrorBody),
+    )
+)]
+pub async fn get_one(
+    State(state): State<AppState>,
+    TelenorCaller(caller): TelenorCaller,
+    Path(msisdn): Path<String>,
+) -> Result<Json<SubscriptionBody>, TelenorError> {
+    caller.require(ApiProduct::MobileSubscriptionInfo)?;
+    Ok(Json(
+        state.platform.subscription(&caller, &msisdn).await?.into(),
+    ))
+}
+
+/// The user references of a subscription after an update.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserReferencesBody {
+    pub msisdn: String,
+    pub user_reference1: Option<String>,
+    pub user_reference2: Option<String>,
+    pub user_reference3: Option<String>,
+}
+
+/// A partial update: fields left out keep their value, `null` or `""` clears one. At most 50
+/// characters each, no control characters. Other fields are ignored.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserReferencesUpdate {
+    #[schema(example = "Kari Nordmann")]
+    pub user_reference1: Option<String>,
+    pub user_reference2: Option<String>,
+    pub user_reference3: Option<String>,
+}
+
+fn reference_patch(
+    body: &serde_json::Map<String, serde_json::Value>,
+    field: &str,
+) -> Result<ReferencePatch, TelenorError> {
+    match body.get(field) {
+        None => Ok(ReferencePatch::Keep),
+        Some(serde_json::Value::Null) => Ok(ReferencePatch::Clear),
+        Some(serde_json::Value::String(text)) => Ok(ReferencePatch::Set(text.clone())),
+        Some(other) => Err(TelenorError::BadRequest(format!(
+            "{field}: must be a string or null, got {other}"
+        ))),
+    }
+}
+
+async fn update_references(
+    state: AppState,
+    caller: sentral_services::Principal,
+    msisdn: String,
+    body: axum::body::Bytes,
+) -> Result<Json<UserReferencesBody>, TelenorError> {
+    caller.require(ApiProduct::MobileSubscriptionOrder)?;
+    let body: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| TelenorError::BadRequest(format!("invalid JSON body: {e}")))?
+    };
+    let serde_json::Value::Object(fields) = body else {
+        return Err(TelenorError::BadRequest(
+            "the body must be a JSON object such as {\"userReference3\": \"x\"}".into(),
+        ));
+    };
+    let patch = UserReferencesPatch {
+        reference1: reference_patch(&fields, "userReference1")?,
+        reference2: reference_patch(&fields, "userReference2")?,
+        reference3: reference_patch(&fields, "userReference3")?,
+    };
+    let updated = state
+        .platform
+        .update_user_references(&caller, &msisdn, patch)
+        .await?;
+    let text = |r: &Option<sentral_domain::corporate::UserReference>| {
+        r.as_ref().map(|r| r.as_str().to_owned())
+    };
+    Ok(Json(UserReferencesBody {
+        msisdn: updated.msisdn.to_string(),
+        user_reference1: text(&updated.references.reference1),
+        user_reference2: text(&updated.references.reference2),
+        user_reference3: text(&updated.references.reference3),
+    }))
+}
+
+/// Update user references (partial). userReference1 is printed on the invoice instead of the
+/// user's name.
+#[utoipa::path(
+    put,
+    path = "/corporate-mobile-subscriptions/v2/{msisdn}/user-references",
+    tag = "corporate-mobile-subscriptions",
+    security(("bearer" = [])),
+    params(("msisdn" = String, Path, description = "8 digits, or with country code 47")),
+    request_body = UserReferencesUpdate,
+    responses(
+        (status = 200, description = "The references after the update", body = UserReferencesBody),
+        (status = 400, description = "400033 invalid reference, 40000 malformed body or number", body = super::ErrorBody),
+        (status = 401, description = "40104 not authorized to use the MSISDN, 40102, 40103, 40105, 40106", body = super::ErrorBody),
+    )
+)]
+pub async fn put_references_v2(
+    State(state): State<AppState>,
+    TelenorCaller(caller): TelenorCaller,
+    Path(msisdn): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<UserReferencesBody>, TelenorError> {
+    update_references(state, caller, msisdn, body).await
+}
+
+/// Deprecated v1 of the user-reference update, kept for the clients that use it; same as v2.
+#[utoipa::path(
+    put,
+    path = "/corporate-mobile-subscriptions/v1/{msisdn}/user-references",
+    tag = "corporate-mobile-subscriptions",
+    security(("bearer" = [])),
+    params(("msisdn" = String, Path, description = "8 digits, or with country code 47")),
+    request_body = UserReferencesUpdate,
+    responses(
+        (status = 200, description = "The references after the update", body = UserReferencesBody),
+        (status = 400, description = "400033 invalid reference, 40000 malformed body or number", body = super::ErrorBody),
+        (status = 401, description = "40104 not authorized to use the MSISDN, 40102, 40103, 40105, 40106", body = super::ErrorBody),
+    )
+)]
+pub async fn put_references_v1(
+    State(state): State<AppState>,
+    TelenorCaller(caller): TelenorCaller,
+    Path(msisdn): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<UserReferencesBody>, TelenorError> {
+    update_references(state, caller, msisdn, body).await
+}

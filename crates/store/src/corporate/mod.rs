@@ -1,0 +1,148 @@
+//! Repositories of the corporate customer's world: address cards, accounts, agreement products,
+//! mobile subscriptions and orders.
+
+pub mod accounts;
+pub mod agreements;
+pub mod orders;
+pub mod subscriptions;
+
+use sqlx::Row;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+
+use crate::{AnyConnection, StoreError};
+
+/// Hands out the next number of the counter `name`, starting at `first`. Atomic on both
+/// backends: the row is updated in the caller's transaction.
+pub async fn next_number(
+    conn: &mut AnyConnection,
+    name: &str,
+    first: i64,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO counters (name, value) VALUES ($1, $2) \
+         ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+    )
+    .bind(name)
+    .bind(first)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get::<i64, _>("value")?)
+}
+
+/// A value bound to a dynamically built query.
+#[derive(Debug, Clone)]
+pub(crate) enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// A `WHERE` clause built from optional filters; every value is bound, never interpolated.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Filter {
+    clauses: Vec<String>,
+    binds: Vec<Bind>,
+}
+
+impl Filter {
+    /// The placeholder for the next bound value.
+    pub fn bind(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+
+    pub fn push(&mut self, clause: String) {
+        self.clauses.push(clause);
+    }
+
+    /// `column IN (…)` over `values`; an empty list matches nothing.
+    pub fn any_of(&mut self, column: &str, values: impl IntoIterator<Item = String>) -> String {
+        let placeholders: Vec<String> = values
+            .into_iter()
+            .map(|value| self.bind(Bind::Text(value)))
+            .collect();
+        if placeholders.is_empty() {
+            "1 = 0".to_owned()
+        } else {
+            format!("{column} IN ({})", placeholders.join(", "))
+        }
+    }
+
+    pub fn where_sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    pub fn apply<'q>(
+        &self,
+        mut query: Query<'q, sqlx::Any, AnyArguments>,
+    ) -> Query<'q, sqlx::Any, AnyArguments> {
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text.clone()),
+                Bind::Int(number) => query.bind(*number),
+            };
+        }
+        query
+    }
+
+    /// Runs `SELECT COUNT(*)` over `from` with this filter.
+    pub async fn count(&self, conn: &mut AnyConnection, from: &str) -> Result<i64, StoreError> {
+        let sql = format!("SELECT COUNT(*) AS n FROM {from}{}", self.where_sql());
+        // Only clauses built by this module are interpolated; every value is bound.
+        let row = self
+            .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .fetch_one(conn)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")?)
+    }
+
+    /// Runs `SELECT * FROM from WHERE … ORDER BY … LIMIT … OFFSET …`.
+    pub async fn page(
+        &self,
+        conn: &mut AnyConnection,
+        from: &str,
+        order_by: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<AnyRow>, StoreError> {
+        let mut filter = self.clone();
+        let limit_placeholder = filter.bind(Bind::Int(limit));
+        let offset_placeholder = filter.bind(Bind::Int(offset));
+        let sql = format!(
+            "SELECT * FROM {from}{} ORDER BY {order_by} LIMIT {limit_placeholder} OFFSET {offset_placeholder}",
+            self.where_sql()
+        );
+        // Only clauses built by this module are interpolated; every value is bound.
+        Ok(filter
+            .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .fetch_all(conn)
+            .await?)
+    }
+}
+
+/// One page of rows and the total that matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+/// Who may see what: companies (with their subsidiaries resolved already) and single accounts.
+#[derive(Debug, Clone, Copy)]
+pub struct Reach<'a> {
+    pub companies: &'a [String],
+    pub accounts: &'a [String],
+}
+
+impl Reach<'_> {
+    /// `(org_column IN companies OR account_column IN accounts)`.
+    pub(crate) fn clause(&self, filter: &mut Filter, org_column: &str, account_column: &str) {
+        let companies = filter.any_of(org_column, self.companies.iter().cloned());
+        let accounts = filter.any_of(account_column, self.accounts.iter().cloned());
+        filter.push(format!("({companies} OR {accounts})"));
+    }
+}

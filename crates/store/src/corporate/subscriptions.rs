@@ -1,0 +1,289 @@
+//! Mobile subscriptions and their add-ons.
+
+use std::collections::HashMap;
+
+use sentral_domain::corporate::{
+    AccountId, MobileSubscription, PersonName, SubscriptionProduct, SubscriptionStatus,
+    UserReference, UserReferences,
+};
+use sentral_domain::{Msisdn, Timestamp};
+use sqlx::any::AnyRow;
+
+use super::{Bind, Filter, Page, Reach};
+use crate::rows::{at, int, opt_text, org, placeholders, text};
+use crate::{AnyConnection, StoreError};
+
+pub async fn insert_subscription(
+    conn: &mut AnyConnection,
+    subscription: &MobileSubscription,
+) -> Result<(), StoreError> {
+    let user = subscription.user.as_ref();
+    let references = &subscription.references;
+    sqlx::query(
+        "INSERT INTO mobile_subscriptions (msisdn, org_number, account_id, plan_id, status, \
+         first_name, middle_name, last_name, reference1, reference2, reference3, iccid, \
+         activated_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(subscription.msisdn.as_str())
+    .bind(subscription.org_number.as_str())
+    .bind(subscription.account_id.as_str())
+    .bind(subscription.plan_id)
+    .bind(subscription.status.as_str())
+    .bind(user.map(|u| u.first_name.as_str()))
+    .bind(user.and_then(|u| u.middle_name.as_deref()))
+    .bind(user.map(|u| u.last_name.as_str()))
+    .bind(references.reference1.as_ref().map(UserReference::as_str))
+    .bind(references.reference2.as_ref().map(UserReference::as_str))
+    .bind(references.reference3.as_ref().map(UserReference::as_str))
+    .bind(&subscription.iccid)
+    .bind(subscription.activated_at.millis())
+    .bind(subscription.updated_at.millis())
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| {
+        StoreError::from(e).conflict_as(format!("subscription {}", subscription.msisdn))
+    })?;
+    for product in &subscription.products {
+        add_product(conn, &subscription.msisdn, product).await?;
+    }
+    Ok(())
+}
+
+fn reference(row: &AnyRow, column: &'static str) -> Result<Option<UserReference>, StoreError> {
+    opt_text(row, column)?
+        .map(|value| UserReference::parse(column, &value))
+        .transpose()
+        .map_err(Into::into)
+}
+
+fn subscription_from(row: &AnyRow) -> Result<MobileSubscription, StoreError> {
+    let status = text(row, "status")?;
+    let user = match (opt_text(row, "first_name")?, opt_text(row, "last_name")?) {
+        (Some(first_name), Some(last_name)) => Some(PersonName {
+            first_name,
+            middle_name: opt_text(row, "middle_name")?,
+            last_name,
+        }),
+        _ => None,
+    };
+    Ok(MobileSubscription {
+        msisdn: Msisdn::parse(&text(row, "msisdn")?)?,
+        org_number: org(row, "org_number")?,
+        account_id: AccountId::parse(&text(row, "account_id")?)?,
+        plan_id: int(row, "plan_id")?,
+        status: SubscriptionStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("subscription status {status:?}")))?,
+        user,
+        references: UserReferences {
+            reference1: reference(row, "reference1")?,
+            reference2: reference(row, "reference2")?,
+            reference3: reference(row, "reference3")?,
+        },
+        iccid: text(row, "iccid")?,
+        activated_at: at(row, "activated_at")?,
+        updated_at: at(row, "updated_at")?,
+        products: Vec::new(),
+    })
+}
+
+/// Fills in the add-ons of `subscriptions` with one query.
+async fn with_products(
+    conn: &mut AnyConnection,
+    mut subscriptions: Vec<MobileSubscription>,
+) -> Result<Vec<MobileSubscription>, StoreError> {
+    if subscriptions.is_empty() {
+        return Ok(subscriptions);
+    }
+    let sql = format!(
+        "SELECT * FROM subscription_products WHERE msisdn IN ({}) ORDER BY product_id",
+        placeholders(1, subscriptions.len())
+    );
+    // Only placeholders are interpolated; every value is bound.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for subscription in &subscriptions {
+        query = query.bind(subscription.msisdn.as_str().to_owned());
+    }
+    let mut by_msisdn: HashMap<String, Vec<SubscriptionProduct>> = HashMap::new();
+    for row in query.fetch_all(conn).await? {
+        by_msisdn
+            .entry(text(&row, "msisdn")?)
+            .or_default()
+            .push(SubscriptionProduct {
+                product_id: int(&row, "product_id")?,
+                added_at: at(&row, "added_at")?,
+            });
+    }
+    for subscription in &mut subscriptions {
+        subscription.products = by_msisdn
+            .remove(subscription.msisdn.as_str())
+            .unwrap_or_default();
+    }
+    Ok(subscriptions)
+}
+
+pub async fn subscription(
+    conn: &mut AnyConnection,
+    msisdn: &Msisdn,
+) -> Result<Option<MobileSubscription>, StoreError> {
+    let Some(row) = sqlx::query("SELECT * FROM mobile_subscriptions WHERE msisdn = $1")
+        .bind(msisdn.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let found = subscription_from(&row)?;
+    Ok(with_products(conn, vec![found]).await?.pop())
+}
+
+/// Search criteria; every one given must match.
+#[derive(Debug, Clone, Default)]
+pub struct SubscriptionSearch {
+    pub account_id: Option<String>,
+    pub org_number: Option<String>,
+    /// Matches numbers that contain these digits.
+    pub msisdn: Option<String>,
+    /// Matches any of the three user references containing this text (case-insensitive).
+    pub user_reference: Option<String>,
+    pub product_id: Option<i64>,
+    /// Changed strictly after this time; the page is then ordered by change time.
+    pub since: Option<Timestamp>,
+    pub status: Option<SubscriptionStatus>,
+    pub ascending: bool,
+}
+
+pub async fn search(
+    conn: &mut AnyConnection,
+    reach: Reach<'_>,
+    search: &SubscriptionSearch,
+    offset: i64,
+    limit: i64,
+) -> Result<Page<MobileSubscription>, StoreError> {
+    let mut filter = Filter::default();
+    reach.clause(&mut filter, "org_number", "account_id");
+    if let Some(account_id) = &search.account_id {
+        let p = filter.bind(Bind::Text(account_id.clone()));
+        filter.push(format!("account_id = {p}"));
+    }
+    if let Some(org_number) = &search.org_number {
+        let p = filter.bind(Bind::Text(org_number.clone()));
+        filter.push(format!("org_number = {p}"));
+    }
+    if let Some(msisdn) = &search.msisdn {
+        let p = filter.bind(Bind::Text(format!("%{msisdn}%")));
+        filter.push(format!("msisdn LIKE {p}"));
+    }
+    if let Some(reference) = &search.user_reference {
+        let pattern = format!("%{}%", escape_like(&reference.to_lowercase()));
+        let p = filter.bind(Bind::Text(pattern));
+        filter.push(format!(
+            "(LOWER(reference1) LIKE {p} ESCAPE '\\' OR LOWER(reference2) LIKE {p} ESCAPE '\\' \
+             OR LOWER(reference3) LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    if let Some(product_id) = search.product_id {
+        let p = filter.bind(Bind::Int(product_id));
+        filter.push(format!(
+            "msisdn IN (SELECT msisdn FROM subscription_products WHERE product_id = {p})"
+        ));
+    }
+    if let Some(since) = search.since {
+        let p = filter.bind(Bind::Int(since.millis()));
+        filter.push(format!("updated_at > {p}"));
+    }
+    if let Some(status) = search.status {
+        let p = filter.bind(Bind::Text(status.as_str().to_owned()));
+        filter.push(format!("status = {p}"));
+    }
+    let direction = if search.ascending { "ASC" } else { "DESC" };
+    let order_by = if search.since.is_some() {
+        format!("updated_at {direction}, msisdn {direction}")
+    } else {
+        format!("msisdn {direction}")
+    };
+    let total = filter.count(conn, "mobile_subscriptions").await?;
+    let rows = filter
+        .page(conn, "mobile_subscriptions", &order_by, offset, limit)
+        .await?;
+    let items = rows
+        .iter()
+        .map(subscription_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page {
+        items: with_products(conn, items).await?,
+        total,
+    })
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+pub async fn update_references(
+    conn: &mut AnyConnection,
+    msisdn: &Msisdn,
+    references: &UserReferences,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE mobile_subscriptions SET reference1 = $2, reference2 = $3, reference3 = $4, \
+         updated_at = $5 WHERE msisdn = $1",
+    )
+    .bind(msisdn.as_str())
+    .bind(references.reference1.as_ref().map(UserReference::as_str))
+    .bind(references.reference2.as_ref().map(UserReference::as_str))
+    .bind(references.reference3.as_ref().map(UserReference::as_str))
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn add_product(
+    conn: &mut AnyConnection,
+    msisdn: &Msisdn,
+    product: &SubscriptionProduct,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO subscription_products (msisdn, product_id, added_at) VALUES ($1, $2, $3)",
+    )
+    .bind(msisdn.as_str())
+    .bind(product.product_id)
+    .bind(product.added_at.millis())
+    .execute(conn)
+    .await
+    .map_err(|e| {
+        StoreError::from(e).conflict_as(format!("product {} on {msisdn}", product.product_id))
+    })?;
+    Ok(())
+}
+
+pub async fn remove_product(
+    conn: &mut AnyConnection,
+    msisdn: &Msisdn,
+    product_id: i64,
+) -> Result<bool, StoreError> {
+    let done =
+        sqlx::query("DELETE FROM subscription_products WHERE msisdn = $1 AND product_id = $2")
+            .bind(msisdn.as_str())
+            .bind(product_id)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn touch(
+    conn: &mut AnyConnection,
+    msisdn: &Msisdn,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE mobile_subscriptions SET updated_at = $2 WHERE msisdn = $1")
+        .bind(msisdn.as_str())
+        .bind(now.millis())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
