@@ -40,8 +40,19 @@ impl AppState {
     }
 }
 
-/// Unknown paths and methods answer in the dialect the path belongs to.
+/// Unknown paths answer in the dialect the path belongs to.
 async fn fallback(request: Request) -> Response {
+    not_found(&request, true)
+}
+
+/// A known path with a method it does not have: "path or method not found".
+async fn method_not_allowed(request: Request) -> Response {
+    not_found(&request, false)
+}
+
+/// An unknown path under a known Telenor API is "not found on back-end server" (4042000);
+/// other unknown paths and wrong methods are "path or method not found" (40401).
+fn not_found(request: &Request, unknown_path: bool) -> Response {
     let path = request.uri().path();
     if path.starts_with(kpn::operations::BASE_PATH) || path.starts_with("/oauth/grip/") {
         kpn::KpnError::NotFound(format!(
@@ -49,9 +60,10 @@ async fn fallback(request: Request) -> Response {
             request.method()
         ))
         .into_response()
-    } else if telenor::API_BASE_PATHS
-        .iter()
-        .any(|base| path.starts_with(base))
+    } else if unknown_path
+        && telenor::API_BASE_PATHS
+            .iter()
+            .any(|base| path.starts_with(base))
     {
         telenor::TelenorError::BackendPathNotFound.into_response()
     } else {
@@ -76,7 +88,7 @@ pub fn router(state: AppState) -> Router {
     let metrics = state.metrics.clone();
     router
         .fallback(fallback)
-        .method_not_allowed_fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .merge(openapi::swagger_ui())
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

@@ -137,8 +137,13 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, TelenorE
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(TelenorError::EmptyInput);
     }
-    serde_json::from_slice(body)
-        .map_err(|e| TelenorError::BadRequest(format!("invalid JSON body: {e}")))
+    let invalid =
+        |e: serde_json::Error| TelenorError::BadRequest(format!("invalid JSON body: {e}"));
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(invalid)?;
+    if value.as_object().is_some_and(serde_json::Map::is_empty) {
+        return Err(TelenorError::EmptyInput);
+    }
+    serde_json::from_value(value).map_err(invalid)
 }
 
 /// Order an add-on onto a subscription, or remove one. Removal completes within seconds,

@@ -2,11 +2,41 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use sentral_api::{AppState, router};
+use sentral_domain::platform::{Agreement, ContactPerson, Grants};
+use sentral_domain::{ApiProduct, Msisdn, OrgNumber, Secret};
+use sentral_services::admin::{NewApplication, NewPartner, NewSystemUser};
 use sentral_services::limits::RateLimits;
+use sentral_services::platform::Actor;
 use sentral_services::{Platform, PlatformConfig};
 use sentral_store::testing::{PgTestSchema, postgres_test_url};
 use sentral_store::{Store, StoreLocation};
 use serde_json::Value;
+
+pub struct OtherPartner {
+    pub client_id: String,
+    pub client_secret: String,
+    pub username: String,
+    pub password: String,
+}
+
+impl OtherPartner {
+    pub async fn token(&self, server: &TestServer) -> String {
+        let response = server
+            .password_token(
+                &self.client_id,
+                &self.client_secret,
+                &self.username,
+                &self.password,
+            )
+            .await;
+        assert_eq!(response.status(), 200, "other partner's token");
+        let body: Value = response.json().await.expect("json");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+}
 
 pub struct TestServer {
     pub base: String,
@@ -160,6 +190,110 @@ impl TestServer {
             .as_str()
             .expect("access_token")
             .to_owned()
+    }
+
+    /// Moves the sandbox clock forward.
+    pub async fn advance_clock(&self, seconds: u32) {
+        let response = self
+            .http
+            .post(self.url("/sandbox/v1/clock/advance"))
+            .json(&serde_json::json!({ "seconds": seconds }))
+            .send()
+            .await
+            .expect("clock advance");
+        assert_eq!(response.status(), 200, "clock advance");
+    }
+
+    /// A request with a JSON body (or none) and the bearer token.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// A second partner with its own customer (920000029, agreement 20000001), an application
+    /// holding `products` and a system user granted that customer.
+    pub async fn other_partner(&self, products: Vec<ApiProduct>) -> OtherPartner {
+        let org = |n: &str| OrgNumber::parse(n).expect("org number");
+        let cli = Actor::cli();
+        let platform = &self.platform;
+        platform
+            .create_partner(
+                &cli,
+                NewPartner {
+                    org_number: org("920000010"),
+                    name: "Other Vendor AS".into(),
+                    admin_name: "Olga".into(),
+                    admin_email: "olga@other.no".into(),
+                },
+            )
+            .await
+            .expect("partner");
+        let agreement = Agreement {
+            id: "20000001".into(),
+            org_number: org("920000029"),
+            category: "Mobilt Bedriftsnett avtale".into(),
+            valid_from: "2025-01-01".into(),
+            valid_to: None,
+            status: "ACTIVE".into(),
+            internal_number_length: 4,
+        };
+        platform
+            .create_agreement(&cli, agreement, "Other Customer AS")
+            .await
+            .expect("agreement");
+        let app = platform
+            .create_application(
+                &cli,
+                NewApplication {
+                    partner: org("920000010"),
+                    name: "Other App".into(),
+                    products,
+                    billing_account: None,
+                    owner: "Olga".into(),
+                    created_by: "olga@other.no".into(),
+                    kpn_customer: None,
+                    client_id: None,
+                    client_secret: None,
+                },
+            )
+            .await
+            .expect("application");
+        let created = platform
+            .create_system_user(
+                &cli,
+                NewSystemUser {
+                    partner: org("920000010"),
+                    agreement_id: "20000001".into(),
+                    contact: ContactPerson {
+                        name: "Olga".into(),
+                        mobile: Msisdn::parse("98000001").expect("msisdn"),
+                        email: "olga@other.no".into(),
+                    },
+                    grants: Grants {
+                        companies: vec![org("920000029")],
+                        accounts: vec![],
+                    },
+                    password: Some(Secret::new("other-password")),
+                    username: None,
+                },
+            )
+            .await
+            .expect("system user");
+        OtherPartner {
+            client_id: app.client_id.to_string(),
+            client_secret: app.client_secret.expose().to_owned(),
+            username: created.system_user.username.to_string(),
+            password: "other-password".into(),
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {

@@ -1,5 +1,7 @@
 //! Integration tests: the real server on port 0, talked to over HTTP like a client would.
 
+mod corporate_accounts;
+mod corporate_subscriptions;
 mod harness;
 mod kpn;
 mod oauth;

@@ -1,6 +1,4 @@
-use sentral_domain::platform::{Agreement, ContactPerson, Grants};
-use sentral_domain::{ApiProduct, EntityId, Msisdn, OrgNumber, SystemUserName};
-use sentral_services::admin::{NewApplication, NewPartner, NewSystemUser};
+use sentral_domain::{ApiProduct, EntityId, OrgNumber, SystemUserName};
 use sentral_services::platform::Actor;
 use sentral_store::{Store, StoreError, StoreLocation};
 use serde_json::Value;
@@ -110,82 +108,12 @@ async fn send_password_puts_an_sms_in_the_outbox_and_the_old_password_stops_work
 #[tokio::test]
 async fn partners_are_isolated_from_each_other() {
     for server in TestServer::every_backend().await {
-        let cli = Actor::cli();
-        let platform = &server.platform;
-        platform
-            .create_partner(
-                &cli,
-                NewPartner {
-                    org_number: org("920000010"),
-                    name: "Other Vendor AS".into(),
-                    admin_name: "Olga".into(),
-                    admin_email: "olga@other.no".into(),
-                },
-            )
-            .await
-            .unwrap();
-        let agreement = Agreement {
-            id: "20000001".into(),
-            org_number: org("920000029"),
-            category: "Mobilt Bedriftsnett avtale".into(),
-            valid_from: "2025-01-01".into(),
-            valid_to: None,
-            status: "ACTIVE".into(),
-            internal_number_length: 4,
-        };
-        platform
-            .create_agreement(&cli, agreement, "Other Customer AS")
-            .await
-            .unwrap();
-        let app = platform
-            .create_application(
-                &cli,
-                NewApplication {
-                    partner: org("920000010"),
-                    name: "Other App".into(),
-                    products: vec![ApiProduct::MobileSubscriptionOrder],
-                    billing_account: None,
-                    owner: "Olga".into(),
-                    created_by: "olga@other.no".into(),
-                    kpn_customer: None,
-                    client_id: None,
-                    client_secret: None,
-                },
-            )
-            .await
-            .unwrap();
-        let created = platform
-            .create_system_user(
-                &cli,
-                NewSystemUser {
-                    partner: org("920000010"),
-                    agreement_id: "20000001".into(),
-                    contact: ContactPerson {
-                        name: "Olga".into(),
-                        mobile: Msisdn::parse("98000001").unwrap(),
-                        email: "olga@other.no".into(),
-                    },
-                    grants: Grants {
-                        companies: vec![org("920000029")],
-                        accounts: vec![],
-                    },
-                    password: Some(sentral_domain::Secret::new("other-password")),
-                    username: None,
-                },
-            )
-            .await
-            .unwrap();
-        let username = created.system_user.username.to_string();
+        let other = server
+            .other_partner(vec![ApiProduct::MobileSubscriptionOrder])
+            .await;
+        let (client, secret, username) = (&other.client_id, &other.client_secret, &other.username);
         assert_eq!(username, "api0000000002");
-
-        let secret = app.client_secret.expose().to_owned();
-        let client = app.client_id.to_string();
-        let token: Value = server
-            .password_token(&client, &secret, &username, "other-password")
-            .await
-            .json()
-            .await
-            .unwrap();
+        let token = serde_json::json!({ "access_token": other.token(&server).await });
         let seen: Value = server
             .get(
                 "/organizations/v1/organizations",
@@ -203,11 +131,21 @@ async fn partners_are_isolated_from_each_other() {
         );
 
         let crossed = server
-            .password_token(&client, &secret, "api0000000001", "demo-password")
+            .password_token(
+                client.as_str(),
+                secret.as_str(),
+                "api0000000001",
+                "demo-password",
+            )
             .await;
         expect_telenor_error(crossed, 400, 40011).await;
         let crossed = server
-            .password_token("demo-client", "demo-secret", &username, "other-password")
+            .password_token(
+                "demo-client",
+                "demo-secret",
+                username.as_str(),
+                "other-password",
+            )
             .await;
         expect_telenor_error(crossed, 400, 40011).await;
         server.stop().await;
@@ -259,7 +197,12 @@ async fn an_approved_pilot_reaches_customers_through_its_connect_service() {
     let secret = production.client_secret.expose().to_owned();
     let token = || async {
         let body: Value = server
-            .password_token(&client, &secret, "api0000000001", "demo-password")
+            .password_token(
+                client.as_str(),
+                secret.as_str(),
+                "api0000000001",
+                "demo-password",
+            )
             .await
             .json()
             .await

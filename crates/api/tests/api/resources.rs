@@ -167,21 +167,17 @@ async fn unknown_paths_and_methods_are_40401() {
 async fn operations_not_built_yet_answer_50101_after_authentication() {
     let server = TestServer::demo().await;
     let token = server.demo_token().await;
-    let body = expect_telenor_error(
-        server.get("/corporate-accounts/v2/accounts", &token).await,
-        501,
-        50101,
-    )
-    .await;
+    let body =
+        expect_telenor_error(server.get("/catalog/contacts", &token).await, 501, 50101).await;
     assert!(
         body["detail"]
             .as_str()
             .unwrap()
-            .contains("/corporate-accounts/v2/accounts")
+            .contains("/catalog/contacts")
     );
     let anonymous = server
         .http
-        .get(server.url("/corporate-accounts/v2/accounts"))
+        .get(server.url("/catalog/contacts"))
         .send()
         .await
         .unwrap();
