@@ -36,6 +36,12 @@ enum Command {
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
+    /// Seed the demo world and a large generated customer for benchmarks (same store as serve)
+    Seed {
+        /// Subscriptions of the generated customer (accounts: one per 50)
+        #[arg(long)]
+        scale: usize,
+    },
     /// Write the OpenAPI documents (one per dialect) into a directory
     Openapi {
         #[arg(long, default_value = "openapi")]
@@ -82,6 +88,32 @@ async fn run(cli: Cli) -> Result<(), String> {
             let result = admin::run(&platform, command, json).await;
             platform.store().close().await;
             result
+        }
+        Command::Seed { scale } => {
+            let config = Config::load(&cli.store, &FlagLayer::default())?;
+            let platform = serve::open_platform(&config, true).await?;
+            let started = std::time::Instant::now();
+            let seeded = platform
+                .seed_scale(scale, |done, total| {
+                    eprint!("\rseeding subscriptions: {done}/{total}");
+                    if done == total {
+                        eprintln!();
+                    }
+                })
+                .await;
+            platform.store().close().await;
+            let seeded = seeded.map_err(|e| format!("cannot seed: {e}"))?;
+            println!(
+                "seeded {} ({}) on agreement {}: {} accounts, {} subscriptions in {:.1} s; \
+                 serve it with `sentral serve --demo` on the same store and the demo credentials",
+                sentral_services::corporate::scale::SCALE_NAME,
+                seeded.org_number,
+                seeded.agreement_id,
+                seeded.accounts,
+                seeded.subscriptions,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
         Command::Openapi { out } => {
             std::fs::create_dir_all(&out)

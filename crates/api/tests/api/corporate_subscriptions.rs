@@ -519,3 +519,38 @@ async fn unknown_operations_under_a_known_api_are_back_end_not_found() {
     expect_telenor_error(server.get("/no-such-api/v1", &token).await, 404, 40401).await;
     server.stop().await;
 }
+
+/// The scale customer is reachable with the demo credentials and pages like the others.
+#[tokio::test]
+async fn the_scale_customer_is_seeded_for_the_demo_system_user() {
+    let server = TestServer::demo().await;
+    let seeded = server.platform.seed_scale(130, |_, _| {}).await.unwrap();
+    let org = seeded.org_number.to_string();
+    let token = server.demo_token().await;
+    let page = json_of(
+        server
+            .get(
+                &format!("{SEARCH}?organizationNumber={org}&pageSize=100&page=1"),
+                &token,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(page["totalElements"], 130);
+    assert_eq!(page["content"].as_array().unwrap().len(), 30);
+    let accounts = json_of(
+        server
+            .get("/corporate-accounts/v2/accounts?pageSize=1000", &token)
+            .await,
+    )
+    .await;
+    let of_scale = accounts["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["owner"]["orgNumber"] == org.as_str())
+        .count();
+    assert_eq!(of_scale, 2);
+    assert!(server.platform.seed_scale(10, |_, _| {}).await.is_err());
+    server.stop().await;
+}

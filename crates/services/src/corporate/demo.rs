@@ -92,6 +92,17 @@ pub async fn generate_customer(
     plan: &CustomerPlan,
     now: Timestamp,
 ) -> Result<Vec<AccountId>, ServiceError> {
+    let accounts = generate_accounts(conn, plan, now).await?;
+    generate_subscriptions(conn, plan, &accounts, 0..plan.subscriptions, now).await?;
+    Ok(accounts)
+}
+
+/// The customer's address cards and accounts.
+pub async fn generate_accounts(
+    conn: &mut AnyConnection,
+    plan: &CustomerPlan,
+    now: Timestamp,
+) -> Result<Vec<AccountId>, ServiceError> {
     let mut cards = Vec::new();
     for index in 0..plan.address_cards.max(1) {
         let card = AddressCard {
@@ -189,6 +200,17 @@ pub async fn generate_customer(
         accounts::insert_account(conn, &account).await?;
         account_ids.push(id);
     }
+    Ok(account_ids)
+}
+
+/// Subscriptions number `range` of the customer (so a large one can be made in chunks).
+pub async fn generate_subscriptions(
+    conn: &mut AnyConnection,
+    plan: &CustomerPlan,
+    account_ids: &[AccountId],
+    range: std::ops::Range<usize>,
+    now: Timestamp,
+) -> Result<(), ServiceError> {
     // Subscriptions go on open accounts that take many (NORMAL) or, once, a RESERVED one.
     let usable: Vec<&AccountId> = account_ids
         .iter()
@@ -196,7 +218,7 @@ pub async fn generate_customer(
         .filter(|(index, _)| !plan.varied_accounts || !matches!(index % 12, 8..=11))
         .map(|(_, id)| id)
         .collect();
-    for index in 0..plan.subscriptions {
+    for index in range {
         let national = plan.first_mobile + u32::try_from(index).map_err(corrupt)?;
         let msisdn = Msisdn::parse(&format!("{national:08}")).map_err(corrupt)?;
         let first = FIRST_NAMES[index % FIRST_NAMES.len()];
@@ -251,7 +273,7 @@ pub async fn generate_customer(
         };
         subscriptions::insert_subscription(conn, &subscription).await?;
     }
-    Ok(account_ids)
+    Ok(())
 }
 
 /// Products ordered on the demo MBN agreement: a queue with its main number and Office licences.

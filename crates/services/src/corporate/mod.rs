@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod agreements;
 pub mod demo;
 pub mod orders;
+pub mod scale;
 pub mod subscriptions;
 
 use std::sync::atomic::{AtomicI64, Ordering};
