@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Benchmark of the corporate APIs on a large customer: `sentral seed --scale N` (default 100 000
+# subscriptions, 2 000 accounts), then for each endpoint a closed-loop run (maximum rate) and an
+# open-loop run at 80 % of it (p99 latency), with the load generator of `sentral-bench`.
+# Usage: scripts/bench-corporate.sh [--scale N] [--duration SECS] [--out FILE]
+# Figures go to stdout (Markdown) and to --out; see docs/benchmarks.md for the method.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scale=100000
+duration=10
+out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --scale) scale="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    *) echo "unknown argument $1; use --scale N, --duration SECS, --out FILE" >&2; exit 2 ;;
+  esac
+done
+
+target_dir="${CARGO_TARGET_DIR:-target}"
+echo "building release binaries into $target_dir (a few minutes the first time)" >&2
+cargo build --release -p sentral -p sentral-bench >&2
+sentral="$target_dir/release/sentral"
+bench="$target_dir/release/sentral-bench"
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+echo "seeding a customer with $scale subscriptions" >&2
+seed_started=$(date +%s.%N)
+"$sentral" --data-dir "$work/data" seed --scale "$scale" > "$work/seed.txt"
+seed_seconds=$(echo "$(date +%s.%N) - $seed_started" | bc)
+cat "$work/seed.txt" >&2
+org=$(grep -o '(9[0-9]\{8\})' "$work/seed.txt" | tr -d '()')
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$sentral" --data-dir "$work/data" serve --demo --listen "127.0.0.1:$port" \
+  --quota-per-minute 0 --spike-arrest-per-second 0 > "$work/server.log" 2>&1 &
+server_pid=$!
+base="http://127.0.0.1:$port"
+for _ in $(seq 1 100); do curl -sf "$base/healthz" > /dev/null && break; sleep 0.1; done
+curl -sf "$base/healthz" > /dev/null || { echo "the server did not start; see $work/server.log" >&2; exit 1; }
+rss_kib=$(ps -o rss= -p "$server_pid" | tr -d ' ')
+
+token=$(curl -s -u demo-client:demo-secret -d grant_type=password -d username=api0000000001 \
+  -d password=demo-password "$base/oauth/v2/token" | python3 -c 'import sys,json; print(json.load(sys.stdin)["access_token"])')
+
+last_page=$(( scale / 100 / 2 ))
+endpoints=(
+  "accounts, page of 1 000|/corporate-accounts/v2/accounts?pageSize=1000&page=1"
+  "subscriptions by organisation, page of 100 in the middle|/corporate-mobile-subscriptions/v2/mobile-subscriptions?organizationNumber=$org&pageSize=100&page=$last_page"
+  "subscriptions by account|/corporate-mobile-subscriptions/v2/mobile-subscriptions?accountId=10000100&pageSize=100"
+  "subscriptions with an add-on|/corporate-mobile-subscriptions/v2/mobile-subscriptions?productId=300104&pageSize=100"
+  "subscriptions by user reference|/corporate-mobile-subscriptions/v2/mobile-subscriptions?userReference=A00042&pageSize=100"
+  "one subscription|/corporate-mobile-subscriptions/v2/mobile-subscriptions/40012345"
+)
+
+report="$work/report.md"
+{
+  echo "### Corporate APIs on a scale-$scale customer"
+  echo
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, commit $(git rev-parse --short HEAD), load average at start $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Seeding took ${seed_seconds%.*} s; server RSS after start ${rss_kib} KiB."
+  echo
+  echo "| endpoint | max req/s (closed loop) | p50 / p99 at 80 % (open loop) | p99 < 10 ms |"
+  echo "|---|---:|---:|---|"
+} > "$report"
+
+for entry in "${endpoints[@]}"; do
+  label="${entry%%|*}"; path="${entry#*|}"
+  echo "== $label: $path" >&2
+  closed=$("$bench" load --url "$base$path" -H "Authorization: Bearer $token" --connections 16 --duration "$duration")
+  echo "$closed" >&2
+  max=$(echo "$closed" | awk '/^throughput/ {print $2}')
+  rate=$(echo "$max * 0.8" | bc)
+  open=$("$bench" load --url "$base$path" -H "Authorization: Bearer $token" --connections 16 --duration "$duration" --rate "$rate")
+  echo "$open" >&2
+  p50=$(echo "$open" | grep -o 'p50 [0-9.]* [a-zµ]*' | head -1 | cut -d' ' -f2-)
+  p99=$(echo "$open" | grep -o 'p99 [0-9.]* [a-zµ]*' | head -1 | cut -d' ' -f2-)
+  p99_ms=$(echo "$p99" | awk '{ v=$1; if ($2=="µs"||$2=="us") v=v/1000; else if ($2=="s") v=v*1000; print v }')
+  verdict=$(awk -v v="$p99_ms" 'BEGIN { print (v < 10) ? "PASS" : "FAIL" }')
+  echo "| $label | ${max%.*} | $p50 / $p99 | $verdict |" >> "$report"
+done
+
+cat "$report"
+[ -n "$out" ] && cp "$report" "$out"
