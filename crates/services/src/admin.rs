@@ -147,6 +147,7 @@ impl Platform {
         )
         .await?;
         tx.commit().await?;
+        self.organizations.invalidate();
         Ok(partner)
     }
 
@@ -300,6 +301,7 @@ impl Platform {
         )
         .await?;
         tx.commit().await?;
+        self.organizations.invalidate();
         Ok(agreement)
     }
 

@@ -1,11 +1,19 @@
-//! Verified access tokens kept in memory for a few seconds, so an authenticated read costs no
-//! store round trip. Revocation on this node evicts at once; other nodes see it within
-//! `token_recheck_seconds`.
+//! In-memory caches that keep the store off the authenticated read path.
+//!
+//! - [`TokenCache`]: verified access tokens. Revocation on this node evicts at once; other nodes
+//!   see it within `token_recheck_seconds`.
+//! - [`OrganizationCache`]: organisation rows (reference data). Every local write that touches
+//!   organisations invalidates it after its commit; a change made by another node (or directly
+//!   in the database) is served stale for at most `token_recheck_seconds`, the same bound as a
+//!   revoked token, because an entry older than that is read from the store again.
+//!
+//! Ages are measured with the platform's injected clock, never the wall clock.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use sentral_domain::Timestamp;
+use sentral_domain::platform::Organization;
+use sentral_domain::{OrgNumber, Timestamp};
 
 use crate::Principal;
 
@@ -71,5 +79,170 @@ impl TokenCache {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
+    }
+}
+
+const MAX_CACHED_ORGANIZATIONS: usize = 100_000;
+
+/// Is an entry checked at `checked_at` still trusted at `now`? A clock that went backwards
+/// (sandbox reset) makes it stale rather than fresh for ever.
+fn within(checked_at: Timestamp, now: Timestamp, recheck_millis: i64) -> bool {
+    (0..recheck_millis).contains(&(now.millis() - checked_at.millis()))
+}
+
+struct OrganizationEntry {
+    /// `None`: the store had no such organisation when it was checked.
+    organization: Option<Organization>,
+    checked_at: Timestamp,
+}
+
+#[derive(Default)]
+struct OrganizationState {
+    /// Bumped by every invalidation, so a read that raced with a write cannot store what it saw.
+    generation: u64,
+    entries: HashMap<OrgNumber, OrganizationEntry>,
+}
+
+/// The answer of [`OrganizationCache::lookup`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum OrganizationLookup {
+    /// Every asked organisation that exists, in the order asked.
+    Hit(Vec<Organization>),
+    /// Read the store, then hand the rows to [`OrganizationCache::put`] with this generation.
+    Miss { generation: u64 },
+}
+
+#[derive(Default)]
+pub struct OrganizationCache {
+    state: RwLock<OrganizationState>,
+}
+
+impl OrganizationCache {
+    /// The organisations among `numbers` if every one of them was checked against the store
+    /// less than `recheck_millis` ago.
+    pub fn lookup<'a>(
+        &self,
+        numbers: impl IntoIterator<Item = &'a OrgNumber>,
+        now: Timestamp,
+        recheck_millis: i64,
+    ) -> OrganizationLookup {
+        let state = self.state.read().unwrap_or_else(|p| p.into_inner());
+        let mut found = Vec::new();
+        for number in numbers {
+            match state.entries.get(number) {
+                Some(entry) if within(entry.checked_at, now, recheck_millis) => {
+                    found.extend(entry.organization.iter().cloned());
+                }
+                _ => {
+                    return OrganizationLookup::Miss {
+                        generation: state.generation,
+                    };
+                }
+            }
+        }
+        OrganizationLookup::Hit(found)
+    }
+
+    /// Remembers what the store answered for `asked` (`found` holds those that exist), unless
+    /// the cache was invalidated since `generation` was handed out.
+    pub fn put(
+        &self,
+        generation: u64,
+        asked: &[OrgNumber],
+        found: &[Organization],
+        now: Timestamp,
+    ) {
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        if state.generation != generation {
+            return;
+        }
+        if state.entries.len() + asked.len() > MAX_CACHED_ORGANIZATIONS {
+            state.entries.clear();
+        }
+        for number in asked {
+            let organization = found.iter().find(|org| &org.org_number == number).cloned();
+            state.entries.insert(
+                number.clone(),
+                OrganizationEntry {
+                    organization,
+                    checked_at: now,
+                },
+            );
+        }
+    }
+
+    /// Forgets everything; call it after committing a write that touches organisations.
+    pub fn invalidate(&self) {
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        state.generation += 1;
+        state.entries.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECHECK: i64 = 5_000;
+
+    fn org(number: &str, name: &str) -> Organization {
+        Organization {
+            org_number: OrgNumber::parse(number).unwrap(),
+            name: name.into(),
+            parent: None,
+        }
+    }
+
+    fn at(millis: i64) -> Timestamp {
+        Timestamp::from_millis(1_800_000_000_000 + millis)
+    }
+
+    fn generation(lookup: OrganizationLookup) -> u64 {
+        match lookup {
+            OrganizationLookup::Miss { generation } => generation,
+            OrganizationLookup::Hit(found) => panic!("unexpected hit: {found:?}"),
+        }
+    }
+
+    #[test]
+    fn serves_what_the_store_said_including_absence_until_the_recheck_bound() {
+        let cache = OrganizationCache::default();
+        let kunde = org("930000000", "Demo Kunde AS");
+        let missing = OrgNumber::parse("920000002").unwrap();
+        let asked = vec![kunde.org_number.clone(), missing.clone()];
+        let first = generation(cache.lookup(&asked, at(0), RECHECK));
+        cache.put(first, &asked, std::slice::from_ref(&kunde), at(0));
+        assert_eq!(
+            cache.lookup(&asked, at(RECHECK - 1), RECHECK),
+            OrganizationLookup::Hit(vec![kunde.clone()])
+        );
+        // At the bound the entry is no longer trusted: the store is read again.
+        generation(cache.lookup(&asked, at(RECHECK), RECHECK));
+        // One number never asked before is a miss even when the others are fresh.
+        let other = OrgNumber::parse("930000019").unwrap();
+        generation(cache.lookup([&kunde.org_number, &other], at(1), RECHECK));
+        // A clock that went back does not make an entry fresh for ever.
+        generation(cache.lookup(&asked, at(-1), RECHECK));
+    }
+
+    #[test]
+    fn invalidation_drops_entries_and_refuses_a_put_that_raced_with_the_write() {
+        let cache = OrganizationCache::default();
+        let old = org("930000000", "Old Name AS");
+        let asked = vec![old.org_number.clone()];
+        let before_write = generation(cache.lookup(&asked, at(0), RECHECK));
+        cache.put(before_write, &asked, std::slice::from_ref(&old), at(0));
+        cache.invalidate();
+        let after_write = generation(cache.lookup(&asked, at(1), RECHECK));
+        assert_ne!(before_write, after_write);
+        // A reader that looked before the write and answers after it must not store old rows.
+        cache.put(before_write, &asked, std::slice::from_ref(&old), at(2));
+        generation(cache.lookup(&asked, at(3), RECHECK));
+        let renamed = org("930000000", "New Name AS");
+        cache.put(after_write, &asked, std::slice::from_ref(&renamed), at(4));
+        assert_eq!(
+            cache.lookup(&asked, at(5), RECHECK),
+            OrganizationLookup::Hit(vec![renamed])
+        );
     }
 }

@@ -53,7 +53,10 @@ impl Platform {
         let mut tx = self.store.write().await?;
         records::delete_everything(&mut tx).await?;
         tx.commit().await?;
-        self.seed_demo_world().await?;
+        self.organizations.invalidate();
+        let seeded = self.seed_demo_world().await;
+        self.organizations.invalidate();
+        seeded?;
         Ok(true)
     }
 

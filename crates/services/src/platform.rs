@@ -8,7 +8,7 @@ use sentral_domain::{Clock, SandboxClock, SystemClock, Timestamp};
 use sentral_store::{AnyConnection, Store, records};
 
 use crate::ServiceError;
-use crate::cache::TokenCache;
+use crate::cache::{OrganizationCache, TokenCache};
 use crate::limits::{RateLimiter, RateLimits};
 use crate::passwords::VerifiedSecrets;
 
@@ -59,6 +59,7 @@ pub struct Platform {
     pub(crate) config: PlatformConfig,
     pub(crate) verified_secrets: VerifiedSecrets,
     pub(crate) tokens: TokenCache,
+    pub(crate) organizations: OrganizationCache,
     pub(crate) limiter: RateLimiter,
 }
 
@@ -86,6 +87,7 @@ impl Platform {
             config,
             verified_secrets: VerifiedSecrets::default(),
             tokens: TokenCache::default(),
+            organizations: OrganizationCache::default(),
             limiter,
         }))
     }

@@ -7,6 +7,7 @@ use sentral_domain::platform::{Application, SystemUser};
 use sentral_domain::{ApiProduct, EntityId, OrgNumber, Timestamp};
 
 use crate::AuthFailure;
+use crate::cache::OrganizationLookup;
 
 /// What a token may reach: companies (organisation numbers) and single accounts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,13 +86,105 @@ impl Principal {
 }
 
 impl crate::Platform {
-    /// The organisations the principal may see, ordered by number.
+    /// The organisations the principal may see, ordered by number. Served from the organisation
+    /// cache (see `cache.rs` for its staleness bound) and read from the store on a miss.
     pub async fn visible_organizations(
         &self,
         principal: &Principal,
     ) -> Result<Vec<sentral_domain::platform::Organization>, crate::ServiceError> {
-        let numbers: Vec<OrgNumber> = principal.visibility.companies.iter().cloned().collect();
+        let now = self.now();
+        let recheck = i64::from(self.config.token_recheck_seconds) * 1000;
+        let companies = &principal.visibility.companies;
+        let generation = match self.organizations.lookup(companies, now, recheck) {
+            OrganizationLookup::Hit(organizations) => return Ok(organizations),
+            OrganizationLookup::Miss { generation } => generation,
+        };
+        let numbers: Vec<OrgNumber> = companies.iter().cloned().collect();
         let mut conn = self.store.read().await?;
-        Ok(sentral_store::platform::organizations_among(&mut conn, &numbers).await?)
+        let organizations =
+            sentral_store::platform::organizations_among(&mut conn, &numbers).await?;
+        self.organizations
+            .put(generation, &numbers, &organizations, now);
+        Ok(organizations)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sentral_domain::Secret;
+    use sentral_store::{Store, StoreLocation};
+
+    use crate::auth::{ClientAuthMethod, GrantRequest};
+    use crate::{Platform, PlatformConfig, demo};
+
+    async fn rename_in_store(store: &Store, org_number: &str, name: &str) {
+        let mut conn = store.read().await.unwrap();
+        sqlx::query("UPDATE organizations SET name = $1 WHERE org_number = $2")
+            .bind(name)
+            .bind(org_number)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+
+    async fn names(platform: &Platform, principal: &crate::Principal) -> Vec<String> {
+        let organizations = platform.visible_organizations(principal).await.unwrap();
+        organizations.into_iter().map(|org| org.name).collect()
+    }
+
+    /// A change that bypasses this node (another node, or SQL) shows within the recheck bound,
+    /// measured by the platform's clock; a local reset shows at once.
+    #[tokio::test]
+    async fn organisations_are_cached_with_a_bounded_staleness_and_invalidated_by_reset() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(
+            Store::open(&StoreLocation::SqliteDir(dir.path().to_owned()))
+                .await
+                .unwrap(),
+        );
+        let config = PlatformConfig {
+            sandbox: true,
+            ..PlatformConfig::default()
+        };
+        let recheck = config.token_recheck_seconds;
+        let platform = Platform::new(store.clone(), config).await.unwrap();
+        platform.ensure_demo_world().await.unwrap();
+        let grant = platform
+            .grant(
+                demo::CLIENT_ID,
+                &Secret::new(demo::CLIENT_SECRET),
+                ClientAuthMethod::Basic,
+                GrantRequest::Password {
+                    username: demo::SYSTEM_USER.into(),
+                    password: Secret::new(demo::SYSTEM_USER_PASSWORD),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let principal = platform
+            .authenticate_bearer(grant.access_token.expose())
+            .await
+            .unwrap();
+        let demo_names = vec![demo::CUSTOMER_NAME, demo::SUBSIDIARY_NAME];
+        assert_eq!(names(&platform, &principal).await, demo_names);
+
+        rename_in_store(&store, demo::CUSTOMER_ORG, "Renamed Elsewhere AS").await;
+        assert_eq!(names(&platform, &principal).await, demo_names, "cached");
+        platform.advance_clock(recheck).await.unwrap();
+        assert_eq!(
+            names(&platform, &principal).await,
+            vec!["Renamed Elsewhere AS", demo::SUBSIDIARY_NAME],
+            "re-read once the recheck bound has passed"
+        );
+
+        platform.reset_sandbox().await.unwrap();
+        assert_eq!(
+            names(&platform, &principal).await,
+            demo_names,
+            "reset invalidates"
+        );
     }
 }

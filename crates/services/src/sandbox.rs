@@ -47,6 +47,7 @@ impl Platform {
         tx.commit().await?;
         clock.reset();
         self.tokens.clear();
+        self.organizations.invalidate();
         self.verified_secrets.clear();
         self.limiter.clear();
         self.ensure_demo_world().await?;

@@ -252,6 +252,9 @@ async fn a_store_failure_is_50001_without_the_cause() {
             .status(),
         200
     );
+    // Past the recheck bound, so the cached token and organisations are read from the store again.
+    let recheck = server.platform.config().token_recheck_seconds;
+    server.platform.advance_clock(recheck).await.unwrap();
     server.platform.store().close().await;
     let body = expect_telenor_error(
         server.get("/organizations/v1/organizations", &token).await,
