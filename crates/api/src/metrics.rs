@@ -15,66 +15,75 @@ const BUCKETS_SECONDS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
+/// One route's counters. Every observation touches one bucket, the count, the sum and one
+/// status counter: few atomic writes, no allocation, no lock but uncontended read locks.
 #[derive(Default)]
 struct RouteStats {
+    /// Observations that fell into each bucket alone; `render` accumulates them, as Prometheus
+    /// buckets are cumulative.
     buckets: [AtomicU64; BUCKETS_SECONDS.len()],
     count: AtomicU64,
     sum_micros: AtomicU64,
-    by_status: RwLock<BTreeMap<u16, Arc<AtomicU64>>>,
+    by_status: RwLock<BTreeMap<u16, AtomicU64>>,
 }
 
-#[derive(Default)]
-pub struct Metrics {
-    routes: RwLock<BTreeMap<(String, String), Arc<RouteStats>>>,
-    tokens_issued: RwLock<BTreeMap<String, Arc<AtomicU64>>>,
-}
-
-impl Metrics {
-    fn route(&self, method: &str, route: &str) -> Arc<RouteStats> {
-        let key = (method.to_owned(), route.to_owned());
-        if let Some(stats) = self
-            .routes
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return stats.clone();
+impl RouteStats {
+    fn record(&self, status: u16, seconds: f64) {
+        let bucket = BUCKETS_SECONDS.partition_point(|bound| *bound < seconds);
+        if let Some(bucket) = self.buckets.get(bucket) {
+            bucket.fetch_add(1, Ordering::Relaxed);
         }
-        self.routes
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(key)
-            .or_default()
-            .clone()
-    }
-
-    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let stats = self.route(method, route);
-        for (bucket, bound) in stats.buckets.iter().zip(BUCKETS_SECONDS) {
-            if seconds <= bound {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        stats.count.fetch_add(1, Ordering::Relaxed);
-        stats
-            .sum_micros
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_micros
             .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
-        let counter = stats
+        if let Some(counter) = self
             .by_status
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(&status)
-            .cloned();
-        let counter = counter.unwrap_or_else(|| {
-            stats
-                .by_status
-                .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .entry(status)
-                .or_default()
-                .clone()
-        });
-        counter.fetch_add(1, Ordering::Relaxed);
+        {
+            counter.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.by_status
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(status)
+            .or_default()
+            .fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// method → route → stats. Nested so the hot path looks both up by `&str`, allocation-free.
+type RouteTable = BTreeMap<String, BTreeMap<String, RouteStats>>;
+
+#[derive(Default)]
+pub struct Metrics {
+    routes: RwLock<RouteTable>,
+    tokens_issued: RwLock<BTreeMap<String, Arc<AtomicU64>>>,
+}
+
+impl Metrics {
+    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        if let Some(stats) = self
+            .routes
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(method)
+            .and_then(|routes| routes.get(route))
+        {
+            stats.record(status, seconds);
+            return;
+        }
+        // The first request of a route: the only time the write lock is taken for it.
+        self.routes
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(method.to_owned())
+            .or_default()
+            .entry(route.to_owned())
+            .or_default()
+            .record(status, seconds);
     }
 
     pub fn token_issued(&self, grant_type: &str) {
@@ -103,7 +112,7 @@ impl Metrics {
             "# HELP sentral_http_requests_total HTTP requests by method, route and status.\n",
         );
         out.push_str("# TYPE sentral_http_requests_total counter\n");
-        for ((method, route), stats) in routes.iter() {
+        for (method, route, stats) in flatten(&routes) {
             for (status, count) in stats
                 .by_status
                 .read()
@@ -119,13 +128,14 @@ impl Metrics {
         }
         out.push_str("# HELP sentral_http_request_duration_seconds HTTP request latency by method and route.\n");
         out.push_str("# TYPE sentral_http_request_duration_seconds histogram\n");
-        for ((method, route), stats) in routes.iter() {
+        for (method, route, stats) in flatten(&routes) {
             let labels = format!("method=\"{method}\",route=\"{route}\"");
+            let mut cumulative = 0;
             for (bucket, bound) in stats.buckets.iter().zip(BUCKETS_SECONDS) {
+                cumulative += bucket.load(Ordering::Relaxed);
                 let _ = writeln!(
                     out,
-                    "sentral_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {}",
-                    bucket.load(Ordering::Relaxed)
+                    "sentral_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}"
                 );
             }
             let count = stats.count.load(Ordering::Relaxed);
@@ -161,24 +171,61 @@ impl Metrics {
     }
 }
 
+/// Every (method, route, stats) in label order.
+fn flatten(routes: &RouteTable) -> impl Iterator<Item = (&str, &str, &RouteStats)> {
+    routes.iter().flat_map(|(method, by_route)| {
+        by_route
+            .iter()
+            .map(move |(route, stats)| (method.as_str(), route.as_str(), stats))
+    })
+}
+
 pub async fn middleware(
     State(metrics): State<Arc<Metrics>>,
     request: Request,
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|path| path.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    // Both clones are cheap: a standard method is a plain enum, a matched path an `Arc<str>`.
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
     metrics.observe(
-        &method,
-        &route,
+        method.as_str(),
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_shows_cumulative_buckets_and_counts_by_status() {
+        let metrics = Metrics::default();
+        metrics.observe("GET", "/a", 200, 0.0004);
+        metrics.observe("GET", "/a", 200, 0.003);
+        metrics.observe("GET", "/a", 401, 7.0);
+        metrics.observe("POST", "/b", 200, 0.001);
+        metrics.token_issued("password");
+        let text = metrics.render();
+        let a = "method=\"GET\",route=\"/a\"";
+        for line in [
+            format!("sentral_http_requests_total{{{a},status=\"200\"}} 2"),
+            format!("sentral_http_requests_total{{{a},status=\"401\"}} 1"),
+            format!("sentral_http_request_duration_seconds_bucket{{{a},le=\"0.0005\"}} 1"),
+            format!("sentral_http_request_duration_seconds_bucket{{{a},le=\"0.0025\"}} 1"),
+            format!("sentral_http_request_duration_seconds_bucket{{{a},le=\"0.005\"}} 2"),
+            format!("sentral_http_request_duration_seconds_bucket{{{a},le=\"5\"}} 2"),
+            format!("sentral_http_request_duration_seconds_bucket{{{a},le=\"+Inf\"}} 3"),
+            format!("sentral_http_request_duration_seconds_count{{{a}}} 3"),
+            "sentral_http_request_duration_seconds_bucket{method=\"POST\",route=\"/b\",le=\"0.001\"} 1".to_owned(),
+            "sentral_tokens_issued_total{grant_type=\"password\"} 1".to_owned(),
+        ] {
+            assert!(text.contains(&format!("{line}\n")), "missing {line} in\n{text}");
+        }
+    }
 }

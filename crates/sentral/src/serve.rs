@@ -1,6 +1,7 @@
 //! `sentral serve`: open the store, build the platform, listen, and stop cleanly on SIGINT or
 //! SIGTERM (stop accepting, finish in-flight requests, close the store).
 
+use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,8 +15,11 @@ use crate::config::{Config, LogFormat};
 pub fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SENTRAL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // Colour codes only for a person at a terminal: they cost time on every request span and
+    // litter log files.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),

@@ -26,8 +26,17 @@ fn getrandom_fill(buffer: &mut [u8]) -> Result<(), ServiceError> {
     getrandom::fill(buffer).map_err(|e| ServiceError::Internal(format!("random source: {e}")))
 }
 
+/// Lower-case hex SHA-256. Runs on every authenticated request (token hash), so it writes the
+/// digits directly instead of going through a `char` iterator.
 pub fn sha256_hex(value: &str) -> String {
-    hex::encode(Sha256::digest(value.as_bytes()))
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(value.as_bytes());
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    hex
 }
 
 /// Remembers, per principal (client id or user name), the stored hash and the SHA-256 of the
@@ -95,6 +104,15 @@ impl VerifiedSecrets {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sha256_hex_is_lower_case_hex_of_the_digest() {
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(sha256_hex("abc"), hex::encode(Sha256::digest(b"abc")));
+    }
 
     #[tokio::test]
     async fn verifies_right_secret_rejects_wrong_one_and_follows_rotation() {
