@@ -21,6 +21,11 @@ pub enum AuthFailure {
     InvalidScope { product: &'static str },
     #[error("not authorized to use the given MSISDN")]
     MsisdnNotGranted,
+    #[error(
+        "these APIs act for a system user; get the token with grant_type=password and the system \
+         user's name and password"
+    )]
+    SystemUserRequired,
     #[error("the grant is invalid: {0}")]
     InvalidGrant(String),
     #[error(

@@ -177,6 +177,9 @@ impl From<ServiceError> for KpnError {
                 AuthFailure::InvalidClient => KpnError::InvalidClient,
                 AuthFailure::NoApiProduct { product } => KpnError::NoApiProduct(product),
                 AuthFailure::InvalidScope { product } => KpnError::InvalidScope(product),
+                AuthFailure::SystemUserRequired => {
+                    KpnError::Forbidden(AuthFailure::SystemUserRequired.to_string())
+                }
                 AuthFailure::MsisdnNotGranted => {
                     KpnError::Forbidden("Not authorized for this number".into())
                 }

@@ -64,6 +64,8 @@ pub enum TelenorError {
     AgreementNotFound(String),
     /// 4042000: the API exists, the operation under it does not.
     BackendPathNotFound,
+    /// 40101: the resource is not for this kind of token (e.g. no system user behind it).
+    InvalidResource(String),
 }
 
 /// The body of every Telenor-dialect error.
@@ -231,6 +233,7 @@ impl TelenorError {
             ),
             InvalidReference(_) => (StatusCode::BAD_REQUEST, 400033, "Invalid reference", None),
             EmptyInput => (StatusCode::BAD_REQUEST, 400036, "Empty input", None),
+            InvalidResource(_) => (StatusCode::UNAUTHORIZED, 40101, "Invalid resource", None),
             AgreementNotFound(_) => (StatusCode::NOT_FOUND, 404001, "Agreement not found", None),
             BackendPathNotFound => (
                 StatusCode::NOT_FOUND,
@@ -256,7 +259,8 @@ impl TelenorError {
             | AddressCardNotFound(detail)
             | InvalidOrgNumber(detail)
             | InvalidAddressCardId(detail)
-            | InvalidReference(detail) => Some(detail.clone()),
+            | InvalidReference(detail)
+            | InvalidResource(detail) => Some(detail.clone()),
             InvalidAgreementId(id) => Some(format!("agreement id must be a number, got {id:?}")),
             AgreementNotFound(id) => Some(format!(
                 "agreement {id} is not found among the agreements you may see"
@@ -337,6 +341,9 @@ impl From<AuthFailure> for TelenorError {
             AuthFailure::NoApiProduct { product } => TelenorError::NoApiProduct(product),
             AuthFailure::InvalidScope { product } => TelenorError::InvalidScope(product),
             AuthFailure::MsisdnNotGranted => TelenorError::MsisdnNotGranted,
+            AuthFailure::SystemUserRequired => {
+                TelenorError::InvalidResource(AuthFailure::SystemUserRequired.to_string())
+            }
             AuthFailure::InvalidGrant(reason) => TelenorError::InvalidGrant(reason),
             AuthFailure::UnsupportedGrantType(grant) => {
                 TelenorError::UnsupportedGrantType(format!(
@@ -445,6 +452,7 @@ mod tests {
             EmptyInput,
             AgreementNotFound(String::new()),
             BackendPathNotFound,
+            InvalidResource(String::new()),
         ];
         let mut codes = std::collections::BTreeSet::new();
         for error in &all {
@@ -459,7 +467,7 @@ mod tests {
         }
         let documented = [
             40102, 40103, 40104, 40105, 40106, 40107, 40108, 40301, 40401, 42901, 42902, 50001,
-            400001, 400007, 400009, 400024, 400032, 400033, 400036, 404001, 4042000,
+            40101, 400001, 400007, 400009, 400024, 400032, 400033, 400036, 404001, 4042000,
         ];
         for code in documented {
             assert!(codes.contains(&code), "documented code {code} missing");

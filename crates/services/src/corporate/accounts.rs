@@ -88,6 +88,7 @@ impl Platform {
         principal: &Principal,
         org_number: &str,
     ) -> Result<Vec<AddressCard>, ServiceError> {
+        super::require_system_user(principal)?;
         let org_number = self.visible_org(principal, org_number)?;
         let mut conn = self.store.read().await?;
         Ok(repo::address_cards_of(&mut conn, &org_number).await?)
@@ -135,6 +136,7 @@ impl Platform {
         principal: &Principal,
         page: PageRequest,
     ) -> Result<Paged<AccountView>, ServiceError> {
+        super::require_system_user(principal)?;
         let now = self.now();
         let lists = ReachLists::of(principal);
         let found = {
@@ -154,6 +156,7 @@ impl Platform {
         principal: &Principal,
         id: &str,
     ) -> Result<AccountView, ServiceError> {
+        super::require_system_user(principal)?;
         let id = AccountId::parse(id).map_err(|e| ServiceError::invalid("id", e.to_string()))?;
         let not_found = || ServiceError::not_found(format!("account {id}"));
         let account = {
@@ -176,6 +179,7 @@ impl Platform {
         principal: &Principal,
         request: NewAccountRequest,
     ) -> Result<AccountView, ServiceError> {
+        super::require_system_user(principal)?;
         if request.is_empty() {
             return Err(CorporateError::EmptyInput.into());
         }

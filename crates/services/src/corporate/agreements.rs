@@ -26,6 +26,7 @@ impl Platform {
         &self,
         principal: &Principal,
     ) -> Result<Vec<AgreementView>, ServiceError> {
+        super::require_system_user(principal)?;
         let lists = ReachLists::of(principal);
         let mut conn = self.store.read().await?;
         let agreements = repo::agreements_of(&mut conn, lists.reach().companies).await?;
@@ -70,6 +71,7 @@ impl Platform {
         principal: &Principal,
         agreement_id: &str,
     ) -> Result<AgreementProducts, ServiceError> {
+        super::require_system_user(principal)?;
         let agreement = self.visible_agreement(principal, agreement_id).await?;
         self.complete_due_orders().await?;
         let mut conn = self.store.read().await?;

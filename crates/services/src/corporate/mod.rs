@@ -71,6 +71,15 @@ impl DueOrders {
     }
 }
 
+/// The corporate APIs act for a system user ("access is limited to the system user used"):
+/// client-credentials and end-user tokens are refused with 40101.
+pub(crate) fn require_system_user(principal: &Principal) -> Result<(), ServiceError> {
+    match principal.system_user {
+        Some(_) => Ok(()),
+        None => Err(crate::AuthFailure::SystemUserRequired.into()),
+    }
+}
+
 /// The caller's reach as store filter lists.
 pub(crate) struct ReachLists {
     companies: Vec<String>,

@@ -67,6 +67,7 @@ impl Platform {
         principal: &Principal,
         request: SubscriptionOrderRequest,
     ) -> Result<Order, ServiceError> {
+        super::require_system_user(principal)?;
         let order_type = order_type(
             request.order_type.as_deref(),
             &[OrderType::AddProduct, OrderType::RemoveProduct],
@@ -153,6 +154,7 @@ impl Platform {
         principal: &Principal,
         request: AgreementOrderRequest,
     ) -> Result<Order, ServiceError> {
+        super::require_system_user(principal)?;
         let order_type = order_type(
             request.order_type.as_deref(),
             &[OrderType::AddProduct, OrderType::UpdateProduct],
@@ -317,6 +319,7 @@ impl Platform {
 
     /// An order the caller may see (its organisation is visible); others are not found.
     pub async fn order(&self, principal: &Principal, id: &str) -> Result<Order, ServiceError> {
+        super::require_system_user(principal)?;
         let id = OrderId::parse(id).map_err(|e| ServiceError::invalid("orderId", e.to_string()))?;
         self.complete_due_orders().await?;
         let mut conn = self.store.read().await?;

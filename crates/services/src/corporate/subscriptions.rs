@@ -83,6 +83,7 @@ impl Platform {
         principal: &Principal,
         msisdn: &str,
     ) -> Result<MobileSubscription, ServiceError> {
+        super::require_system_user(principal)?;
         let msisdn = parse_msisdn(msisdn)?;
         self.granted_subscription(principal, &msisdn).await
     }
@@ -93,6 +94,7 @@ impl Platform {
         query: SubscriptionQuery,
         page: PageRequest,
     ) -> Result<Paged<MobileSubscription>, ServiceError> {
+        super::require_system_user(principal)?;
         let blank = |value: &Option<String>| value.as_deref().is_none_or(|v| v.trim().is_empty());
         if blank(&query.account_id)
             && blank(&query.organization_number)
@@ -180,6 +182,7 @@ impl Platform {
         msisdn: &str,
         patch: UserReferencesPatch,
     ) -> Result<MobileSubscription, ServiceError> {
+        super::require_system_user(principal)?;
         let msisdn = parse_msisdn(msisdn)?;
         let current = self.granted_subscription(principal, &msisdn).await?;
         let references = UserReferences {
