@@ -78,11 +78,13 @@ pub async fn serve(config: Config) -> Result<(), String> {
         print_demo_help(address);
     }
     let purger = spawn_purger(platform.clone());
+    let orders = spawn_order_ticker(platform.clone());
     let app = sentral_api::router(sentral_api::AppState::new(platform.clone()));
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     purger.abort();
+    orders.abort();
     platform.store().close().await;
     tracing::info!("stopped");
     served.map_err(|e| format!("server failed: {e}"))
@@ -97,6 +99,21 @@ fn spawn_purger(platform: Arc<Platform>) -> tokio::task::JoinHandle<()> {
                 Ok(purged) if purged > 0 => tracing::info!(purged, "purged expired tokens"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "purging expired tokens failed"),
+            }
+        }
+    })
+}
+
+/// Completes due orders every second, including those accepted on other nodes (reads on this
+/// node complete the ones it knows of at once).
+fn spawn_order_ticker(platform: Arc<Platform>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if let Err(error) = platform.tick_orders().await {
+                tracing::warn!(%error, "completing due orders failed");
             }
         }
     })

@@ -22,6 +22,8 @@ pub struct PlatformConfig {
     /// How long a node trusts a cached token before it checks the store again for revocation.
     pub token_recheck_seconds: u32,
     pub rate_limits: RateLimits,
+    /// Delays of the operator's asynchronous changes (account activation, orders).
+    pub corporate: crate::corporate::CorporateTimings,
 }
 
 impl Default for PlatformConfig {
@@ -33,6 +35,7 @@ impl Default for PlatformConfig {
             authorization_code_ttl_seconds: 120,
             token_recheck_seconds: 5,
             rate_limits: RateLimits::default(),
+            corporate: crate::corporate::CorporateTimings::default(),
         }
     }
 }
@@ -61,6 +64,7 @@ pub struct Platform {
     pub(crate) tokens: TokenCache,
     pub(crate) organizations: OrganizationCache,
     pub(crate) limiter: RateLimiter,
+    pub(crate) due_orders: crate::corporate::DueOrders,
 }
 
 /// The setting that keeps the sandbox clock's offset across restarts and nodes.
@@ -89,6 +93,7 @@ impl Platform {
             tokens: TokenCache::default(),
             organizations: OrganizationCache::default(),
             limiter,
+            due_orders: Default::default(),
         }))
     }
 
