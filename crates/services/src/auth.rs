@@ -64,18 +64,23 @@ impl Platform {
         method: ClientAuthMethod,
     ) -> Result<Arc<Application>, ServiceError> {
         let client_id = ClientId::parse(client_id).map_err(|_| AuthFailure::InvalidClient)?;
-        let mut conn = self.store.read().await?;
-        let credential = repo::client_credential(&mut conn, &client_id)
-            .await?
-            .ok_or(AuthFailure::InvalidClient)?;
         let cache_key = format!("client:{client_id}");
+        let now = self.now();
+        self.login_throttle.check(&cache_key, now)?;
+        let mut conn = self.store.read().await?;
+        let Some(credential) = repo::client_credential(&mut conn, &client_id).await? else {
+            self.login_throttle.failed(&cache_key, now);
+            return Err(AuthFailure::InvalidClient.into());
+        };
         if !self
             .verified_secrets
             .verify(&cache_key, &credential.secret_hash, secret.expose())
             .await?
         {
+            self.login_throttle.failed(&cache_key, now);
             return Err(AuthFailure::InvalidClient.into());
         }
+        self.login_throttle.succeeded(&cache_key);
         let app = repo::application(&mut conn, &credential.app_id)
             .await?
             .ok_or(AuthFailure::InvalidClient)?;
@@ -166,18 +171,23 @@ impl Platform {
     ) -> Result<Subject, ServiceError> {
         let wrong = || invalid_grant("invalid username or password");
         let username = SystemUserName::parse(username).map_err(|_| wrong())?;
-        let mut conn = self.store.read().await?;
-        let user = repo::system_user_by_name(&mut conn, &username)
-            .await?
-            .ok_or_else(wrong)?;
         let cache_key = format!("system-user:{username}");
+        let now = self.now();
+        self.login_throttle.check(&cache_key, now)?;
+        let mut conn = self.store.read().await?;
+        let Some(user) = repo::system_user_by_name(&mut conn, &username).await? else {
+            self.login_throttle.failed(&cache_key, now);
+            return Err(wrong());
+        };
         if !self
             .verified_secrets
             .verify(&cache_key, &user.password_hash, password.expose())
             .await?
         {
+            self.login_throttle.failed(&cache_key, now);
             return Err(wrong());
         }
+        self.login_throttle.succeeded(&cache_key);
         if user.partner_id != app.partner_id {
             return Err(invalid_grant("the system user belongs to another partner"));
         }

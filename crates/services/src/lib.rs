@@ -13,6 +13,7 @@ pub mod passwords;
 pub mod platform;
 pub mod principal;
 pub mod sandbox;
+pub mod throttle;
 
 pub use error::{AuthFailure, CorporateError, ServiceError};
 pub use platform::{Platform, PlatformConfig};

@@ -11,6 +11,7 @@ use crate::ServiceError;
 use crate::cache::{OrganizationCache, TokenCache};
 use crate::limits::{RateLimiter, RateLimits};
 use crate::passwords::VerifiedSecrets;
+use crate::throttle::{LoginThrottle, ThrottleLimits};
 
 #[derive(Debug, Clone)]
 pub struct PlatformConfig {
@@ -22,6 +23,8 @@ pub struct PlatformConfig {
     /// How long a node trusts a cached token before it checks the store again for revocation.
     pub token_recheck_seconds: u32,
     pub rate_limits: RateLimits,
+    /// Brute-force protection of client and user authentication on the token endpoints.
+    pub login_throttle: ThrottleLimits,
     /// Delays of the operator's asynchronous changes (account activation, orders).
     pub corporate: crate::corporate::CorporateTimings,
 }
@@ -35,6 +38,7 @@ impl Default for PlatformConfig {
             authorization_code_ttl_seconds: 120,
             token_recheck_seconds: 5,
             rate_limits: RateLimits::default(),
+            login_throttle: ThrottleLimits::default(),
             corporate: crate::corporate::CorporateTimings::default(),
         }
     }
@@ -64,6 +68,7 @@ pub struct Platform {
     pub(crate) tokens: TokenCache,
     pub(crate) organizations: OrganizationCache,
     pub(crate) limiter: RateLimiter,
+    pub(crate) login_throttle: LoginThrottle,
     pub(crate) due_orders: crate::corporate::DueOrders,
 }
 
@@ -85,6 +90,7 @@ impl Platform {
             PlatformClock::System(SystemClock)
         };
         let limiter = RateLimiter::new(config.rate_limits.clone());
+        let login_throttle = LoginThrottle::new(config.login_throttle.clone());
         Ok(Arc::new(Self {
             store,
             clock,
@@ -93,6 +99,7 @@ impl Platform {
             tokens: TokenCache::default(),
             organizations: OrganizationCache::default(),
             limiter,
+            login_throttle,
             due_orders: Default::default(),
         }))
     }

@@ -50,6 +50,7 @@ impl Platform {
         self.organizations.invalidate();
         self.verified_secrets.clear();
         self.limiter.clear();
+        self.login_throttle.clear();
         self.ensure_demo_world().await?;
         Ok(())
     }

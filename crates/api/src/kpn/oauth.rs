@@ -30,6 +30,7 @@ pub struct AccessTokenQuery {
     responses(
         (status = 200, description = "Token issued", body = TokenResponse),
         (status = 400, description = "Missing or unsupported grant_type", body = super::KpnWrappedError),
+        (status = 429, description = "Too many failed authentications of this client_id; see Retry-After", body = super::KpnErrorBody),
         (status = 500, description = "Unknown client or wrong secret: message invalid_client-invalid_client_id", body = super::KpnWrappedError),
     )
 )]

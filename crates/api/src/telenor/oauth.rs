@@ -156,6 +156,7 @@ fn basic_credentials(headers: &HeaderMap) -> Result<(String, Secret), TelenorErr
         (status = 200, description = "Tokens issued", body = TokenResponse),
         (status = 400, description = "40000 bad form, 40010 invalid_request, 40011 invalid_grant, 40012 unsupported_grant_type, 40013 invalid_scope", body = super::ErrorBody),
         (status = 401, description = "40102 no Authorization, 40107 Basic not allowed for this client, 40108 wrong client id or secret", body = super::ErrorBody),
+        (status = 429, description = "42902 too many failed client or password authentications for this client id or user name; see Retry-After", body = super::ErrorBody),
         (status = 500, description = "50001", body = super::ErrorBody),
     )
 )]

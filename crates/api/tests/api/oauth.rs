@@ -266,3 +266,107 @@ async fn authorization_code_flow_logs_in_an_end_user() {
     expect_telenor_error(exchange(code).await.unwrap(), 400, 40011).await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn repeated_failed_authentications_are_throttled_with_retry_after() {
+    let server = TestServer::demo().await;
+    let limit = server.platform.config().login_throttle.max_failures;
+    assert!(limit > 0, "the throttle is on by default");
+    let retry_after = |response: &reqwest::Response| -> u64 {
+        response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+
+    // Successful grants never count.
+    for _ in 0..=limit {
+        server.demo_token().await;
+    }
+
+    // A client secret guessed `limit` times: the next attempt is refused, even the right one.
+    for _ in 0..limit {
+        let wrong = server
+            .password_token("demo-client", "guess", "api0000000001", "demo-password")
+            .await;
+        expect_telenor_error(wrong, 401, 40108).await;
+    }
+    let locked = server
+        .password_token(
+            "demo-client",
+            "demo-secret",
+            "api0000000001",
+            "demo-password",
+        )
+        .await;
+    assert!(retry_after(&locked) >= 1);
+    expect_telenor_error(locked, 429, 42902).await;
+
+    // Another client is not affected; the KPN endpoint answers in the KPN envelope.
+    let kpn_attempt = |secret: &'static str| {
+        server
+            .http
+            .post(server.url("/oauth/grip/msm/accesstoken?grant_type=client_credentials"))
+            .form(&[("client_id", "demo-kpn-client"), ("client_secret", secret)])
+            .send()
+    };
+    assert_eq!(kpn_attempt("demo-kpn-secret").await.unwrap().status(), 200);
+    for _ in 0..limit {
+        assert_eq!(kpn_attempt("guess").await.unwrap().status(), 500);
+    }
+    let kpn_locked = kpn_attempt("demo-kpn-secret").await.unwrap();
+    assert_eq!(kpn_locked.status(), 429);
+    assert!(retry_after(&kpn_locked) >= 1);
+    let body: Value = kpn_locked.json().await.unwrap();
+    assert_eq!(body["name"], "too_many_requests", "{body}");
+    assert!(body["transactionId"].is_string(), "{body}");
+
+    // A password guessed `limit` times locks that user name, through a client that still works.
+    server.platform.reset_sandbox().await.unwrap();
+    for _ in 0..limit {
+        let wrong = server
+            .password_token("demo-client", "demo-secret", "api0000000001", "guess")
+            .await;
+        expect_telenor_error(wrong, 400, 40011).await;
+    }
+    let user_locked = server
+        .password_token(
+            "demo-client",
+            "demo-secret",
+            "api0000000001",
+            "demo-password",
+        )
+        .await;
+    expect_telenor_error(user_locked, 429, 42902).await;
+    let client_credentials = server
+        .http
+        .post(server.url("/oauth/v2/token"))
+        .basic_auth("demo-client", Some("demo-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        client_credentials.status(),
+        200,
+        "the client itself is fine"
+    );
+
+    // The lock ends with the window.
+    let window = server.platform.config().login_throttle.window_seconds;
+    server.advance_clock(window).await;
+    assert_eq!(
+        server
+            .password_token(
+                "demo-client",
+                "demo-secret",
+                "api0000000001",
+                "demo-password"
+            )
+            .await
+            .status(),
+        200
+    );
+    server.stop().await;
+}
