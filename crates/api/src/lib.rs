@@ -5,6 +5,7 @@ mod body;
 mod caller;
 pub mod coverage;
 pub mod kpn;
+pub mod mbn;
 pub mod metrics;
 pub mod openapi;
 mod ops;
@@ -80,6 +81,7 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .merge(telenor::routes())
+        .merge(mbn::routes())
         .merge(kpn::routes())
         .merge(ops::routes());
     if state.platform.is_sandbox() {

@@ -34,4 +34,8 @@ pub enum DomainError {
     InvalidAddressCardId(String),
     #[error("order id must be digits, got {0:?}")]
     InvalidOrderId(String),
+    #[error("short number must be {length} digits, got {value:?}")]
+    InvalidShortNumber { value: String, length: u8 },
+    #[error("numbering plan: {0}")]
+    InvalidPlan(String),
 }

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod corporate;
+pub mod directory;
 pub mod error;
 pub mod ids;
 pub mod platform;

@@ -841,6 +841,7 @@ fn flag_of(field: &str) -> Option<&'static str> {
 fn explain(error: ServiceError) -> String {
     match error {
         ServiceError::Corporate(error) => error.to_string(),
+        ServiceError::Conflicting(reason) => reason,
         ServiceError::Invalid { field, message } => match flag_of(&field) {
             Some(flag) => format!("invalid {flag}: {field} {message}"),
             None => format!("invalid {field}: {message}"),

@@ -169,6 +169,7 @@ impl Platform {
         self.create_system_user(&actor, system_user).await?;
 
         self.seed_demo_corporate(now).await?;
+        self.seed_demo_directory(now).await?;
 
         let mut conn = self.store.read().await?;
         records::set_setting(&mut conn, SEEDED_SETTING, &now.to_rfc3339()).await?;

@@ -77,6 +77,9 @@ pub enum ServiceError {
     NotFound { what: String },
     #[error("{what} already exists")]
     Conflict { what: String },
+    /// The change conflicts with the data as it is (the message says how).
+    #[error("{0}")]
+    Conflicting(String),
     #[error("{0}")]
     NotAllowed(String),
     #[error("rate limit exceeded; retry after {retry_after_seconds} s")]

@@ -7,6 +7,7 @@ pub mod auth;
 mod cache;
 pub mod corporate;
 pub mod demo;
+pub mod directory;
 pub mod error;
 pub mod limits;
 pub mod passwords;

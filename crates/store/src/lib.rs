@@ -6,6 +6,7 @@
 //! they run inside either.
 
 pub mod corporate;
+pub mod directory;
 mod error;
 mod migrate;
 pub mod platform;

@@ -16,10 +16,20 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "corporate",
         include_str!("../migrations/0002_corporate.sql"),
     ),
+    (
+        3,
+        "directory",
+        include_str!("../migrations/0003_directory.sql"),
+    ),
 ];
 
 /// Every table, children before parents: the order in which a reset empties them.
 pub const ALL_TABLES: &[&str] = &[
+    "call_forwarding",
+    "absences",
+    "contacts",
+    "short_numbers",
+    "numbering_ranges",
     "subscription_products",
     "corporate_orders",
     "mobile_subscriptions",
@@ -39,6 +49,8 @@ pub const ALL_TABLES: &[&str] = &[
     "connect_services",
     "client_credentials",
     "members",
+    "enterprise_groups",
+    "enterprises",
     "agreements",
     "administrators",
     "applications",

@@ -207,6 +207,7 @@ impl From<ServiceError> for KpnError {
             }
             ServiceError::NotFound { what } => KpnError::NotFound(format!("{what} not found")),
             ServiceError::Conflict { what } => KpnError::Conflict(format!("{what} already exists")),
+            ServiceError::Conflicting(reason) => KpnError::Conflict(reason),
             ServiceError::NotAllowed(reason) => KpnError::Forbidden(reason),
             ServiceError::RateLimited {
                 kind: RateLimitKind::Quota | RateLimitKind::SpikeArrest,

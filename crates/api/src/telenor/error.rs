@@ -66,6 +66,8 @@ pub enum TelenorError {
     BackendPathNotFound,
     /// 40101: the resource is not for this kind of token (e.g. no system user behind it).
     InvalidResource(String),
+    /// 41001: the API was discontinued; the detail says what replaces it.
+    Gone(String),
 }
 
 /// The body of every Telenor-dialect error.
@@ -234,6 +236,7 @@ impl TelenorError {
             InvalidReference(_) => (StatusCode::BAD_REQUEST, 400033, "Invalid reference", None),
             EmptyInput => (StatusCode::BAD_REQUEST, 400036, "Empty input", None),
             InvalidResource(_) => (StatusCode::UNAUTHORIZED, 40101, "Invalid resource", None),
+            Gone(_) => (StatusCode::GONE, 41001, "API discontinued", None),
             AgreementNotFound(_) => (StatusCode::NOT_FOUND, 404001, "Agreement not found", None),
             BackendPathNotFound => (
                 StatusCode::NOT_FOUND,
@@ -260,7 +263,8 @@ impl TelenorError {
             | InvalidOrgNumber(detail)
             | InvalidAddressCardId(detail)
             | InvalidReference(detail)
-            | InvalidResource(detail) => Some(detail.clone()),
+            | InvalidResource(detail)
+            | Gone(detail) => Some(detail.clone()),
             InvalidAgreementId(id) => Some(format!("agreement id must be a number, got {id:?}")),
             AgreementNotFound(id) => Some(format!(
                 "agreement {id} is not found among the agreements you may see"
@@ -382,6 +386,7 @@ impl From<ServiceError> for TelenorError {
             ServiceError::Conflict { what } => {
                 TelenorError::Conflict(format!("{what} already exists"))
             }
+            ServiceError::Conflicting(reason) => TelenorError::Conflict(reason),
             ServiceError::NotAllowed(reason) => TelenorError::Forbidden(reason),
             ServiceError::RateLimited {
                 kind: RateLimitKind::Quota,
@@ -453,6 +458,7 @@ mod tests {
             AgreementNotFound(String::new()),
             BackendPathNotFound,
             InvalidResource(String::new()),
+            Gone(String::new()),
         ];
         let mut codes = std::collections::BTreeSet::new();
         for error in &all {

@@ -109,11 +109,25 @@ impl Filter {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<AnyRow>, StoreError> {
+        self.select_page(conn, "*", from, order_by, offset, limit)
+            .await
+    }
+
+    /// Runs `SELECT columns FROM from WHERE … ORDER BY … LIMIT … OFFSET …`.
+    pub async fn select_page(
+        &self,
+        conn: &mut AnyConnection,
+        columns: &str,
+        from: &str,
+        order_by: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<AnyRow>, StoreError> {
         let mut filter = self.clone();
         let limit_placeholder = filter.bind(Bind::Int(limit));
         let offset_placeholder = filter.bind(Bind::Int(offset));
         let sql = format!(
-            "SELECT * FROM {from}{} ORDER BY {order_by} LIMIT {limit_placeholder} OFFSET {offset_placeholder}",
+            "SELECT {columns} FROM {from}{} ORDER BY {order_by} LIMIT {limit_placeholder} OFFSET {offset_placeholder}",
             self.where_sql()
         );
         // Only clauses built by this module are interpolated; every value is bound.

@@ -1,0 +1,39 @@
+//! The Mobilt Bedriftsnett partner APIs (Catalog, User; the discontinued End User API) in the
+//! Telenor dialect: same tokens, same error envelope.
+
+pub mod catalog;
+pub mod enduser;
+pub mod fields;
+pub mod members;
+
+use axum::Router;
+use axum::routing::{any, get};
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/catalog/userInfo", get(catalog::user_info))
+        .route(
+            "/catalog/enterprises/{enterpriseId}",
+            get(catalog::enterprise),
+        )
+        .route(
+            "/catalog/groups/{groupId}/enterprise",
+            get(catalog::group_enterprise),
+        )
+        .route(
+            "/catalog/enterprises/{enterpriseId}/numbering-plan",
+            get(catalog::numbering_plan).put(catalog::replace_numbering_plan),
+        )
+        .route(
+            "/catalog/enterprises/{enterpriseId}/members",
+            get(members::search),
+        )
+        .route(
+            "/catalog/members/{memberId}",
+            get(members::get_one).put(members::update),
+        )
+        .route("/enduser", any(enduser::discontinued))
+        .route("/enduser/{*rest}", any(enduser::discontinued))
+}

@@ -1,0 +1,217 @@
+//! Members' directory entries: the people of an enterprise.
+
+use sentral_domain::directory::{ContactNumber, Member};
+use sentral_domain::{EntityId, Msisdn, Timestamp};
+use sqlx::any::AnyRow;
+
+use crate::corporate::{Bind, Filter, Page};
+use crate::rows::{at, opt_text, org, text};
+use crate::{AnyConnection, StoreError};
+
+/// Members with their short number (the plan entry that points at them).
+const SELECT: &str = "SELECT m.*, s.short_number AS short_number FROM members m \
+     LEFT JOIN short_numbers s ON s.kind = 'member' AND s.target = m.id \
+     AND s.enterprise_id = m.enterprise_id";
+
+fn member_from(row: &AnyRow) -> Result<Member, StoreError> {
+    let other_numbers: Vec<ContactNumber> = serde_json::from_str(&text(row, "other_numbers")?)
+        .map_err(|e| StoreError::Corrupt(format!("member numbers: {e}")))?;
+    Ok(Member {
+        id: EntityId::new(text(row, "id")?),
+        org_number: org(row, "org_number")?,
+        enterprise_id: opt_text(row, "enterprise_id")?,
+        group_id: opt_text(row, "group_id")?,
+        first_name: text(row, "first_name")?,
+        last_name: text(row, "last_name")?,
+        mobile: Msisdn::parse(&text(row, "mobile")?)?,
+        other_numbers,
+        email: text(row, "email")?,
+        title: opt_text(row, "title")?,
+        department: opt_text(row, "department")?,
+        company: opt_text(row, "company")?,
+        street_address: opt_text(row, "street_address")?,
+        postal_code: opt_text(row, "postal_code")?,
+        postal_place: opt_text(row, "postal_place")?,
+        external_id: opt_text(row, "external_id")?,
+        short_number: opt_text(row, "short_number")?,
+        updated_at: at(row, "updated_at")?,
+    })
+}
+
+fn numbers_json(numbers: &[ContactNumber]) -> String {
+    serde_json::to_string(numbers).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Inserts a member with every directory field (the short number is a plan entry of its own).
+pub async fn insert_member(
+    conn: &mut AnyConnection,
+    member: &Member,
+    password_hash: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO members (id, org_number, first_name, last_name, mobile, email, password_hash, \
+         created_at, updated_at, enterprise_id, group_id, title, department, company, \
+         street_address, postal_code, postal_place, external_id, other_numbers) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+    )
+    .bind(member.id.as_str())
+    .bind(member.org_number.as_str())
+    .bind(&member.first_name)
+    .bind(&member.last_name)
+    .bind(member.mobile.as_str())
+    .bind(&member.email)
+    .bind(password_hash)
+    .bind(member.updated_at.millis())
+    .bind(member.updated_at.millis())
+    .bind(member.enterprise_id.as_deref())
+    .bind(member.group_id.as_deref())
+    .bind(member.title.as_deref())
+    .bind(member.department.as_deref())
+    .bind(member.company.as_deref())
+    .bind(member.street_address.as_deref())
+    .bind(member.postal_code.as_deref())
+    .bind(member.postal_place.as_deref())
+    .bind(member.external_id.as_deref())
+    .bind(numbers_json(&member.other_numbers))
+    .execute(conn)
+    .await
+    .map_err(|e| {
+        StoreError::from(e).conflict_as(format!(
+            "a member with mobile {} or externalId {}",
+            member.mobile,
+            member.external_id.as_deref().unwrap_or("-")
+        ))
+    })?;
+    Ok(())
+}
+
+pub async fn member(conn: &mut AnyConnection, id: &str) -> Result<Option<Member>, StoreError> {
+    let sql = format!("{SELECT} WHERE m.id = $1");
+    // A constant query text; the value is bound.
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(member_from)
+        .transpose()
+}
+
+/// The member behind a mobile number.
+pub async fn member_by_mobile(
+    conn: &mut AnyConnection,
+    mobile: &Msisdn,
+) -> Result<Option<Member>, StoreError> {
+    let sql = format!("{SELECT} WHERE m.mobile = $1");
+    // A constant query text; the value is bound.
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(mobile.as_str())
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(member_from)
+        .transpose()
+}
+
+/// Members of an enterprise by name; `query` matches names, e-mail and numbers (contains,
+/// case-insensitive) or a short number exactly.
+pub async fn search(
+    conn: &mut AnyConnection,
+    enterprise_id: &str,
+    query: Option<&str>,
+    group_id: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> Result<Page<Member>, StoreError> {
+    let mut filter = Filter::default();
+    let enterprise = filter.bind(Bind::Text(enterprise_id.to_owned()));
+    filter.push(format!("m.enterprise_id = {enterprise}"));
+    if let Some(group_id) = group_id {
+        let p = filter.bind(Bind::Text(group_id.to_owned()));
+        filter.push(format!("m.group_id = {p}"));
+    }
+    if let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) {
+        let lowered = query.to_lowercase();
+        let pattern = filter.bind(Bind::Text(format!("%{}%", escape_like(&lowered))));
+        let exact = filter.bind(Bind::Text(query.to_owned()));
+        filter.push(format!(
+            "(LOWER(m.first_name || ' ' || m.last_name) LIKE {pattern} ESCAPE '\\' \
+             OR LOWER(m.email) LIKE {pattern} ESCAPE '\\' OR m.mobile LIKE {pattern} ESCAPE '\\' \
+             OR s.short_number = {exact})"
+        ));
+    }
+    let from = "members m LEFT JOIN short_numbers s ON s.kind = 'member' AND s.target = m.id \
+                AND s.enterprise_id = m.enterprise_id";
+    let total = filter.count(conn, from).await?;
+    let rows = filter
+        .select_page(
+            conn,
+            "m.*, s.short_number AS short_number",
+            from,
+            "m.last_name, m.first_name, m.id",
+            offset,
+            limit,
+        )
+        .await?;
+    let items = rows.iter().map(member_from).collect::<Result<_, _>>()?;
+    Ok(Page { items, total })
+}
+
+pub(crate) fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Writes the member's directory fields (names, e-mail, numbers, company, address, title,
+/// department, group, external id).
+pub async fn update_member(
+    conn: &mut AnyConnection,
+    member: &Member,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE members SET first_name = $2, last_name = $3, email = $4, title = $5, \
+         department = $6, company = $7, street_address = $8, postal_code = $9, postal_place = $10, \
+         external_id = $11, other_numbers = $12, group_id = $13, updated_at = $14 WHERE id = $1",
+    )
+    .bind(member.id.as_str())
+    .bind(&member.first_name)
+    .bind(&member.last_name)
+    .bind(&member.email)
+    .bind(member.title.as_deref())
+    .bind(member.department.as_deref())
+    .bind(member.company.as_deref())
+    .bind(member.street_address.as_deref())
+    .bind(member.postal_code.as_deref())
+    .bind(member.postal_place.as_deref())
+    .bind(member.external_id.as_deref())
+    .bind(numbers_json(&member.other_numbers))
+    .bind(member.group_id.as_deref())
+    .bind(now.millis())
+    .execute(conn)
+    .await
+    .map_err(|e| {
+        StoreError::from(e).conflict_as(format!(
+            "a member with externalId {}",
+            member.external_id.as_deref().unwrap_or_default()
+        ))
+    })?;
+    Ok(())
+}
+
+/// Puts an existing member (an end user made by the platform) into an enterprise.
+pub async fn join_enterprise(
+    conn: &mut AnyConnection,
+    member_id: &str,
+    enterprise_id: &str,
+    group_id: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE members SET enterprise_id = $2, group_id = $3 WHERE id = $1")
+        .bind(member_id)
+        .bind(enterprise_id)
+        .bind(group_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

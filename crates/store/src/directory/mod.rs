@@ -1,0 +1,230 @@
+//! Repositories of the MBN directory: enterprises, groups, the numbering plan and members.
+
+pub mod members;
+
+use sentral_domain::Timestamp;
+use sentral_domain::directory::{
+    Enterprise, Group, NumberRange, NumberingPlan, PlanDevice, PlanEntry, ShortNumber,
+};
+use sqlx::any::AnyRow;
+
+use crate::corporate::Filter;
+use crate::rows::{at, int, opt_text, org, text};
+use crate::{AnyConnection, StoreError};
+
+fn enterprise_from(row: &AnyRow) -> Result<Enterprise, StoreError> {
+    Ok(Enterprise {
+        id: text(row, "id")?,
+        agreement_id: text(row, "agreement_id")?,
+        org_number: org(row, "org_number")?,
+        name: text(row, "name")?,
+        internal_number_length: u8::try_from(int(row, "internal_number_length")?)
+            .map_err(|_| StoreError::Corrupt("internal number length".into()))?,
+        switchboard_number: opt_text(row, "switchboard_number")?,
+        created_at: at(row, "created_at")?,
+        updated_at: at(row, "updated_at")?,
+    })
+}
+
+pub async fn insert_enterprise(
+    conn: &mut AnyConnection,
+    enterprise: &Enterprise,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO enterprises (id, agreement_id, org_number, name, internal_number_length, \
+         switchboard_number, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&enterprise.id)
+    .bind(&enterprise.agreement_id)
+    .bind(enterprise.org_number.as_str())
+    .bind(&enterprise.name)
+    .bind(i64::from(enterprise.internal_number_length))
+    .bind(enterprise.switchboard_number.as_deref())
+    .bind(enterprise.created_at.millis())
+    .bind(enterprise.updated_at.millis())
+    .execute(conn)
+    .await
+    .map_err(|e| StoreError::from(e).conflict_as(format!("enterprise {}", enterprise.id)))?;
+    Ok(())
+}
+
+pub async fn enterprise(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<Enterprise>, StoreError> {
+    sqlx::query("SELECT * FROM enterprises WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(enterprise_from)
+        .transpose()
+}
+
+/// The enterprises of any of `org_numbers`, by id.
+pub async fn enterprises_of(
+    conn: &mut AnyConnection,
+    org_numbers: &[String],
+) -> Result<Vec<Enterprise>, StoreError> {
+    let mut filter = Filter::default();
+    let clause = filter.any_of("org_number", org_numbers.iter().cloned());
+    filter.push(clause);
+    let sql = format!(
+        "SELECT * FROM enterprises{} ORDER BY id",
+        filter.where_sql()
+    );
+    // Only clauses built by the filter are interpolated; every value is bound.
+    filter
+        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(enterprise_from)
+        .collect()
+}
+
+pub async fn insert_group(conn: &mut AnyConnection, group: &Group) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO enterprise_groups (id, enterprise_id, name) VALUES ($1, $2, $3)")
+        .bind(&group.id)
+        .bind(&group.enterprise_id)
+        .bind(&group.name)
+        .execute(conn)
+        .await
+        .map_err(|e| StoreError::from(e).conflict_as(format!("group {}", group.name)))?;
+    Ok(())
+}
+
+fn group_from(row: &AnyRow) -> Result<Group, StoreError> {
+    Ok(Group {
+        id: text(row, "id")?,
+        enterprise_id: text(row, "enterprise_id")?,
+        name: text(row, "name")?,
+    })
+}
+
+pub async fn group(conn: &mut AnyConnection, id: &str) -> Result<Option<Group>, StoreError> {
+    sqlx::query("SELECT * FROM enterprise_groups WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(group_from)
+        .transpose()
+}
+
+pub async fn groups_of(
+    conn: &mut AnyConnection,
+    enterprise_id: &str,
+) -> Result<Vec<Group>, StoreError> {
+    sqlx::query("SELECT * FROM enterprise_groups WHERE enterprise_id = $1 ORDER BY id")
+        .bind(enterprise_id)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(group_from)
+        .collect()
+}
+
+/// The enterprise's numbering plan: its length, ranges and entries, in number order.
+pub async fn plan(
+    conn: &mut AnyConnection,
+    enterprise: &Enterprise,
+) -> Result<NumberingPlan, StoreError> {
+    let length = enterprise.internal_number_length;
+    let short = |row: &AnyRow, column: &str| -> Result<ShortNumber, StoreError> {
+        let value = text(row, column)?;
+        ShortNumber::parse(&value, u8::try_from(value.len()).unwrap_or(0)).map_err(Into::into)
+    };
+    let ranges =
+        sqlx::query("SELECT * FROM numbering_ranges WHERE enterprise_id = $1 ORDER BY range_from")
+            .bind(&enterprise.id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(NumberRange {
+                    from: short(row, "range_from")?,
+                    to: short(row, "range_to")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+    let entries =
+        sqlx::query("SELECT * FROM short_numbers WHERE enterprise_id = $1 ORDER BY short_number")
+            .bind(&enterprise.id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|row| {
+                let kind = text(row, "kind")?;
+                Ok(PlanEntry {
+                    short_number: short(row, "short_number")?,
+                    device: PlanDevice::from_parts(&kind, text(row, "target")?)
+                        .ok_or_else(|| StoreError::Corrupt(format!("plan entry kind {kind:?}")))?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(NumberingPlan {
+        internal_number_length: length,
+        ranges,
+        entries,
+    })
+}
+
+/// Replaces the plan's length, ranges and entries.
+pub async fn replace_plan(
+    conn: &mut AnyConnection,
+    enterprise_id: &str,
+    plan: &NumberingPlan,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE enterprises SET internal_number_length = $2, updated_at = $3 WHERE id = $1",
+    )
+    .bind(enterprise_id)
+    .bind(i64::from(plan.internal_number_length))
+    .bind(now.millis())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM numbering_ranges WHERE enterprise_id = $1")
+        .bind(enterprise_id)
+        .execute(&mut *conn)
+        .await?;
+    for range in &plan.ranges {
+        sqlx::query(
+            "INSERT INTO numbering_ranges (enterprise_id, range_from, range_to) VALUES ($1, $2, $3)",
+        )
+        .bind(enterprise_id)
+        .bind(range.from.as_str())
+        .bind(range.to.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query("DELETE FROM short_numbers WHERE enterprise_id = $1")
+        .bind(enterprise_id)
+        .execute(&mut *conn)
+        .await?;
+    for entry in &plan.entries {
+        insert_entry(conn, enterprise_id, entry).await?;
+    }
+    Ok(())
+}
+
+pub async fn insert_entry(
+    conn: &mut AnyConnection,
+    enterprise_id: &str,
+    entry: &PlanEntry,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO short_numbers (enterprise_id, short_number, kind, target) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(enterprise_id)
+    .bind(entry.short_number.as_str())
+    .bind(entry.device.kind())
+    .bind(entry.device.target())
+    .execute(conn)
+    .await
+    .map_err(|e| {
+        StoreError::from(e).conflict_as(format!("short number {}", entry.short_number.as_str()))
+    })?;
+    Ok(())
+}
