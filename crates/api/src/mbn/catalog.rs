@@ -9,6 +9,7 @@ use sentral_services::directory::catalog::{PlanChange, UserInfo};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::fields;
 use crate::AppState;
 use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
 
@@ -329,12 +330,13 @@ pub async fn replace_numbering_plan(
     body: axum::body::Bytes,
 ) -> Result<Json<NumberingPlanBody>, TelenorError> {
     caller.require(ApiProduct::MbnCatalog)?;
-    let update: NumberingPlanUpdate = serde_json::from_slice(&body)
-        .map_err(|e| TelenorError::BadRequest(format!("invalid JSON body: {e}")))?;
+    let body = fields::object(&body)?;
+    let ranges: Vec<RangeBody> = fields::typed(&body, "ranges")?.unwrap_or_default();
+    let entries: Option<Vec<PlanEntryBody>> = fields::typed(&body, "entries")?;
     let change = PlanChange {
-        internal_number_length: update.internal_number_length,
-        ranges: update.ranges.into_iter().map(|r| (r.from, r.to)).collect(),
-        entries: update.entries.map(|entries| {
+        internal_number_length: fields::typed(&body, "internalNumberLength")?,
+        ranges: ranges.into_iter().map(|r| (r.from, r.to)).collect(),
+        entries: entries.map(|entries| {
             entries
                 .into_iter()
                 .map(|e| (e.short_number, e.kind, e.target))

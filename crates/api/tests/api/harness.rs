@@ -296,6 +296,55 @@ impl TestServer {
         }
     }
 
+    /// An end-user access token for the demo member with `mobile`, through the
+    /// authorization-code flow (login form, code, token exchange).
+    pub async fn end_user_token(&self, mobile: &str) -> String {
+        let redirect = "http://localhost:9999/callback";
+        let login = self
+            .http
+            .post(self.url("/oauth/v2/authorize"))
+            .form(&[
+                ("client_id", "demo-client"),
+                ("redirect_uri", redirect),
+                ("state", "s"),
+                ("username", mobile),
+                ("password", "demo-user-password"),
+            ])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(login.status(), 302, "end-user login");
+        let location = login.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        let code = location
+            .split("code=")
+            .nth(1)
+            .and_then(|rest| rest.split('&').next())
+            .expect("code in the redirect")
+            .to_owned();
+        let tokens: Value = self
+            .http
+            .post(self.url("/oauth/v2/token"))
+            .basic_auth("demo-client", Some("demo-secret"))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", redirect),
+            ])
+            .send()
+            .await
+            .expect("token exchange")
+            .json()
+            .await
+            .expect("json");
+        tokens["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.http
             .get(self.url(path))
