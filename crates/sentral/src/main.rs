@@ -94,8 +94,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             let platform = serve::open_platform(&config, true).await?;
             let started = std::time::Instant::now();
             let seeded = platform
-                .seed_scale(scale, |done, total| {
-                    eprint!("\rseeding subscriptions: {done}/{total}");
+                .seed_scale(scale, |what, done, total| {
+                    eprint!("\rseeding {what}: {done}/{total}");
                     if done == total {
                         eprintln!();
                     }
@@ -104,11 +104,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             platform.store().close().await;
             let seeded = seeded.map_err(|e| format!("cannot seed: {e}"))?;
             println!(
-                "seeded {} ({}) on agreement {}: {} accounts, {} subscriptions in {:.1} s; \
+                "seeded {} ({}) on agreement {}, enterprise {}: {} accounts, {} subscriptions and \
+                 members in {:.1} s; \
                  serve it with `sentral serve --demo` on the same store and the demo credentials",
                 sentral_services::corporate::scale::SCALE_NAME,
                 seeded.org_number,
                 seeded.agreement_id,
+                seeded.enterprise_id,
                 seeded.accounts,
                 seeded.subscriptions,
                 started.elapsed().as_secs_f64()

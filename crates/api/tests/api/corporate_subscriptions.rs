@@ -524,7 +524,7 @@ async fn unknown_operations_under_a_known_api_are_back_end_not_found() {
 #[tokio::test]
 async fn the_scale_customer_is_seeded_for_the_demo_system_user() {
     let server = TestServer::demo().await;
-    let seeded = server.platform.seed_scale(130, |_, _| {}).await.unwrap();
+    let seeded = server.platform.seed_scale(130, |_, _, _| {}).await.unwrap();
     let org = seeded.org_number.to_string();
     let token = server.demo_token().await;
     let page = json_of(
@@ -551,6 +551,6 @@ async fn the_scale_customer_is_seeded_for_the_demo_system_user() {
         .filter(|a| a["owner"]["orgNumber"] == org.as_str())
         .count();
     assert_eq!(of_scale, 2);
-    assert!(server.platform.seed_scale(10, |_, _| {}).await.is_err());
+    assert!(server.platform.seed_scale(10, |_, _, _| {}).await.is_err());
     server.stop().await;
 }

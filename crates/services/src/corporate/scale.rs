@@ -7,8 +7,11 @@ use sentral_domain::{OrgNumber, SystemUserName};
 use sentral_store::platform as platform_repo;
 use sentral_store::records;
 
+use sentral_domain::directory::Enterprise;
+
 use super::demo::{CustomerPlan, generate_accounts, generate_subscriptions};
 use crate::admin::GrantTarget;
+use crate::directory::demo::{MemberPlan, create_enterprise, generate_members};
 use crate::platform::Actor;
 use crate::{Platform, ServiceError, demo};
 
@@ -19,6 +22,9 @@ pub fn scale_org() -> OrgNumber {
         .unwrap_or_else(|| unreachable!("a check digit exists for some number"))
 }
 pub const SCALE_AGREEMENT_ID: &str = "30000001";
+/// The scale customer's MBN enterprise: a 4-digit plan, N members (the first 9 000 with short
+/// numbers) whose numbers are the subscriptions'.
+pub const SCALE_ENTERPRISE_ID: &str = "300001";
 pub const SCALE_NAME: &str = "Skala Kunde AS";
 const SCALE_SETTING: &str = "seed.scale";
 /// Subscriptions per transaction: bounded transactions, progress as they commit.
@@ -29,17 +35,18 @@ const CHUNK: usize = 5_000;
 pub struct ScaleSeed {
     pub org_number: OrgNumber,
     pub agreement_id: String,
+    pub enterprise_id: String,
     pub accounts: usize,
     pub subscriptions: usize,
 }
 
 impl Platform {
-    /// Seeds the demo world if needed, then the scale customer. `progress` is told how many
-    /// subscriptions are in so far. Refuses a store that has a scale customer already.
+    /// Seeds the demo world if needed, then the scale customer. `progress` is told what is being
+    /// made and how far it is. Refuses a store that has a scale customer already.
     pub async fn seed_scale(
         &self,
         subscriptions: usize,
-        mut progress: impl FnMut(usize, usize),
+        mut progress: impl FnMut(&str, usize, usize),
     ) -> Result<ScaleSeed, ServiceError> {
         if !(1..=9_000_000).contains(&subscriptions) {
             return Err(ServiceError::invalid("scale", "must be from 1 to 9000000"));
@@ -106,8 +113,10 @@ impl Platform {
             generate_subscriptions(&mut tx, &plan, &accounts, done..end, now).await?;
             tx.commit().await?;
             done = end;
-            progress(done, subscriptions);
+            progress("subscriptions", done, subscriptions);
         }
+        self.seed_scale_members(&plan, subscriptions, &mut progress)
+            .await?;
         let username = SystemUserName::parse(demo::SYSTEM_USER)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         self.grant_system_user(&actor, &username, GrantTarget::Company, org_number.as_str())
@@ -117,8 +126,55 @@ impl Platform {
         Ok(ScaleSeed {
             org_number,
             agreement_id: SCALE_AGREEMENT_ID.into(),
+            enterprise_id: SCALE_ENTERPRISE_ID.into(),
             accounts: accounts.len(),
             subscriptions,
         })
+    }
+}
+
+impl Platform {
+    /// The scale customer's enterprise and one member per subscription, in chunks.
+    async fn seed_scale_members(
+        &self,
+        customer: &CustomerPlan,
+        count: usize,
+        progress: &mut impl FnMut(&str, usize, usize),
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        let enterprise = Enterprise {
+            id: SCALE_ENTERPRISE_ID.into(),
+            agreement_id: SCALE_AGREEMENT_ID.into(),
+            org_number: customer.org_number.clone(),
+            name: SCALE_NAME.into(),
+            internal_number_length: 4,
+            switchboard_number: Some("4721000000".into()),
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.store.write().await?;
+        let groups = create_enterprise(&mut tx, &enterprise, 300_001, &[("1000", "9999")]).await?;
+        tx.commit().await?;
+        let plan = MemberPlan {
+            enterprise: &enterprise,
+            org_number: customer.org_number.clone(),
+            company: SCALE_NAME,
+            groups: &groups,
+            first_mobile: customer.first_mobile,
+            id_prefix: "mem_sk_",
+            first_short_number: 1000,
+            last_short_number: 9999,
+            email_domain: "skalakunde.no",
+        };
+        let mut done = 0;
+        while done < count {
+            let end = (done + CHUNK).min(count);
+            let mut tx = self.store.write().await?;
+            generate_members(&mut tx, &plan, done..end, now).await?;
+            tx.commit().await?;
+            done = end;
+            progress("members", done, count);
+        }
+        Ok(())
     }
 }
