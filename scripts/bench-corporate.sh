@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of the corporate APIs on a large customer: `sentral seed --scale N` (default 100 000
+# Benchmark of the corporate and directory APIs on a large customer: `sentral seed --scale N` (default 100 000
 # subscriptions, 2 000 accounts), then for each endpoint a closed-loop run (maximum rate) and an
 # open-loop run at 80 % of it (p99 latency), with the load generator of `sentral-bench`.
 # Usage: scripts/bench-corporate.sh [--scale N] [--duration SECS] [--out FILE]
@@ -58,13 +58,16 @@ endpoints=(
   "subscriptions by organisation, page of 100 in the middle|/corporate-mobile-subscriptions/v2/mobile-subscriptions?organizationNumber=$org&pageSize=100&page=$last_page"
   "subscriptions by account|/corporate-mobile-subscriptions/v2/mobile-subscriptions?accountId=10000100&pageSize=100"
   "subscriptions with an add-on|/corporate-mobile-subscriptions/v2/mobile-subscriptions?productId=300104&pageSize=100"
-  "subscriptions by user reference|/corporate-mobile-subscriptions/v2/mobile-subscriptions?userReference=A00042&pageSize=100"
+  "subscriptions by user reference|/corporate-mobile-subscriptions/v2/mobile-subscriptions?userReference=A00043&pageSize=100"
   "one subscription|/corporate-mobile-subscriptions/v2/mobile-subscriptions/40012345"
+  "members by name, page of 100|/catalog/enterprises/300001/members?search=kari%20nil&pageSize=100"
+  "members by short number|/catalog/enterprises/300001/members?search=4242"
+  "members, page of 100 in the middle|/catalog/enterprises/300001/members?pageSize=100&page=$last_page"
 )
 
 report="$work/report.md"
 {
-  echo "### Corporate APIs on a scale-$scale customer"
+  echo "### Corporate and directory APIs on a scale-$scale customer"
   echo
   echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, commit $(git rev-parse --short HEAD), load average at start $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "Seeding took ${seed_seconds%.*} s; server RSS after start ${rss_kib} KiB."
