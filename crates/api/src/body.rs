@@ -1,6 +1,6 @@
-//! Request bodies parsed with every failure turned into the dialect's 4xx: malformed JSON, wrong
-//! types, unknown enum values, bad UTF-8, wrong content type and oversized bodies never reach a
-//! handler, and never become a 500.
+//! Request bodies, query strings and path parameters parsed with every failure turned into the
+//! dialect's 4xx: malformed JSON, wrong types, unknown enum values, bad UTF-8, wrong content type
+//! and oversized bodies never reach a handler, and never become a 500 or axum's plain text.
 
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{FromRequest, Request};
@@ -125,6 +125,32 @@ where
             Ok(axum::extract::Query(value)) => Ok(Query(value, std::marker::PhantomData)),
             Err(rejection) => Err(E::bad_body(format!(
                 "invalid query string: {}",
+                rejection.body_text()
+            ))),
+        }
+    }
+}
+
+/// Path parameters; one that is not valid UTF-8 once percent-decoded answers the dialect's 400
+/// instead of axum's plain text.
+pub struct Path<T, E>(pub T, pub std::marker::PhantomData<E>);
+
+impl<T, E, S> axum::extract::FromRequestParts<S> for Path<T, E>
+where
+    T: DeserializeOwned + Send,
+    E: BodyError,
+    S: Send + Sync,
+{
+    type Rejection = E;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, E> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value, std::marker::PhantomData)),
+            Err(rejection) => Err(E::bad_body(format!(
+                "invalid path parameter: {}",
                 rejection.body_text()
             ))),
         }

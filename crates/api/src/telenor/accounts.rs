@@ -2,7 +2,7 @@
 //! deprecated `GET /corporate-accounts/v1` kept for old clients.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use sentral_domain::ApiProduct;
@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::paging::{PageBody, PageParams};
 use super::{TelenorCaller, TelenorError};
 use crate::AppState;
-use crate::body::Query;
+use crate::body::{Path, Query};
 
 /// An organisation as it appears on an account.
 #[derive(Debug, Serialize, ToSchema)]
@@ -179,9 +179,11 @@ pub struct NewAccountBody {
     responses(
         (status = 200, description = "One page of accounts", body = PageBody<AccountBody>),
         (status = 400, description = "40000 bad page or pageSize", body = super::ErrorBody),
-        (status = 401, description = "40102, 40103, 40105, 40106, 40107", body = super::ErrorBody),
-        (status = 403, description = "40301", body = super::ErrorBody),
-        (status = 429, description = "42901, 42902", body = super::ErrorBody),
+        (status = 401, description = "40101 no system user behind the token, 40102 no Authorization, 40103 no \
+            API product, 40105 invalid token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn list(
@@ -201,18 +203,23 @@ pub async fn list(
     path = "/corporate-accounts/v2/accounts/{id}",
     tag = "corporate-accounts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "The account number, up to 8 digits")),
+    params(("id" = String, Path, description = "The account number, up to 8 digits",
+        pattern = "^[0-9]{1,8}$", example = "10000001")),
     responses(
         (status = 200, description = "The account", body = AccountBody),
         (status = 400, description = "40000 malformed id", body = super::ErrorBody),
-        (status = 401, description = "40102, 40103, 40105, 40106, 40107", body = super::ErrorBody),
+        (status = 401, description = "40101 no system user behind the token, 40102 no Authorization, 40103 no \
+            API product, 40105 invalid token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
         (status = 404, description = "40402 unknown or not yours", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn get_one(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(id): Path<String>,
+    Path(id, _): Path<String, TelenorError>,
 ) -> Result<Json<AccountBody>, TelenorError> {
     caller.require(ApiProduct::MobileSubscriptionInfo)?;
     Ok(Json(state.platform.account(&caller, &id).await?.into()))
@@ -232,8 +239,12 @@ pub async fn get_one(
             found, 400024 invalid organization number, 400032 invalid address card id (malformed, \
             another organization's, or missing when the payer has several), 400033 invalid \
             reference, 400036 empty input, 40000 malformed JSON", body = super::ErrorBody),
-        (status = 401, description = "40102, 40103, 40105, 40106, 40107", body = super::ErrorBody),
-        (status = 403, description = "40301", body = super::ErrorBody),
+        (status = 401, description = "40101 no system user behind the token, 40102 no Authorization, 40103 no \
+            API product, 40105 invalid token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
+        (status = 413, description = "41300 body over 1 MiB", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn create(
@@ -273,7 +284,11 @@ pub async fn create(
     responses(
         (status = 200, description = "Every account (headers `Deprecation: true` and a `Link` to \
             the successor)", body = [AccountBody]),
-        (status = 401, description = "40102, 40103, 40105, 40106, 40107", body = super::ErrorBody),
+        (status = 401, description = "40101 no system user behind the token, 40102 no Authorization, 40103 no \
+            API product, 40105 invalid token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn list_v1(
@@ -337,18 +352,22 @@ impl From<AddressCard> for AddressCardBody {
     path = "/organizations/{orgNumber}/address-cards",
     tag = "organizations",
     security(("bearer" = [])),
-    params(("orgNumber" = String, Path, description = "Organization number, 9 digits")),
+    params(("orgNumber" = String, Path, description = "Organization number, 9 digits",
+        pattern = "^[0-9]{9}$", example = "930000000")),
     responses(
         (status = 200, description = "The address cards", body = [AddressCardBody]),
-        (status = 400, description = "400024 invalid organization number, 400007 organization \
-            not found (or not yours)", body = super::ErrorBody),
-        (status = 401, description = "40102, 40103, 40105, 40106, 40107", body = super::ErrorBody),
+        (status = 400, description = "400024 invalid organization number, 400007 organization not found (or not yours), 40000 malformed path parameter", body = super::ErrorBody),
+        (status = 401, description = "40101 no system user behind the token, 40102 no Authorization, 40103 no \
+            API product, 40105 invalid token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn address_cards(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(org_number): Path<String>,
+    Path(org_number, _): Path<String, TelenorError>,
 ) -> Result<Json<Vec<AddressCardBody>>, TelenorError> {
     caller.require_any(&[
         ApiProduct::MobileSubscriptionOrder,

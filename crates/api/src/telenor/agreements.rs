@@ -2,7 +2,7 @@
 //! `GET …/{agreementId}/products`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use sentral_domain::ApiProduct;
 use sentral_domain::corporate::{AgreementProduct, ProductOffer};
 use serde::Serialize;
@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::{TelenorCaller, TelenorError};
 use crate::AppState;
+use crate::body::Path;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -144,8 +145,11 @@ fn ordered_body(product: &AgreementProduct, all: &[AgreementProduct]) -> Ordered
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The agreements", body = [AgreementBody]),
-        (status = 401, description = "40102, 40103, 40105, 40106, 40107", body = super::ErrorBody),
-        (status = 403, description = "40301", body = super::ErrorBody),
+        (status = 401, description = "40101 no system user behind the token, 40102 no Authorization, 40103 no \
+            API product, 40105 invalid token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn list(
@@ -179,18 +183,23 @@ pub async fn list(
     path = "/corporate-agreements/v2/agreements/{agreementId}/products",
     tag = "corporate-agreements",
     security(("bearer" = [])),
-    params(("agreementId" = String, Path, description = "The agreement id (an integer)")),
+    params(("agreementId" = String, Path, description = "The agreement id (an integer)",
+        pattern = "^[0-9]{1,18}$", example = "10000001")),
     responses(
         (status = 200, description = "A list with one entry: ordered and available products", body = [AgreementProductsBody]),
-        (status = 400, description = "400001 invalid agreement id", body = super::ErrorBody),
-        (status = 401, description = "40102, 40103, 40105, 40106, 40107", body = super::ErrorBody),
+        (status = 400, description = "400001 invalid agreement id, 40000 malformed path parameter", body = super::ErrorBody),
+        (status = 401, description = "40101 no system user behind the token, 40102 no Authorization, 40103 no \
+            API product, 40105 invalid token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
         (status = 404, description = "404001 agreement not found (or not yours)", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn products(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(agreement_id): Path<String>,
+    Path(agreement_id, _): Path<String, TelenorError>,
 ) -> Result<Json<Vec<AgreementProductsBody>>, TelenorError> {
     caller.require(ApiProduct::MobileSubscriptionInfo)?;
     let products = state

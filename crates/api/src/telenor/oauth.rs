@@ -1,6 +1,7 @@
 //! The OAuth2 authorisation server of the Telenor dialect: `POST /oauth/v2/token` (client
 //! authenticated with HTTP Basic), the end-user login for the authorisation-code grant, and logout.
 
+use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -156,6 +157,8 @@ fn basic_credentials(headers: &HeaderMap) -> Result<(String, Secret), TelenorErr
         (status = 200, description = "Tokens issued", body = TokenResponse),
         (status = 400, description = "40000 bad form, 40010 invalid_request, 40011 invalid_grant, 40012 unsupported_grant_type, 40013 invalid_scope", body = super::ErrorBody),
         (status = 401, description = "40102 no Authorization, 40107 Basic not allowed for this client, 40108 wrong client id or secret", body = super::ErrorBody),
+        (status = 413, description = "41300 body over 1 MiB", body = super::ErrorBody),
+        (status = 415, description = "41500 the body is not application/x-www-form-urlencoded", body = super::ErrorBody),
         (status = 429, description = "42902 too many failed client or password authentications for this client id or user name; see Retry-After", body = super::ErrorBody),
         (status = 500, description = "50001", body = super::ErrorBody),
     )
@@ -286,8 +289,13 @@ fn page_error(status: StatusCode, text: &str) -> Response {
 )]
 pub async fn authorize_page(
     State(state): State<AppState>,
-    Query(query): Query<AuthorizeQuery>,
+    query: Result<Query<AuthorizeQuery>, QueryRejection>,
 ) -> Response {
+    // A browser shows this page: a malformed query string gets the HTML error page too.
+    let query = match query {
+        Ok(Query(query)) => query,
+        Err(rejection) => return page_error(rejection.status(), &rejection.body_text()),
+    };
     if query.response_type.as_deref() != Some("code") {
         return page_error(StatusCode::BAD_REQUEST, "response_type must be 'code'.");
     }
@@ -324,12 +332,20 @@ pub async fn authorize_page(
     tag = "oauth-v2",
     request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 302, description = "Redirect to redirect_uri with code and state"),
-              (status = 401, description = "Wrong mobile number or password (HTML form again)", content_type = "text/html"))
+              (status = 400, description = "Bad redirect_uri, unknown client_id or malformed form (HTML)", content_type = "text/html"),
+              (status = 401, description = "Wrong mobile number or password (HTML form again)", content_type = "text/html"),
+              (status = 413, description = "Body over 1 MiB (HTML)", content_type = "text/html"),
+              (status = 415, description = "The body is not application/x-www-form-urlencoded (HTML)", content_type = "text/html"))
 )]
 pub async fn authorize_login(
     State(state): State<AppState>,
-    Form(form, _): Form<LoginForm, TelenorError>,
+    form: Result<axum::Form<LoginForm>, FormRejection>,
 ) -> Response {
+    // The login form's answers are HTML pages, also for a body the form would never send.
+    let form = match form {
+        Ok(axum::Form(form)) => form,
+        Err(rejection) => return page_error(rejection.status(), &rejection.body_text()),
+    };
     let Some(redirect) = form
         .redirect_uri
         .as_deref()
@@ -404,7 +420,8 @@ fn url_encode(text: &str) -> String {
     get,
     path = "/oauth/v2/logout",
     tag = "oauth-v2",
-    responses((status = 200, description = "Logged out", body = String, content_type = "text/plain", example = "OK!"))
+    responses((status = 200, description = "Logged out", body = String, content_type = "text/plain", example = "OK!"),
+              (status = 500, description = "50001", body = super::ErrorBody))
 )]
 pub async fn logout(
     State(state): State<AppState>,

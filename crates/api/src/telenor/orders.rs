@@ -2,7 +2,7 @@
 //! and their status endpoints. Orders are accepted at once and complete by the clock.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use sentral_domain::ApiProduct;
 use sentral_domain::corporate::{ConfigurationValue, Order, OrderSubject};
 use sentral_services::corporate::orders::{AgreementOrderRequest, SubscriptionOrderRequest};
@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::{TelenorCaller, TelenorError};
 use crate::AppState;
+use crate::body::Path;
 
 /// A number sent either as a JSON number or as a string of digits.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -158,8 +159,13 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, TelenorE
         (status = 200, description = "The accepted order (IN_PROGRESS)", body = OrderBody),
         (status = 400, description = "40000: unknown type or product, the add-on cannot be removed \
             or is not on the subscription; 400036 empty input", body = super::ErrorBody),
-        (status = 401, description = "40104 not authorized to use the MSISDN, 40102, 40103, 40105, 40106", body = super::ErrorBody),
+        (status = 401, description = "40104 not authorized to use the MSISDN, 40101 no system user behind the token, 40102 no Authorization, 40103 no \
+            API product, 40105 invalid token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
         (status = 409, description = "40901: the add-on is there already, or an order for it is in progress", body = super::ErrorBody),
+        (status = 413, description = "41300 body over 1 MiB", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn order_subscription_product(
@@ -196,8 +202,13 @@ pub async fn order_subscription_product(
         (status = 200, description = "The accepted order (IN_PROGRESS)", body = OrderBody),
         (status = 400, description = "400001 invalid agreement id; 40000 unknown type, offer, \
             product, account or configuration (named in detail); 400036 empty input", body = super::ErrorBody),
-        (status = 401, description = "40102, 40103, 40105, 40106, 40107", body = super::ErrorBody),
+        (status = 401, description = "40101 no system user behind the token, 40102 no Authorization, 40103 no \
+            API product, 40105 invalid token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
         (status = 404, description = "404001 agreement not found", body = super::ErrorBody),
+        (status = 413, description = "41300 body over 1 MiB", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn order_agreement_product(
@@ -234,17 +245,23 @@ pub async fn order_agreement_product(
     path = "/corporate-mobile-subscriptions/v2/orders/{orderId}",
     tag = "corporate-mobile-subscriptions",
     security(("bearer" = [])),
-    params(("orderId" = String, Path, description = "The order id from the order's answer")),
+    params(("orderId" = String, Path, description = "The order id from the order's answer",
+        pattern = "^[0-9]{1,12}$", example = "70000001")),
     responses(
         (status = 200, description = "The order", body = OrderBody),
         (status = 400, description = "40000 malformed id", body = super::ErrorBody),
+        (status = 401, description = "40101 no system user behind the token, 40102 no Authorization, 40103 no \
+            API product, 40105 invalid token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
         (status = 404, description = "40402 unknown or not yours", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn subscription_order(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(order_id): Path<String>,
+    Path(order_id, _): Path<String, TelenorError>,
 ) -> Result<Json<OrderBody>, TelenorError> {
     caller.require_any(&[
         ApiProduct::MobileSubscriptionInfo,
@@ -265,17 +282,23 @@ pub async fn subscription_order(
     path = "/corporate-agreements/v2/orders/{orderId}",
     tag = "corporate-agreements",
     security(("bearer" = [])),
-    params(("orderId" = String, Path, description = "The order id from the order's answer")),
+    params(("orderId" = String, Path, description = "The order id from the order's answer",
+        pattern = "^[0-9]{1,12}$", example = "70000002")),
     responses(
         (status = 200, description = "The order", body = OrderBody),
         (status = 400, description = "40000 malformed id", body = super::ErrorBody),
+        (status = 401, description = "40101 no system user behind the token, 40102 no Authorization, 40103 no \
+            API product, 40105 invalid token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
         (status = 404, description = "40402 unknown or not yours", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn agreement_order(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(order_id): Path<String>,
+    Path(order_id, _): Path<String, TelenorError>,
 ) -> Result<Json<OrderBody>, TelenorError> {
     caller.require_any(&[
         ApiProduct::MobileSubscriptionInfo,

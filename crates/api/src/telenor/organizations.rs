@@ -31,10 +31,11 @@ pub struct OrganizationBody {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The organisations, ordered by number", body = [OrganizationBody]),
-        (status = 401, description = "40102, 40103, 40105, 40106, 40107", body = super::ErrorBody),
-        (status = 403, description = "40301", body = super::ErrorBody),
-        (status = 429, description = "42901, 42902", body = super::ErrorBody),
-        (status = 500, description = "50001", body = super::ErrorBody),
+        (status = 401, description = "40102 no Authorization, 40103 no API product, 40105 invalid \
+            token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn list(

@@ -1,7 +1,7 @@
 //! Corporate mobile subscriptions: search, get, user references (v1 and v2).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use sentral_domain::ApiProduct;
 use sentral_domain::corporate::{MobileSubscription, ProductOffer};
 use sentral_services::corporate::subscriptions::{
@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::paging::{PageBody, PageParams, integer};
 use super::{TelenorCaller, TelenorError};
 use crate::AppState;
-use crate::body::Query;
+use crate::body::{Path, Query};
 
 /// A subscription in search results.
 #[derive(Debug, Serialize, ToSchema)]
@@ -168,7 +168,11 @@ pub struct SearchParams {
         (status = 200, description = "One page of subscriptions", body = PageBody<SubscriptionSummaryBody>),
         (status = 400, description = "40000: no criterion, productId with since, or a malformed \
             parameter (named in detail)", body = super::ErrorBody),
-        (status = 401, description = "40102, 40103, 40105, 40106, 40107", body = super::ErrorBody),
+        (status = 401, description = "40101 no system user behind the token, 40102 no Authorization, 40103 no \
+            API product, 40105 invalid token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn search(
@@ -212,18 +216,23 @@ pub async fn search(
     path = "/corporate-mobile-subscriptions/v2/mobile-subscriptions/{msisdn}",
     tag = "corporate-mobile-subscriptions",
     security(("bearer" = [])),
-    params(("msisdn" = String, Path, description = "8 digits, or with country code 47")),
+    params(("msisdn" = String, Path, description = "8 digits, or with country code 47",
+        pattern = "^[0-9]{8,15}$", example = "4791000001")),
     responses(
         (status = 200, description = "The subscription", body = SubscriptionBody),
         (status = 400, description = "40000 malformed number", body = super::ErrorBody),
         (status = 401, description = "40104 not authorized to use the MSISDN (unknown or outside \
-            your grants), 40102, 40103, 40105, 40106, 40107", body = super::ErrorBody),
+            your grants), 40101 no system user behind the token, 40102 no Authorization, 40103 no \
+            API product, 40105 invalid token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn get_one(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(msisdn): Path<String>,
+    Path(msisdn, _): Path<String, TelenorError>,
 ) -> Result<Json<SubscriptionBody>, TelenorError> {
     caller.require(ApiProduct::MobileSubscriptionInfo)?;
     Ok(Json(
@@ -311,18 +320,24 @@ async fn update_references(
     path = "/corporate-mobile-subscriptions/v2/{msisdn}/user-references",
     tag = "corporate-mobile-subscriptions",
     security(("bearer" = [])),
-    params(("msisdn" = String, Path, description = "8 digits, or with country code 47")),
+    params(("msisdn" = String, Path, description = "8 digits, or with country code 47",
+        pattern = "^[0-9]{8,15}$", example = "4791000001")),
     request_body = UserReferencesUpdate,
     responses(
         (status = 200, description = "The references after the update", body = UserReferencesBody),
         (status = 400, description = "400033 invalid reference, 40000 malformed body or number", body = super::ErrorBody),
-        (status = 401, description = "40104 not authorized to use the MSISDN, 40102, 40103, 40105, 40106", body = super::ErrorBody),
+        (status = 401, description = "40104 not authorized to use the MSISDN, 40101 no system user behind the token, 40102 no Authorization, 40103 no \
+            API product, 40105 invalid token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
+        (status = 413, description = "41300 body over 1 MiB", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn put_references_v2(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(msisdn): Path<String>,
+    Path(msisdn, _): Path<String, TelenorError>,
     body: axum::body::Bytes,
 ) -> Result<Json<UserReferencesBody>, TelenorError> {
     update_references(state, caller, msisdn, body).await
@@ -334,18 +349,24 @@ pub async fn put_references_v2(
     path = "/corporate-mobile-subscriptions/v1/{msisdn}/user-references",
     tag = "corporate-mobile-subscriptions",
     security(("bearer" = [])),
-    params(("msisdn" = String, Path, description = "8 digits, or with country code 47")),
+    params(("msisdn" = String, Path, description = "8 digits, or with country code 47",
+        pattern = "^[0-9]{8,15}$", example = "4791000001")),
     request_body = UserReferencesUpdate,
     responses(
         (status = 200, description = "The references after the update", body = UserReferencesBody),
         (status = 400, description = "400033 invalid reference, 40000 malformed body or number", body = super::ErrorBody),
-        (status = 401, description = "40104 not authorized to use the MSISDN, 40102, 40103, 40105, 40106", body = super::ErrorBody),
+        (status = 401, description = "40104 not authorized to use the MSISDN, 40101 no system user behind the token, 40102 no Authorization, 40103 no \
+            API product, 40105 invalid token, 40106 expired token, 40107 Basic not allowed", body = super::ErrorBody),
+        (status = 403, description = "40301 the token does not cover the API product", body = super::ErrorBody),
+        (status = 413, description = "41300 body over 1 MiB", body = super::ErrorBody),
+        (status = 429, description = "42901 quota, 42902 spike arrest (both with Retry-After)", body = super::ErrorBody),
+        (status = 500, description = "50001 internal error", body = super::ErrorBody),
     )
 )]
 pub async fn put_references_v1(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(msisdn): Path<String>,
+    Path(msisdn, _): Path<String, TelenorError>,
     body: axum::body::Bytes,
 ) -> Result<Json<UserReferencesBody>, TelenorError> {
     update_references(state, caller, msisdn, body).await

@@ -9,3 +9,4 @@ mod oauth;
 mod platform;
 mod resources;
 mod sandbox;
+mod schema_fuzzing;

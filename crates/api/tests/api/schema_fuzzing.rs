@@ -1,0 +1,142 @@
+//! What the schema fuzzer (`scripts/fuzz-openapi.sh`) found, kept as tests: every operation of
+//! /openapi/telenor.json documents the errors any caller can get, odd path parameters answer a 4xx
+//! in the Telenor envelope, and the login pages answer HTML.
+
+use reqwest::Method;
+
+use crate::harness::TestServer;
+
+/// The fuzzer fails on any status an operation does not document: these every bearer-authenticated
+/// operation can give, whatever it does.
+#[tokio::test]
+async fn every_operation_documents_the_errors_every_caller_can_get() {
+    let server = TestServer::demo().await;
+    let response = server
+        .http
+        .get(server.url("/openapi/telenor.json"))
+        .send()
+        .await
+        .unwrap();
+    let doc: serde_json::Value = response.json().await.unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            let lacks = |status: &str| !responses.contains_key(status);
+            let name = format!("{method} {path}");
+            if operation.get("security").is_some() {
+                for status in ["401", "403", "429", "500"] {
+                    assert!(!lacks(status), "{name} does not document {status}");
+                }
+            }
+            if operation.get("requestBody").is_some() {
+                assert!(!lacks("413"), "{name} does not document 413");
+            }
+            if path.contains('{') {
+                assert!(
+                    !lacks("400"),
+                    "{name} does not document 400 (bad path parameter)"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} operations");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn odd_path_parameters_answer_4xx_in_the_telenor_envelope() {
+    let server = TestServer::demo().await;
+    let token = server.demo_token().await;
+    let templates = [
+        (Method::GET, "/corporate-accounts/v2/accounts/{}"),
+        (Method::GET, "/organizations/{}/address-cards"),
+        (
+            Method::GET,
+            "/corporate-agreements/v2/agreements/{}/products",
+        ),
+        (Method::GET, "/corporate-agreements/v2/orders/{}"),
+        (Method::GET, "/corporate-mobile-subscriptions/v2/orders/{}"),
+        (
+            Method::GET,
+            "/corporate-mobile-subscriptions/v2/mobile-subscriptions/{}",
+        ),
+        (
+            Method::PUT,
+            "/corporate-mobile-subscriptions/v1/{}/user-references",
+        ),
+        (
+            Method::PUT,
+            "/corporate-mobile-subscriptions/v2/{}/user-references",
+        ),
+    ];
+    let long = "9".repeat(400);
+    let values = [
+        "%FF",          // not UTF-8 once decoded
+        "%C0%AF",       // overlong UTF-8
+        "%00",          // NUL
+        "a%2Fb",        // an encoded slash stays in the parameter
+        "%2E%2E",       // ..
+        "%F0%9F%98%80", // an emoji
+        "-1",
+        "1e3",
+        " 1",
+        long.as_str(),
+    ];
+    for (method, template) in &templates {
+        for value in values {
+            let path = template.replace("{}", value);
+            let response = server
+                .http
+                .request(method.clone(), server.url(&path))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .expect("request");
+            let status = response.status();
+            assert!(status.is_client_error(), "{method} {path}: {status}");
+            let body: serde_json::Value = response
+                .json()
+                .await
+                .unwrap_or_else(|e| panic!("{method} {path}: not JSON: {e}"));
+            assert!(body["code"].as_u64().is_some(), "{method} {path}: {body}");
+        }
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn login_pages_answer_html_to_malformed_requests() {
+    let server = TestServer::demo().await;
+    let page = server
+        .http
+        .get(server.url("/oauth/v2/authorize?response_type=code&state=a&state=b"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 400);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+
+    let login = server
+        .http
+        .post(server.url("/oauth/v2/authorize"))
+        .body("username=91000001")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 415);
+    assert!(
+        login.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    server.stop().await;
+}
