@@ -4,7 +4,7 @@
 # does not list, and any response whose content type or body breaks the document.
 #
 #   scripts/fuzz-openapi.sh                      # quick: 25 examples per operation (CI)
-#   scripts/fuzz-openapi.sh --max-examples 500   # deeper: a few minutes more
+#   scripts/fuzz-openapi.sh --max-examples 1000  # deeper: about 4 minutes
 #   FUZZ_SEED=123 scripts/fuzz-openapi.sh        # repeat a run (the seed is printed at its end)
 #
 # Arguments after `--` go to `st run` unchanged. Needs python3 (venv, pip), curl and cargo.
@@ -87,7 +87,7 @@ place_order /corporate-agreements/v2/orders \
   '{"type":"ADD_PRODUCT","agreementId":"10000001","productOfferId":404333,"billingAccountId":"10000001",
     "configurations":[{"id":"queueName","value":"Fuzz"},{"id":"queueNumber","value":"22990001"}]}'
 
-# schemathesis keeps a cache of past failures (replayed first) in its working directory.
+# schemathesis keeps its failures (for `st replay`) in its working directory: keep them in target/.
 work_dir="$PWD/target/fuzz-work"
 report_dir="$work_dir/report"
 mkdir -p "$work_dir"
@@ -139,6 +139,9 @@ What to do next:
     whichever is wrong, then 'cargo run -p sentral -- openapi --out openapi' and
     'cargo run -p sentral -- coverage --out docs/coverage.md'
   - repeat the same run with FUZZ_SEED=<the seed printed above> $0
+  - or replay the failures against a running 'serve --demo':
+    (cd target/fuzz-work && ../fuzz-venv/bin/st replay --url http://127.0.0.1:8080 \\
+       --schema-location http://127.0.0.1:8080/openapi/telenor.json)
   - JUnit reports: $report_dir/
 EOF
   exit 1
