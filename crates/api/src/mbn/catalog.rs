@@ -2,7 +2,7 @@
 //! private numbering plan.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use sentral_domain::ApiProduct;
 use sentral_domain::directory::{Enterprise, Group, NumberingPlan};
 use sentral_services::directory::catalog::{PlanChange, UserInfo};
@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::fields;
 use crate::AppState;
+use crate::body::Path;
 use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
 
 /// An enterprise the token acts for, in `userInfo`.
@@ -168,7 +169,7 @@ fn enterprise_body(enterprise: Enterprise, groups: Vec<Group>) -> EnterpriseBody
 pub async fn enterprise(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(enterprise_id): Path<String>,
+    Path(enterprise_id, _): Path<String, TelenorError>,
 ) -> Result<Json<EnterpriseBody>, TelenorError> {
     caller.require(ApiProduct::MbnCatalog)?;
     let (enterprise, groups) = state
@@ -197,7 +198,7 @@ pub async fn enterprise(
 pub async fn group_enterprise(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(group_id): Path<String>,
+    Path(group_id, _): Path<String, TelenorError>,
 ) -> Result<Json<EnterpriseBody>, TelenorError> {
     caller.require(ApiProduct::MbnCatalog)?;
     let (enterprise, groups) = state
@@ -293,7 +294,7 @@ pub struct NumberingPlanUpdate {
 pub async fn numbering_plan(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(enterprise_id): Path<String>,
+    Path(enterprise_id, _): Path<String, TelenorError>,
 ) -> Result<Json<NumberingPlanBody>, TelenorError> {
     caller.require(ApiProduct::MbnCatalog)?;
     let plan = state
@@ -326,7 +327,7 @@ pub async fn numbering_plan(
 pub async fn replace_numbering_plan(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(enterprise_id): Path<String>,
+    Path(enterprise_id, _): Path<String, TelenorError>,
     body: axum::body::Bytes,
 ) -> Result<Json<NumberingPlanBody>, TelenorError> {
     caller.require(ApiProduct::MbnCatalog)?;

@@ -2,7 +2,7 @@
 //! `GET|PUT /catalog/members/{memberId}`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use sentral_domain::ApiProduct;
 use sentral_domain::directory::{ContactNumber, Member};
 use sentral_services::directory::catalog::MemberUpdate;
@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::fields;
 use crate::AppState;
-use crate::body::Query;
+use crate::body::{Path, Query};
 use crate::telenor::paging::{PageBody, PageParams};
 use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
 
@@ -124,7 +124,7 @@ pub struct MemberSearch {
 pub async fn search(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(enterprise_id): Path<String>,
+    Path(enterprise_id, _): Path<String, TelenorError>,
     Query(search, _): Query<MemberSearch, TelenorError>,
     Query(paging, _): Query<PageParams, TelenorError>,
 ) -> Result<Json<PageBody<MemberBody>>, TelenorError> {
@@ -162,7 +162,7 @@ pub async fn search(
 pub async fn get_one(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(member_id): Path<String>,
+    Path(member_id, _): Path<String, TelenorError>,
 ) -> Result<Json<MemberBody>, TelenorError> {
     caller.require(ApiProduct::MbnCatalog)?;
     Ok(Json(
@@ -218,7 +218,7 @@ pub struct MemberUpdateBody {
 pub async fn update(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(member_id): Path<String>,
+    Path(member_id, _): Path<String, TelenorError>,
     body: axum::body::Bytes,
 ) -> Result<Json<MemberBody>, TelenorError> {
     caller.require(ApiProduct::MbnCatalog)?;
