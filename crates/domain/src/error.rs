@@ -38,4 +38,19 @@ pub enum DomainError {
     InvalidShortNumber { value: String, length: u8 },
     #[error("numbering plan: {0}")]
     InvalidPlan(String),
+    #[error("unknown absence kind {0:?}; use meeting, illness, holiday, lunch, trip or other")]
+    UnknownAbsenceKind(String),
+    #[error("until must be after from")]
+    AbsenceEndsBeforeStart,
+    #[error(
+        "{value:?} is not a destination: give a phone number with country code (E.164 digits) \
+         or a short number of {length} digits from the enterprise's numbering plan"
+    )]
+    InvalidDestination { value: String, length: u8 },
+    #[error("short number {0} is not an entry of the enterprise's numbering plan")]
+    UnknownShortNumber(String),
+    #[error("an active forwarding needs a destination")]
+    ForwardingWithoutDestination,
+    #[error("ring time must be from 5 to 60 seconds, got {0}")]
+    InvalidRingTime(i64),
 }

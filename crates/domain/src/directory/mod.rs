@@ -1,8 +1,12 @@
 //! The Mobilt Bedriftsnett directory: enterprises with groups and a private numbering plan, and
 //! their members' directory entries.
 
+pub mod absences;
+pub mod forwarding;
 pub mod plan;
 
+pub use absences::{Absence, AbsenceAction, AbsenceKind};
+pub use forwarding::{CallForwarding, Destination, ForwardingKind, ForwardingRule};
 pub use plan::{NumberRange, NumberingPlan, PlanDevice, PlanEntry, ShortNumber};
 
 use crate::clock::Timestamp;
