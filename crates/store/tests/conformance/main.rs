@@ -6,3 +6,4 @@ mod corporate;
 mod platform;
 mod records;
 mod tokens;
+mod user_settings;
