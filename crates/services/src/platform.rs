@@ -124,12 +124,14 @@ impl Platform {
         Ok(self.store.ping().await?)
     }
 
-    /// Deletes tokens and codes expired for more than a day, and old quota windows.
+    /// Deletes tokens and codes expired for more than a day, old quota windows and absences
+    /// that ended more than 30 days ago.
     pub async fn purge_expired(&self) -> Result<u64, ServiceError> {
         let cutoff = self.now().plus_seconds(-86_400);
         let mut conn = self.store.read().await?;
         let purged = sentral_store::tokens::purge_expired(&mut conn, cutoff).await?;
         records::purge_quota_before(&mut conn, self.now().plus_seconds(-3600)).await?;
+        self.purge_past_absences().await?;
         Ok(purged)
     }
 }

@@ -214,6 +214,7 @@ impl Platform {
             };
             repo::insert_entry(&mut tx, &enterprise.id, &entry).await?;
         }
+        super::user_demo::seed_demo_user_settings(&mut tx, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,8 +1,11 @@
 //! Use cases of the MBN Catalog and User APIs: who may act for which enterprise and member, the
 //! enterprise and its numbering plan, and members' directory entries.
 
+pub mod absences;
 pub mod catalog;
 pub mod demo;
+pub mod forwarding;
+pub mod user_demo;
 
 use sentral_domain::directory::{Enterprise, Member};
 use sentral_store::directory::{self as repo, members};
