@@ -156,11 +156,22 @@ pub struct Application {
     pub kpn_customer: Option<OrgNumber>,
     /// Some clients (KPN) authenticate in the form body and may not use HTTP Basic.
     pub basic_auth_allowed: bool,
+    /// Where the authorization-code flow may send a browser back (absolute http(s) URLs).
+    pub redirect_uris: Vec<String>,
 }
 
 impl Application {
     pub fn holds(&self, product: ApiProduct) -> bool {
         self.products.contains(&product)
+    }
+
+    /// Whether the flow may redirect to `uri`: a registered URI exactly, or, for a registered
+    /// loopback URI (`http://localhost/…`, `http://127.0.0.1/…`, `http://[::1]/…`), the same URI
+    /// on any port, as native and development clients need (RFC 8252, 7.3).
+    pub fn allows_redirect(&self, uri: &str) -> bool {
+        self.redirect_uris
+            .iter()
+            .any(|registered| registered == uri || same_loopback(registered, uri))
     }
 }
 
@@ -260,5 +271,64 @@ mod tests {
             ConnectService::name_for("Demo Partner AS", "Switch Board"),
             "ConnectDemoPartnerASSwitchBoard"
         );
+    }
+}
+
+/// `http://<loopback host>[:port]<rest>` split into host and rest, the port dropped.
+fn loopback_parts(uri: &str) -> Option<(&str, &str)> {
+    let rest = uri.strip_prefix("http://")?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => &authority[..v6.find(']')? + 2],
+        None => authority.split(':').next()?,
+    };
+    let port = &authority[host.len()..];
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()));
+    (matches!(host, "localhost" | "127.0.0.1" | "[::1]") && port_ok).then_some((host, path))
+}
+
+fn same_loopback(registered: &str, uri: &str) -> bool {
+    matches!((loopback_parts(registered), loopback_parts(uri)), (Some(a), Some(b)) if a == b)
+}
+
+#[cfg(test)]
+mod redirect_tests {
+    use super::same_loopback;
+
+    #[test]
+    fn loopback_redirects_match_on_any_port_and_nothing_else() {
+        assert!(same_loopback(
+            "http://localhost/callback",
+            "http://localhost:9999/callback"
+        ));
+        assert!(same_loopback(
+            "http://127.0.0.1:80/cb",
+            "http://127.0.0.1:3000/cb"
+        ));
+        assert!(same_loopback("http://[::1]/cb", "http://[::1]:8080/cb"));
+        assert!(!same_loopback(
+            "http://localhost/callback",
+            "http://localhost:9999/other"
+        ));
+        assert!(!same_loopback(
+            "http://localhost/cb",
+            "http://localhost.evil.com/cb"
+        ));
+        assert!(!same_loopback(
+            "http://localhost/cb",
+            "http://localhost:99x/cb"
+        ));
+        assert!(!same_loopback("http://localhost/cb", "http://127.0.0.1/cb"));
+        assert!(!same_loopback(
+            "https://app.example/cb",
+            "https://app.example:444/cb"
+        ));
+        assert!(!same_loopback(
+            "http://localhost/cb",
+            "http://localhost@evil.com/cb"
+        ));
     }
 }

@@ -81,6 +81,15 @@ pub enum AppCommand {
         #[arg(value_name = "APP_ID", value_parser = parse_app_id)]
         app_id: EntityId,
     },
+    /// Replaces the redirect URIs of the authorization-code flow (none given: clears them).
+    SetRedirectUris {
+        /// The application's id, e.g. app_9f86d081884c7d65 (see `app list`).
+        #[arg(value_name = "APP_ID", value_parser = parse_app_id)]
+        app_id: EntityId,
+        /// Absolute http(s) URLs; a loopback one (http://localhost/…) matches on any port.
+        #[arg(value_name = "URL")]
+        uris: Vec<String>,
+    },
     /// Issues a new client secret and prints it once; the old secret stops working at once.
     RotateSecret {
         /// The application's id, e.g. app_9f86d081884c7d65 (see `app list`).
@@ -130,6 +139,10 @@ pub struct AppCreate {
     /// Such clients authenticate in the form body only (no HTTP Basic).
     #[arg(long, value_name = "ORGNR", value_parser = parse_org_number)]
     kpn_customer: Option<OrgNumber>,
+    /// A redirect URI for the authorization-code flow (repeat for several); a loopback one
+    /// (http://localhost/…) matches on any port.
+    #[arg(long = "redirect-uri", value_name = "URL")]
+    redirect_uris: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -401,6 +414,10 @@ async fn run_app(
             let view = platform.show_application(&app_id).await?;
             Output::new(&view, application_details(&view))
         }
+        AppCommand::SetRedirectUris { app_id, uris } => {
+            let view = platform.set_redirect_uris(actor, &app_id, uris).await?;
+            Output::new(&view, application_details(&view))
+        }
         AppCommand::RotateSecret { app_id } => {
             let issued = platform.rotate_secret(actor, &app_id).await?;
             let mut text = format!(
@@ -513,6 +530,7 @@ async fn create_application(
         kpn_customer: args.kpn_customer,
         client_id: None,
         client_secret: None,
+        redirect_uris: args.redirect_uris,
     };
     let issued = platform.create_application(actor, new).await?;
     let mut text = format!(
@@ -741,6 +759,14 @@ fn application_details(view: &ApplicationView) -> String {
             client_ids.join(", ")
         },
     );
+    field(
+        "Redirect URIs",
+        &if app.redirect_uris.is_empty() {
+            "none (`app set-redirect-uris` registers them)".to_owned()
+        } else {
+            app.redirect_uris.join(" ")
+        },
+    );
     field("Billing", app.billing_account.as_deref().unwrap_or("none"));
     field("Owner", &app.owner);
     field("Created by", &app.created_by);
@@ -897,7 +923,9 @@ fn explain(error: ServiceError) -> String {
         ServiceError::Internal(message) => {
             format!("internal error: {message}; nothing was changed, please report this")
         }
-        other @ (ServiceError::Auth(_) | ServiceError::RateLimited { .. }) => other.to_string(),
+        other @ (ServiceError::Auth(_)
+        | ServiceError::RateLimited { .. }
+        | ServiceError::SyncExpired(_)) => other.to_string(),
     }
 }
 

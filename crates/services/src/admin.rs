@@ -37,6 +37,8 @@ pub struct NewApplication {
     /// Fixed credentials (the demo world); generated when absent.
     pub client_id: Option<ClientId>,
     pub client_secret: Option<Secret>,
+    /// Where the authorization-code flow may send a browser back.
+    pub redirect_uris: Vec<String>,
 }
 
 /// An application with credentials; the secret is shown this once and never stored.
@@ -184,6 +186,7 @@ impl Platform {
             verification: VerificationStatus::None,
             pilot_id: None,
             basic_auth_allowed: new.kpn_customer.is_none(),
+            redirect_uris: check_redirect_uris(new.redirect_uris)?,
             kpn_customer: new.kpn_customer,
         };
         repo::insert_application(&mut tx, &app).await?;
@@ -230,6 +233,31 @@ impl Platform {
         let mut conn = self.store.read().await?;
         let app = application(&mut conn, app_id).await?;
         view_of(&mut conn, app).await
+    }
+
+    /// Replaces the application's registered redirect URIs (the authorization-code flow).
+    pub async fn set_redirect_uris(
+        &self,
+        actor: &Actor,
+        app_id: &EntityId,
+        uris: Vec<String>,
+    ) -> Result<ApplicationView, ServiceError> {
+        let uris = check_redirect_uris(uris)?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        application(&mut tx, app_id).await?;
+        repo::set_redirect_uris(&mut tx, app_id, &uris).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "application.redirect-uris",
+            app_id.as_str(),
+            json!({ "redirectUris": uris }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.show_application(app_id).await
     }
 
     /// A new secret for the application's client id; the old secret stops working at once.
@@ -607,6 +635,32 @@ impl Platform {
             .evict_where(|principal| principal.app.id == service.app_id);
         Ok(())
     }
+}
+
+/// Absolute http(s) URLs without fragment, whitespace or credentials; at most 10.
+fn check_redirect_uris(uris: Vec<String>) -> Result<Vec<String>, ServiceError> {
+    if uris.len() > 10 {
+        return Err(ServiceError::invalid(
+            "redirect URIs",
+            "at most 10 per application",
+        ));
+    }
+    for uri in &uris {
+        let rest = uri
+            .strip_prefix("https://")
+            .or_else(|| uri.strip_prefix("http://"));
+        let authority = rest.map(|rest| rest.split('/').next().unwrap_or_default());
+        let valid = authority.is_some_and(|a| !a.is_empty() && !a.contains('@'))
+            && uri.len() <= 2000
+            && !uri.contains(['#', ' ', '\t', '\r', '\n']);
+        if !valid {
+            return Err(ServiceError::invalid(
+                "redirect URI",
+                format!("{uri:?} must be an absolute http(s) URL without fragment or credentials"),
+            ));
+        }
+    }
+    Ok(uris)
 }
 
 fn require_text(field: &str, value: &str) -> Result<(), ServiceError> {

@@ -331,11 +331,37 @@ impl Platform {
         Ok(())
     }
 
-    /// Checks an authorisation request before the login page is shown: the client must exist.
+    /// Checks an authorisation request before the login page is shown and before a code is
+    /// issued: the client must exist and `redirect_uri` be one it registered.
     pub async fn authorization_client(
         &self,
         client_id: &str,
+        redirect_uri: &str,
     ) -> Result<Arc<Application>, ServiceError> {
+        let app = self.client_application(client_id).await?;
+        if app.redirect_uris.is_empty() {
+            return Err(ServiceError::invalid(
+                "redirect_uri",
+                format!(
+                    "the application {} has no registered redirect URI; its owner registers \
+                     them (`sentral admin app set-redirect-uris`)",
+                    app.name
+                ),
+            ));
+        }
+        if !app.allows_redirect(redirect_uri) {
+            return Err(ServiceError::invalid(
+                "redirect_uri",
+                format!(
+                    "{redirect_uri} is not a registered redirect URI of the application {}",
+                    app.name
+                ),
+            ));
+        }
+        Ok(app)
+    }
+
+    async fn client_application(&self, client_id: &str) -> Result<Arc<Application>, ServiceError> {
         let client_id = ClientId::parse(client_id).map_err(|_| AuthFailure::InvalidClient)?;
         let mut conn = self.store.read().await?;
         let credential = repo::client_credential(&mut conn, &client_id)
@@ -356,7 +382,7 @@ impl Platform {
         password: &Secret,
         scope: Option<&str>,
     ) -> Result<Secret, ServiceError> {
-        let app = self.authorization_client(client_id).await?;
+        let app = self.authorization_client(client_id, redirect_uri).await?;
         let scope = resolve_scope(&app, scope)?;
         let wrong = || invalid_grant("wrong mobile number or password");
         let mobile = Msisdn::parse(mobile).map_err(|_| wrong())?;

@@ -30,6 +30,12 @@ pub const END_USERS: &[(&str, &str, &str)] = &[
     ("Ingrid", "Berg", "91000003"),
 ];
 pub const END_USER_PASSWORD: &str = "demo-user-password";
+/// The demo pilot's redirect URIs; a loopback one matches on any port.
+pub const DEMO_REDIRECT_URIS: &[&str] = &[
+    "http://localhost/callback",
+    "http://127.0.0.1/callback",
+    "https://oauth.pstmn.io/v1/callback",
+];
 
 const SEEDED_SETTING: &str = "demo.seeded";
 
@@ -124,6 +130,10 @@ impl Platform {
                 ClientId::parse(CLIENT_ID).map_err(|e| ServiceError::Internal(e.to_string()))?,
             ),
             client_secret: Some(Secret::new(CLIENT_SECRET)),
+            redirect_uris: DEMO_REDIRECT_URIS
+                .iter()
+                .map(|uri| (*uri).to_owned())
+                .collect(),
         };
         self.create_application(&actor, pilot).await?;
         let kpn = NewApplication {
@@ -145,6 +155,7 @@ impl Platform {
                 kpn_customer: None,
                 client_id: None,
                 client_secret: None,
+                redirect_uris: Vec::new(),
             }
         };
         self.create_application(&actor, kpn).await?;

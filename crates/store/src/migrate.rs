@@ -21,6 +21,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "directory",
         include_str!("../migrations/0003_directory.sql"),
     ),
+    (
+        4,
+        "redirect-uris",
+        include_str!("../migrations/0004_redirect_uris.sql"),
+    ),
 ];
 
 /// Every table, children before parents: the order in which a reset empties them.

@@ -217,8 +217,8 @@ pub async fn insert_application(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO applications (id, partner_id, name, kind, products, billing_account, owner, \
-         created_by, created_at, verification, pilot_id, kpn_customer, basic_auth_allowed) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         created_by, created_at, verification, pilot_id, kpn_customer, basic_auth_allowed, \
+         redirect_uris) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(app.id.as_str())
     .bind(app.partner_id.as_str())
@@ -233,8 +233,23 @@ pub async fn insert_application(
     .bind(app.pilot_id.as_ref().map(EntityId::as_str))
     .bind(app.kpn_customer.as_ref().map(OrgNumber::as_str))
     .bind(i64::from(app.basic_auth_allowed))
+    .bind(app.redirect_uris.join(" "))
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Replaces the application's registered redirect URIs.
+pub async fn set_redirect_uris(
+    conn: &mut AnyConnection,
+    app_id: &EntityId,
+    uris: &[String],
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE applications SET redirect_uris = $2 WHERE id = $1")
+        .bind(app_id.as_str())
+        .bind(uris.join(" "))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -255,6 +270,10 @@ fn application_from(row: &AnyRow) -> Result<Application, StoreError> {
         pilot_id: opt_text(row, "pilot_id")?.map(EntityId::new),
         kpn_customer: opt_org(row, "kpn_customer")?,
         basic_auth_allowed: flag(row, "basic_auth_allowed")?,
+        redirect_uris: text(row, "redirect_uris")?
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
     })
 }
 

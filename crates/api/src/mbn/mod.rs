@@ -1,9 +1,11 @@
 //! The Mobilt Bedriftsnett partner APIs (Catalog, User; the discontinued End User API) in the
 //! Telenor dialect: same tokens, same error envelope.
 
+pub mod absences;
 pub mod catalog;
 pub mod enduser;
 pub mod fields;
+pub mod forwarding;
 pub mod members;
 
 use axum::Router;
@@ -33,6 +35,20 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/catalog/members/{memberId}",
             get(members::get_one).put(members::update),
+        )
+        .route(
+            "/user/users/{memberId}/absences",
+            get(absences::list).post(absences::create),
+        )
+        .route(
+            "/user/users/{memberId}/absences/{absenceId}",
+            get(absences::get_one)
+                .put(absences::replace)
+                .delete(absences::delete),
+        )
+        .route(
+            "/user/users/{memberId}/call-forwarding",
+            get(forwarding::get_one).put(forwarding::update),
         )
         .route("/enduser", any(enduser::discontinued))
         .route("/enduser/{*rest}", any(enduser::discontinued))

@@ -310,7 +310,11 @@ pub async fn authorize_page(
         );
     };
     let client_id = query.client_id.clone().unwrap_or_default();
-    match state.platform.authorization_client(&client_id).await {
+    match state
+        .platform
+        .authorization_client(&client_id, redirect)
+        .await
+    {
         Ok(app) => {
             let form = LoginForm {
                 client_id: Some(client_id),
@@ -321,7 +325,17 @@ pub async fn authorize_page(
             };
             login_page(&app.name, &form, None).into_response()
         }
-        Err(_) => page_error(StatusCode::BAD_REQUEST, "Unknown client_id."),
+        Err(error) => authorization_error(error),
+    }
+}
+
+/// An authorisation request that cannot go on: an HTML page, never a redirect.
+fn authorization_error(error: sentral_services::ServiceError) -> Response {
+    match error {
+        sentral_services::ServiceError::Invalid { message, .. } => {
+            page_error(StatusCode::BAD_REQUEST, &message)
+        }
+        _ => page_error(StatusCode::BAD_REQUEST, "Unknown client_id."),
     }
 }
 
@@ -332,7 +346,7 @@ pub async fn authorize_page(
     tag = "oauth-v2",
     request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 302, description = "Redirect to redirect_uri with code and state"),
-              (status = 400, description = "Bad redirect_uri, unknown client_id or malformed form (HTML)", content_type = "text/html"),
+              (status = 400, description = "A redirect_uri the application did not register, unknown client_id or malformed form (HTML)", content_type = "text/html"),
               (status = 401, description = "Wrong mobile number or password (HTML form again)", content_type = "text/html"),
               (status = 413, description = "Body over 1 MiB (HTML)", content_type = "text/html"),
               (status = 415, description = "The body is not application/x-www-form-urlencoded (HTML)", content_type = "text/html"))
@@ -357,6 +371,14 @@ pub async fn authorize_login(
         );
     };
     let client_id = form.client_id.clone().unwrap_or_default();
+    let app_name = match state
+        .platform
+        .authorization_client(&client_id, redirect)
+        .await
+    {
+        Ok(app) => app.name.clone(),
+        Err(error) => return authorization_error(error),
+    };
     let password = Secret::new(form.password.clone().unwrap_or_default());
     let mobile = form.username.clone().unwrap_or_default();
     match state
@@ -383,10 +405,6 @@ pub async fn authorize_login(
             response
         }
         Err(error) => {
-            let app_name = match state.platform.authorization_client(&client_id).await {
-                Ok(app) => app.name.clone(),
-                Err(_) => return page_error(StatusCode::BAD_REQUEST, "Unknown client_id."),
-            };
             let message = match error {
                 sentral_services::ServiceError::NotAllowed(reason) => reason,
                 sentral_services::ServiceError::Auth(_) => {

@@ -263,6 +263,7 @@ impl TestServer {
                     kpn_customer: None,
                     client_id: None,
                     client_secret: None,
+                    redirect_uris: Vec::new(),
                 },
             )
             .await

@@ -4,6 +4,7 @@ mod corporate_accounts;
 mod corporate_subscriptions;
 mod harness;
 mod kpn;
+mod mbn_user;
 mod mbn_catalog;
 mod oauth;
 mod platform;

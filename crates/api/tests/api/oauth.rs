@@ -370,3 +370,94 @@ async fn repeated_failed_authentications_are_throttled_with_retry_after() {
     );
     server.stop().await;
 }
+
+/// The authorization-code flow sends a browser back only to a registered redirect URI (a
+/// loopback one on any port); anything else is an error page, never a redirect.
+#[tokio::test]
+async fn only_registered_redirect_uris_get_a_code() {
+    let server = TestServer::demo().await;
+    let page = |redirect: &'static str| {
+        server
+            .http
+            .get(server.url("/oauth/v2/authorize"))
+            .query(&[
+                ("response_type", "code"),
+                ("client_id", "demo-client"),
+                ("redirect_uri", redirect),
+            ])
+            .send()
+    };
+    let login = |redirect: &'static str| {
+        server
+            .http
+            .post(server.url("/oauth/v2/authorize"))
+            .form(&[
+                ("client_id", "demo-client"),
+                ("redirect_uri", redirect),
+                ("username", "91000001"),
+                ("password", "demo-user-password"),
+            ])
+            .send()
+    };
+    for allowed in [
+        "http://localhost:3000/callback",
+        "http://127.0.0.1/callback",
+        "https://oauth.pstmn.io/v1/callback",
+    ] {
+        assert_eq!(page(allowed).await.unwrap().status(), 200, "{allowed}");
+        assert_eq!(login(allowed).await.unwrap().status(), 302, "{allowed}");
+    }
+    for refused in [
+        "https://evil.example/callback",
+        "http://localhost:3000/other",
+        "http://localhost.evil.example/callback",
+    ] {
+        let shown = page(refused).await.unwrap();
+        assert_eq!(shown.status(), 400, "{refused}");
+        assert!(
+            shown
+                .text()
+                .await
+                .unwrap()
+                .contains("not a registered redirect URI")
+        );
+        let posted = login(refused).await.unwrap();
+        assert_eq!(posted.status(), 400, "{refused}");
+        assert!(posted.headers().get("location").is_none());
+    }
+
+    let pilot = server
+        .platform
+        .list_applications(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|view| {
+            view.client_ids
+                .iter()
+                .any(|id| id.as_str() == "demo-client")
+        })
+        .unwrap();
+    server
+        .platform
+        .set_redirect_uris(
+            &sentral_services::platform::Actor::cli(),
+            &pilot.app.id,
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let none = page("http://localhost/callback").await.unwrap();
+    assert_eq!(none.status(), 400);
+    assert!(none.text().await.unwrap().contains("set-redirect-uris"));
+    let bad = server
+        .platform
+        .set_redirect_uris(
+            &sentral_services::platform::Actor::cli(),
+            &pilot.app.id,
+            vec!["https://user:pw@host/cb".into()],
+        )
+        .await;
+    assert!(bad.is_err());
+    server.stop().await;
+}

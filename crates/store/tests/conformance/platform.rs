@@ -17,6 +17,7 @@ fn org(number: &str) -> OrgNumber {
 
 pub fn sample_app(id: &str, partner: &EntityId) -> Application {
     Application {
+        redirect_uris: vec!["https://app.example/callback".into()],
         id: EntityId::new(id),
         partner_id: partner.clone(),
         name: "Switchboard".into(),
