@@ -83,6 +83,14 @@ CREATE UNIQUE INDEX contacts_changes ON contacts (enterprise_id, change_seq);
 CREATE INDEX contacts_updated ON contacts (enterprise_id, updated_at);
 CREATE INDEX contacts_name ON contacts (enterprise_id, last_name, first_name);
 
+-- How far an enterprise's tombstones have been purged: the highest change_seq and the latest
+-- deleted_at among them. A sync client behind either must sync in full.
+CREATE TABLE contact_purges (
+    enterprise_id TEXT PRIMARY KEY REFERENCES enterprises (id),
+    purged_seq    BIGINT NOT NULL,
+    purged_at     BIGINT NOT NULL
+);
+
 CREATE TABLE absences (
     id            TEXT PRIMARY KEY,
     member_id     TEXT NOT NULL REFERENCES members (id),

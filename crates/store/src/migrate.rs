@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 pub const ALL_TABLES: &[&str] = &[
     "call_forwarding",
     "absences",
+    "contact_purges",
     "contacts",
     "short_numbers",
     "numbering_ranges",

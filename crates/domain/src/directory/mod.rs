@@ -2,10 +2,12 @@
 //! their members' directory entries.
 
 pub mod absences;
+pub mod contacts;
 pub mod forwarding;
 pub mod plan;
 
 pub use absences::{Absence, AbsenceAction, AbsenceKind};
+pub use contacts::{Contact, ContactDetails, PurgeMark, SyncCursor};
 pub use forwarding::{CallForwarding, Destination, ForwardingKind, ForwardingRule};
 pub use plan::{NumberRange, NumberingPlan, PlanDevice, PlanEntry, ShortNumber};
 

@@ -35,6 +35,10 @@ pub async fn next_number(
 pub(crate) enum Bind {
     Text(String),
     Int(i64),
+    /// A NULL text value.
+    NullText,
+    /// A NULL integer value.
+    NullInt,
 }
 
 /// A `WHERE` clause built from optional filters; every value is bound, never interpolated.
@@ -84,6 +88,8 @@ impl Filter {
             query = match bind {
                 Bind::Text(text) => query.bind(text.clone()),
                 Bind::Int(number) => query.bind(*number),
+                Bind::NullText => query.bind(Option::<String>::None),
+                Bind::NullInt => query.bind(Option::<i64>::None),
             };
         }
         query

@@ -1,6 +1,7 @@
 //! Repositories of the MBN directory: enterprises, groups, the numbering plan and members.
 
 pub mod absences;
+pub mod contacts;
 pub mod forwarding;
 pub mod members;
 

@@ -2,6 +2,7 @@
 //! against PostgreSQL in a schema of its own that is dropped afterwards.
 
 mod backends;
+mod contacts;
 mod corporate;
 mod platform;
 mod records;

@@ -1,0 +1,351 @@
+//! The enterprise's shared contact directory, with tombstones and a per-enterprise change
+//! sequence.
+//!
+//! Every writer of an enterprise's contacts first takes the enterprise's change counter
+//! ([`lock_changes`]), an upsert on its `counters` row that holds the row lock until commit. So
+//! writers of one enterprise run one after the other, sequence numbers are handed out in commit
+//! order, and the committed sequence numbers a reader sees always form a prefix: reading
+//! `change_seq > cursor` never skips a change that commits later.
+
+use sentral_domain::Timestamp;
+use sentral_domain::directory::{Contact, ContactDetails, ContactNumber, PurgeMark, SyncCursor};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::members::escape_like;
+use crate::corporate::{Bind, Filter, Page};
+use crate::rows::{at, int, opt_int, opt_text, text};
+use crate::{AnyConnection, StoreError};
+
+const COLUMNS: &str = "id, enterprise_id, external_id, first_name, last_name, company, title, \
+     department, email, numbers, street_address, postal_code, postal_place, note, created_at, \
+     updated_at, deleted_at, change_seq";
+const COLUMN_COUNT: usize = 18;
+/// Rows per multi-row `INSERT`: well under both backends' limit of bound values.
+const INSERT_CHUNK: usize = 200;
+/// Values per `IN (…)` list.
+const LOOKUP_CHUNK: usize = 500;
+
+fn counter_name(enterprise_id: &str) -> String {
+    format!("contacts:{enterprise_id}")
+}
+
+/// Hands out `count` change sequence numbers of the enterprise and returns the first; with
+/// `count` 0 it hands out none and returns the next one. Holds the counter row until commit.
+pub async fn reserve_seqs(
+    conn: &mut AnyConnection,
+    enterprise_id: &str,
+    count: i64,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO counters (name, value) VALUES ($1, $2) \
+         ON CONFLICT (name) DO UPDATE SET value = counters.value + $2 RETURNING value",
+    )
+    .bind(counter_name(enterprise_id))
+    .bind(count)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get::<i64, _>("value")? - count + 1)
+}
+
+/// Takes the enterprise's change counter for the rest of the transaction (writers of the same
+/// enterprise wait here) and returns the highest sequence number handed out so far.
+pub async fn lock_changes(
+    conn: &mut AnyConnection,
+    enterprise_id: &str,
+) -> Result<i64, StoreError> {
+    Ok(reserve_seqs(conn, enterprise_id, 0).await? - 1)
+}
+
+/// The highest change sequence number handed out so far (0 when none), without locking.
+pub async fn high_water(conn: &mut AnyConnection, enterprise_id: &str) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT value FROM counters WHERE name = $1")
+        .bind(counter_name(enterprise_id))
+        .fetch_optional(conn)
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get::<i64, _>("value")?,
+        None => 0,
+    })
+}
+
+fn contact_from(row: &AnyRow) -> Result<Contact, StoreError> {
+    let numbers: Vec<ContactNumber> = serde_json::from_str(&text(row, "numbers")?)
+        .map_err(|e| StoreError::Corrupt(format!("contact numbers: {e}")))?;
+    Ok(Contact {
+        id: text(row, "id")?,
+        enterprise_id: text(row, "enterprise_id")?,
+        details: ContactDetails {
+            external_id: opt_text(row, "external_id")?,
+            first_name: text(row, "first_name")?,
+            last_name: text(row, "last_name")?,
+            company: opt_text(row, "company")?,
+            title: opt_text(row, "title")?,
+            department: opt_text(row, "department")?,
+            email: opt_text(row, "email")?,
+            numbers,
+            street_address: opt_text(row, "street_address")?,
+            postal_code: opt_text(row, "postal_code")?,
+            postal_place: opt_text(row, "postal_place")?,
+            note: opt_text(row, "note")?,
+        },
+        created_at: at(row, "created_at")?,
+        updated_at: at(row, "updated_at")?,
+        deleted_at: opt_int(row, "deleted_at")?.map(Timestamp::from_millis),
+        change_seq: int(row, "change_seq")?,
+    })
+}
+
+fn numbers_json(numbers: &[ContactNumber]) -> String {
+    serde_json::to_string(numbers).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// The values of one row, in [`COLUMNS`] order.
+fn row_binds(contact: &Contact) -> [Bind; COLUMN_COUNT] {
+    let d = &contact.details;
+    let opt = |value: &Option<String>| value.clone().map_or(Bind::NullText, Bind::Text);
+    [
+        Bind::Text(contact.id.clone()),
+        Bind::Text(contact.enterprise_id.clone()),
+        opt(&d.external_id),
+        Bind::Text(d.first_name.clone()),
+        Bind::Text(d.last_name.clone()),
+        opt(&d.company),
+        opt(&d.title),
+        opt(&d.department),
+        opt(&d.email),
+        Bind::Text(numbers_json(&d.numbers)),
+        opt(&d.street_address),
+        opt(&d.postal_code),
+        opt(&d.postal_place),
+        opt(&d.note),
+        Bind::Int(contact.created_at.millis()),
+        Bind::Int(contact.updated_at.millis()),
+        contact
+            .deleted_at
+            .map_or(Bind::NullInt, |at| Bind::Int(at.millis())),
+        Bind::Int(contact.change_seq),
+    ]
+}
+
+fn conflict(contacts: &[Contact]) -> String {
+    let ids: Vec<&str> = contacts
+        .iter()
+        .filter_map(|c| c.details.external_id.as_deref())
+        .take(3)
+        .collect();
+    format!("a contact with externalId {}", ids.join(" or "))
+}
+
+/// Inserts contacts (new ones or tombstones), many rows per statement.
+pub async fn insert_many(conn: &mut AnyConnection, contacts: &[Contact]) -> Result<(), StoreError> {
+    for chunk in contacts.chunks(INSERT_CHUNK) {
+        let mut filter = Filter::default();
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|contact| {
+                let placeholders: Vec<String> = row_binds(contact)
+                    .into_iter()
+                    .map(|value| filter.bind(value))
+                    .collect();
+                format!("({})", placeholders.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO contacts ({COLUMNS}) VALUES {}",
+            rows.join(", ")
+        );
+        // Only placeholders are interpolated; every value is bound.
+        filter
+            .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| StoreError::from(e).conflict_as(conflict(chunk)))?;
+    }
+    Ok(())
+}
+
+pub async fn insert(conn: &mut AnyConnection, contact: &Contact) -> Result<(), StoreError> {
+    insert_many(conn, std::slice::from_ref(contact)).await
+}
+
+/// Writes every field of a stored contact (its id and enterprise stay).
+pub async fn update(conn: &mut AnyConnection, contact: &Contact) -> Result<(), StoreError> {
+    let mut filter = Filter::default();
+    let mut binds = row_binds(contact).into_iter();
+    let id = filter.bind(binds.next().unwrap_or(Bind::NullText));
+    let sets: Vec<String> = COLUMNS
+        .split(", ")
+        .skip(1)
+        .zip(binds)
+        .filter(|(column, _)| *column != "enterprise_id" && *column != "created_at")
+        .map(|(column, value)| format!("{column} = {}", filter.bind(value)))
+        .collect();
+    let sql = format!("UPDATE contacts SET {} WHERE id = {id}", sets.join(", "));
+    // Only column names and placeholders are interpolated; every value is bound.
+    filter
+        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .execute(conn)
+        .await
+        .map_err(|e| StoreError::from(e).conflict_as(conflict(std::slice::from_ref(contact))))?;
+    Ok(())
+}
+
+/// A contact or tombstone by id.
+pub async fn contact(conn: &mut AnyConnection, id: &str) -> Result<Option<Contact>, StoreError> {
+    sqlx::query("SELECT * FROM contacts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(contact_from)
+        .transpose()
+}
+
+/// Contacts and tombstones of the enterprise with any of `external_ids`.
+pub async fn by_external_ids(
+    conn: &mut AnyConnection,
+    enterprise_id: &str,
+    external_ids: &[String],
+) -> Result<Vec<Contact>, StoreError> {
+    let mut found = Vec::with_capacity(external_ids.len());
+    for chunk in external_ids.chunks(LOOKUP_CHUNK) {
+        let mut filter = Filter::default();
+        let enterprise = filter.bind(Bind::Text(enterprise_id.to_owned()));
+        filter.push(format!("enterprise_id = {enterprise}"));
+        let clause = filter.any_of("external_id", chunk.iter().cloned());
+        filter.push(clause);
+        let sql = format!("SELECT * FROM contacts{}", filter.where_sql());
+        // Only clauses built by the filter are interpolated; every value is bound.
+        let rows = filter
+            .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .fetch_all(&mut *conn)
+            .await?;
+        for row in &rows {
+            found.push(contact_from(row)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Live contacts of the enterprise by last name, first name; `search` matches names, company,
+/// e-mail and numbers (contains, case-insensitive).
+pub async fn list(
+    conn: &mut AnyConnection,
+    enterprise_id: &str,
+    search: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> Result<Page<Contact>, StoreError> {
+    let mut filter = Filter::default();
+    let enterprise = filter.bind(Bind::Text(enterprise_id.to_owned()));
+    filter.push(format!(
+        "enterprise_id = {enterprise} AND deleted_at IS NULL"
+    ));
+    if let Some(search) = search.map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = filter.bind(Bind::Text(format!(
+            "%{}%",
+            escape_like(&search.to_lowercase())
+        )));
+        filter.push(format!(
+            "(LOWER(first_name || ' ' || last_name) LIKE {pattern} ESCAPE '\\' \
+             OR LOWER(COALESCE(company, '')) LIKE {pattern} ESCAPE '\\' \
+             OR LOWER(COALESCE(email, '')) LIKE {pattern} ESCAPE '\\' \
+             OR numbers LIKE {pattern} ESCAPE '\\')"
+        ));
+    }
+    let total = filter.count(conn, "contacts").await?;
+    let rows = filter
+        .page(conn, "contacts", "last_name, first_name, id", offset, limit)
+        .await?;
+    let items = rows.iter().map(contact_from).collect::<Result<_, _>>()?;
+    Ok(Page { items, total })
+}
+
+/// Up to `limit` changes (contacts and tombstones) after `cursor`, oldest first.
+pub async fn changes_after(
+    conn: &mut AnyConnection,
+    enterprise_id: &str,
+    cursor: SyncCursor,
+    limit: i64,
+) -> Result<Vec<Contact>, StoreError> {
+    sqlx::query(
+        "SELECT * FROM contacts WHERE enterprise_id = $1 AND change_seq > $2 \
+         ORDER BY change_seq LIMIT $3",
+    )
+    .bind(enterprise_id)
+    .bind(cursor.seq())
+    .bind(limit)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(contact_from)
+    .collect()
+}
+
+/// Up to `limit` changes (contacts and tombstones) made strictly after `since`, oldest first.
+pub async fn changed_since(
+    conn: &mut AnyConnection,
+    enterprise_id: &str,
+    since: Timestamp,
+    limit: i64,
+) -> Result<Vec<Contact>, StoreError> {
+    sqlx::query(
+        "SELECT * FROM contacts WHERE enterprise_id = $1 AND updated_at > $2 \
+         ORDER BY change_seq LIMIT $3",
+    )
+    .bind(enterprise_id)
+    .bind(since.millis())
+    .bind(limit)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(contact_from)
+    .collect()
+}
+
+/// How far the enterprise's tombstones have been purged.
+pub async fn purge_mark(
+    conn: &mut AnyConnection,
+    enterprise_id: &str,
+) -> Result<PurgeMark, StoreError> {
+    let row =
+        sqlx::query("SELECT purged_seq, purged_at FROM contact_purges WHERE enterprise_id = $1")
+            .bind(enterprise_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(match row {
+        Some(row) => PurgeMark {
+            seq: int(&row, "purged_seq")?,
+            deleted_at: Some(at(&row, "purged_at")?),
+        },
+        None => PurgeMark::default(),
+    })
+}
+
+/// Deletes tombstones deleted before `before`, in every enterprise, and moves each
+/// enterprise's purge mark past them. Run it in a transaction so both happen together.
+pub async fn purge_tombstones(
+    conn: &mut AnyConnection,
+    before: Timestamp,
+) -> Result<u64, StoreError> {
+    sqlx::query(
+        "INSERT INTO contact_purges (enterprise_id, purged_seq, purged_at) \
+         SELECT enterprise_id, MAX(change_seq), MAX(deleted_at) FROM contacts \
+         WHERE deleted_at IS NOT NULL AND deleted_at < $1 GROUP BY enterprise_id \
+         ON CONFLICT (enterprise_id) DO UPDATE SET \
+         purged_seq = CASE WHEN excluded.purged_seq > contact_purges.purged_seq \
+             THEN excluded.purged_seq ELSE contact_purges.purged_seq END, \
+         purged_at = CASE WHEN excluded.purged_at > contact_purges.purged_at \
+             THEN excluded.purged_at ELSE contact_purges.purged_at END",
+    )
+    .bind(before.millis())
+    .execute(&mut *conn)
+    .await?;
+    let deleted =
+        sqlx::query("DELETE FROM contacts WHERE deleted_at IS NOT NULL AND deleted_at < $1")
+            .bind(before.millis())
+            .execute(conn)
+            .await?;
+    Ok(deleted.rows_affected())
+}
