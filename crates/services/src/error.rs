@@ -82,6 +82,9 @@ pub enum ServiceError {
     Conflicting(String),
     #[error("{0}")]
     NotAllowed(String),
+    /// A sync position older than the data kept for it; the client must sync in full.
+    #[error("{0}")]
+    SyncExpired(String),
     #[error("rate limit exceeded; retry after {retry_after_seconds} s")]
     RateLimited {
         kind: RateLimitKind,

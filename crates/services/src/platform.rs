@@ -131,6 +131,7 @@ impl Platform {
         let mut conn = self.store.read().await?;
         let purged = sentral_store::tokens::purge_expired(&mut conn, cutoff).await?;
         records::purge_quota_before(&mut conn, self.now().plus_seconds(-3600)).await?;
+        self.purge_contact_tombstones().await?;
         self.purge_past_absences().await?;
         Ok(purged)
     }

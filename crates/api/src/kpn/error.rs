@@ -209,6 +209,7 @@ impl From<ServiceError> for KpnError {
             ServiceError::Conflict { what } => KpnError::Conflict(format!("{what} already exists")),
             ServiceError::Conflicting(reason) => KpnError::Conflict(reason),
             ServiceError::NotAllowed(reason) => KpnError::Forbidden(reason),
+            ServiceError::SyncExpired(reason) => KpnError::BadRequest(reason),
             ServiceError::RateLimited {
                 kind: RateLimitKind::Quota | RateLimitKind::SpikeArrest,
                 retry_after_seconds,

@@ -3,13 +3,14 @@
 
 pub mod absences;
 pub mod catalog;
+pub mod contacts;
 pub mod enduser;
 pub mod fields;
 pub mod forwarding;
 pub mod members;
 
 use axum::Router;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 
 use crate::AppState;
 
@@ -49,6 +50,17 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/user/users/{memberId}/call-forwarding",
             get(forwarding::get_one).put(forwarding::update),
+        )
+        .route(
+            "/catalog/contacts",
+            get(contacts::list).post(contacts::create),
+        )
+        .route("/catalog/contacts/batch", post(contacts::batch))
+        .route(
+            "/catalog/contacts/{contactId}",
+            get(contacts::get_one)
+                .put(contacts::update)
+                .delete(contacts::delete),
         )
         .route("/enduser", any(enduser::discontinued))
         .route("/enduser/{*rest}", any(enduser::discontinued))

@@ -68,6 +68,8 @@ pub enum TelenorError {
     InvalidResource(String),
     /// 41001: the API was discontinued; the detail says what replaces it.
     Gone(String),
+    /// 41002: a sync cursor older than the data kept for it; the detail says how to sync in full.
+    SyncExpired(String),
 }
 
 /// The body of every Telenor-dialect error.
@@ -237,6 +239,7 @@ impl TelenorError {
             EmptyInput => (StatusCode::BAD_REQUEST, 400036, "Empty input", None),
             InvalidResource(_) => (StatusCode::UNAUTHORIZED, 40101, "Invalid resource", None),
             Gone(_) => (StatusCode::GONE, 41001, "API discontinued", None),
+            SyncExpired(_) => (StatusCode::GONE, 41002, "Sync cursor expired", None),
             AgreementNotFound(_) => (StatusCode::NOT_FOUND, 404001, "Agreement not found", None),
             BackendPathNotFound => (
                 StatusCode::NOT_FOUND,
@@ -264,7 +267,8 @@ impl TelenorError {
             | InvalidAddressCardId(detail)
             | InvalidReference(detail)
             | InvalidResource(detail)
-            | Gone(detail) => Some(detail.clone()),
+            | Gone(detail)
+            | SyncExpired(detail) => Some(detail.clone()),
             InvalidAgreementId(id) => Some(format!("agreement id must be a number, got {id:?}")),
             AgreementNotFound(id) => Some(format!(
                 "agreement {id} is not found among the agreements you may see"
@@ -388,6 +392,7 @@ impl From<ServiceError> for TelenorError {
             }
             ServiceError::Conflicting(reason) => TelenorError::Conflict(reason),
             ServiceError::NotAllowed(reason) => TelenorError::Forbidden(reason),
+            ServiceError::SyncExpired(reason) => TelenorError::SyncExpired(reason),
             ServiceError::RateLimited {
                 kind: RateLimitKind::Quota,
                 retry_after_seconds,
@@ -459,6 +464,7 @@ mod tests {
             BackendPathNotFound,
             InvalidResource(String::new()),
             Gone(String::new()),
+            SyncExpired(String::new()),
         ];
         let mut codes = std::collections::BTreeSet::new();
         for error in &all {

@@ -215,6 +215,14 @@ impl Platform {
             repo::insert_entry(&mut tx, &enterprise.id, &entry).await?;
         }
         super::user_demo::seed_demo_user_settings(&mut tx, now).await?;
+        super::contact_seed::seed_contacts(
+            &mut tx,
+            &enterprise.id,
+            "ct_demo_",
+            0..super::contact_seed::DEMO_CONTACTS,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

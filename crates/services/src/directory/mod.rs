@@ -3,6 +3,8 @@
 
 pub mod absences;
 pub mod catalog;
+pub mod contact_seed;
+pub mod contacts;
 pub mod demo;
 pub mod forwarding;
 pub mod user_demo;
