@@ -2,7 +2,7 @@
 //! `GET|PUT|DELETE /user/users/{memberId}/absences/{absenceId}`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use super::fields;
 use crate::AppState;
-use crate::body::Json as JsonBody;
+use crate::body::{Json as JsonBody, Path};
 use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
 
 /// What happens to calls while the member is away, by `type`: `none` (ring as usual; the
@@ -203,7 +203,7 @@ fn member_path(member_id: &str) -> String {
 pub async fn list(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(member_id): Path<String>,
+    Path(member_id, _): Path<String, TelenorError>,
 ) -> Result<Json<Vec<AbsenceBody>>, TelenorError> {
     caller.require(ApiProduct::MbnUser)?;
     let absences = state.platform.absences(&caller, &member_id).await?;
@@ -240,7 +240,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(member_id): Path<String>,
+    Path(member_id, _): Path<String, TelenorError>,
     JsonBody(body, _): JsonBody<Value, TelenorError>,
 ) -> Result<Response, TelenorError> {
     caller.require(ApiProduct::MbnUser)?;
@@ -277,7 +277,7 @@ pub async fn create(
 pub async fn get_one(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path((member_id, absence_id)): Path<(String, String)>,
+    Path((member_id, absence_id), _): Path<(String, String), TelenorError>,
 ) -> Result<Json<AbsenceBody>, TelenorError> {
     caller.require(ApiProduct::MbnUser)?;
     let absence = state
@@ -315,7 +315,7 @@ pub async fn get_one(
 pub async fn replace(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path((member_id, absence_id)): Path<(String, String)>,
+    Path((member_id, absence_id), _): Path<(String, String), TelenorError>,
     JsonBody(body, _): JsonBody<Value, TelenorError>,
 ) -> Result<Json<AbsenceBody>, TelenorError> {
     caller.require(ApiProduct::MbnUser)?;
@@ -350,7 +350,7 @@ pub async fn replace(
 pub async fn delete(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path((member_id, absence_id)): Path<(String, String)>,
+    Path((member_id, absence_id), _): Path<(String, String), TelenorError>,
 ) -> Result<StatusCode, TelenorError> {
     caller.require(ApiProduct::MbnUser)?;
     state

@@ -1,7 +1,7 @@
 //! MBN User API call forwarding: `GET|PUT /user/users/{memberId}/call-forwarding`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use sentral_domain::ApiProduct;
 use sentral_domain::directory::{CallForwarding, ForwardingKind, ForwardingRule};
 use sentral_services::directory::forwarding::{ForwardingChange, RuleChange};
@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::fields;
 use crate::AppState;
-use crate::body::Json as JsonBody;
+use crate::body::{Json as JsonBody, Path};
 use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
 
 /// One forwarding rule. An active rule needs a destination: a number with country code (E.164
@@ -178,7 +178,7 @@ fn forwarding_change(body: Value) -> Result<ForwardingChange, TelenorError> {
 pub async fn get_one(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(member_id): Path<String>,
+    Path(member_id, _): Path<String, TelenorError>,
 ) -> Result<Json<CallForwardingBody>, TelenorError> {
     caller.require(ApiProduct::MbnUser)?;
     let forwarding = state.platform.call_forwarding(&caller, &member_id).await?;
@@ -208,7 +208,7 @@ pub async fn get_one(
 pub async fn update(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
-    Path(member_id): Path<String>,
+    Path(member_id, _): Path<String, TelenorError>,
     JsonBody(body, _): JsonBody<Value, TelenorError>,
 ) -> Result<Json<CallForwardingBody>, TelenorError> {
     caller.require(ApiProduct::MbnUser)?;

@@ -776,3 +776,32 @@ async fn finished_absences_are_purged_thirty_days_after_they_end() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn odd_path_parameters_answer_4xx_in_the_telenor_envelope() {
+    let server = TestServer::demo().await;
+    let token = server.demo_token().await;
+    for path in [
+        "/user/users/%FF/absences",
+        "/user/users/%C0%AF/call-forwarding",
+        "/user/users/mem_demo_002/absences/%FF",
+        "/user/users/%00/absences/abs_demo_meeting",
+    ] {
+        let response = server.get(path, &token).await;
+        let status = response.status();
+        assert!(status.is_client_error(), "{path}: {status}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["code"].as_u64().is_some(), "{path}: {body}");
+    }
+    // A body that is not JSON, or not sent as JSON.
+    let response = server
+        .http
+        .post(server.url(&absences_of("mem_demo_002")))
+        .bearer_auth(&token)
+        .body("kind=meeting")
+        .send()
+        .await
+        .unwrap();
+    expect_telenor_error(response, 415, 41500).await;
+    server.stop().await;
+}
