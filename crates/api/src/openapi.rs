@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{SwaggerUi, Url};
 
 use crate::kpn::operations::{BASE_PATH, OPERATIONS};
-use crate::{kpn, ops, sandbox, telenor};
+use crate::{kpn, mbn, ops, sandbox, telenor};
 
 struct BearerAuth;
 
@@ -76,6 +76,52 @@ impl Modify for BearerAuth {
     )
 )]
 struct TelenorDoc;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "sentral — Mobilt Bedriftsnett partner APIs",
+        description = "The MBN Catalog and User APIs in the Telenor dialect (same tokens from \
+            `/oauth/v2/token`, same error envelope as /openapi/telenor.json). No public schema \
+            exists for these APIs: the paths and fields are sentral's, in the operator's style. A \
+            machine user (system user, password grant) acts for every member of its enterprises; \
+            an end user (authorization-code grant) only for itself; a token without a user gets \
+            40101. The End User API (SOAP) was discontinued at the end of September 2022: \
+            everything under /enduser answers 410 (41001)."
+    ),
+    paths(
+        mbn::catalog::user_info,
+        mbn::catalog::enterprise,
+        mbn::catalog::group_enterprise,
+        mbn::catalog::numbering_plan,
+        mbn::catalog::replace_numbering_plan,
+        mbn::members::search,
+        mbn::members::get_one,
+        mbn::members::update,
+        mbn::contacts::list,
+        mbn::contacts::create,
+        mbn::contacts::batch,
+        mbn::contacts::get_one,
+        mbn::contacts::update,
+        mbn::contacts::delete,
+        mbn::absences::list,
+        mbn::absences::create,
+        mbn::absences::get_one,
+        mbn::absences::replace,
+        mbn::absences::delete,
+        mbn::forwarding::get_one,
+        mbn::forwarding::update,
+        mbn::enduser::discontinued,
+    ),
+    components(schemas(telenor::ErrorBody)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "mbn-catalog", description = "The enterprise directory: enterprises, numbering plan, members, contacts"),
+        (name = "mbn-user", description = "Absences and call forwarding of members"),
+        (name = "mbn-enduser", description = "Discontinued (SOAP, end of September 2022)"),
+    )
+)]
+struct MbnDoc;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -167,6 +213,7 @@ fn kpn_document() -> OpenApiDoc {
 pub fn documents() -> Vec<(&'static str, &'static str, OpenApiDoc)> {
     vec![
         ("telenor", "/openapi/telenor.json", TelenorDoc::openapi()),
+        ("mbn", "/openapi/mbn.json", MbnDoc::openapi()),
         ("kpn", "/openapi/kpn.json", kpn_document()),
         ("sandbox", "/openapi/sandbox.json", SandboxDoc::openapi()),
     ]
