@@ -117,6 +117,10 @@ impl Platform {
         }
         self.seed_scale_members(&plan, subscriptions, &mut progress)
             .await?;
+        self.seed_scale_contacts(SCALE_ENTERPRISE_ID, 2 * subscriptions, |done, total| {
+            progress("contacts", done, total)
+        })
+        .await?;
         let username = SystemUserName::parse(demo::SYSTEM_USER)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         self.grant_system_user(&actor, &username, GrantTarget::Company, org_number.as_str())
