@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Schema fuzzing of the Telenor OpenAPI document: schemathesis generates requests from
+# Schema fuzzing of the Telenor and MBN OpenAPI documents: schemathesis generates requests from
 # /openapi/telenor.json against a demo server and fails on any 5xx, any status code the document
 # does not list, and any response whose content type or body breaks the document.
 #
@@ -104,22 +104,25 @@ common=(
 
 failed=()
 fuzz() {
-  local name="$1"
-  shift
-  printf '\n== schemathesis: %s\n' "$name"
-  (cd "$work_dir" && "$st" run "$base/openapi/telenor.json" "${common[@]}" "$@" "${extra[@]}") ||
+  local name="$1" document="$2"
+  shift 2
+  printf '\n== schemathesis: %s (/openapi/%s.json)\n' "$name" "$document"
+  (cd "$work_dir" && "$st" run "$base/openapi/$document.json" "${common[@]}" "$@" "${extra[@]}") ||
     failed+=("$name")
 }
 started=$SECONDS
-# Three runs because the operations need different credentials: the resource APIs a bearer token;
+# Four runs because the operations need different credentials: the resource APIs (Telenor, then
+# MBN) a bearer token;
 # the token endpoint the client's Basic credentials (with a bearer token it would only ever say
 # 40010); and logout revokes the bearer token it is given, so it goes last.
-fuzz "resource APIs and the authorisation page (bearer token)" \
+fuzz "resource APIs and the authorisation page (bearer token)" telenor \
   -H "Authorization: Bearer $token" \
   --exclude-path /oauth/v2/token --exclude-path /oauth/v2/logout
-fuzz "token endpoint (client Basic credentials)" \
+fuzz "MBN Catalog and User APIs (machine user)" mbn \
+  -H "Authorization: Bearer $token"
+fuzz "token endpoint (client Basic credentials)" telenor \
   -H "Authorization: Basic $basic" --include-path /oauth/v2/token
-fuzz "logout (revokes the bearer token)" \
+fuzz "logout (revokes the bearer token)" telenor \
   -H "Authorization: Bearer $token" --include-path /oauth/v2/logout
 
 if grep -q "panicked" "$server_log"; then
