@@ -132,4 +132,7 @@ pub const API_BASE_PATHS: &[&str] = &[
     "/corporate-mobile-subscriptions/",
     "/catalog/",
     "/user/",
+    "/status/",
+    "/csta/",
+    "/queue/",
 ];

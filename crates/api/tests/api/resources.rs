@@ -167,17 +167,11 @@ async fn unknown_paths_and_methods_are_40401() {
 async fn operations_not_built_yet_answer_50101_after_authentication() {
     let server = TestServer::demo().await;
     let token = server.demo_token().await;
-    let body =
-        expect_telenor_error(server.get("/catalog/contacts", &token).await, 501, 50101).await;
-    assert!(
-        body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("/catalog/contacts")
-    );
+    let body = expect_telenor_error(server.get("/queue/queues", &token).await, 501, 50101).await;
+    assert!(body["detail"].as_str().unwrap().contains("/queue/queues"));
     let anonymous = server
         .http
-        .get(server.url("/catalog/contacts"))
+        .get(server.url("/queue/queues"))
         .send()
         .await
         .unwrap();
