@@ -159,10 +159,19 @@ pub struct Reach<'a> {
 }
 
 impl Reach<'_> {
-    /// `(org_column IN companies OR account_column IN accounts)`.
+    /// `(org_column IN companies OR account_column IN accounts)`, leaving out an empty side so
+    /// that the planner can use the index on the other (an `OR` defeats it).
     pub(crate) fn clause(&self, filter: &mut Filter, org_column: &str, account_column: &str) {
-        let companies = filter.any_of(org_column, self.companies.iter().cloned());
-        let accounts = filter.any_of(account_column, self.accounts.iter().cloned());
-        filter.push(format!("({companies} OR {accounts})"));
+        let clause = match (self.companies.is_empty(), self.accounts.is_empty()) {
+            (true, true) => "1 = 0".to_owned(),
+            (false, true) => filter.any_of(org_column, self.companies.iter().cloned()),
+            (true, false) => filter.any_of(account_column, self.accounts.iter().cloned()),
+            (false, false) => {
+                let companies = filter.any_of(org_column, self.companies.iter().cloned());
+                let accounts = filter.any_of(account_column, self.accounts.iter().cloned());
+                format!("({companies} OR {accounts})")
+            }
+        };
+        filter.push(clause);
     }
 }
