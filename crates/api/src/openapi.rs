@@ -100,7 +100,7 @@ struct TelenorDoc;
         mbn::members::update,
         mbn::contacts::list,
         mbn::contacts::create,
-        mbn::contacts::batch,
+        mbn::contact_batch::batch,
         mbn::contacts::get_one,
         mbn::contacts::update,
         mbn::contacts::delete,

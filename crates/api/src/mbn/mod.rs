@@ -3,6 +3,7 @@
 
 pub mod absences;
 pub mod catalog;
+pub mod contact_batch;
 pub mod contacts;
 pub mod enduser;
 pub mod fields;
@@ -55,7 +56,7 @@ pub fn routes() -> Router<AppState> {
             "/catalog/contacts",
             get(contacts::list).post(contacts::create),
         )
-        .route("/catalog/contacts/batch", post(contacts::batch))
+        .route("/catalog/contacts/batch", post(contact_batch::batch))
         .route(
             "/catalog/contacts/{contactId}",
             get(contacts::get_one)

@@ -3,6 +3,7 @@
 
 pub mod absences;
 pub mod catalog;
+pub mod contact_batch;
 pub mod contact_seed;
 pub mod contacts;
 pub mod demo;
