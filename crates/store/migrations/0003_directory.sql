@@ -80,7 +80,8 @@ CREATE TABLE contacts (
 );
 CREATE UNIQUE INDEX contacts_external ON contacts (enterprise_id, external_id);
 CREATE UNIQUE INDEX contacts_changes ON contacts (enterprise_id, change_seq);
-CREATE INDEX contacts_updated ON contacts (enterprise_id, updated_at);
+-- Covers changedSince: the first change after a time without reading the rows.
+CREATE INDEX contacts_updated ON contacts (enterprise_id, updated_at, change_seq);
 CREATE INDEX contacts_name ON contacts (enterprise_id, last_name, first_name);
 
 -- How far an enterprise's tombstones have been purged: the highest change_seq and the latest

@@ -290,11 +290,26 @@ pub async fn changed_since(
     since: Timestamp,
     limit: i64,
 ) -> Result<Vec<Contact>, StoreError> {
-    sqlx::query(
-        "SELECT * FROM contacts WHERE enterprise_id = $1 AND updated_at > $2 \
-         ORDER BY change_seq LIMIT $3",
+    // The first change after `since` comes from the covering (enterprise, updated_at, seq)
+    // index; the page is then read in change order from there, so an early `since` does not
+    // sort every contact of the enterprise.
+    let first = sqlx::query(
+        "SELECT MIN(change_seq) AS first FROM contacts WHERE enterprise_id = $1 AND updated_at > $2",
     )
     .bind(enterprise_id)
+    .bind(since.millis())
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get::<Option<i64>, _>("first")?;
+    let Some(first) = first else {
+        return Ok(Vec::new());
+    };
+    sqlx::query(
+        "SELECT * FROM contacts WHERE enterprise_id = $1 AND change_seq >= $2 AND updated_at > $3 \
+         ORDER BY change_seq LIMIT $4",
+    )
+    .bind(enterprise_id)
+    .bind(first)
     .bind(since.millis())
     .bind(limit)
     .fetch_all(conn)
