@@ -58,7 +58,7 @@ impl DueOrders {
         self.0.load(Ordering::Acquire) <= now_millis
     }
 
-    pub fn expect(&self, due_millis: i64) {
+    pub fn note_due(&self, due_millis: i64) {
         self.0.fetch_min(due_millis, Ordering::AcqRel);
     }
 

@@ -145,7 +145,7 @@ impl Platform {
         };
         self.accept_order(&mut tx, principal, &order).await?;
         tx.commit().await?;
-        self.due_orders.expect(order.due_at.millis());
+        self.due_orders.note_due(order.due_at.millis());
         Ok(order)
     }
 
@@ -267,7 +267,7 @@ impl Platform {
         };
         self.accept_order(&mut tx, principal, &order).await?;
         tx.commit().await?;
-        self.due_orders.expect(order.due_at.millis());
+        self.due_orders.note_due(order.due_at.millis());
         Ok(order)
     }
 
@@ -351,7 +351,7 @@ impl Platform {
         }
         let mut conn = self.store.read().await?;
         if let Some(next) = repo::next_due(&mut conn).await? {
-            self.due_orders.expect(next.millis());
+            self.due_orders.note_due(next.millis());
         }
         Ok(())
     }
