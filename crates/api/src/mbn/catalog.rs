@@ -305,7 +305,8 @@ pub async fn numbering_plan(
 }
 
 /// Change the numbering plan (machine users). A change that would leave a short number outside
-/// the plan is refused (409) with every conflicting entry named.
+/// the plan, or take away a short number or queue that call forwarding or an absence points at,
+/// is refused (409) with every conflict named.
 #[utoipa::path(
     put,
     path = "/catalog/enterprises/{enterpriseId}/numbering-plan",
@@ -319,7 +320,7 @@ pub async fn numbering_plan(
         (status = 401, description = "40101, 40102, 40103, 40105, 40106, 40107", body = ErrorBody),
         (status = 403, description = "40301; 40302 for end users", body = ErrorBody),
         (status = 404, description = "40402 unknown or not yours", body = ErrorBody),
-        (status = 409, description = "40901: entries would fall outside the plan (listed)", body = ErrorBody),
+        (status = 409, description = "40901: entries would fall outside the plan, or call forwarding or an absence would lose the short number or queue it points at (all listed)", body = ErrorBody),
         (status = 429, description = "42901, 42902", body = ErrorBody),
         (status = 500, description = "50001", body = ErrorBody),
     )

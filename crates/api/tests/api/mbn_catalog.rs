@@ -173,24 +173,69 @@ async fn a_plan_change_never_leaves_a_short_number_outside_it() {
         .await;
         assert_eq!(widened["ranges"][0]["to"], "499");
         assert_eq!(widened["entries"].as_array().unwrap().len(), entries);
-        let moved = ok_json(
+        // Moving every number away strands what forwarding and absences point at.
+        let move_all = json!({
+            "internalNumberLength": 4,
+            "ranges": [{"from": "1000", "to": "1999"}],
+            "entries": [
+                {"shortNumber": "1001", "kind": "member", "target": "mem_demo_001"},
+                {"shortNumber": "1900", "kind": "virtual", "target": "4722990000"}
+            ]
+        });
+        let stranded = expect_telenor_error(
             server
-                .send(
-                    Method::PUT,
-                    PLAN,
-                    &token,
-                    Some(json!({
-                        "internalNumberLength": 4,
-                        "ranges": [{"from": "1000", "to": "1999"}],
-                        "entries": [
-                            {"shortNumber": "1001", "kind": "member", "target": "mem_demo_001"},
-                            {"shortNumber": "1900", "kind": "virtual", "target": "4722990000"}
-                        ]
-                    })),
-                )
+                .send(Method::PUT, PLAN, &token, Some(move_all.clone()))
                 .await,
+            409,
+            40901,
         )
         .await;
+        let detail = stranded["detail"].as_str().unwrap();
+        for named in [
+            "call forwarding noAnswer of mem_demo_001 (short number 102)",
+            "absence abs_demo_meeting (short number 899)",
+            "(queue 1)",
+        ] {
+            assert!(detail.contains(named), "{named} in {detail}");
+        }
+        // With the forwarding and absences cleared, the move goes through.
+        for member in ["mem_demo_001", "mem_dk_000004"] {
+            let cleared = server
+                .send(
+                    Method::PUT,
+                    &format!("/user/users/{member}/call-forwarding"),
+                    &token,
+                    Some(json!({
+                        "immediate": {"active": false, "destination": null},
+                        "busy": {"active": false, "destination": null},
+                        "noAnswer": {"active": false, "destination": null},
+                        "unavailable": {"active": false, "destination": null}
+                    })),
+                )
+                .await;
+            assert_eq!(cleared.status(), 200, "{member}");
+        }
+        for member in ["mem_demo_002", "mem_demo_003", "mem_dk_000004"] {
+            let absences = ok_json(
+                server
+                    .get(&format!("/user/users/{member}/absences"), &token)
+                    .await,
+            )
+            .await;
+            for absence in absences.as_array().unwrap() {
+                let id = absence["id"].as_str().unwrap();
+                let deleted = server
+                    .send(
+                        Method::DELETE,
+                        &format!("/user/users/{member}/absences/{id}"),
+                        &token,
+                        None,
+                    )
+                    .await;
+                assert_eq!(deleted.status(), 204, "{id}");
+            }
+        }
+        let moved = ok_json(server.send(Method::PUT, PLAN, &token, Some(move_all)).await).await;
         assert_eq!(moved["entries"].as_array().unwrap().len(), 2);
         let member = ok_json(server.get("/catalog/members/mem_demo_001", &token).await).await;
         assert_eq!(member["shortNumber"], "1001");

@@ -281,6 +281,28 @@ impl Platform {
                 listed.join(", ")
             )));
         }
+        // Forwarding and absences that point into the plan must still find what they point at.
+        let stranded: Vec<String> = repo::plan_uses(&mut tx, &enterprise.id, now)
+            .await?
+            .into_iter()
+            .filter(|using| match &using.device {
+                PlanDevice::Queue(queue) => !plan
+                    .entries
+                    .iter()
+                    .any(|entry| matches!(&entry.device, PlanDevice::Queue(id) if id == queue)),
+                other => plan.entry(other.target()).is_none(),
+            })
+            .map(|using| match using.device {
+                PlanDevice::Queue(queue) => format!("{} (queue {queue})", using.what),
+                other => format!("{} (short number {})", using.what, other.target()),
+            })
+            .collect();
+        if !stranded.is_empty() {
+            return Err(ServiceError::Conflicting(format!(
+                "the plan would take away what these point at: {}; change them first",
+                stranded.join(", ")
+            )));
+        }
         repo::replace_plan(&mut tx, &enterprise.id, &plan, now).await?;
         audit(
             &mut tx,

@@ -231,3 +231,73 @@ pub async fn insert_entry(
     })?;
     Ok(())
 }
+
+/// What in the enterprise depends on its numbering plan: short-number destinations of call
+/// forwarding and of absences not yet over, and queues that absences send calls to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanUse {
+    /// A readable name of the user, e.g. `call forwarding busy of mem_demo_001`.
+    pub what: String,
+    pub device: PlanDevice,
+}
+
+/// The plan's users in `enterprise_id` (short numbers: at most 6 digits, as stored).
+pub async fn plan_uses(
+    conn: &mut AnyConnection,
+    enterprise_id: &str,
+    now: Timestamp,
+) -> Result<Vec<PlanUse>, StoreError> {
+    let is_short = |number: &str| number.len() <= 6;
+    let mut uses = Vec::new();
+    let rows = sqlx::query(
+        "SELECT f.member_id, f.immediate_destination, f.busy_destination, \
+         f.no_answer_destination, f.unavailable_destination FROM call_forwarding f \
+         JOIN members m ON m.id = f.member_id WHERE m.enterprise_id = $1 ORDER BY f.member_id",
+    )
+    .bind(enterprise_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in &rows {
+        let member = text(row, "member_id")?;
+        for (rule, column) in [
+            ("immediate", "immediate_destination"),
+            ("busy", "busy_destination"),
+            ("noAnswer", "no_answer_destination"),
+            ("unavailable", "unavailable_destination"),
+        ] {
+            if let Some(number) = opt_text(row, column)?.filter(|n| is_short(n)) {
+                uses.push(PlanUse {
+                    what: format!("call forwarding {rule} of {member}"),
+                    device: PlanDevice::Virtual(number),
+                });
+            }
+        }
+    }
+    let rows = sqlx::query(
+        "SELECT a.id, a.action, a.action_target FROM absences a JOIN members m ON m.id = a.member_id \
+         WHERE m.enterprise_id = $1 AND a.action IN ('forwardTo', 'queue') AND a.ends_at > $2 \
+         ORDER BY a.id",
+    )
+    .bind(enterprise_id)
+    .bind(now.millis())
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in &rows {
+        let id = text(row, "id")?;
+        let Some(target) = opt_text(row, "action_target")? else {
+            continue;
+        };
+        match text(row, "action")?.as_str() {
+            "queue" => uses.push(PlanUse {
+                what: format!("absence {id}"),
+                device: PlanDevice::Queue(target),
+            }),
+            _ if is_short(&target) => uses.push(PlanUse {
+                what: format!("absence {id}"),
+                device: PlanDevice::Virtual(target),
+            }),
+            _ => {}
+        }
+    }
+    Ok(uses)
+}
