@@ -765,8 +765,7 @@ async fn issue_credentials(
 ) -> Result<IssuedCredentials, ServiceError> {
     let client_id = match client_id {
         Some(id) => id,
-        None => ClientId::parse(Secret::random_hex(16).expose())
-            .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        None => ClientId::parse(Secret::random_hex(16).expose()).map_err(ServiceError::internal)?,
     };
     let secret = secret.unwrap_or_else(|| Secret::random_hex(24));
     let credential = ClientCredential {

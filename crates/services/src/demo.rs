@@ -40,11 +40,11 @@ pub const DEMO_REDIRECT_URIS: &[&str] = &[
 const SEEDED_SETTING: &str = "demo.seeded";
 
 fn org(number: &str) -> Result<OrgNumber, ServiceError> {
-    OrgNumber::parse(number).map_err(|e| ServiceError::Internal(e.to_string()))
+    OrgNumber::parse(number).map_err(ServiceError::internal)
 }
 
 fn msisdn(number: &str) -> Result<Msisdn, ServiceError> {
-    Msisdn::parse(number).map_err(|e| ServiceError::Internal(e.to_string()))
+    Msisdn::parse(number).map_err(ServiceError::internal)
 }
 
 impl Platform {
@@ -126,9 +126,7 @@ impl Platform {
             owner: "Per Partner".into(),
             created_by: "per@demopartner.no".into(),
             kpn_customer: None,
-            client_id: Some(
-                ClientId::parse(CLIENT_ID).map_err(|e| ServiceError::Internal(e.to_string()))?,
-            ),
+            client_id: Some(ClientId::parse(CLIENT_ID).map_err(ServiceError::internal)?),
             client_secret: Some(Secret::new(CLIENT_SECRET)),
             redirect_uris: DEMO_REDIRECT_URIS
                 .iter()
@@ -140,10 +138,7 @@ impl Platform {
             name: "Demo Fleet Manager (KPN)".into(),
             products: vec![ApiProduct::KpnMsm],
             kpn_customer: Some(org(CUSTOMER_ORG)?),
-            client_id: Some(
-                ClientId::parse(KPN_CLIENT_ID)
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
-            ),
+            client_id: Some(ClientId::parse(KPN_CLIENT_ID).map_err(ServiceError::internal)?),
             client_secret: Some(Secret::new(KPN_CLIENT_SECRET)),
             ..NewApplication {
                 partner: org(PARTNER_ORG)?,
@@ -172,10 +167,7 @@ impl Platform {
                 accounts: Vec::new(),
             },
             password: Some(Secret::new(SYSTEM_USER_PASSWORD)),
-            username: Some(
-                SystemUserName::parse(SYSTEM_USER)
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
-            ),
+            username: Some(SystemUserName::parse(SYSTEM_USER).map_err(ServiceError::internal)?),
         };
         self.create_system_user(&actor, system_user).await?;
 

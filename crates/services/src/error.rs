@@ -104,6 +104,12 @@ impl ServiceError {
         }
     }
 
+    /// A broken invariant of our own (e.g. fixed demo data that does not parse): 50001, the
+    /// cause logged.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        ServiceError::Internal(cause.to_string())
+    }
+
     pub fn not_found(what: impl Into<String>) -> Self {
         ServiceError::NotFound { what: what.into() }
     }

@@ -15,7 +15,7 @@ use crate::ServiceError;
 pub fn hash_secret(secret: &str) -> Result<String, ServiceError> {
     let mut salt = [0u8; 16];
     getrandom_fill(&mut salt)?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(ServiceError::internal)?;
     Argon2::default()
         .hash_password(secret.as_bytes(), &salt)
         .map(|hash| hash.to_string())

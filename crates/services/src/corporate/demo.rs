@@ -53,10 +53,6 @@ const BASE_ADD_ONS: &[i64] = &[300101, 300105];
 const OPTIONAL_ADD_ONS: &[i64] = &[300102, 300103, 300104, 300106, 300107];
 const PLANS: &[i64] = &[100101, 100102, 100103, 100104];
 
-fn corrupt(error: impl std::fmt::Display) -> ServiceError {
-    ServiceError::Internal(error.to_string())
-}
-
 fn address(index: usize, street_number: usize) -> PostalAddress {
     let (street, postal_code, place) = STREETS[index % STREETS.len()];
     PostalAddress {
@@ -107,7 +103,7 @@ pub async fn generate_accounts(
     for index in 0..plan.address_cards.max(1) {
         let card = AddressCard {
             id: AddressCardId::parse(&format!("{}{:03}", plan.address_card_prefix, index + 1))
-                .map_err(corrupt)?,
+                .map_err(ServiceError::internal)?,
             org_number: plan.org_number.clone(),
             address: address(index, 1 + index * 7),
             invoice_format: if index == 2 {
@@ -122,7 +118,7 @@ pub async fn generate_accounts(
     let mut account_ids = Vec::new();
     for index in 0..plan.accounts.max(1) {
         let number = corporate_repo::next_number(conn, "account", FIRST_ACCOUNT_NUMBER).await?;
-        let id = AccountId::from_number(u32::try_from(number).map_err(corrupt)?);
+        let id = AccountId::from_number(u32::try_from(number).map_err(ServiceError::internal)?);
         let card = &cards[index % cards.len()];
         let department = DEPARTMENTS[index % DEPARTMENTS.len()];
         let (status, account_type, payer) = if plan.varied_accounts {
@@ -164,8 +160,9 @@ pub async fn generate_accounts(
                 Payer::Company(plan.org_number.clone()),
             )
         };
-        let reference =
-            |field, text: String| AccountReference::parse(field, &text).map_err(corrupt);
+        let reference = |field, text: String| {
+            AccountReference::parse(field, &text).map_err(ServiceError::internal)
+        };
         let account = CorporateAccount {
             id: id.clone(),
             references: [
@@ -219,12 +216,13 @@ pub async fn generate_subscriptions(
         .map(|(_, id)| id)
         .collect();
     for index in range {
-        let national = plan.first_mobile + u32::try_from(index).map_err(corrupt)?;
-        let msisdn = Msisdn::parse(&format!("{national:08}")).map_err(corrupt)?;
+        let national = plan.first_mobile + u32::try_from(index).map_err(ServiceError::internal)?;
+        let msisdn = Msisdn::parse(&format!("{national:08}")).map_err(ServiceError::internal)?;
         let first = FIRST_NAMES[index % FIRST_NAMES.len()];
         let last = LAST_NAMES[(index / FIRST_NAMES.len() + index) % LAST_NAMES.len()];
-        let user_reference =
-            |field, text: String| UserReference::parse(field, &text).map_err(corrupt);
+        let user_reference = |field, text: String| {
+            UserReference::parse(field, &text).map_err(ServiceError::internal)
+        };
         let mut products: Vec<SubscriptionProduct> = BASE_ADD_ONS
             .iter()
             .map(|&product_id| SubscriptionProduct {
@@ -331,7 +329,7 @@ impl Platform {
     /// The demo customer's corporate data: two organisations' address cards, a dozen accounts in
     /// every status and type, the MBN agreement's products and 60 subscriptions.
     pub(crate) async fn seed_demo_corporate(&self, now: Timestamp) -> Result<(), ServiceError> {
-        let org = |number: &str| OrgNumber::parse(number).map_err(corrupt);
+        let org = |number: &str| OrgNumber::parse(number).map_err(ServiceError::internal);
         let mut tx = self.store.write().await?;
         let parent = CustomerPlan {
             org_number: org(crate::demo::CUSTOMER_ORG)?,

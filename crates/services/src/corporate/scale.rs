@@ -90,8 +90,7 @@ impl Platform {
         let mut tx = self.store.write().await?;
         let partner = platform_repo::partner_by_org(
             &mut tx,
-            &OrgNumber::parse(demo::PARTNER_ORG)
-                .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            &OrgNumber::parse(demo::PARTNER_ORG).map_err(ServiceError::internal)?,
         )
         .await?
         .ok_or_else(|| ServiceError::Internal("the demo partner is missing".into()))?;
@@ -121,8 +120,7 @@ impl Platform {
             progress("contacts", done, total)
         })
         .await?;
-        let username = SystemUserName::parse(demo::SYSTEM_USER)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let username = SystemUserName::parse(demo::SYSTEM_USER).map_err(ServiceError::internal)?;
         self.grant_system_user(&actor, &username, GrantTarget::Company, org_number.as_str())
             .await?;
         let mut conn = self.store.read().await?;

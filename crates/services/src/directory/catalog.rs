@@ -54,7 +54,7 @@ pub struct MemberUpdate {
     pub other_numbers: Option<Vec<ContactNumber>>,
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> ServiceError {
+pub(super) fn invalid(field: &str, message: impl Into<String>) -> ServiceError {
     ServiceError::invalid(field, message)
 }
 

@@ -7,8 +7,8 @@ use sentral_domain::directory::{Contact, ContactDetails};
 use sentral_store::directory::contacts;
 use serde_json::json;
 
-use super::catalog::text_field;
-use super::contacts::{ContactInput, created, details_from, invalid, require_machine_user};
+use super::catalog::{invalid, text_field};
+use super::contacts::{ContactInput, created, details_from, require_machine_user};
 use crate::platform::audit;
 use crate::{Platform, Principal, ServiceError};
 
@@ -157,8 +157,7 @@ impl Platform {
         if writes.is_empty() {
             return Ok(result);
         }
-        let count =
-            i64::try_from(writes.len()).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let count = i64::try_from(writes.len()).map_err(ServiceError::internal)?;
         let first = contacts::reserve_seqs(&mut tx, &enterprise.id, count).await?;
         let mut inserts = Vec::new();
         for (seq, (mut contact, insert)) in (first..).zip(writes) {

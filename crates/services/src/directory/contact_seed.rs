@@ -241,7 +241,7 @@ pub(crate) async fn seed_contacts(
     range: std::ops::Range<usize>,
     now: Timestamp,
 ) -> Result<(), ServiceError> {
-    let count = i64::try_from(range.len()).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let count = i64::try_from(range.len()).map_err(ServiceError::internal)?;
     let first = contacts::reserve_seqs(conn, enterprise_id, count).await?;
     let generated: Vec<Contact> = range
         .zip(first..)

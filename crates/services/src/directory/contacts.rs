@@ -15,7 +15,7 @@ use sentral_store::AnyConnection;
 use sentral_store::directory::{self as repo, contacts, members};
 use serde_json::json;
 
-use super::catalog::{check_email, check_numbers, text_field};
+use super::catalog::{check_email, check_numbers, invalid, text_field};
 pub use super::contact_batch::{
     BATCH_LIMIT, BatchEntry, BatchEntryResult, BatchOutcome, BatchResult,
 };
@@ -89,10 +89,6 @@ pub struct Changes {
 pub enum ContactListing {
     Page(Paged<Contact>),
     Changes(Changes),
-}
-
-pub(super) fn invalid(field: &str, message: impl Into<String>) -> ServiceError {
-    ServiceError::invalid(field, message)
 }
 
 /// Checks and normalises a whole contact; field names in errors start with `prefix`.

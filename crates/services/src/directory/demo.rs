@@ -16,10 +16,6 @@ pub const DEMO_ENTERPRISE_ID: &str = "100001";
 pub const DEMO_SWITCHBOARD: &str = "4722990000";
 pub const GROUP_NAMES: &[&str] = &["Salg", "Service", "Økonomi", "IT", "Ledelse"];
 
-fn internal(error: impl std::fmt::Display) -> ServiceError {
-    ServiceError::Internal(error.to_string())
-}
-
 /// The name of the `index`th generated person (the same as on the subscription).
 pub fn person_name(index: usize) -> (&'static str, &'static str) {
     (
@@ -53,7 +49,7 @@ pub async fn generate_members(
 ) -> Result<(), ServiceError> {
     let length = plan.enterprise.internal_number_length;
     for index in range {
-        let number = u32::try_from(index).map_err(internal)?;
+        let number = u32::try_from(index).map_err(ServiceError::internal)?;
         let (first, last) = person_name(index);
         let group = &plan.groups[index % plan.groups.len()];
         let member = Member {
@@ -64,7 +60,7 @@ pub async fn generate_members(
             first_name: first.into(),
             last_name: last.into(),
             mobile: Msisdn::parse(&format!("{:08}", plan.first_mobile + number))
-                .map_err(internal)?,
+                .map_err(ServiceError::internal)?,
             other_numbers: if index % 4 == 0 {
                 vec![ContactNumber {
                     kind: "work".into(),
@@ -101,7 +97,8 @@ pub async fn generate_members(
         let short = plan.first_short_number + number;
         if short <= plan.last_short_number {
             let entry = PlanEntry {
-                short_number: ShortNumber::parse(&short.to_string(), length).map_err(internal)?,
+                short_number: ShortNumber::parse(&short.to_string(), length)
+                    .map_err(ServiceError::internal)?,
                 device: PlanDevice::Member(member.id.to_string()),
             };
             repo::insert_entry(conn, &plan.enterprise.id, &entry).await?;
@@ -121,7 +118,8 @@ pub async fn create_enterprise(
     let mut groups = Vec::new();
     for (offset, name) in GROUP_NAMES.iter().enumerate() {
         let group = Group {
-            id: (group_first_id + u32::try_from(offset).map_err(internal)?).to_string(),
+            id: (group_first_id + u32::try_from(offset).map_err(ServiceError::internal)?)
+                .to_string(),
             enterprise_id: enterprise.id.clone(),
             name: (*name).into(),
         };
@@ -135,8 +133,8 @@ pub async fn create_enterprise(
             .iter()
             .map(|(from, to)| {
                 Ok(NumberRange {
-                    from: ShortNumber::parse(from, length).map_err(internal)?,
-                    to: ShortNumber::parse(to, length).map_err(internal)?,
+                    from: ShortNumber::parse(from, length).map_err(ServiceError::internal)?,
+                    to: ShortNumber::parse(to, length).map_err(ServiceError::internal)?,
                 })
             })
             .collect::<Result<_, ServiceError>>()?,
@@ -150,7 +148,7 @@ impl Platform {
     /// The demo enterprise: 5 groups, a 3-digit plan, 60 members (the three end users among
     /// them) whose numbers are the demo subscriptions', a switchboard and a queue number.
     pub(crate) async fn seed_demo_directory(&self, now: Timestamp) -> Result<(), ServiceError> {
-        let org = |number: &str| OrgNumber::parse(number).map_err(internal);
+        let org = |number: &str| OrgNumber::parse(number).map_err(ServiceError::internal);
         let enterprise = Enterprise {
             id: DEMO_ENTERPRISE_ID.into(),
             agreement_id: demo::MBN_AGREEMENT_ID.into(),
@@ -176,7 +174,7 @@ impl Platform {
             members::join_enterprise(&mut tx, &member_id, &enterprise.id, Some(&group.id)).await?;
             let entry = PlanEntry {
                 short_number: ShortNumber::parse(&(101 + index).to_string(), 3)
-                    .map_err(internal)?,
+                    .map_err(ServiceError::internal)?,
                 device: PlanDevice::Member(member_id),
             };
             repo::insert_entry(&mut tx, &enterprise.id, &entry).await?;
@@ -209,7 +207,7 @@ impl Platform {
             ("899", PlanDevice::Virtual(DEMO_SWITCHBOARD.into())),
         ] {
             let entry = PlanEntry {
-                short_number: ShortNumber::parse(number, 3).map_err(internal)?,
+                short_number: ShortNumber::parse(number, 3).map_err(ServiceError::internal)?,
                 device,
             };
             repo::insert_entry(&mut tx, &enterprise.id, &entry).await?;

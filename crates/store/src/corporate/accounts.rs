@@ -8,12 +8,8 @@ use sentral_domain::{OrgNumber, Timestamp};
 use sqlx::any::AnyRow;
 
 use super::{Bind, Filter, Page, Reach};
-use crate::rows::{at, int, opt_int, opt_org, opt_text, org, text};
+use crate::rows::{at, corrupt, int, opt_int, opt_org, opt_text, org, text};
 use crate::{AnyConnection, StoreError};
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what} {value:?}"))
-}
 
 fn address_from(row: &AnyRow) -> Result<PostalAddress, StoreError> {
     Ok(PostalAddress {

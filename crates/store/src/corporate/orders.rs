@@ -7,12 +7,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::agreements::configurations_json;
-use crate::rows::{at, opt_int, opt_text, org, text};
+use crate::rows::{at, corrupt, opt_int, opt_text, org, text};
 use crate::{AnyConnection, StoreError};
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what} {value:?}"))
-}
 
 fn subject_parts(subject: &OrderSubject) -> (&'static str, &str) {
     match subject {

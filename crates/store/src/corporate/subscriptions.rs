@@ -10,7 +10,7 @@ use sentral_domain::{Msisdn, Timestamp};
 use sqlx::any::AnyRow;
 
 use super::{Bind, Filter, Page, Reach};
-use crate::rows::{at, int, opt_text, org, placeholders, text};
+use crate::rows::{at, escape_like, int, opt_text, org, placeholders, text};
 use crate::{AnyConnection, StoreError};
 
 pub async fn insert_subscription(
@@ -214,12 +214,6 @@ pub async fn search(
         items: with_products(conn, items).await?,
         total,
     })
-}
-
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 pub async fn update_references(

@@ -12,9 +12,8 @@ use sentral_domain::directory::{Contact, ContactDetails, ContactNumber, PurgeMar
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::members::escape_like;
 use crate::corporate::{Bind, Filter, Page};
-use crate::rows::{at, int, opt_int, opt_text, text};
+use crate::rows::{at, escape_like, int, opt_int, opt_text, text};
 use crate::{AnyConnection, StoreError};
 
 const COLUMNS: &str = "id, enterprise_id, external_id, first_name, last_name, company, title, \

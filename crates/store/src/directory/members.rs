@@ -5,7 +5,7 @@ use sentral_domain::{EntityId, Msisdn, Timestamp};
 use sqlx::any::AnyRow;
 
 use crate::corporate::{Bind, Filter, Page};
-use crate::rows::{at, opt_text, org, text};
+use crate::rows::{at, escape_like, opt_text, org, text};
 use crate::{AnyConnection, StoreError};
 
 /// Members with their short number (the plan entry that points at them).
@@ -158,12 +158,6 @@ pub async fn search(
         .await?;
     let items = rows.iter().map(member_from).collect::<Result<_, _>>()?;
     Ok(Page { items, total })
-}
-
-pub(crate) fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// Writes the member's directory fields (names, e-mail, numbers, company, address, title,
