@@ -5,7 +5,9 @@ use axum::Json;
 use axum::extract::State;
 use sentral_domain::ApiProduct;
 use sentral_domain::corporate::{ConfigurationValue, Order, OrderSubject};
-use sentral_services::corporate::orders::{AgreementOrderRequest, SubscriptionOrderRequest};
+use sentral_services::corporate::orders::{
+    AgreementOrderRequest, OrderKind, SubscriptionOrderRequest,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -239,6 +241,21 @@ pub async fn order_agreement_product(
     Ok(Json(order.into()))
 }
 
+async fn order_status(
+    state: &AppState,
+    caller: &sentral_services::Principal,
+    order_id: &str,
+    kind: OrderKind,
+) -> Result<Json<OrderBody>, TelenorError> {
+    caller.require_any(&[
+        ApiProduct::MobileSubscriptionInfo,
+        ApiProduct::MobileSubscriptionOrder,
+    ])?;
+    Ok(Json(
+        state.platform.order(caller, order_id, kind).await?.into(),
+    ))
+}
+
 /// Where a subscription order stands.
 #[utoipa::path(
     get,
@@ -263,17 +280,7 @@ pub async fn subscription_order(
     TelenorCaller(caller): TelenorCaller,
     Path(order_id, _): Path<String, TelenorError>,
 ) -> Result<Json<OrderBody>, TelenorError> {
-    caller.require_any(&[
-        ApiProduct::MobileSubscriptionInfo,
-        ApiProduct::MobileSubscriptionOrder,
-    ])?;
-    let order = state.platform.order(&caller, &order_id).await?;
-    if !matches!(order.subject, OrderSubject::Subscription(_)) {
-        return Err(TelenorError::NotFound(format!(
-            "subscription order {order_id} not found"
-        )));
-    }
-    Ok(Json(order.into()))
+    order_status(&state, &caller, &order_id, OrderKind::Subscription).await
 }
 
 /// Where an agreement order stands.
@@ -300,15 +307,5 @@ pub async fn agreement_order(
     TelenorCaller(caller): TelenorCaller,
     Path(order_id, _): Path<String, TelenorError>,
 ) -> Result<Json<OrderBody>, TelenorError> {
-    caller.require_any(&[
-        ApiProduct::MobileSubscriptionInfo,
-        ApiProduct::MobileSubscriptionOrder,
-    ])?;
-    let order = state.platform.order(&caller, &order_id).await?;
-    if !matches!(order.subject, OrderSubject::Agreement(_)) {
-        return Err(TelenorError::NotFound(format!(
-            "agreement order {order_id} not found"
-        )));
-    }
-    Ok(Json(order.into()))
+    order_status(&state, &caller, &order_id, OrderKind::Agreement).await
 }

@@ -21,6 +21,30 @@ const FIRST_ORDER_NUMBER: i64 = 70_000_001;
 /// The first id of a product ordered on an agreement.
 pub(crate) const FIRST_AGREEMENT_PRODUCT: i64 = 1_302_567;
 
+/// Which API an order belongs to: each status endpoint shows only its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderKind {
+    Subscription,
+    Agreement,
+}
+
+impl OrderKind {
+    fn matches(self, subject: &OrderSubject) -> bool {
+        matches!(
+            (self, subject),
+            (OrderKind::Subscription, OrderSubject::Subscription(_))
+                | (OrderKind::Agreement, OrderSubject::Agreement(_))
+        )
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            OrderKind::Subscription => "subscription",
+            OrderKind::Agreement => "agreement",
+        }
+    }
+}
+
 /// `POST /corporate-mobile-subscriptions/v2/orders` as sent.
 #[derive(Debug, Clone, Default)]
 pub struct SubscriptionOrderRequest {
@@ -317,15 +341,28 @@ impl Platform {
         .await
     }
 
-    /// An order the caller may see (its organisation is visible); others are not found.
-    pub async fn order(&self, principal: &Principal, id: &str) -> Result<Order, ServiceError> {
+    /// An order of `kind` the caller may see (its organisation is visible); others, and orders
+    /// of the other kind, are not found.
+    pub async fn order(
+        &self,
+        principal: &Principal,
+        id: &str,
+        kind: OrderKind,
+    ) -> Result<Order, ServiceError> {
         super::require_system_user(principal)?;
         let id = OrderId::parse(id).map_err(|e| ServiceError::invalid("orderId", e.to_string()))?;
         self.complete_due_orders().await?;
         let mut conn = self.store.read().await?;
         match repo::order(&mut conn, &id).await? {
-            Some(order) if sees_company(principal, &order.org_number) => Ok(order),
-            _ => Err(ServiceError::not_found(format!("order {id}"))),
+            Some(order)
+                if sees_company(principal, &order.org_number) && kind.matches(&order.subject) =>
+            {
+                Ok(order)
+            }
+            _ => Err(ServiceError::not_found(format!(
+                "{} order {id}",
+                kind.name()
+            ))),
         }
     }
 
