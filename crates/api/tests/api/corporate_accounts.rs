@@ -428,23 +428,14 @@ async fn another_partner_sees_nothing_of_the_demo_customer() {
 #[tokio::test]
 async fn a_token_without_a_system_user_is_an_invalid_resource() {
     let server = TestServer::demo().await;
-    let response = server
-        .http
-        .post(server.url("/oauth/v2/token"))
-        .basic_auth("demo-client", Some("demo-secret"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    let token: Value = response.json().await.unwrap();
-    let token = token["access_token"].as_str().unwrap();
+    let token = server.demo_client_token().await;
     for path in [
         ACCOUNTS,
         "/corporate-accounts/v1",
         "/corporate-agreements/v2/agreements",
         "/corporate-mobile-subscriptions/v2/mobile-subscriptions/91000001",
     ] {
-        let body = expect_telenor_error(server.get(path, token).await, 401, 40101).await;
+        let body = expect_telenor_error(server.get(path, &token).await, 401, 40101).await;
         assert!(
             body["detail"]
                 .as_str()

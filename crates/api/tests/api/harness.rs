@@ -174,6 +174,24 @@ impl TestServer {
             .expect("token request")
     }
 
+    /// A demo client-credentials token: the application, no system user or end user behind it.
+    pub async fn demo_client_token(&self) -> String {
+        let response = self
+            .http
+            .post(self.url("/oauth/v2/token"))
+            .basic_auth("demo-client", Some("demo-secret"))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .expect("token request");
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.expect("json");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
     /// A demo access token for the demo system user (all products).
     pub async fn demo_token(&self) -> String {
         let response = self

@@ -32,25 +32,8 @@ async fn user_info_tells_a_machine_user_from_an_end_user() {
     assert_eq!(person["memberId"], "mem_demo_002");
     assert_eq!(person["shortNumber"], "102");
     assert_eq!(person["enterprises"][0]["enterpriseId"], "100001");
-    let bare: Value = server
-        .http
-        .post(server.url("/oauth/v2/token"))
-        .basic_auth("demo-client", Some("demo-secret"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    expect_telenor_error(
-        server
-            .get("/catalog/userInfo", bare["access_token"].as_str().unwrap())
-            .await,
-        401,
-        40101,
-    )
-    .await;
+    let bare = server.demo_client_token().await;
+    expect_telenor_error(server.get("/catalog/userInfo", &bare).await, 401, 40101).await;
     server.stop().await;
 }
 
