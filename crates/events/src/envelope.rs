@@ -1,0 +1,266 @@
+//! The one versioned envelope every monitor receives, and the event as the engine hands it over.
+//!
+//! An event is serialized once per publish (everything but the monitor's own fields) and once more
+//! per monitor for the head (`eventId`, `monitorCrossRefId`, `seq`); the resulting JSON is shared by
+//! the replay buffer, the live stream and the webhook queue.
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use sentral_domain::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::monitor::CrossRefId;
+
+/// The `version` field of every envelope; bumped when a field changes meaning.
+pub const ENVELOPE_VERSION: u32 = 1;
+
+/// Event types the delivery layer itself produces (the engine's are the CSTA names).
+pub mod event_types {
+    /// The last event of a monitor (stopped, or its lease ran out); it has a `seq`.
+    pub const MONITOR_ENDED: &str = "MonitorEnded";
+    /// The `after` a stream asked for is older than the replay buffer: take a new snapshot.
+    pub const RESYNC_REQUIRED: &str = "ResyncRequired";
+    /// A newer stream for the same monitor took over; this one ends.
+    pub const STREAM_REPLACED: &str = "StreamReplaced";
+    /// The client fell too far behind the live events; it resumes with `after=<last seq seen>`.
+    pub const STREAM_DROPPED: &str = "StreamDropped";
+    /// Keeps idle WebSocket connections and proxies alive; not an envelope, has no `seq`.
+    pub const HEARTBEAT: &str = "Heartbeat";
+}
+
+/// Causes of the delivery layer's own events.
+pub mod causes {
+    pub const MONITOR_STOPPED: &str = "monitorStopped";
+    pub const LEASE_EXPIRED: &str = "leaseExpired";
+    pub const AFTER_TOO_OLD: &str = "afterTooOld";
+    pub const NEWER_STREAM: &str = "newerStream";
+    pub const CLIENT_TOO_SLOW: &str = "clientTooSlow";
+}
+
+/// One event as the engine produced it, before it is addressed to monitors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    pub enterprise_id: String,
+    /// Devices (E.164 numbers) this event concerns: a device monitor gets the event when its
+    /// device is among them; an enterprise monitor of `enterprise_id` gets every event.
+    pub devices: Vec<String>,
+    /// CSTA name, e.g. `Delivered`.
+    pub event_type: String,
+    /// e.g. `newCall`.
+    pub cause: Option<String>,
+    /// The device the event is about.
+    pub subject: Option<String>,
+    pub occurred_at: Timestamp,
+    /// The CSTA fields of the event.
+    pub payload: serde_json::Value,
+}
+
+impl Published {
+    /// The part of the envelope that is the same for every monitor, from `"occurredAt"` to the
+    /// closing brace.
+    pub(crate) fn envelope_tail(&self) -> String {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Tail<'a> {
+            occurred_at: Timestamp,
+            #[serde(rename = "type")]
+            event_type: &'a str,
+            subject: Option<&'a str>,
+            cause: Option<&'a str>,
+            payload: &'a serde_json::Value,
+        }
+        let tail = Tail {
+            occurred_at: self.occurred_at,
+            event_type: &self.event_type,
+            subject: self.subject.as_deref(),
+            cause: self.cause.as_deref(),
+            payload: &self.payload,
+        };
+        // Serializing a struct of strings and a `Value` cannot fail.
+        let mut json = serde_json::to_string(&tail).unwrap_or_else(|_| "{}".to_owned());
+        // Drop the opening brace; the monitor's head supplies it.
+        json.remove(0);
+        json
+    }
+}
+
+/// The envelope as a client reads it (the hub writes the same JSON without building this struct).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Envelope {
+    pub version: u32,
+    /// Unique per monitor and event; the `webhook-id` of its deliveries, the same on every retry.
+    pub event_id: String,
+    pub monitor_cross_ref_id: String,
+    /// Monotonic per monitor from 1. Notices that are not monitor events (`ResyncRequired`,
+    /// `StreamReplaced`, `StreamDropped`) carry the last `seq` issued so far.
+    pub seq: u64,
+    /// RFC 3339, UTC, milliseconds.
+    pub occurred_at: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub subject: Option<String>,
+    pub cause: Option<String>,
+    pub payload: serde_json::Value,
+}
+
+/// One envelope addressed to one monitor, serialized; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Frame(Arc<FrameData>);
+
+#[derive(Debug)]
+struct FrameData {
+    seq: u64,
+    event_type: Box<str>,
+    event_id: Box<str>,
+    json: Box<str>,
+}
+
+impl Frame {
+    /// Builds the envelope of a monitor event from the shared tail of `Published::envelope_tail`.
+    pub(crate) fn build(
+        cross_ref_id: &CrossRefId,
+        seq: u64,
+        event_id: String,
+        event_type: &str,
+        tail: &str,
+    ) -> Self {
+        let mut json = String::with_capacity(96 + event_id.len() + tail.len());
+        let _ = write!(json, "{{\"version\":{ENVELOPE_VERSION},\"eventId\":");
+        push_json_string(&mut json, &event_id);
+        json.push_str(",\"monitorCrossRefId\":");
+        push_json_string(&mut json, cross_ref_id.as_str());
+        let _ = write!(json, ",\"seq\":{seq},");
+        json.push_str(tail);
+        Self(Arc::new(FrameData {
+            seq,
+            event_type: event_type.into(),
+            event_id: event_id.into_boxed_str(),
+            json: json.into_boxed_str(),
+        }))
+    }
+
+    /// A monitor event's frame: `eventId` is `<crossRefId>-<seq>`.
+    pub(crate) fn event(cross_ref_id: &CrossRefId, seq: u64, published: &Published) -> Self {
+        Self::event_with_tail(
+            cross_ref_id,
+            seq,
+            &published.event_type,
+            &published.envelope_tail(),
+        )
+    }
+
+    pub(crate) fn event_with_tail(
+        cross_ref_id: &CrossRefId,
+        seq: u64,
+        event_type: &str,
+        tail: &str,
+    ) -> Self {
+        let event_id = format!("{cross_ref_id}-{seq}");
+        Self::build(cross_ref_id, seq, event_id, event_type, tail)
+    }
+
+    /// A notice to one stream that is not a monitor event; it carries the last `seq` issued.
+    pub(crate) fn notice(
+        cross_ref_id: &CrossRefId,
+        last_seq: u64,
+        event_type: &str,
+        cause: &str,
+        occurred_at: Timestamp,
+        payload: serde_json::Value,
+    ) -> Self {
+        let published = Published {
+            enterprise_id: String::new(),
+            devices: Vec::new(),
+            event_type: event_type.to_owned(),
+            cause: Some(cause.to_owned()),
+            subject: None,
+            occurred_at,
+            payload,
+        };
+        let event_id = format!("{cross_ref_id}-{last_seq}-{event_type}");
+        Self::build(
+            cross_ref_id,
+            last_seq,
+            event_id,
+            event_type,
+            &published.envelope_tail(),
+        )
+    }
+
+    pub fn seq(&self) -> u64 {
+        self.0.seq
+    }
+
+    pub fn event_type(&self) -> &str {
+        &self.0.event_type
+    }
+
+    pub fn event_id(&self) -> &str {
+        &self.0.event_id
+    }
+
+    /// The envelope, one JSON object.
+    pub fn json(&self) -> &str {
+        &self.0.json
+    }
+}
+
+fn push_json_string(out: &mut String, value: &str) {
+    if value
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+    {
+        out.push('"');
+        out.push_str(value);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::Value::from(value).to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hand_built_envelope_is_the_serde_envelope() {
+        let cross_ref_id = CrossRefId::new("mon_0123");
+        let published = Published {
+            enterprise_id: "100001".to_owned(),
+            devices: vec!["+4791000001".to_owned()],
+            event_type: "Delivered".to_owned(),
+            cause: Some("newCall".to_owned()),
+            subject: Some("+4791000001".to_owned()),
+            occurred_at: Timestamp::from_millis(1_795_000_000_123),
+            payload: serde_json::json!({"callId": "c1", "alertingDevice": {"deviceId": "+4791000001"}}),
+        };
+        let frame = Frame::event(&cross_ref_id, 7, &published);
+        let parsed: Envelope = serde_json::from_str(frame.json()).expect("valid envelope");
+        assert_eq!(
+            parsed,
+            Envelope {
+                version: ENVELOPE_VERSION,
+                event_id: "mon_0123-7".to_owned(),
+                monitor_cross_ref_id: "mon_0123".to_owned(),
+                seq: 7,
+                occurred_at: "2026-11-18T11:06:40.123Z".to_owned(),
+                event_type: "Delivered".to_owned(),
+                subject: Some("+4791000001".to_owned()),
+                cause: Some("newCall".to_owned()),
+                payload: published.payload.clone(),
+            }
+        );
+        assert_eq!(frame.seq(), 7);
+        assert_eq!(frame.event_type(), "Delivered");
+        assert_eq!(frame.event_id(), "mon_0123-7");
+    }
+
+    #[test]
+    fn identifiers_with_quotes_are_escaped() {
+        let frame = Frame::event_with_tail(&CrossRefId::new("a\"b"), 1, "X", "\"payload\":{}}");
+        let parsed: serde_json::Value = serde_json::from_str(frame.json()).expect("valid json");
+        assert_eq!(parsed["monitorCrossRefId"], "a\"b");
+    }
+}

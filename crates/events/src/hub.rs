@@ -1,0 +1,532 @@
+//! The monitor hub: addresses each published event to the monitors it matches, numbers it per
+//! monitor, keeps a bounded replay buffer, feeds the connected stream and the webhook queue.
+//!
+//! Locks are plain mutexes held for microseconds and never across an `.await`: the index behind an
+//! `RwLock` (read on every publish, written when monitors come and go), each monitor's state behind
+//! its own `Mutex`, taken once per event. Publishing never waits for a client: the stream and
+//! webhook queues are bounded and a full one is dealt with (stream dropped, webhook event counted as
+//! given up) instead of waited on.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::Duration;
+
+use sentral_domain::{Clock, SystemClock, Timestamp};
+use tokio::sync::mpsc;
+
+use crate::envelope::{Frame, Published, causes, event_types};
+use crate::metrics::{Counters, HubMetrics};
+use crate::monitor::{CrossRefId, MonitorInfo, MonitorObject, MonitorOwner, MonitorSpec};
+use crate::subscription::{StreamSlot, Subscription};
+use crate::webhook::{self, RetryPolicy, WebhookError};
+
+/// How the hub behaves; `Default` gives the documented values.
+#[derive(Clone)]
+pub struct HubConfig {
+    /// Events kept per monitor for `after=<seq>` resumption.
+    pub replay_capacity: usize,
+    /// Live events queued for one stream before its client counts as too slow and is dropped.
+    pub stream_capacity: usize,
+    /// How long a monitor lives without renewal.
+    pub lease: Duration,
+    /// Events queued for one monitor's webhook before new ones are given up.
+    pub webhook_queue_capacity: usize,
+    pub retry: RetryPolicy,
+    /// Source of `occurredAt` for notices the hub makes itself (`StreamReplaced`).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self {
+            replay_capacity: 1_000,
+            stream_capacity: 1_024,
+            lease: Duration::from_secs(3_600),
+            webhook_queue_capacity: 10_000,
+            retry: RetryPolicy::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl std::fmt::Debug for HubConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubConfig")
+            .field("replay_capacity", &self.replay_capacity)
+            .field("stream_capacity", &self.stream_capacity)
+            .field("lease", &self.lease)
+            .field("webhook_queue_capacity", &self.webhook_queue_capacity)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum HubError {
+    /// Unknown, ended, or owned by someone else: the three are indistinguishable on purpose.
+    #[error("no such monitor")]
+    NotFound,
+    #[error("invalid webhook: {0}")]
+    InvalidWebhook(#[from] WebhookError),
+}
+
+/// The monitors of this node. Cheap to clone; every clone is the same hub.
+#[derive(Clone)]
+pub struct MonitorHub {
+    inner: Arc<HubInner>,
+}
+
+struct HubInner {
+    config: HubConfig,
+    index: RwLock<Index>,
+    counters: Arc<Counters>,
+    http: reqwest::Client,
+}
+
+#[derive(Default)]
+struct Index {
+    by_id: HashMap<CrossRefId, Arc<Monitor>>,
+    by_enterprise: HashMap<String, EnterpriseMonitors>,
+}
+
+#[derive(Default)]
+struct EnterpriseMonitors {
+    whole: Vec<Arc<Monitor>>,
+    by_device: HashMap<String, Vec<Arc<Monitor>>>,
+}
+
+struct Monitor {
+    cross_ref_id: CrossRefId,
+    owner: MonitorOwner,
+    object: MonitorObject,
+    filter: Option<Vec<String>>,
+    webhook_url: Option<String>,
+    state: Mutex<MonitorState>,
+}
+
+struct MonitorState {
+    last_seq: u64,
+    expires_at: Timestamp,
+    replay: VecDeque<Frame>,
+    stream: Option<StreamSlot>,
+    webhook: Option<mpsc::Sender<Frame>>,
+    ended: bool,
+}
+
+impl Monitor {
+    fn lock(&self) -> MutexGuard<'_, MonitorState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wants(&self, event_type: &str) -> bool {
+        self.filter
+            .as_ref()
+            .is_none_or(|types| types.iter().any(|wanted| wanted == event_type))
+    }
+
+    fn info(&self, state: &MonitorState) -> MonitorInfo {
+        MonitorInfo {
+            cross_ref_id: self.cross_ref_id.clone(),
+            seq: state.last_seq,
+            expires_at: state.expires_at,
+            object: self.object.clone(),
+            filter: self.filter.clone(),
+            webhook_url: self.webhook_url.clone(),
+        }
+    }
+}
+
+impl MonitorHub {
+    pub fn new(config: HubConfig) -> Self {
+        let http = webhook::client(&config.retry);
+        Self {
+            inner: Arc::new(HubInner {
+                config,
+                index: RwLock::new(Index::default()),
+                counters: Arc::new(Counters::default()),
+                http,
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &HubConfig {
+        &self.inner.config
+    }
+
+    /// Starts a monitor whose lease runs from `now`. With a webhook, its delivery worker is spawned
+    /// on the current tokio runtime (so call this from within one).
+    pub fn create(&self, spec: MonitorSpec, now: Timestamp) -> Result<MonitorInfo, HubError> {
+        let webhook = match &spec.webhook {
+            Some(target) => Some(webhook::Signer::new(target)?),
+            None => None,
+        };
+        let cross_ref_id = CrossRefId::generate();
+        let webhook_sender = webhook.map(|signer| {
+            let (sender, receiver) = mpsc::channel(self.inner.config.webhook_queue_capacity.max(1));
+            tokio::spawn(webhook::run_worker(
+                self.inner.http.clone(),
+                signer,
+                receiver,
+                self.inner.config.retry.clone(),
+                self.inner.counters.clone(),
+            ));
+            sender
+        });
+        let monitor = Arc::new(Monitor {
+            cross_ref_id: cross_ref_id.clone(),
+            owner: spec.owner,
+            object: spec.object,
+            filter: spec.filter,
+            webhook_url: spec.webhook.map(|target| target.url),
+            state: Mutex::new(MonitorState {
+                last_seq: 0,
+                expires_at: now.plus_seconds(lease_seconds(self.inner.config.lease)),
+                replay: VecDeque::new(),
+                stream: None,
+                webhook: webhook_sender,
+                ended: false,
+            }),
+        });
+        let info = monitor.info(&monitor.lock());
+        let mut index = self.write_index();
+        let enterprise = index
+            .by_enterprise
+            .entry(monitor.object.enterprise_id().to_owned())
+            .or_default();
+        match &monitor.object {
+            MonitorObject::Enterprise(_) => enterprise.whole.push(monitor.clone()),
+            MonitorObject::Device { device, .. } => enterprise
+                .by_device
+                .entry(device.clone())
+                .or_default()
+                .push(monitor.clone()),
+        }
+        index.by_id.insert(cross_ref_id, monitor);
+        Ok(info)
+    }
+
+    pub fn get(
+        &self,
+        cross_ref_id: &CrossRefId,
+        owner: &MonitorOwner,
+    ) -> Result<MonitorInfo, HubError> {
+        let monitor = self.find(cross_ref_id, owner)?;
+        let state = monitor.lock();
+        if state.ended {
+            return Err(HubError::NotFound);
+        }
+        Ok(monitor.info(&state))
+    }
+
+    /// Extends the lease to `now` + the configured lease. A lease that has already run out ends
+    /// the monitor instead (as `expire` would have) and answers `NotFound`.
+    pub fn renew(
+        &self,
+        cross_ref_id: &CrossRefId,
+        owner: &MonitorOwner,
+        now: Timestamp,
+    ) -> Result<MonitorInfo, HubError> {
+        let monitor = self.find(cross_ref_id, owner)?;
+        {
+            let mut state = monitor.lock();
+            if state.ended {
+                return Err(HubError::NotFound);
+            }
+            if state.expires_at > now {
+                state.expires_at = now.plus_seconds(lease_seconds(self.inner.config.lease));
+                return Ok(monitor.info(&state));
+            }
+        }
+        self.end(&monitor, causes::LEASE_EXPIRED, now);
+        Err(HubError::NotFound)
+    }
+
+    /// Stops a monitor; `MonitorEnded` is its last event on the stream and the webhook.
+    pub fn stop(
+        &self,
+        cross_ref_id: &CrossRefId,
+        owner: &MonitorOwner,
+        now: Timestamp,
+    ) -> Result<(), HubError> {
+        let monitor = self.find(cross_ref_id, owner)?;
+        if self.end(&monitor, causes::MONITOR_STOPPED, now) {
+            Ok(())
+        } else {
+            Err(HubError::NotFound)
+        }
+    }
+
+    /// Ends every monitor whose lease ran out by `now` (`MonitorEnded`, cause `leaseExpired`);
+    /// answers their ids.
+    pub fn expire(&self, now: Timestamp) -> Vec<CrossRefId> {
+        let expired: Vec<Arc<Monitor>> = self
+            .read_index()
+            .by_id
+            .values()
+            .filter(|monitor| monitor.lock().expires_at <= now)
+            .cloned()
+            .collect();
+        expired
+            .into_iter()
+            .filter(|monitor| self.end(monitor, causes::LEASE_EXPIRED, now))
+            .map(|monitor| monitor.cross_ref_id.clone())
+            .collect()
+    }
+
+    /// Addresses `event` to every monitor it matches; answers how many received it.
+    pub fn publish(&self, event: &Published) -> usize {
+        let targets = self.targets(event);
+        if targets.is_empty() {
+            return 0;
+        }
+        let tail = event.envelope_tail();
+        let mut delivered = 0;
+        for monitor in targets {
+            if !monitor.wants(&event.event_type) {
+                continue;
+            }
+            let mut state = monitor.lock();
+            if state.ended {
+                continue;
+            }
+            state.last_seq += 1;
+            let frame = Frame::event_with_tail(
+                &monitor.cross_ref_id,
+                state.last_seq,
+                &event.event_type,
+                &tail,
+            );
+            self.append(&mut state, frame, event.occurred_at, &monitor.cross_ref_id);
+            delivered += 1;
+        }
+        Counters::add(&self.inner.counters.published, delivered as u64);
+        delivered
+    }
+
+    /// Opens the stream of a monitor: the events after `after` from the replay buffer (each once,
+    /// in order), then live ones. When `after` is older than the buffer keeps, the stream starts
+    /// with `ResyncRequired` and goes on live. A stream already open for the monitor is ended with
+    /// `StreamReplaced`.
+    pub fn subscribe(
+        &self,
+        cross_ref_id: &CrossRefId,
+        owner: &MonitorOwner,
+        after: Option<u64>,
+    ) -> Result<Subscription, HubError> {
+        let monitor = self.find(cross_ref_id, owner)?;
+        let now = self.inner.config.clock.now();
+        let mut state = monitor.lock();
+        if state.ended {
+            return Err(HubError::NotFound);
+        }
+        let backlog = match after {
+            None => VecDeque::new(),
+            Some(after) if after == state.last_seq => VecDeque::new(),
+            Some(after) => {
+                let oldest_kept = state.replay.front().map_or(state.last_seq + 1, Frame::seq);
+                // `after` beyond the last seq was never issued by this monitor: resync too.
+                if after > state.last_seq || after + 1 < oldest_kept {
+                    VecDeque::from([Frame::notice(
+                        cross_ref_id,
+                        state.last_seq,
+                        event_types::RESYNC_REQUIRED,
+                        causes::AFTER_TOO_OLD,
+                        now,
+                        serde_json::json!({
+                            "after": after,
+                            "oldestAvailable": oldest_kept,
+                            "lastSeq": state.last_seq,
+                        }),
+                    )])
+                } else {
+                    state
+                        .replay
+                        .iter()
+                        .filter(|frame| frame.seq() > after)
+                        .cloned()
+                        .collect()
+                }
+            }
+        };
+        let (subscription, slot) = Subscription::open(
+            cross_ref_id.clone(),
+            backlog,
+            self.inner.config.stream_capacity,
+        );
+        if let Some(older) = state.stream.replace(slot) {
+            older.end_with(Some(Frame::notice(
+                cross_ref_id,
+                state.last_seq,
+                event_types::STREAM_REPLACED,
+                causes::NEWER_STREAM,
+                now,
+                serde_json::json!({}),
+            )));
+        }
+        Ok(subscription)
+    }
+
+    pub fn metrics(&self) -> HubMetrics {
+        let monitors = self.read_index().by_id.len() as u64;
+        self.inner.counters.snapshot(monitors)
+    }
+
+    /// The monitors `event` concerns, each once.
+    fn targets(&self, event: &Published) -> Vec<Arc<Monitor>> {
+        let index = self.read_index();
+        let Some(enterprise) = index.by_enterprise.get(&event.enterprise_id) else {
+            return Vec::new();
+        };
+        let mut targets: Vec<Arc<Monitor>> = enterprise.whole.clone();
+        let whole = targets.len();
+        for device in &event.devices {
+            for monitor in enterprise.by_device.get(device).into_iter().flatten() {
+                // A device monitor appears once however often its device is named.
+                if !targets[whole..]
+                    .iter()
+                    .any(|seen| Arc::ptr_eq(seen, monitor))
+                {
+                    targets.push(monitor.clone());
+                }
+            }
+        }
+        targets
+    }
+
+    /// Keeps `frame` for replay and hands it to the stream and the webhook, never waiting.
+    fn append(
+        &self,
+        state: &mut MonitorState,
+        frame: Frame,
+        occurred_at: Timestamp,
+        cross_ref_id: &CrossRefId,
+    ) {
+        if self.inner.config.replay_capacity > 0 {
+            if state.replay.len() == self.inner.config.replay_capacity {
+                state.replay.pop_front();
+            }
+            state.replay.push_back(frame.clone());
+        }
+        if let Some(webhook) = &state.webhook
+            && let Err(error) = webhook.try_send(frame.clone())
+        {
+            if let mpsc::error::TrySendError::Full(frame) = error {
+                tracing::warn!(monitor = %cross_ref_id, seq = frame.seq(), "webhook queue full; event given up");
+                Counters::add(&self.inner.counters.gave_up, 1);
+            } else {
+                state.webhook = None;
+            }
+        }
+        if let Some(stream) = &state.stream {
+            match stream.sender.try_send(frame) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    let notice = Frame::notice(
+                        cross_ref_id,
+                        state.last_seq - 1,
+                        event_types::STREAM_DROPPED,
+                        causes::CLIENT_TOO_SLOW,
+                        occurred_at,
+                        serde_json::json!({}),
+                    );
+                    if let Some(stream) = state.stream.take() {
+                        stream.end_with(Some(notice));
+                    }
+                    Counters::add(&self.inner.counters.dropped_streams, 1);
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => state.stream = None,
+            }
+        }
+    }
+
+    /// Ends `monitor` with `MonitorEnded`; false when it had already ended.
+    fn end(&self, monitor: &Arc<Monitor>, cause: &str, now: Timestamp) -> bool {
+        {
+            let mut state = monitor.lock();
+            if state.ended {
+                return false;
+            }
+            state.ended = true;
+            state.last_seq += 1;
+            let ended = Published {
+                enterprise_id: monitor.object.enterprise_id().to_owned(),
+                devices: Vec::new(),
+                event_type: event_types::MONITOR_ENDED.to_owned(),
+                cause: Some(cause.to_owned()),
+                subject: None,
+                occurred_at: now,
+                payload: serde_json::json!({}),
+            };
+            let frame = Frame::event(&monitor.cross_ref_id, state.last_seq, &ended);
+            // The last event goes to the stream as its final notice: it arrives even when the
+            // stream's queue is full, after everything queued before it.
+            if let Some(stream) = state.stream.take() {
+                stream.end_with(Some(frame.clone()));
+            }
+            self.append(&mut state, frame, now, &monitor.cross_ref_id);
+            // Dropping the queue lets the worker finish the backlog and stop.
+            state.webhook = None;
+        }
+        self.forget(monitor);
+        true
+    }
+
+    fn forget(&self, monitor: &Arc<Monitor>) {
+        let mut index = self.write_index();
+        index.by_id.remove(&monitor.cross_ref_id);
+        let enterprise_id = monitor.object.enterprise_id();
+        let Some(enterprise) = index.by_enterprise.get_mut(enterprise_id) else {
+            return;
+        };
+        match &monitor.object {
+            MonitorObject::Enterprise(_) => {
+                enterprise
+                    .whole
+                    .retain(|other| !Arc::ptr_eq(other, monitor));
+            }
+            MonitorObject::Device { device, .. } => {
+                if let Some(monitors) = enterprise.by_device.get_mut(device) {
+                    monitors.retain(|other| !Arc::ptr_eq(other, monitor));
+                    if monitors.is_empty() {
+                        enterprise.by_device.remove(device);
+                    }
+                }
+            }
+        }
+        if enterprise.whole.is_empty() && enterprise.by_device.is_empty() {
+            index.by_enterprise.remove(enterprise_id);
+        }
+    }
+
+    /// The monitor, if `owner` owns it; someone else's monitor is as unknown as a missing one.
+    fn find(
+        &self,
+        cross_ref_id: &CrossRefId,
+        owner: &MonitorOwner,
+    ) -> Result<Arc<Monitor>, HubError> {
+        self.read_index()
+            .by_id
+            .get(cross_ref_id)
+            .filter(|monitor| monitor.owner == *owner)
+            .cloned()
+            .ok_or(HubError::NotFound)
+    }
+
+    fn read_index(&self) -> std::sync::RwLockReadGuard<'_, Index> {
+        self.inner
+            .index
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write_index(&self) -> std::sync::RwLockWriteGuard<'_, Index> {
+        self.inner
+            .index
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn lease_seconds(lease: Duration) -> i64 {
+    i64::try_from(lease.as_secs()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,27 @@
+//! Event delivery of sentral, independent of the telephony engine: the engine's events arrive as
+//! `Published` values (already JSON), the `MonitorHub` addresses them to monitors, numbers them per
+//! monitor (`seq`), keeps a bounded replay buffer for `after=<seq>` resumption, and delivers them
+//! to the one connected stream (WebSocket or SSE, served by the API crate) and to a signed webhook.
+//!
+//! Promise: at-least-once, ordered per monitor, deduplicated by `eventId`; never exactly-once.
+
+pub mod bus;
+pub mod envelope;
+pub mod hub;
+pub mod metrics;
+pub mod monitor;
+pub mod subscription;
+pub mod webhook;
+
+pub use bus::{Bus, BusError, InProcessBus};
+pub use envelope::{ENVELOPE_VERSION, Envelope, Frame, Published, causes, event_types};
+pub use hub::{HubConfig, HubError, MonitorHub};
+pub use metrics::HubMetrics;
+pub use monitor::{
+    CrossRefId, MonitorInfo, MonitorObject, MonitorOwner, MonitorSpec, WebhookTarget,
+};
+pub use subscription::Subscription;
+pub use webhook::{RetryPolicy, WebhookError};
+
+#[cfg(test)]
+mod tests;
