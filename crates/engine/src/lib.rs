@@ -1,0 +1,34 @@
+//! The telephony core of sentral: one pure, deterministic state machine per enterprise,
+//! `(state, input, now) → (state, events)`, with the CSTA (ECMA-269) names for services,
+//! connection states, events and causes. No I/O and no clock of its own: the caller passes
+//! `now`, and timers (ring times, queue waits, wrap-up, absence windows) fire when a later
+//! `now` reaches them.
+
+mod config;
+mod engine;
+mod error;
+mod event;
+mod input;
+mod model;
+mod queues;
+mod reconfigure;
+mod routing;
+mod services;
+mod snapshot;
+
+pub use config::{
+    AgentConfig, AgentState, DeviceConfig, DeviceKind, EnterpriseConfig, QueueConfig, StatusSource,
+    Strategy,
+};
+pub use engine::{Engine, Step};
+pub use error::CstaError;
+pub use event::{
+    AbsenceInfo, Cause, ConnectionRef, DeviceRef, Event, EventFields, EventKind, ForwardingInfo,
+    Presence, TransferredConnection,
+};
+pub use input::{Command, Input, Outcome, Reconfigure, Signal, TerminalStatus};
+pub use model::{CallId, ConnectionState, DeviceId};
+pub use queues::{AgentStatus, QueueCounters, QueueStatus, WaitingCaller};
+pub use snapshot::{
+    AgentSnapshot, CallSnapshot, DeviceSnapshot, EnterpriseSnapshot, PartySnapshot, forwarding_info,
+};
