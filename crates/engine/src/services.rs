@@ -267,15 +267,18 @@ impl Engine {
             .ok_or_else(|| CstaError::InvalidDestination(digits.to_owned()))
     }
 
+    /// The device's first call (oldest) whose connection is in one of `states`. Outside
+    /// numbers have no device record, so their calls are looked up in the calls themselves.
     fn find_connection(&self, device: &str, states: &[ConnectionState]) -> Option<CallId> {
-        let runtime = self.devices.get(device)?;
-        let mut calls = runtime.calls.clone();
-        calls.sort();
-        calls.into_iter().find(|call| {
+        let fits = |call: &CallId| {
             self.calls
                 .get(call)
                 .is_some_and(|c| states.contains(&c.state_of(device)))
-        })
+        };
+        match self.devices.get(device) {
+            Some(runtime) => runtime.calls.iter().copied().filter(fits).min(),
+            None => self.calls.keys().copied().find(fits),
+        }
     }
 
     // ---- services -----------------------------------------------------------------------
