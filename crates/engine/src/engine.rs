@@ -487,8 +487,9 @@ impl Engine {
             self.devices.entry(number.clone()).or_default();
             self.schedule_absence_boundaries(number);
         }
+        let directory = &self.directory.devices;
         self.devices
-            .retain(|number, runtime| numbers.contains(number) || !runtime.calls.is_empty());
+            .retain(|number, runtime| directory.contains_key(number) || !runtime.calls.is_empty());
         self.queue_by_device.clear();
         let mut queues = BTreeMap::new();
         for queue in &config.queues {
