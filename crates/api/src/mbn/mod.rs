@@ -9,6 +9,7 @@ pub mod enduser;
 pub mod fields;
 pub mod forwarding;
 pub mod members;
+pub mod stream;
 
 use axum::Router;
 use axum::routing::{any, get, post};

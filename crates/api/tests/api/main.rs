@@ -2,6 +2,7 @@
 
 mod corporate_accounts;
 mod corporate_subscriptions;
+mod events_stream;
 mod harness;
 mod kpn;
 mod mbn_catalog;
