@@ -53,4 +53,28 @@ pub enum DomainError {
     ForwardingWithoutDestination,
     #[error("ring time must be from 5 to 60 seconds, got {0}")]
     InvalidRingTime(i64),
+    #[error("{field} must be from {min} to {max}, got {value}")]
+    OutOfRange {
+        field: &'static str,
+        min: u32,
+        max: u32,
+        value: i64,
+    },
+    #[error(
+        "unknown queue strategy {0:?}; use ringAll, longestIdle, roundRobin, linear, fewestCalls \
+         or random"
+    )]
+    UnknownQueueStrategy(String),
+    #[error(
+        "{0} is the queue's own number; callers sent there would come straight back into the queue"
+    )]
+    QueueTargetIsItself(String),
+    #[error(
+        "unknown agent state {0:?}; use loggedOn, loggedOff, ready, notReady or workingAfterCall"
+    )]
+    UnknownAgentState(String),
+    #[error("only notReady takes a reason")]
+    ReasonWithoutNotReady,
+    #[error("the agent is logged off; log on (loggedOn, ready or notReady) first")]
+    AgentLoggedOff,
 }
