@@ -26,10 +26,13 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "redirect-uris",
         include_str!("../migrations/0004_redirect_uris.sql"),
     ),
+    (5, "queues", include_str!("../migrations/0005_queues.sql")),
 ];
 
 /// Every table, children before parents: the order in which a reset empties them.
 pub const ALL_TABLES: &[&str] = &[
+    "queue_agents",
+    "queues",
     "call_forwarding",
     "absences",
     "contact_purges",

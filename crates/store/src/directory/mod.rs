@@ -4,6 +4,7 @@ pub mod absences;
 pub mod contacts;
 pub mod forwarding;
 pub mod members;
+pub mod queues;
 
 use sentral_domain::Timestamp;
 use sentral_domain::directory::{
@@ -233,12 +234,15 @@ pub async fn insert_entry(
 }
 
 /// What in the enterprise depends on its numbering plan: short-number destinations of call
-/// forwarding and of absences not yet over, and queues that absences send calls to.
+/// forwarding, of absences not yet over and of queues' targets, queues that absences send calls
+/// to, and every queue's own entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanUse {
     /// A readable name of the user, e.g. `call forwarding busy of mem_demo_001`.
     pub what: String,
     pub device: PlanDevice,
+    /// The queue this use belongs to (its targets, its own entry), when a queue is the user.
+    pub queue: Option<String>,
 }
 
 /// The plan's users in `enterprise_id` (short numbers: at most 6 digits, as stored).
@@ -269,6 +273,7 @@ pub async fn plan_uses(
                 uses.push(PlanUse {
                     what: format!("call forwarding {rule} of {member}"),
                     device: PlanDevice::Virtual(number),
+                    queue: None,
                 });
             }
         }
@@ -291,12 +296,43 @@ pub async fn plan_uses(
             "queue" => uses.push(PlanUse {
                 what: format!("absence {id}"),
                 device: PlanDevice::Queue(target),
+                queue: None,
             }),
             _ if is_short(&target) => uses.push(PlanUse {
                 what: format!("absence {id}"),
                 device: PlanDevice::Virtual(target),
+                queue: None,
             }),
             _ => {}
+        }
+    }
+    let rows = sqlx::query(
+        "SELECT id, name, overflow_target, no_agent_target FROM queues WHERE enterprise_id = $1 \
+         ORDER BY id",
+    )
+    .bind(enterprise_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in &rows {
+        let id = text(row, "id")?;
+        let name = text(row, "name")?;
+        // A queue is reached through its own entry; deleting the queue removes it.
+        uses.push(PlanUse {
+            what: format!("queue {name:?}"),
+            device: PlanDevice::Queue(id.clone()),
+            queue: Some(id.clone()),
+        });
+        for (field, column) in [
+            ("overflowTarget", "overflow_target"),
+            ("noAgentTarget", "no_agent_target"),
+        ] {
+            if let Some(number) = opt_text(row, column)?.filter(|n| is_short(n)) {
+                uses.push(PlanUse {
+                    what: format!("{field} of queue {id}"),
+                    device: PlanDevice::Virtual(number),
+                    queue: Some(id.clone()),
+                });
+            }
         }
     }
     Ok(uses)
