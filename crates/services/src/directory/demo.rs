@@ -146,7 +146,7 @@ pub async fn create_enterprise(
 
 impl Platform {
     /// The demo enterprise: 5 groups, a 3-digit plan, 60 members (the three end users among
-    /// them) whose numbers are the demo subscriptions', a switchboard and a queue number.
+    /// them) whose numbers are the demo subscriptions', a switchboard number and two call queues.
     pub(crate) async fn seed_demo_directory(&self, now: Timestamp) -> Result<(), ServiceError> {
         let org = |number: &str| OrgNumber::parse(number).map_err(ServiceError::internal);
         let enterprise = Enterprise {
@@ -202,16 +202,12 @@ impl Platform {
             ..parent.clone()
         };
         generate_members(&mut tx, &subsidiary, 0..12, now).await?;
-        for (number, device) in [
-            ("800", PlanDevice::Queue("1".into())),
-            ("899", PlanDevice::Virtual(DEMO_SWITCHBOARD.into())),
-        ] {
-            let entry = PlanEntry {
-                short_number: ShortNumber::parse(number, 3).map_err(ServiceError::internal)?,
-                device,
-            };
-            repo::insert_entry(&mut tx, &enterprise.id, &entry).await?;
-        }
+        let entry = PlanEntry {
+            short_number: ShortNumber::parse("899", 3).map_err(ServiceError::internal)?,
+            device: PlanDevice::Virtual(DEMO_SWITCHBOARD.into()),
+        };
+        repo::insert_entry(&mut tx, &enterprise.id, &entry).await?;
+        super::queue_demo::seed_demo_queues(&mut tx, &enterprise.id, now).await?;
         super::user_demo::seed_demo_user_settings(&mut tx, now).await?;
         super::contact_seed::seed_contacts(
             &mut tx,

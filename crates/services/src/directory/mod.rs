@@ -8,6 +8,8 @@ pub mod contact_seed;
 pub mod contacts;
 pub mod demo;
 pub mod forwarding;
+pub mod queue_demo;
+pub mod queues;
 pub mod user_demo;
 
 use sentral_domain::directory::{Enterprise, Member};
