@@ -4,17 +4,10 @@
 
 use std::collections::HashMap;
 
+pub use sentral_domain::directory::{AgentState, QueueStrategy as Strategy, StatusSource};
 use sentral_domain::directory::{Absence, CallForwarding};
 
 use crate::model::DeviceId;
-
-/// Who decides a memberline's status: the network (from its calls) or an application through
-/// the Status API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusSource {
-    Network,
-    Application,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeviceKind {
@@ -72,73 +65,6 @@ impl DeviceConfig {
             forwarding: CallForwarding::default(),
             absences: Vec::new(),
         }
-    }
-}
-
-/// How a queue picks the agent(s) a waiting call is offered to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Strategy {
-    /// Every available agent at once; the first to answer gets the call.
-    RingAll,
-    /// The available agent idle the longest.
-    LongestIdle,
-    /// The next available agent after the one offered last, in position order.
-    RoundRobin,
-    /// Always the first available agent in position order.
-    Linear,
-    /// The available agent that answered the fewest calls since logging on.
-    FewestCalls,
-    /// Any available agent, by the engine's seeded generator (deterministic).
-    Random,
-}
-
-impl Strategy {
-    pub const ALL: [Strategy; 6] = [
-        Strategy::RingAll,
-        Strategy::LongestIdle,
-        Strategy::RoundRobin,
-        Strategy::Linear,
-        Strategy::FewestCalls,
-        Strategy::Random,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Strategy::RingAll => "ringAll",
-            Strategy::LongestIdle => "longestIdle",
-            Strategy::RoundRobin => "roundRobin",
-            Strategy::Linear => "linear",
-            Strategy::FewestCalls => "fewestCalls",
-            Strategy::Random => "random",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-}
-
-/// The state an agent set (or the system set for them).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AgentState {
-    LoggedOff,
-    NotReady { reason: Option<String> },
-    Ready,
-    WorkingAfterCall,
-}
-
-impl AgentState {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            AgentState::LoggedOff => "loggedOff",
-            AgentState::NotReady { .. } => "notReady",
-            AgentState::Ready => "ready",
-            AgentState::WorkingAfterCall => "workingAfterCall",
-        }
-    }
-
-    pub fn logged_on(&self) -> bool {
-        !matches!(self, AgentState::LoggedOff)
     }
 }
 

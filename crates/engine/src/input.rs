@@ -1,6 +1,7 @@
 //! What drives the engine: call-control services from applications, signals from the network
 //! (the sandbox plays the handsets), configuration changes, and the passing of time.
 
+pub use sentral_domain::directory::TerminalStatus;
 use sentral_domain::directory::{Absence, CallForwarding};
 
 use crate::config::{AgentState, EnterpriseConfig};
@@ -113,29 +114,6 @@ pub enum Reconfigure {
     /// Everything else (numbering plan, devices, queues): replaces the configuration and keeps
     /// calls, power and agent states of what remains.
     Replace(Box<EnterpriseConfig>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TerminalStatus {
-    Available,
-    Busy,
-    Offline,
-}
-
-impl TerminalStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TerminalStatus::Available => "available",
-            TerminalStatus::Busy => "busy",
-            TerminalStatus::Offline => "offline",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Available, Self::Busy, Self::Offline]
-            .into_iter()
-            .find(|status| status.as_str() == text)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -103,7 +103,7 @@ impl QueueRuntime {
     }
 
     fn any_logged_on(&self) -> bool {
-        self.agents.iter().any(|a| a.state.logged_on())
+        self.agents.iter().any(|a| a.state.is_logged_on())
     }
 }
 
@@ -664,7 +664,7 @@ impl Engine {
                     agent.no_answers = 0;
                     agent.ready_at = None;
                 }
-                if !state.logged_on() {
+                if !state.is_logged_on() {
                     agent.answered = 0;
                 }
             }
@@ -686,13 +686,13 @@ impl Engine {
         if runtime.state == state {
             return;
         }
-        let was_logged_on = runtime.state.logged_on();
+        let was_logged_on = runtime.state.is_logged_on();
         runtime.state = state.clone();
         if state == AgentState::Ready {
             runtime.idle_since = runtime.idle_since.max(now);
         }
         let mut kinds = Vec::new();
-        if !was_logged_on && state.logged_on() {
+        if !was_logged_on && state.is_logged_on() {
             kinds.push(EventKind::AgentLoggedOn);
         }
         kinds.push(match state {
