@@ -105,60 +105,64 @@ pub struct Envelope {
     pub payload: serde_json::Value,
 }
 
-/// One envelope addressed to one monitor, serialized; cheap to clone.
+/// The part of an event that is the same for every monitor it is addressed to, serialized once
+/// per publish and shared by their frames.
+#[derive(Debug)]
+pub(crate) struct SharedEvent {
+    event_type: Box<str>,
+    occurred_at: Timestamp,
+    /// The envelope from `"occurredAt"` to the closing brace.
+    tail: Box<str>,
+}
+
+impl SharedEvent {
+    pub(crate) fn of(published: &Published) -> Arc<Self> {
+        Arc::new(Self {
+            event_type: published.event_type.as_str().into(),
+            occurred_at: published.occurred_at,
+            tail: published.envelope_tail().into_boxed_str(),
+        })
+    }
+}
+
+/// One envelope addressed to one monitor; cheap to clone. The monitor's own fields (`eventId`,
+/// `monitorCrossRefId`, `seq`) are kept apart from the shared rest, so an event addressed to many
+/// monitors is stored once plus a small head per monitor.
 #[derive(Debug, Clone)]
 pub struct Frame(Arc<FrameData>);
 
 #[derive(Debug)]
 struct FrameData {
     seq: u64,
-    event_type: Box<str>,
     event_id: Box<str>,
-    json: Box<str>,
+    head: Box<str>,
+    shared: Arc<SharedEvent>,
 }
 
 impl Frame {
-    /// Builds the envelope of a monitor event from the shared tail of `Published::envelope_tail`.
-    pub(crate) fn build(
+    fn build(
         cross_ref_id: &CrossRefId,
         seq: u64,
         event_id: String,
-        event_type: &str,
-        tail: &str,
+        shared: Arc<SharedEvent>,
     ) -> Self {
-        let mut json = String::with_capacity(96 + event_id.len() + tail.len());
-        let _ = write!(json, "{{\"version\":{ENVELOPE_VERSION},\"eventId\":");
-        push_json_string(&mut json, &event_id);
-        json.push_str(",\"monitorCrossRefId\":");
-        push_json_string(&mut json, cross_ref_id.as_str());
-        let _ = write!(json, ",\"seq\":{seq},");
-        json.push_str(tail);
+        let mut head = String::with_capacity(72 + 2 * event_id.len());
+        let _ = write!(head, "{{\"version\":{ENVELOPE_VERSION},\"eventId\":");
+        push_json_string(&mut head, &event_id);
+        head.push_str(",\"monitorCrossRefId\":");
+        push_json_string(&mut head, cross_ref_id.as_str());
+        let _ = write!(head, ",\"seq\":{seq},");
         Self(Arc::new(FrameData {
             seq,
-            event_type: event_type.into(),
             event_id: event_id.into_boxed_str(),
-            json: json.into_boxed_str(),
+            head: head.into_boxed_str(),
+            shared,
         }))
     }
 
-    /// A monitor event's frame: `eventId` is `<crossRefId>-<seq>`.
-    pub(crate) fn event(cross_ref_id: &CrossRefId, seq: u64, published: &Published) -> Self {
-        Self::event_with_tail(
-            cross_ref_id,
-            seq,
-            &published.event_type,
-            &published.envelope_tail(),
-        )
-    }
-
-    pub(crate) fn event_with_tail(
-        cross_ref_id: &CrossRefId,
-        seq: u64,
-        event_type: &str,
-        tail: &str,
-    ) -> Self {
-        let event_id = format!("{cross_ref_id}-{seq}");
-        Self::build(cross_ref_id, seq, event_id, event_type, tail)
+    /// A monitor event: `eventId` is `<crossRefId>-<seq>`.
+    pub(crate) fn event(cross_ref_id: &CrossRefId, seq: u64, shared: Arc<SharedEvent>) -> Self {
+        Self::build(cross_ref_id, seq, format!("{cross_ref_id}-{seq}"), shared)
     }
 
     /// A notice to one stream that is not a monitor event; it carries the last `seq` issued.
@@ -184,8 +188,7 @@ impl Frame {
             cross_ref_id,
             last_seq,
             event_id,
-            event_type,
-            &published.envelope_tail(),
+            SharedEvent::of(&published),
         )
     }
 
@@ -194,16 +197,24 @@ impl Frame {
     }
 
     pub fn event_type(&self) -> &str {
-        &self.0.event_type
+        &self.0.shared.event_type
     }
 
     pub fn event_id(&self) -> &str {
         &self.0.event_id
     }
 
+    pub fn occurred_at(&self) -> Timestamp {
+        self.0.shared.occurred_at
+    }
+
     /// The envelope, one JSON object.
-    pub fn json(&self) -> &str {
-        &self.0.json
+    pub fn json(&self) -> String {
+        let (head, tail) = (&self.0.head, &self.0.shared.tail);
+        let mut json = String::with_capacity(head.len() + tail.len());
+        json.push_str(head);
+        json.push_str(tail);
+        json
     }
 }
 
@@ -236,8 +247,8 @@ mod tests {
             occurred_at: Timestamp::from_millis(1_795_000_000_123),
             payload: serde_json::json!({"callId": "c1", "alertingDevice": {"deviceId": "+4791000001"}}),
         };
-        let frame = Frame::event(&cross_ref_id, 7, &published);
-        let parsed: Envelope = serde_json::from_str(frame.json()).expect("valid envelope");
+        let frame = Frame::event(&cross_ref_id, 7, SharedEvent::of(&published));
+        let parsed: Envelope = serde_json::from_str(&frame.json()).expect("valid envelope");
         assert_eq!(
             parsed,
             Envelope {
@@ -259,8 +270,15 @@ mod tests {
 
     #[test]
     fn identifiers_with_quotes_are_escaped() {
-        let frame = Frame::event_with_tail(&CrossRefId::new("a\"b"), 1, "X", "\"payload\":{}}");
-        let parsed: serde_json::Value = serde_json::from_str(frame.json()).expect("valid json");
+        let frame = Frame::notice(
+            &CrossRefId::new("a\"b"),
+            1,
+            "X",
+            "c",
+            Timestamp::from_millis(0),
+            serde_json::json!({}),
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&frame.json()).expect("valid json");
         assert_eq!(parsed["monitorCrossRefId"], "a\"b");
     }
 }

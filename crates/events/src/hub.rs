@@ -7,14 +7,15 @@
 //! webhook queues are bounded and a full one is dealt with (stream dropped, webhook event counted as
 //! given up) instead of waited on.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
 use sentral_domain::{Clock, SystemClock, Timestamp};
 use tokio::sync::mpsc;
 
-use crate::envelope::{Frame, Published, causes, event_types};
+use crate::envelope::{Frame, Published, SharedEvent, causes, event_types};
+use crate::index::Index;
 use crate::metrics::{Counters, HubMetrics};
 use crate::monitor::{CrossRefId, MonitorInfo, MonitorObject, MonitorOwner, MonitorSpec};
 use crate::subscription::{StreamSlot, Subscription};
@@ -25,6 +26,9 @@ use crate::webhook::{self, RetryPolicy, WebhookError};
 pub struct HubConfig {
     /// Events kept per monitor for `after=<seq>` resumption.
     pub replay_capacity: usize,
+    /// Events older than this (by `occurredAt`) leave the replay buffer too, so memory follows the
+    /// event rate rather than the number of monitors times `replay_capacity`.
+    pub replay_max_age: Option<Duration>,
     /// Live events queued for one stream before its client counts as too slow and is dropped.
     pub stream_capacity: usize,
     /// How long a monitor lives without renewal.
@@ -40,6 +44,7 @@ impl Default for HubConfig {
     fn default() -> Self {
         Self {
             replay_capacity: 1_000,
+            replay_max_age: Some(Duration::from_secs(300)),
             stream_capacity: 1_024,
             lease: Duration::from_secs(3_600),
             webhook_queue_capacity: 10_000,
@@ -53,6 +58,7 @@ impl std::fmt::Debug for HubConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HubConfig")
             .field("replay_capacity", &self.replay_capacity)
+            .field("replay_max_age", &self.replay_max_age)
             .field("stream_capacity", &self.stream_capacity)
             .field("lease", &self.lease)
             .field("webhook_queue_capacity", &self.webhook_queue_capacity)
@@ -83,22 +89,10 @@ struct HubInner {
     http: reqwest::Client,
 }
 
-#[derive(Default)]
-struct Index {
-    by_id: HashMap<CrossRefId, Arc<Monitor>>,
-    by_enterprise: HashMap<String, EnterpriseMonitors>,
-}
-
-#[derive(Default)]
-struct EnterpriseMonitors {
-    whole: Vec<Arc<Monitor>>,
-    by_device: HashMap<String, Vec<Arc<Monitor>>>,
-}
-
-struct Monitor {
-    cross_ref_id: CrossRefId,
+pub(crate) struct Monitor {
+    pub(crate) cross_ref_id: CrossRefId,
     owner: MonitorOwner,
-    object: MonitorObject,
+    pub(crate) object: MonitorObject,
     filter: Option<Vec<String>>,
     webhook_url: Option<String>,
     state: Mutex<MonitorState>,
@@ -188,20 +182,7 @@ impl MonitorHub {
             }),
         });
         let info = monitor.info(&monitor.lock());
-        let mut index = self.write_index();
-        let enterprise = index
-            .by_enterprise
-            .entry(monitor.object.enterprise_id().to_owned())
-            .or_default();
-        match &monitor.object {
-            MonitorObject::Enterprise(_) => enterprise.whole.push(monitor.clone()),
-            MonitorObject::Device { device, .. } => enterprise
-                .by_device
-                .entry(device.clone())
-                .or_default()
-                .push(monitor.clone()),
-        }
-        index.by_id.insert(cross_ref_id, monitor);
+        self.write_index().insert(monitor);
         Ok(info)
     }
 
@@ -257,13 +238,17 @@ impl MonitorHub {
     }
 
     /// Ends every monitor whose lease ran out by `now` (`MonitorEnded`, cause `leaseExpired`);
-    /// answers their ids.
+    /// answers their ids. Also drops replay events older than `replay_max_age` from monitors that
+    /// have been quiet since. Call it periodically (e.g. every few seconds, with the clock's now).
     pub fn expire(&self, now: Timestamp) -> Vec<CrossRefId> {
         let expired: Vec<Arc<Monitor>> = self
             .read_index()
-            .by_id
-            .values()
-            .filter(|monitor| monitor.lock().expires_at <= now)
+            .monitors()
+            .filter(|monitor| {
+                let mut state = monitor.lock();
+                self.prune(&mut state, now);
+                state.expires_at <= now
+            })
             .cloned()
             .collect();
         expired
@@ -275,11 +260,11 @@ impl MonitorHub {
 
     /// Addresses `event` to every monitor it matches; answers how many received it.
     pub fn publish(&self, event: &Published) -> usize {
-        let targets = self.targets(event);
+        let targets = self.read_index().targets(event);
         if targets.is_empty() {
             return 0;
         }
-        let tail = event.envelope_tail();
+        let shared = SharedEvent::of(event);
         let mut delivered = 0;
         for monitor in targets {
             if !monitor.wants(&event.event_type) {
@@ -290,13 +275,8 @@ impl MonitorHub {
                 continue;
             }
             state.last_seq += 1;
-            let frame = Frame::event_with_tail(
-                &monitor.cross_ref_id,
-                state.last_seq,
-                &event.event_type,
-                &tail,
-            );
-            self.append(&mut state, frame, event.occurred_at, &monitor.cross_ref_id);
+            let frame = Frame::event(&monitor.cross_ref_id, state.last_seq, shared.clone());
+            self.append(&mut state, frame, &monitor.cross_ref_id);
             delivered += 1;
         }
         Counters::add(&self.inner.counters.published, delivered as u64);
@@ -367,44 +347,18 @@ impl MonitorHub {
     }
 
     pub fn metrics(&self) -> HubMetrics {
-        let monitors = self.read_index().by_id.len() as u64;
+        let monitors = self.read_index().len() as u64;
         self.inner.counters.snapshot(monitors)
     }
 
-    /// The monitors `event` concerns, each once.
-    fn targets(&self, event: &Published) -> Vec<Arc<Monitor>> {
-        let index = self.read_index();
-        let Some(enterprise) = index.by_enterprise.get(&event.enterprise_id) else {
-            return Vec::new();
-        };
-        let mut targets: Vec<Arc<Monitor>> = enterprise.whole.clone();
-        let whole = targets.len();
-        for device in &event.devices {
-            for monitor in enterprise.by_device.get(device).into_iter().flatten() {
-                // A device monitor appears once however often its device is named.
-                if !targets[whole..]
-                    .iter()
-                    .any(|seen| Arc::ptr_eq(seen, monitor))
-                {
-                    targets.push(monitor.clone());
-                }
-            }
-        }
-        targets
-    }
-
     /// Keeps `frame` for replay and hands it to the stream and the webhook, never waiting.
-    fn append(
-        &self,
-        state: &mut MonitorState,
-        frame: Frame,
-        occurred_at: Timestamp,
-        cross_ref_id: &CrossRefId,
-    ) {
+    fn append(&self, state: &mut MonitorState, frame: Frame, cross_ref_id: &CrossRefId) {
+        let occurred_at = frame.occurred_at();
         if self.inner.config.replay_capacity > 0 {
             if state.replay.len() == self.inner.config.replay_capacity {
                 state.replay.pop_front();
             }
+            self.prune(state, occurred_at);
             state.replay.push_back(frame.clone());
         }
         if let Some(webhook) = &state.webhook
@@ -439,6 +393,22 @@ impl MonitorHub {
         }
     }
 
+    /// Drops replay events that occurred more than `replay_max_age` before `now`.
+    fn prune(&self, state: &mut MonitorState, now: Timestamp) {
+        let Some(max_age) = self.inner.config.replay_max_age else {
+            return;
+        };
+        let max_age_millis = i64::try_from(max_age.as_millis()).unwrap_or(i64::MAX);
+        let oldest_kept = now.millis().saturating_sub(max_age_millis);
+        while state
+            .replay
+            .front()
+            .is_some_and(|frame| frame.occurred_at().millis() < oldest_kept)
+        {
+            state.replay.pop_front();
+        }
+    }
+
     /// Ends `monitor` with `MonitorEnded`; false when it had already ended.
     fn end(&self, monitor: &Arc<Monitor>, cause: &str, now: Timestamp) -> bool {
         {
@@ -457,45 +427,22 @@ impl MonitorHub {
                 occurred_at: now,
                 payload: serde_json::json!({}),
             };
-            let frame = Frame::event(&monitor.cross_ref_id, state.last_seq, &ended);
+            let frame = Frame::event(
+                &monitor.cross_ref_id,
+                state.last_seq,
+                SharedEvent::of(&ended),
+            );
             // The last event goes to the stream as its final notice: it arrives even when the
             // stream's queue is full, after everything queued before it.
             if let Some(stream) = state.stream.take() {
                 stream.end_with(Some(frame.clone()));
             }
-            self.append(&mut state, frame, now, &monitor.cross_ref_id);
+            self.append(&mut state, frame, &monitor.cross_ref_id);
             // Dropping the queue lets the worker finish the backlog and stop.
             state.webhook = None;
         }
-        self.forget(monitor);
+        self.write_index().remove(monitor);
         true
-    }
-
-    fn forget(&self, monitor: &Arc<Monitor>) {
-        let mut index = self.write_index();
-        index.by_id.remove(&monitor.cross_ref_id);
-        let enterprise_id = monitor.object.enterprise_id();
-        let Some(enterprise) = index.by_enterprise.get_mut(enterprise_id) else {
-            return;
-        };
-        match &monitor.object {
-            MonitorObject::Enterprise(_) => {
-                enterprise
-                    .whole
-                    .retain(|other| !Arc::ptr_eq(other, monitor));
-            }
-            MonitorObject::Device { device, .. } => {
-                if let Some(monitors) = enterprise.by_device.get_mut(device) {
-                    monitors.retain(|other| !Arc::ptr_eq(other, monitor));
-                    if monitors.is_empty() {
-                        enterprise.by_device.remove(device);
-                    }
-                }
-            }
-        }
-        if enterprise.whole.is_empty() && enterprise.by_device.is_empty() {
-            index.by_enterprise.remove(enterprise_id);
-        }
     }
 
     /// The monitor, if `owner` owns it; someone else's monitor is as unknown as a missing one.
@@ -505,7 +452,6 @@ impl MonitorHub {
         owner: &MonitorOwner,
     ) -> Result<Arc<Monitor>, HubError> {
         self.read_index()
-            .by_id
             .get(cross_ref_id)
             .filter(|monitor| monitor.owner == *owner)
             .cloned()

@@ -8,6 +8,7 @@
 pub mod bus;
 pub mod envelope;
 pub mod hub;
+mod index;
 pub mod metrics;
 pub mod monitor;
 pub mod subscription;

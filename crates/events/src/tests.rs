@@ -53,7 +53,8 @@ fn create(hub: &MonitorHub, object: MonitorObject, filter: Option<Vec<&str>>) ->
     };
     let info = hub.create(spec, T0).expect("monitor created");
     assert_eq!(info.seq, 0);
-    assert_eq!(info.expires_at, T0.plus_seconds(60));
+    let lease = i64::try_from(hub.config().lease.as_secs()).expect("lease");
+    assert_eq!(info.expires_at, T0.plus_seconds(lease));
     info.cross_ref_id
 }
 
@@ -77,7 +78,7 @@ fn drain(subscription: &mut Subscription) -> Vec<(u64, String)> {
 }
 
 fn envelope(frame: &Frame) -> Envelope {
-    serde_json::from_str(frame.json()).expect("an envelope")
+    serde_json::from_str(&frame.json()).expect("an envelope")
 }
 
 fn seqs(frames: &[(u64, String)]) -> Vec<u64> {
@@ -173,6 +174,39 @@ fn an_after_older_than_the_buffer_asks_for_a_resync_then_goes_live() {
     assert_eq!(
         drain(&mut future),
         [(7, event_types::RESYNC_REQUIRED.to_owned())]
+    );
+}
+
+#[test]
+fn events_older_than_the_replay_age_are_not_replayed() {
+    let hub = MonitorHub::new(HubConfig {
+        replay_max_age: Some(Duration::from_secs(300)),
+        ..HubConfig::default()
+    });
+    let busy = enterprise_monitor(&hub);
+    let quiet = device_monitor(&hub, BOB);
+    hub.publish(&event("Delivered", &[ALICE, BOB]));
+    let mut later = event("Established", &[ALICE]);
+    later.occurred_at = T0.plus_seconds(301);
+    hub.publish(&later);
+
+    // The busy monitor dropped seq 1 when seq 2 arrived five minutes later.
+    let mut stream = hub.subscribe(&busy, &owner(), Some(0)).expect("stream");
+    assert_eq!(
+        drain(&mut stream),
+        [(2, event_types::RESYNC_REQUIRED.to_owned())]
+    );
+    let mut stream = hub.subscribe(&busy, &owner(), Some(1)).expect("stream");
+    assert_eq!(seqs(&drain(&mut stream)), [2]);
+
+    // The quiet one keeps its event until the periodic sweep.
+    let mut stream = hub.subscribe(&quiet, &owner(), Some(0)).expect("stream");
+    assert_eq!(seqs(&drain(&mut stream)), [1]);
+    hub.expire(T0.plus_seconds(301));
+    let mut stream = hub.subscribe(&quiet, &owner(), Some(0)).expect("stream");
+    assert_eq!(
+        drain(&mut stream),
+        [(1, event_types::RESYNC_REQUIRED.to_owned())]
     );
 }
 

@@ -213,16 +213,14 @@ async fn deliver(
 async fn attempt_once(http: &reqwest::Client, signer: &Signer, frame: &Frame) -> Outcome {
     let timestamp = SystemClock.now().millis() / 1000;
     let body = frame.json();
+    let signature = signer.sign(frame.event_id(), timestamp, &body);
     let response = http
         .post(&signer.url)
         .header("content-type", "application/json")
         .header("webhook-id", frame.event_id())
         .header("webhook-timestamp", timestamp.to_string())
-        .header(
-            "webhook-signature",
-            signer.sign(frame.event_id(), timestamp, body),
-        )
-        .body(body.to_owned())
+        .header("webhook-signature", signature)
+        .body(body)
         .send()
         .await;
     let response = match response {
