@@ -171,6 +171,55 @@ impl Metrics {
     }
 }
 
+/// The event delivery counters of `MonitorHub::metrics`, in the same exposition format; `/metrics`
+/// appends them to `Metrics::render`.
+pub fn render_event_delivery(out: &mut String, metrics: &sentral_events::HubMetrics) {
+    let series = [
+        (
+            "sentral_event_monitors",
+            "gauge",
+            "Monitors alive on this node.",
+            metrics.monitors,
+        ),
+        (
+            "sentral_event_envelopes_total",
+            "counter",
+            "Events addressed to monitors.",
+            metrics.published,
+        ),
+        (
+            "sentral_webhook_delivered_total",
+            "counter",
+            "Webhook events the receiver accepted.",
+            metrics.delivered,
+        ),
+        (
+            "sentral_webhook_retries_total",
+            "counter",
+            "Webhook attempts repeated after a retryable failure.",
+            metrics.retried,
+        ),
+        (
+            "sentral_webhook_gave_up_total",
+            "counter",
+            "Webhook events given up (attempts exhausted, refused, queue full).",
+            metrics.gave_up,
+        ),
+        (
+            "sentral_event_streams_dropped_total",
+            "counter",
+            "Event streams disconnected for falling too far behind.",
+            metrics.dropped_streams,
+        ),
+    ];
+    for (name, kind, help, value) in series {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+        );
+    }
+}
+
 /// Every (method, route, stats) in label order.
 fn flatten(routes: &RouteTable) -> impl Iterator<Item = (&str, &str, &RouteStats)> {
     routes.iter().flat_map(|(method, by_route)| {
@@ -227,5 +276,24 @@ mod tests {
         ] {
             assert!(text.contains(&format!("{line}\n")), "missing {line} in\n{text}");
         }
+    }
+
+    #[test]
+    fn event_delivery_counters_render_one_series_each() {
+        let mut text = String::new();
+        render_event_delivery(
+            &mut text,
+            &sentral_events::HubMetrics {
+                monitors: 3,
+                gave_up: 2,
+                ..sentral_events::HubMetrics::default()
+            },
+        );
+        assert!(text.contains("# TYPE sentral_event_monitors gauge\nsentral_event_monitors 3\n"));
+        assert!(
+            text.contains("\nsentral_webhook_gave_up_total 2\n"),
+            "{text}"
+        );
+        assert_eq!(text.matches("# TYPE").count(), 6);
     }
 }
