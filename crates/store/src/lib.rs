@@ -8,9 +8,11 @@
 pub mod corporate;
 pub mod directory;
 mod error;
+mod json_sql;
 mod migrate;
 pub mod platform;
 pub mod records;
+pub mod telephony;
 mod rows;
 pub mod testing;
 pub mod tokens;
@@ -26,6 +28,7 @@ use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
 pub use error::StoreError;
+pub use json_sql::JsonPage;
 pub use migrate::ALL_TABLES;
 pub use sqlx::AnyConnection;
 

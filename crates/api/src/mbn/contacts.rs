@@ -4,8 +4,9 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::HeaderValue;
 use axum::http::StatusCode;
-use axum::http::header::LOCATION;
+use axum::http::header::{CONTENT_TYPE, LOCATION};
 use axum::response::{IntoResponse, Response};
 use sentral_domain::directory::{Contact, ContactNumber, SyncCursor};
 use sentral_domain::{ApiProduct, Timestamp};
@@ -314,7 +315,7 @@ pub async fn list(
     TelenorCaller(caller): TelenorCaller,
     Query(params, _): Query<ContactListParams, TelenorError>,
     Query(paging, _): Query<PageParams, TelenorError>,
-) -> Result<Json<ContactPageBody>, TelenorError> {
+) -> Result<Response, TelenorError> {
     caller.require(ApiProduct::MbnCatalog)?;
     let query = contact_query(&params, &paging)?;
     let limit = match &query {
@@ -325,10 +326,10 @@ pub async fn list(
         .platform
         .contacts(&caller, params.enterprise_id.as_deref(), query)
         .await?;
-    Ok(Json(match listing {
+    Ok(match listing {
         ContactListing::Page(paged) => {
             let total_pages = paged.total_pages();
-            ContactPageBody {
+            Json(ContactPageBody {
                 page_size: paged.request.page_size,
                 page: Some(paged.request.page),
                 total_elements: Some(paged.total),
@@ -336,22 +337,47 @@ pub async fn list(
                 content: paged.items.into_iter().map(ContactBody::from).collect(),
                 cursor: None,
                 has_more: None,
-            }
+            })
+            .into_response()
         }
-        ContactListing::Changes(changes) => ContactPageBody {
-            page_size: limit,
-            page: None,
-            total_elements: None,
-            total_pages: None,
-            content: changes
-                .contacts
-                .into_iter()
-                .map(ContactBody::from)
-                .collect(),
-            cursor: Some(changes.cursor.to_string()),
-            has_more: Some(changes.has_more),
-        },
-    }))
+        // The store wrote the contacts' JSON; it goes into the body as it is.
+        ContactListing::Changes(changes) => with_content(
+            changes.contacts.as_str(),
+            &FeedTail {
+                page_size: limit,
+                cursor: changes.cursor.to_string(),
+                has_more: changes.has_more,
+            },
+        ),
+    })
+}
+
+/// The fields of a change-feed page after `content` (a [`ContactPageBody`] in the same order).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FeedTail {
+    page_size: u32,
+    cursor: String,
+    has_more: bool,
+}
+
+/// `{"content":<content>,…tail}`: a JSON array written elsewhere, then `tail`'s fields.
+fn with_content(content: &str, tail: &impl Serialize) -> Response {
+    let tail = match serde_json::to_string(tail) {
+        Ok(tail) => tail,
+        Err(error) => {
+            tracing::error!(%error, "page fields did not serialize");
+            return TelenorError::Internal.into_response();
+        }
+    };
+    let rest = tail.strip_prefix('{').unwrap_or(&tail);
+    let separator = if rest == "}" { "" } else { "," };
+    let body = format!("{{\"content\":{content}{separator}{rest}");
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
 }
 
 /// Create a contact (machine users only). An `externalId` must not be another live contact's;

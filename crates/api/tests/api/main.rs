@@ -6,6 +6,7 @@ mod events_stream;
 mod harness;
 mod kpn;
 mod mbn_catalog;
+mod mbn_contact_feed_json;
 mod mbn_contacts;
 mod mbn_user;
 mod oauth;

@@ -11,8 +11,8 @@
 use sentral_domain::Timestamp;
 use sentral_domain::directory::{Contact, ContactDetails, ContactNumber, Enterprise, SyncCursor};
 use sentral_domain::secret::random_id;
-use sentral_store::AnyConnection;
 use sentral_store::directory::{self as repo, contacts, members};
+use sentral_store::{AnyConnection, JsonPage};
 use serde_json::json;
 
 use super::catalog::{check_email, check_numbers, invalid, text_field};
@@ -78,8 +78,9 @@ pub enum ContactQuery {
 /// One page of the change feed.
 #[derive(Debug, Clone)]
 pub struct Changes {
-    /// Contacts and tombstones, oldest change first.
-    pub contacts: Vec<Contact>,
+    /// Contacts and tombstones, oldest change first: the response's `content` array, written
+    /// by the store (the same JSON as the contact body of the API).
+    pub contacts: JsonPage,
     /// Where the next request continues: the last change in this page, or where the client was.
     pub cursor: SyncCursor,
     pub has_more: bool,
@@ -291,8 +292,7 @@ impl Platform {
                 }))
             }
             ContactQuery::After { cursor, limit } => {
-                let rows =
-                    contacts::changes_after(&mut conn, id, cursor, i64::from(limit) + 1).await?;
+                let page = contacts::changes_after(&mut conn, id, cursor, i64::from(limit)).await?;
                 // Read after the changes: a purge that removed one of them has committed by now.
                 let mark = contacts::purge_mark(&mut conn, id).await?;
                 if mark.outdates_cursor(cursor) {
@@ -309,12 +309,11 @@ impl Platform {
                         format!("{cursor} was not handed out for enterprise {id}"),
                     ));
                 }
-                Ok(ContactListing::Changes(changes_page(rows, limit, cursor)))
+                Ok(ContactListing::Changes(changes_page(page, cursor)))
             }
             ContactQuery::ChangedSince { since, limit } => {
                 let before = SyncCursor::at(contacts::high_water(&mut conn, id).await?);
-                let rows =
-                    contacts::changed_since(&mut conn, id, since, i64::from(limit) + 1).await?;
+                let page = contacts::changed_since(&mut conn, id, since, i64::from(limit)).await?;
                 let mark = contacts::purge_mark(&mut conn, id).await?;
                 if mark.outdates_time(since) {
                     return Err(expired(format!(
@@ -323,7 +322,7 @@ impl Platform {
                         TOMBSTONE_RETENTION_SECONDS / 86_400
                     )));
                 }
-                Ok(ContactListing::Changes(changes_page(rows, limit, before)))
+                Ok(ContactListing::Changes(changes_page(page, before)))
             }
         }
     }
@@ -466,16 +465,11 @@ fn expired(reason: String) -> ServiceError {
     ))
 }
 
-fn changes_page(mut rows: Vec<Contact>, limit: u32, from: SyncCursor) -> Changes {
-    let has_more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let cursor = rows
-        .last()
-        .map_or(from, |last| SyncCursor::at(last.change_seq));
+fn changes_page(page: contacts::ChangesPage, from: SyncCursor) -> Changes {
     Changes {
-        contacts: rows,
-        cursor,
-        has_more,
+        cursor: page.last_seq.map_or(from, SyncCursor::at),
+        contacts: page.content,
+        has_more: page.has_more,
     }
 }
 

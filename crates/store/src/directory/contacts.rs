@@ -13,6 +13,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::corporate::{Bind, Filter, Page};
+use crate::json_sql::{JsonPage, JsonSql, ObjectSql};
 use crate::rows::{at, escape_like, int, opt_int, opt_text, text};
 use crate::{AnyConnection, StoreError};
 
@@ -261,25 +262,110 @@ pub async fn list(
     Ok(Page { items, total })
 }
 
+/// One page of the change feed, its JSON written by the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangesPage {
+    /// The contacts and tombstones as the API's `content` array, oldest change first.
+    pub content: JsonPage,
+    /// The change number of the page's last change; `None` for an empty page.
+    pub last_seq: Option<i64>,
+    /// More changes follow the page.
+    pub has_more: bool,
+}
+
+/// A contact row as the API's contact object (`ContactBody` in the MBN dialect), in SQL.
+fn contact_object(json: JsonSql) -> String {
+    let address = ObjectSql::new(json)
+        .text_or_null("streetAddress", "street_address")
+        .text_or_null("postalCode", "postal_code")
+        .text_or_null("postalPlace", "postal_place")
+        .build();
+    ObjectSql::new(json)
+        .text("contactId", "id")
+        .text("enterpriseId", "enterprise_id")
+        .text_or_null("externalId", "external_id")
+        .field_when("firstName", "first_name <> ''", json.string("first_name"))
+        .field_when("lastName", "last_name <> ''", json.string("last_name"))
+        .text_unless_null("company", "company")
+        .text_unless_null("title", "title")
+        .text_unless_null("department", "department")
+        .text_unless_null("email", "email")
+        .field("numbers", json.stored("numbers"))
+        .field_when(
+            "address",
+            "street_address IS NOT NULL OR postal_code IS NOT NULL OR postal_place IS NOT NULL",
+            address,
+        )
+        .text_unless_null("note", "note")
+        .time("createdAt", "created_at")
+        .time("updatedAt", "updated_at")
+        .field(
+            "deleted",
+            "CASE WHEN deleted_at IS NULL THEN 'false' ELSE 'true' END".to_owned(),
+        )
+        .field_when(
+            "deletedAt",
+            "deleted_at IS NOT NULL",
+            json.timestamp("deleted_at"),
+        )
+        .build()
+}
+
+/// Up to `limit` changes matching `clause` (over `$1` … `$n` of `binds`), oldest first, as one
+/// row: the page's JSON, its last change number and whether more follow.
+async fn changes_page(
+    conn: &mut AnyConnection,
+    clause: &str,
+    binds: Vec<Bind>,
+    limit: i64,
+) -> Result<ChangesPage, StoreError> {
+    let json = JsonSql::of(conn);
+    let mut filter = Filter::default();
+    for bind in binds {
+        filter.bind(bind);
+    }
+    let fetch = filter.bind(Bind::Int(limit + 1));
+    let keep = filter.bind(Bind::Int(limit));
+    let kept = format!("rn <= {keep}");
+    // One more row than the page tells whether more follow; the window numbers the rows so
+    // the aggregate leaves that one out.
+    let sql = format!(
+        "SELECT COUNT(*) AS n, MAX(seq) FILTER (WHERE {kept}) AS last_seq, {page} AS page \
+         FROM (SELECT seq, doc, ROW_NUMBER() OVER (ORDER BY seq) AS rn FROM \
+         (SELECT change_seq AS seq, {doc} AS doc FROM contacts WHERE {clause} \
+         ORDER BY change_seq LIMIT {fetch}) fetched) numbered",
+        page = json.array("doc", "seq", Some(&kept)),
+        doc = contact_object(json),
+    );
+    // Only column names, constants and placeholders are interpolated; every value is bound.
+    let row = filter
+        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .fetch_one(conn)
+        .await?;
+    Ok(ChangesPage {
+        content: JsonPage::new(text(&row, "page")?),
+        last_seq: opt_int(&row, "last_seq")?,
+        has_more: int(&row, "n")? > limit,
+    })
+}
+
 /// Up to `limit` changes (contacts and tombstones) after `cursor`, oldest first.
 pub async fn changes_after(
     conn: &mut AnyConnection,
     enterprise_id: &str,
     cursor: SyncCursor,
     limit: i64,
-) -> Result<Vec<Contact>, StoreError> {
-    sqlx::query(
-        "SELECT * FROM contacts WHERE enterprise_id = $1 AND change_seq > $2 \
-         ORDER BY change_seq LIMIT $3",
+) -> Result<ChangesPage, StoreError> {
+    changes_page(
+        conn,
+        "enterprise_id = $1 AND change_seq > $2",
+        vec![
+            Bind::Text(enterprise_id.to_owned()),
+            Bind::Int(cursor.seq()),
+        ],
+        limit,
     )
-    .bind(enterprise_id)
-    .bind(cursor.seq())
-    .bind(limit)
-    .fetch_all(conn)
-    .await?
-    .iter()
-    .map(contact_from)
-    .collect()
+    .await
 }
 
 /// Up to `limit` changes (contacts and tombstones) made strictly after `since`, oldest first.
@@ -288,7 +374,7 @@ pub async fn changed_since(
     enterprise_id: &str,
     since: Timestamp,
     limit: i64,
-) -> Result<Vec<Contact>, StoreError> {
+) -> Result<ChangesPage, StoreError> {
     // The first change after `since` comes from the covering (enterprise, updated_at, seq)
     // index; the page is then read in change order from there, so an early `since` does not
     // sort every contact of the enterprise.
@@ -301,21 +387,23 @@ pub async fn changed_since(
     .await?
     .try_get::<Option<i64>, _>("first")?;
     let Some(first) = first else {
-        return Ok(Vec::new());
+        return Ok(ChangesPage {
+            content: JsonPage::new("[]".to_owned()),
+            last_seq: None,
+            has_more: false,
+        });
     };
-    sqlx::query(
-        "SELECT * FROM contacts WHERE enterprise_id = $1 AND change_seq >= $2 AND updated_at > $3 \
-         ORDER BY change_seq LIMIT $4",
+    changes_page(
+        conn,
+        "enterprise_id = $1 AND change_seq >= $2 AND updated_at > $3",
+        vec![
+            Bind::Text(enterprise_id.to_owned()),
+            Bind::Int(first),
+            Bind::Int(since.millis()),
+        ],
+        limit,
     )
-    .bind(enterprise_id)
-    .bind(first)
-    .bind(since.millis())
-    .bind(limit)
-    .fetch_all(conn)
-    .await?
-    .iter()
-    .map(contact_from)
-    .collect()
+    .await
 }
 
 /// How far the enterprise's tombstones have been purged.

@@ -213,6 +213,18 @@ async fn writers_of_one_enterprise_take_numbers_in_commit_order() {
     }
 }
 
+/// The contact objects of a feed page (its JSON is written by the store).
+fn page_json(page: &contacts::ChangesPage) -> Vec<serde_json::Value> {
+    serde_json::from_str(page.content.as_str()).expect("the page is a JSON array")
+}
+
+fn ids(page: &contacts::ChangesPage) -> Vec<String> {
+    page_json(page)
+        .iter()
+        .map(|c| c["contactId"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 #[tokio::test]
 async fn the_feed_reads_changes_and_tombstones_in_sequence_order() {
     for backend in backends::all().await {
@@ -240,20 +252,32 @@ async fn the_feed_reads_changes_and_tombstones_in_sequence_order() {
         tx.commit().await.unwrap();
 
         let mut conn = backend.store.read().await.unwrap();
-        let ids = |rows: Vec<Contact>| rows.into_iter().map(|c| c.id).collect::<Vec<_>>();
         let all = contacts::changes_after(&mut conn, "E1", SyncCursor::START, 100)
             .await
             .unwrap();
-        assert_eq!(all.last(), Some(&tombstone), "{}", backend.name);
-        assert_eq!(ids(all), ["c1", "c3", "c4", "c5", "c2"]);
+        assert_eq!((all.last_seq, all.has_more), (Some(6), false));
+        let content = page_json(&all);
+        let last = content.last().unwrap();
+        assert_eq!(last["deleted"], true, "{}: {last}", backend.name);
+        assert_eq!(last["externalId"], "ad-2", "{}: {last}", backend.name);
+        assert_eq!(ids(&all), ["c1", "c3", "c4", "c5", "c2"]);
         let after = contacts::changes_after(&mut conn, "E1", SyncCursor::at(3), 2)
             .await
             .unwrap();
-        assert_eq!(ids(after), ["c4", "c5"]);
+        assert_eq!(ids(&after), ["c4", "c5"]);
+        assert_eq!((after.last_seq, after.has_more), (Some(5), true));
         let since = contacts::changed_since(&mut conn, "E1", NOW.plus_seconds(3), 100)
             .await
             .unwrap();
-        assert_eq!(ids(since), ["c4", "c5", "c2"]);
+        assert_eq!(ids(&since), ["c4", "c5", "c2"]);
+        let none = contacts::changed_since(&mut conn, "E1", NOW.plus_seconds(99), 100)
+            .await
+            .unwrap();
+        assert_eq!((none.content.as_str(), none.last_seq), ("[]", None));
+        let end = contacts::changes_after(&mut conn, "E1", SyncCursor::at(6), 100)
+            .await
+            .unwrap();
+        assert_eq!((end.content.as_str(), end.last_seq), ("[]", None));
         let live = contacts::list(&mut conn, "E1", None, 0, 100).await.unwrap();
         assert_eq!(live.total, 4, "tombstones are not listed");
         drop(conn);
@@ -308,8 +332,7 @@ async fn purging_deletes_old_tombstones_and_moves_the_mark() {
         let left = contacts::changes_after(&mut conn, "E1", SyncCursor::START, 100)
             .await
             .unwrap();
-        let ids: Vec<&str> = left.iter().map(|c| c.id.as_str()).collect();
-        assert_eq!(ids, ["c3", "c4"]);
+        assert_eq!(ids(&left), ["c3", "c4"]);
         assert_eq!(
             contacts::purge_mark(&mut conn, "E2").await.unwrap(),
             PurgeMark::default()

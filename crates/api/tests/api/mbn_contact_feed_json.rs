@@ -1,0 +1,224 @@
+//! The change feed's page is JSON written by the store in SQL, one serializer per backend. It
+//! must be byte for byte what the API's serde structs write for the same rows: field order,
+//! left-out fields, string escapes and times. Rows are written straight into the store so that
+//! values the API would refuse (control characters, empty names) are covered too.
+
+use sentral_api::mbn::contacts::{ContactBody, ContactPageBody};
+use sentral_domain::Timestamp;
+use sentral_domain::directory::{Contact, ContactDetails, ContactNumber};
+use sentral_store::directory::contacts;
+
+use crate::harness::TestServer;
+
+const ENTERPRISE: &str = "100001";
+
+fn number(kind: &str, number: &str) -> ContactNumber {
+    ContactNumber {
+        kind: kind.into(),
+        number: number.into(),
+    }
+}
+
+fn some(text: &str) -> Option<String> {
+    Some(text.to_owned())
+}
+
+/// Contacts with the values a serializer gets wrong: escapes, non-ASCII, nulls, empty names and
+/// lists, partial addresses, tombstones, and times at the edges of a second (after the demo
+/// world's, so that only they are changed since 2100).
+fn tricky_contacts() -> Vec<(ContactDetails, i64, Option<i64>)> {
+    let everything = ContactDetails {
+        external_id: some("crm-\"quoted\"-\\back\\slash"),
+        first_name: "Æsa Øyvor".into(),
+        last_name: "Åsheim-Lærdal".into(),
+        company: some("Fjord & Fjell \"AS\" </script>"),
+        title: some("Line\nbreak\tand tab\r\u{8}\u{c}"),
+        department: some("control \u{1} \u{1f} del \u{7f} sep \u{2028} emoji 🎉"),
+        email: some("æøå@eksempel.no"),
+        numbers: vec![
+            number("work", "4722990001"),
+            number("other", "\"+47\" \\ 9 æ \u{1}"),
+        ],
+        street_address: some("Storgata 1\nLeil. \"B\""),
+        postal_code: some("0155"),
+        postal_place: some("Tromsø"),
+        note: some("/ slash, 'single' quotes, {braces} [brackets], 100 % _under_"),
+    };
+    let bare = ContactDetails {
+        last_name: "Berg".into(),
+        ..ContactDetails::default()
+    };
+    let company_only = ContactDetails {
+        external_id: some(""),
+        company: some("Bare Firma AS"),
+        postal_place: some("Bodø"),
+        ..ContactDetails::default()
+    };
+    let first_name_only = ContactDetails {
+        first_name: "Kari".into(),
+        street_address: some(""),
+        numbers: vec![number("mobile", "4791000001")],
+        ..ContactDetails::default()
+    };
+    let tombstone = ContactDetails {
+        external_id: some("gone-æ-\"1\""),
+        ..everything.clone()
+    }
+    .tombstone();
+    vec![
+        (everything, 4_102_444_800_123, None),
+        (bare, 946_684_800_000, None),
+        (company_only, 4_102_444_800_999, None),
+        (first_name_only, 4_102_444_801_001, None),
+        (tombstone, 4_102_444_802_050, Some(4_102_444_802_050)),
+        (
+            ContactDetails::default(),
+            4_102_444_803_000,
+            Some(4_102_444_803_000),
+        ),
+    ]
+}
+
+/// Writes the contacts as the next changes of the demo enterprise; returns them in change order.
+async fn write_contacts(server: &TestServer) -> Vec<Contact> {
+    let rows = tricky_contacts();
+    let store = server.platform.store();
+    let mut tx = store.write().await.expect("write");
+    contacts::lock_changes(&mut tx, ENTERPRISE)
+        .await
+        .expect("lock");
+    let count = i64::try_from(rows.len()).expect("count");
+    let first = contacts::reserve_seqs(&mut tx, ENTERPRISE, count)
+        .await
+        .expect("seqs");
+    let written: Vec<Contact> = rows
+        .into_iter()
+        .zip(first..)
+        .map(|((details, at, deleted_at), seq)| Contact {
+            id: format!("ct_json_{seq}"),
+            enterprise_id: ENTERPRISE.into(),
+            details,
+            created_at: Timestamp::from_millis(at - 86_400_000),
+            updated_at: Timestamp::from_millis(at),
+            deleted_at: deleted_at.map(Timestamp::from_millis),
+            change_seq: seq,
+        })
+        .collect();
+    contacts::insert_many(&mut tx, &written)
+        .await
+        .expect("insert");
+    tx.commit().await.expect("commit");
+    written
+}
+
+/// The page as the API's serde structs write it, from the rows read back through the store.
+async fn serde_page(
+    server: &TestServer,
+    written: &[Contact],
+    page_size: u32,
+    cursor: i64,
+    has_more: bool,
+) -> String {
+    let mut conn = server.platform.store().read().await.expect("read");
+    let mut content = Vec::new();
+    for contact in written {
+        let stored = contacts::contact(&mut conn, &contact.id)
+            .await
+            .expect("contact")
+            .expect("stored");
+        assert_eq!(
+            &stored, contact,
+            "{}: the store keeps every value",
+            server.name
+        );
+        content.push(ContactBody::from(stored));
+    }
+    serde_json::to_string(&ContactPageBody {
+        content,
+        page_size,
+        page: None,
+        total_elements: None,
+        total_pages: None,
+        cursor: Some(cursor.to_string()),
+        has_more: Some(has_more),
+    })
+    .expect("serialize")
+}
+
+async fn feed(server: &TestServer, token: &str, query: &str) -> String {
+    let response = server
+        .get(
+            &format!("/catalog/contacts?enterpriseId={ENTERPRISE}&{query}"),
+            token,
+        )
+        .await;
+    assert_eq!(response.status(), 200, "{}: {query}", server.name);
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json"),
+        "{}",
+        server.name
+    );
+    response.text().await.expect("body")
+}
+
+#[tokio::test]
+async fn the_store_written_change_feed_is_the_serde_json_of_the_same_contacts() {
+    for server in TestServer::every_backend().await {
+        let token = server.demo_token().await;
+        let written = write_contacts(&server).await;
+        let first = written[0].change_seq;
+        let last = written[written.len() - 1].change_seq;
+
+        // The whole set in one page, from the cursor before it.
+        let body = feed(
+            &server,
+            &token,
+            &format!("cursor={}&pageSize=1000", first - 1),
+        )
+        .await;
+        let expected = serde_page(&server, &written, 1000, last, false).await;
+        assert_eq!(body, expected, "{}: cursor page", server.name);
+
+        // Pages of two, with hasMore, following the cursor.
+        let mut cursor = first - 1;
+        for (index, chunk) in written.chunks(2).enumerate() {
+            let body = feed(&server, &token, &format!("cursor={cursor}&pageSize=2")).await;
+            let more = (index + 1) * 2 < written.len();
+            cursor = chunk[chunk.len() - 1].change_seq;
+            let expected = serde_page(&server, chunk, 2, cursor, more).await;
+            assert_eq!(body, expected, "{}: page {index} of two", server.name);
+        }
+
+        // An empty page keeps the cursor.
+        let body = feed(&server, &token, &format!("cursor={last}&pageSize=5")).await;
+        let expected = serde_page(&server, &[], 5, last, false).await;
+        assert_eq!(body, expected, "{}: empty page", server.name);
+
+        // changedSince: every one of them was changed after 1999 (the demo contacts too).
+        let since = Timestamp::from_millis(946_684_799_000).to_rfc3339();
+        let all = feed(
+            &server,
+            &token,
+            &format!("changedSince={since}&pageSize=1000"),
+        )
+        .await;
+        let parsed: serde_json::Value = serde_json::from_str(&all).expect("json");
+        let ids: Vec<&str> = parsed["content"]
+            .as_array()
+            .expect("content")
+            .iter()
+            .filter_map(|c| c["contactId"].as_str())
+            .filter(|id| id.starts_with("ct_json_"))
+            .collect();
+        assert_eq!(ids.len(), written.len(), "{}: changedSince", server.name);
+        let since = Timestamp::from_millis(4_102_444_800_999).to_rfc3339();
+        let body = feed(&server, &token, &format!("changedSince={since}&pageSize=2")).await;
+        let expected = serde_page(&server, &written[3..5], 2, written[4].change_seq, true).await;
+        assert_eq!(body, expected, "{}: changedSince page", server.name);
+        server.stop().await;
+    }
+}
