@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-pub use sentral_domain::directory::{AgentState, QueueStrategy as Strategy, StatusSource};
 use sentral_domain::directory::{Absence, CallForwarding};
+pub use sentral_domain::directory::{AgentState, QueueStrategy as Strategy, StatusSource};
 
 use crate::model::DeviceId;
 
@@ -133,6 +133,8 @@ pub struct EnterpriseConfig {
     pub external_ring_seconds: u32,
     /// Seconds the controlling mobile rings on MakeCall before the call is given up.
     pub originator_ring_seconds: u32,
+    /// Statuses applications last set for their memberlines.
+    pub terminal_statuses: Vec<(DeviceId, sentral_domain::directory::TerminalStatus)>,
 }
 
 impl EnterpriseConfig {

@@ -505,6 +505,11 @@ impl Engine {
             queues.insert(queue.queue_id.clone(), runtime);
         }
         self.queues = queues;
+        for (device, status) in &config.terminal_statuses {
+            if let Some(runtime) = self.devices.get_mut(device) {
+                runtime.terminal_status = Some(*status);
+            }
+        }
         self.config = config;
     }
 

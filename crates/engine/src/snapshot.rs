@@ -8,7 +8,7 @@ use crate::config::{AgentState, DeviceKind};
 use crate::engine::Engine;
 use crate::error::CstaError;
 use crate::event::{DeviceRef, ForwardingInfo, Presence};
-use crate::model::{CallId, ConnectionState};
+use crate::model::{CallId, ConnectionState, DeviceId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -220,5 +220,37 @@ impl Engine {
             }
         }
         Ok(())
+    }
+}
+
+impl Engine {
+    /// `(member id, device, presence)` of every member's device, by device number.
+    pub fn member_presences(&self) -> Vec<(String, DeviceId, Presence)> {
+        let mut devices: Vec<&crate::config::DeviceConfig> =
+            self.directory.devices.values().collect();
+        devices.sort_by(|a, b| a.number.cmp(&b.number));
+        devices
+            .into_iter()
+            .filter_map(|device| {
+                let member = device.kind.member_id()?.to_owned();
+                Some((
+                    member,
+                    device.number.clone(),
+                    self.presence(&device.number)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// A device as events show it (number and short number).
+    pub fn device_ref_of(&self, device: &str) -> DeviceRef {
+        self.device_ref(device)
+    }
+
+    /// Whether `device` (of this enterprise or not) has a connection in a call here.
+    pub fn involves(&self, device: &str) -> bool {
+        self.calls
+            .values()
+            .any(|call| call.state_of(device) != ConnectionState::Null)
     }
 }

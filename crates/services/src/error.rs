@@ -34,6 +34,11 @@ pub enum AuthFailure {
     UnsupportedGrantType(String),
     #[error("scope {0:?} names a product the application does not hold")]
     ScopeNotHeld(String),
+    #[error(
+        "the CSTA interface takes a CSTA session token as its bearer token: POST /status/token, \
+         then POST /csta/authentication/token with {{\"statusToken\": …}}, and send the token it answers"
+    )]
+    CstaSessionRequired,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +95,9 @@ pub enum ServiceError {
         kind: RateLimitKind,
         retry_after_seconds: u64,
     },
+    /// A CSTA service the engine refused (the connection's state, an unknown call …).
+    #[error("{0}")]
+    Csta(sentral_engine::CstaError),
     #[error("storage failed: {0}")]
     Store(StoreError),
     #[error("internal error: {0}")]

@@ -14,6 +14,7 @@ pub mod passwords;
 pub mod platform;
 pub mod principal;
 pub mod sandbox;
+pub mod telephony;
 pub mod throttle;
 
 pub use error::{AuthFailure, CorporateError, ServiceError};

@@ -70,6 +70,8 @@ pub struct Platform {
     pub(crate) limiter: RateLimiter,
     pub(crate) login_throttle: LoginThrottle,
     pub(crate) due_orders: crate::corporate::DueOrders,
+    pub(crate) telephony: crate::telephony::Telephony,
+    pub(crate) sessions: crate::telephony::sessions::Sessions,
 }
 
 /// The setting that keeps the sandbox clock's offset across restarts and nodes.
@@ -90,6 +92,14 @@ impl Platform {
             PlatformClock::System(SystemClock)
         };
         let limiter = RateLimiter::new(config.rate_limits.clone());
+        let hub_clock: Arc<dyn Clock> = match &clock {
+            PlatformClock::System(clock) => Arc::new(*clock),
+            PlatformClock::Sandbox(clock) => clock.clone(),
+        };
+        let hub = sentral_events::MonitorHub::new(sentral_events::HubConfig {
+            clock: hub_clock,
+            ..sentral_events::HubConfig::default()
+        });
         let login_throttle = LoginThrottle::new(config.login_throttle.clone());
         Ok(Arc::new(Self {
             store,
@@ -101,6 +111,8 @@ impl Platform {
             limiter,
             login_throttle,
             due_orders: Default::default(),
+            telephony: crate::telephony::Telephony::new(hub),
+            sessions: Default::default(),
         }))
     }
 

@@ -36,6 +36,8 @@ impl Platform {
         let offset = clock.advance_seconds(seconds);
         let mut conn = self.store.read().await?;
         records::set_setting(&mut conn, CLOCK_OFFSET_SETTING, &offset.to_string()).await?;
+        drop(conn);
+        self.tick_telephony().await;
         self.clock_state()
     }
 
@@ -51,6 +53,8 @@ impl Platform {
         self.verified_secrets.clear();
         self.limiter.clear();
         self.login_throttle.clear();
+        self.stop_telephony().await;
+        self.sessions.clear();
         self.ensure_demo_world().await?;
         Ok(())
     }

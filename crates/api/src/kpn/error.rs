@@ -190,7 +190,11 @@ impl From<ServiceError> for KpnError {
                 AuthFailure::ScopeNotHeld(scope) => {
                     KpnError::InvalidTokenRequest(format!("scope {scope:?} is not held"))
                 }
+                AuthFailure::CstaSessionRequired => {
+                    KpnError::Forbidden(AuthFailure::CstaSessionRequired.to_string())
+                }
             },
+            ServiceError::Csta(error) => KpnError::Conflict(error.to_string()),
             ServiceError::Corporate(error) => match &error {
                 CorporateError::OrganizationNotFound(_) | CorporateError::AgreementNotFound(_) => {
                     KpnError::NotFound(error.to_string())

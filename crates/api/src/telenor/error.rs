@@ -70,6 +70,10 @@ pub enum TelenorError {
     Gone(String),
     /// 41002: a sync cursor older than the data kept for it; the detail says how to sync in full.
     SyncExpired(String),
+    /// A CSTA service refused: 40902 (409) when the connection's state does not allow it,
+    /// 40403 (404) for an unknown call, device or connection, 40003 (400) for a bad destination
+    /// or value. The ECMA-269 error name is in `error`.
+    Csta(sentral_engine::CstaError),
 }
 
 /// The body of every Telenor-dialect error.
@@ -84,7 +88,8 @@ pub struct ErrorBody {
     /// What exactly was wrong with this request, when there is more to say.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// The RFC 6749 error code, on token endpoint errors only.
+    /// The RFC 6749 error code on token endpoint errors; the ECMA-269 error name (e.g.
+    /// `invalidConnectionState`) on CSTA service errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "invalid_grant")]
     pub error: Option<&'static str>,
@@ -240,6 +245,28 @@ impl TelenorError {
             InvalidResource(_) => (StatusCode::UNAUTHORIZED, 40101, "Invalid resource", None),
             Gone(_) => (StatusCode::GONE, 41001, "API discontinued", None),
             SyncExpired(_) => (StatusCode::GONE, 41002, "Sync cursor expired", None),
+            Csta(error) => {
+                use sentral_engine::CstaError as E;
+                let name = Some(error.name());
+                match error {
+                    E::InvalidConnectionState { .. }
+                    | E::RequestIncompatibleWithObject(_)
+                    | E::DeviceOutOfService(_) => (
+                        StatusCode::CONFLICT,
+                        40902,
+                        "CSTA service not possible in this state",
+                        name,
+                    ),
+                    E::InvalidCallIdentifier(_)
+                    | E::InvalidDeviceIdentifier(_)
+                    | E::InvalidConnectionIdentifier { .. } => {
+                        (StatusCode::NOT_FOUND, 40403, "CSTA object not found", name)
+                    }
+                    E::InvalidDestination(_) | E::ValueOutOfRange(_) => {
+                        (StatusCode::BAD_REQUEST, 40003, "Invalid CSTA request", name)
+                    }
+                }
+            }
             AgreementNotFound(_) => (StatusCode::NOT_FOUND, 404001, "Agreement not found", None),
             BackendPathNotFound => (
                 StatusCode::NOT_FOUND,
@@ -274,6 +301,7 @@ impl TelenorError {
                 "agreement {id} is not found among the agreements you may see"
             )),
             EmptyInput => Some("send a JSON object with the fields of the request".into()),
+            Csta(error) => Some(error.to_string()),
             BackendPathNotFound => Some(
                 "the API has no such operation; see /openapi/telenor.json for its paths".into(),
             ),
@@ -359,6 +387,9 @@ impl From<AuthFailure> for TelenorError {
                 ))
             }
             AuthFailure::ScopeNotHeld(scope) => TelenorError::ScopeNotHeld(scope),
+            AuthFailure::CstaSessionRequired => {
+                TelenorError::InvalidResource(AuthFailure::CstaSessionRequired.to_string())
+            }
         }
     }
 }
@@ -393,6 +424,7 @@ impl From<ServiceError> for TelenorError {
             ServiceError::Conflicting(reason) => TelenorError::Conflict(reason),
             ServiceError::NotAllowed(reason) => TelenorError::Forbidden(reason),
             ServiceError::SyncExpired(reason) => TelenorError::SyncExpired(reason),
+            ServiceError::Csta(error) => TelenorError::Csta(error),
             ServiceError::RateLimited {
                 kind: RateLimitKind::Quota,
                 retry_after_seconds,

@@ -261,6 +261,7 @@ impl Platform {
         )
         .await?;
         tx.commit().await?;
+        self.absences_changed(&member).await?;
         Ok(absence)
     }
 
@@ -286,6 +287,31 @@ impl Platform {
         )
         .await?;
         tx.commit().await?;
+        self.absences_changed(&member).await?;
+        Ok(())
+    }
+
+    /// Hands the member's absences to a running engine: routing and presence follow them.
+    async fn absences_changed(
+        &self,
+        member: &sentral_domain::directory::Member,
+    ) -> Result<(), ServiceError> {
+        let Some(enterprise_id) = &member.enterprise_id else {
+            return Ok(());
+        };
+        let now = self.now();
+        let mut conn = self.store.read().await?;
+        let current: Vec<Absence> = absences::of_member(&mut conn, member.id.as_str())
+            .await?
+            .into_iter()
+            .filter(|a| a.until > now)
+            .collect();
+        drop(conn);
+        let change = crate::telephony::DirectoryChange::Absences {
+            device: member.mobile.as_str().to_owned(),
+            absences: current,
+        };
+        self.telephony_changed(enterprise_id, change).await;
         Ok(())
     }
 

@@ -318,6 +318,7 @@ impl Platform {
         )
         .await?;
         tx.commit().await?;
+        self.telephony_reload(&enterprise.id).await;
         Ok(plan)
     }
 

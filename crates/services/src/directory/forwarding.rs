@@ -115,6 +115,13 @@ impl Platform {
         .await?;
         tx.commit().await?;
         settings.updated_at = Some(now);
+        if let Some(enterprise_id) = &member.enterprise_id {
+            let change = crate::telephony::DirectoryChange::Forwarding {
+                device: member.mobile.as_str().to_owned(),
+                forwarding: settings.clone(),
+            };
+            self.telephony_changed(enterprise_id, change).await;
+        }
         Ok(settings)
     }
 }

@@ -19,7 +19,7 @@ fn action_from(kind: &str, target: Option<String>) -> Result<AbsenceAction, Stor
     })
 }
 
-fn absence_from(row: &AnyRow) -> Result<Absence, StoreError> {
+pub(crate) fn absence_from(row: &AnyRow) -> Result<Absence, StoreError> {
     let kind = text(row, "kind")?;
     Ok(Absence {
         id: id(row, "id")?,

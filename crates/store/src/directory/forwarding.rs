@@ -14,7 +14,7 @@ fn rule_from(row: &AnyRow, prefix: &str) -> Result<ForwardingRule, StoreError> {
     })
 }
 
-fn forwarding_from(row: &AnyRow) -> Result<CallForwarding, StoreError> {
+pub(crate) fn forwarding_from(row: &AnyRow) -> Result<CallForwarding, StoreError> {
     let ring = int(row, "no_answer_ring_seconds")?;
     Ok(CallForwarding {
         immediate: rule_from(row, "immediate")?,

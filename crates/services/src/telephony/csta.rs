@@ -1,0 +1,546 @@
+//! CSTA use cases: call control, device forwarding and agent state, snapshots and monitors —
+//! each checked against who the caller acts for. A machine user controls every device of the
+//! enterprises it is granted; an end user only its own phone.
+
+use sentral_domain::directory::PlanDevice;
+use sentral_domain::{ApiProduct, Msisdn};
+use sentral_engine::{AgentState, CallId, Command, EventKind, Input, Outcome};
+use sentral_events::{
+    CrossRefId, HubError, MonitorInfo, MonitorObject, MonitorOwner, MonitorSpec, WebhookTarget,
+};
+use sentral_store::directory::{self as repo, members};
+use sentral_store::telephony as store;
+
+use super::DirectoryChange;
+use crate::directory::{Acting, acting};
+use crate::{Platform, Principal, ServiceError};
+
+/// A call-control service on one call, as the CSTA endpoints name them.
+#[derive(Debug, Clone)]
+pub enum CallService {
+    Answer {
+        device: String,
+    },
+    /// Without a device: ClearCall (every party).
+    Clear {
+        device: Option<String>,
+    },
+    Hold {
+        device: String,
+    },
+    Retrieve {
+        device: String,
+    },
+    Deflect {
+        device: String,
+        to: String,
+    },
+    SingleStepTransfer {
+        device: String,
+        to: String,
+    },
+    Consultation {
+        device: String,
+        to: String,
+    },
+}
+
+/// What a call-control service answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallAnswer {
+    /// The call the service made or acted on.
+    pub call_id: String,
+    /// The controlling device's connection in it.
+    pub device: String,
+}
+
+/// What a monitor watches, as asked for.
+#[derive(Debug, Clone)]
+pub enum MonitorTarget {
+    Enterprise(String),
+    Device(String),
+}
+
+/// A monitor's start: its identity, sequence number and the snapshot current as of it.
+#[derive(Debug, Clone)]
+pub struct StartedMonitor {
+    pub info: MonitorInfo,
+    pub snapshot: serde_json::Value,
+}
+
+/// The owner of the caller's monitors: the client and the user it acts as.
+pub fn monitor_owner(principal: &Principal) -> MonitorOwner {
+    MonitorOwner::new(super::sessions::subject(principal))
+}
+
+fn hub_error(error: HubError, cross_ref_id: &str) -> ServiceError {
+    match error {
+        HubError::NotFound => ServiceError::not_found(format!("monitor {cross_ref_id}")),
+        HubError::InvalidWebhook(reason) => ServiceError::invalid("webhook", reason.to_string()),
+    }
+}
+
+/// A device number as clients write it (E.164 with or without `+`, or 8 national digits).
+pub fn device_number(text: &str) -> Result<String, ServiceError> {
+    Msisdn::parse(text)
+        .map(|number| number.as_str().to_owned())
+        .map_err(|_| {
+            ServiceError::invalid(
+                "device",
+                format!("{text:?} is not a device number: use E.164 digits, e.g. 4791000001"),
+            )
+        })
+}
+
+impl Platform {
+    /// The enterprise of a device the caller may act on. Unknown devices and devices of other
+    /// customers are not found; another member's phone is forbidden to an end user.
+    pub(crate) async fn device_enterprise(
+        &self,
+        principal: &Principal,
+        device: &str,
+    ) -> Result<String, ServiceError> {
+        let acting = acting(principal)?;
+        let mut conn = self.store.read().await?;
+        let enterprise_id = store::enterprise_of_number(&mut conn, device)
+            .await?
+            .ok_or_else(|| ServiceError::not_found(format!("device {device}")))?;
+        drop(conn);
+        self.visible_enterprise(principal, &enterprise_id)
+            .await
+            .map_err(|_| ServiceError::not_found(format!("device {device}")))?;
+        if let Acting::EndUser { member_id } = acting {
+            let mut conn = self.store.read().await?;
+            let own = members::member(&mut conn, member_id)
+                .await?
+                .is_some_and(|member| member.mobile.as_str() == device);
+            if !own {
+                return Err(ServiceError::NotAllowed(format!(
+                    "an end-user token controls only its own phone, not {device}"
+                )));
+            }
+        }
+        Ok(enterprise_id)
+    }
+
+    /// The enterprise of a call id (`{enterpriseId}-{n}`) the caller may see.
+    async fn call_enterprise(
+        &self,
+        principal: &Principal,
+        call_id: &str,
+    ) -> Result<(String, CallId), ServiceError> {
+        let not_found = || ServiceError::not_found(format!("call {call_id}"));
+        let (enterprise_id, n) = call_id.rsplit_once('-').ok_or_else(not_found)?;
+        let n: u64 = n.parse().map_err(|_| not_found())?;
+        self.visible_enterprise(principal, enterprise_id)
+            .await
+            .map_err(|_| not_found())?;
+        Ok((enterprise_id.to_owned(), CallId(n)))
+    }
+
+    /// An end user may only act with its own phone.
+    async fn check_own_device(
+        &self,
+        principal: &Principal,
+        device: &str,
+    ) -> Result<String, ServiceError> {
+        let device = device_number(device)?;
+        if let Acting::EndUser { .. } = acting(principal)? {
+            self.device_enterprise(principal, &device).await?;
+        }
+        Ok(device)
+    }
+
+    /// MakeCall: rings `calling` first, then dials `called` (E.164 or a short number).
+    pub async fn make_call(
+        &self,
+        principal: &Principal,
+        calling: &str,
+        called: &str,
+    ) -> Result<CallAnswer, ServiceError> {
+        principal.require(ApiProduct::MbnStatusPush)?;
+        let calling = device_number(calling)?;
+        let enterprise_id = self.device_enterprise(principal, &calling).await?;
+        let command = Command::MakeCall {
+            calling,
+            called: called.trim().to_owned(),
+        };
+        let outcome = self
+            .telephony_input(&enterprise_id, Input::Command(command))
+            .await?;
+        self.call_answer(&enterprise_id, outcome)
+    }
+
+    fn call_answer(
+        &self,
+        enterprise_id: &str,
+        outcome: Outcome,
+    ) -> Result<CallAnswer, ServiceError> {
+        match outcome {
+            Outcome::Call { call, device } => Ok(CallAnswer {
+                call_id: format!("{enterprise_id}-{}", call.0),
+                device,
+            }),
+            Outcome::Done => Err(ServiceError::internal("a call service made no call")),
+        }
+    }
+
+    /// A service on one call.
+    pub async fn call_service(
+        &self,
+        principal: &Principal,
+        call_id: &str,
+        service: CallService,
+    ) -> Result<CallAnswer, ServiceError> {
+        principal.require(ApiProduct::MbnStatusPush)?;
+        let (enterprise_id, call) = self.call_enterprise(principal, call_id).await?;
+        let command = match service {
+            CallService::Answer { device } => Command::AnswerCall {
+                call,
+                device: self.check_own_device(principal, &device).await?,
+            },
+            CallService::Clear {
+                device: Some(device),
+            } => Command::ClearConnection {
+                call,
+                device: self.check_own_device(principal, &device).await?,
+            },
+            CallService::Clear { device: None } => {
+                if let Acting::EndUser { .. } = acting(principal)? {
+                    return Err(ServiceError::invalid(
+                        "device",
+                        "an end user clears its own connection: name its device",
+                    ));
+                }
+                Command::ClearCall { call }
+            }
+            CallService::Hold { device } => Command::HoldCall {
+                call,
+                device: self.check_own_device(principal, &device).await?,
+            },
+            CallService::Retrieve { device } => Command::RetrieveCall {
+                call,
+                device: self.check_own_device(principal, &device).await?,
+            },
+            CallService::Deflect { device, to } => Command::DeflectCall {
+                call,
+                device: self.check_own_device(principal, &device).await?,
+                to,
+            },
+            CallService::SingleStepTransfer { device, to } => Command::SingleStepTransferCall {
+                call,
+                device: self.check_own_device(principal, &device).await?,
+                to,
+            },
+            CallService::Consultation { device, to } => Command::ConsultationCall {
+                call,
+                device: self.check_own_device(principal, &device).await?,
+                to,
+            },
+        };
+        let device = match &command {
+            Command::ClearCall { .. } => String::new(),
+            Command::AnswerCall { device, .. }
+            | Command::ClearConnection { device, .. }
+            | Command::HoldCall { device, .. }
+            | Command::RetrieveCall { device, .. }
+            | Command::DeflectCall { device, .. }
+            | Command::SingleStepTransferCall { device, .. }
+            | Command::ConsultationCall { device, .. } => device.clone(),
+            _ => String::new(),
+        };
+        match self
+            .telephony_input(&enterprise_id, Input::Command(command))
+            .await?
+        {
+            outcome @ Outcome::Call { .. } => self.call_answer(&enterprise_id, outcome),
+            Outcome::Done => Ok(CallAnswer {
+                call_id: call_id.to_owned(),
+                device,
+            }),
+        }
+    }
+
+    /// TransferCall or ConferenceCall: `device` holds `held` and is connected in `active`.
+    pub async fn join_calls(
+        &self,
+        principal: &Principal,
+        device: &str,
+        held: &str,
+        active: &str,
+        conference: bool,
+    ) -> Result<CallAnswer, ServiceError> {
+        principal.require(ApiProduct::MbnStatusPush)?;
+        let (enterprise_id, held_call) = self.call_enterprise(principal, held).await?;
+        let (active_enterprise, active_call) = self.call_enterprise(principal, active).await?;
+        if active_enterprise != enterprise_id {
+            return Err(ServiceError::invalid(
+                "activeCall",
+                "heldCall and activeCall must be calls of the same enterprise",
+            ));
+        }
+        let device = self.check_own_device(principal, device).await?;
+        let command = if conference {
+            Command::ConferenceCall {
+                device: device.clone(),
+                held_call,
+                active_call,
+            }
+        } else {
+            Command::TransferCall {
+                device: device.clone(),
+                held_call,
+                active_call,
+            }
+        };
+        self.telephony_input(&enterprise_id, Input::Command(command))
+            .await?;
+        Ok(CallAnswer {
+            call_id: if conference { held } else { active }.to_owned(),
+            device,
+        })
+    }
+
+    /// SnapshotDevice.
+    pub async fn device_snapshot(
+        &self,
+        principal: &Principal,
+        device: &str,
+    ) -> Result<sentral_engine::DeviceSnapshot, ServiceError> {
+        principal.require(ApiProduct::MbnStatusPush)?;
+        let device = device_number(device)?;
+        let enterprise_id = self.device_enterprise(principal, &device).await?;
+        let handle = self.engine(&enterprise_id).await?;
+        handle
+            .run(move |engine, _| engine.snapshot_device(&device))
+            .await?
+            .map_err(ServiceError::Csta)
+    }
+
+    /// Do-not-disturb of a device (CSTA forwardDND).
+    pub async fn set_do_not_disturb(
+        &self,
+        principal: &Principal,
+        device: &str,
+        on: bool,
+    ) -> Result<(), ServiceError> {
+        principal.require(ApiProduct::MbnStatusPush)?;
+        let device = device_number(device)?;
+        let enterprise_id = self.device_enterprise(principal, &device).await?;
+        self.telephony_input(
+            &enterprise_id,
+            Input::Command(Command::SetDoNotDisturb { device, on }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The member behind a device, for forwarding (which the directory keeps per member).
+    pub async fn member_of_device(
+        &self,
+        principal: &Principal,
+        device: &str,
+    ) -> Result<String, ServiceError> {
+        let device = device_number(device)?;
+        self.device_enterprise(principal, &device).await?;
+        let number =
+            Msisdn::parse(&device).map_err(|e| ServiceError::invalid("device", e.to_string()))?;
+        let mut conn = self.store.read().await?;
+        members::member_by_mobile(&mut conn, &number)
+            .await?
+            .map(|member| member.id.as_str().to_owned())
+            .ok_or_else(|| {
+                ServiceError::invalid(
+                    "device",
+                    format!(
+                        "{device} is not a member's mobile: forwarding is set on members' phones"
+                    ),
+                )
+            })
+    }
+
+    /// SetAgentState from the CSTA interface: the state is stored for the queue(s) and applied
+    /// to the running engine.
+    pub async fn set_device_agent_state(
+        &self,
+        principal: &Principal,
+        device: &str,
+        queue: Option<&str>,
+        state: AgentState,
+    ) -> Result<(), ServiceError> {
+        principal.require(ApiProduct::MbnStatusPush)?;
+        let device = device_number(device)?;
+        let enterprise_id = self.device_enterprise(principal, &device).await?;
+        self.telephony_input(
+            &enterprise_id,
+            Input::Command(Command::SetAgentState {
+                device,
+                queue: queue.map(str::to_owned),
+                state,
+            }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Starts a monitor: the hub registers it inside the engine's task, so the snapshot and the
+    /// monitor's `seq` describe the same moment.
+    pub async fn start_monitor(
+        &self,
+        principal: &Principal,
+        target: MonitorTarget,
+        filter: Option<Vec<String>>,
+        webhook: Option<WebhookTarget>,
+    ) -> Result<StartedMonitor, ServiceError> {
+        principal.require(ApiProduct::MbnStatusPush)?;
+        if let Some(types) = &filter {
+            if let Some(unknown) = types
+                .iter()
+                .find(|t| EventKind::parse(t).is_none() && t.as_str() != "MonitorEnded")
+            {
+                return Err(ServiceError::invalid(
+                    "filter",
+                    format!("{unknown:?} is not a CSTA event type of this interface"),
+                ));
+            }
+        }
+        let (object, device) = match target {
+            MonitorTarget::Enterprise(enterprise_id) => {
+                if let Acting::EndUser { .. } = acting(principal)? {
+                    return Err(ServiceError::NotAllowed(
+                        "an enterprise monitor needs a machine user; an end user monitors its own device".into(),
+                    ));
+                }
+                let enterprise = self.visible_enterprise(principal, &enterprise_id).await?;
+                (MonitorObject::Enterprise(enterprise.id), None)
+            }
+            MonitorTarget::Device(device) => {
+                let device = device_number(&device)?;
+                let enterprise_id = self.device_enterprise(principal, &device).await?;
+                (
+                    MonitorObject::Device {
+                        enterprise_id,
+                        device: device.clone(),
+                    },
+                    Some(device),
+                )
+            }
+        };
+        let spec = MonitorSpec {
+            owner: monitor_owner(principal),
+            object: object.clone(),
+            filter,
+            webhook,
+        };
+        let handle = self.engine(object.enterprise_id()).await?;
+        let now = self.now();
+        let started = handle
+            .run(move |engine, hub| {
+                let snapshot = match &device {
+                    Some(device) => serde_json::to_value(
+                        engine.snapshot_device(device).map_err(ServiceError::Csta)?,
+                    ),
+                    None => serde_json::to_value(engine.snapshot_enterprise()),
+                }
+                .map_err(ServiceError::internal)?;
+                let info = hub.create(spec, now).map_err(|e| hub_error(e, ""))?;
+                Ok::<_, ServiceError>(StartedMonitor { info, snapshot })
+            })
+            .await??;
+        Ok(started)
+    }
+
+    pub fn monitor(
+        &self,
+        principal: &Principal,
+        cross_ref_id: &str,
+    ) -> Result<MonitorInfo, ServiceError> {
+        self.monitor_hub()
+            .get(&CrossRefId::new(cross_ref_id), &monitor_owner(principal))
+            .map_err(|e| hub_error(e, cross_ref_id))
+    }
+
+    /// Renews a monitor's lease from now.
+    pub fn renew_monitor(
+        &self,
+        principal: &Principal,
+        cross_ref_id: &str,
+    ) -> Result<MonitorInfo, ServiceError> {
+        self.monitor_hub()
+            .renew(
+                &CrossRefId::new(cross_ref_id),
+                &monitor_owner(principal),
+                self.now(),
+            )
+            .map_err(|e| hub_error(e, cross_ref_id))
+    }
+
+    /// Stops a monitor; its stream gets MonitorEnded.
+    pub fn stop_monitor(
+        &self,
+        principal: &Principal,
+        cross_ref_id: &str,
+    ) -> Result<(), ServiceError> {
+        self.monitor_hub()
+            .stop(
+                &CrossRefId::new(cross_ref_id),
+                &monitor_owner(principal),
+                self.now(),
+            )
+            .map_err(|e| hub_error(e, cross_ref_id))
+    }
+
+    /// A monitor's current snapshot with the `seq` it is current as of.
+    pub async fn monitor_snapshot(
+        &self,
+        principal: &Principal,
+        cross_ref_id: &str,
+    ) -> Result<(u64, serde_json::Value), ServiceError> {
+        let info = self.monitor(principal, cross_ref_id)?;
+        let handle = self.engine(info.object.enterprise_id()).await?;
+        let owner = monitor_owner(principal);
+        let id = info.cross_ref_id.clone();
+        let object = info.object.clone();
+        handle
+            .run(move |engine, hub| {
+                let seq = hub.get(&id, &owner).map(|i| i.seq).unwrap_or(info.seq);
+                let snapshot = match &object {
+                    MonitorObject::Device { device, .. } => serde_json::to_value(
+                        engine.snapshot_device(device).map_err(ServiceError::Csta)?,
+                    ),
+                    MonitorObject::Enterprise(_) => {
+                        serde_json::to_value(engine.snapshot_enterprise())
+                    }
+                }
+                .map_err(ServiceError::internal)?;
+                Ok::<_, ServiceError>((seq, snapshot))
+            })
+            .await?
+    }
+
+    /// Reloads a running engine after the plan, queues or members changed.
+    pub(crate) async fn telephony_reload(&self, enterprise_id: &str) {
+        self.telephony_changed(enterprise_id, DirectoryChange::Configuration)
+            .await;
+    }
+
+    /// Devices of the plan that are memberlines, for the Status API.
+    pub(crate) async fn memberline_numbers(
+        &self,
+        enterprise_id: &str,
+    ) -> Result<Vec<String>, ServiceError> {
+        let mut conn = self.store.read().await?;
+        let enterprise = repo::enterprise(&mut conn, enterprise_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found(format!("enterprise {enterprise_id}")))?;
+        let plan = repo::plan(&mut conn, &enterprise).await?;
+        Ok(plan
+            .entries
+            .into_iter()
+            .filter_map(|entry| match entry.device {
+                PlanDevice::Memberline(number) => Some(number),
+                _ => None,
+            })
+            .collect())
+    }
+}
