@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0004_redirect_uris.sql"),
     ),
     (5, "queues", include_str!("../migrations/0005_queues.sql")),
+    (
+        6,
+        "member-search",
+        include_str!("../migrations/0006_member_search.sql"),
+    ),
 ];
 
 /// Every table, children before parents: the order in which a reset empties them.

@@ -113,6 +113,20 @@ pub async fn member_by_mobile(
         .transpose()
 }
 
+/// What member search matches (contains, case-insensitive): the name, the e-mail and the mobile
+/// number, one per line. The expression of the index `members_search` (migration 0006), so a
+/// search reads that index instead of every member row; a query without a line break matches
+/// this text exactly when it matches one of the three parts.
+const SEARCH_TEXT: &str =
+    "(LOWER(m.first_name || ' ' || m.last_name) || '\n' || LOWER(m.email) || '\n' || m.mobile)";
+
+/// Up to this many matches, a search page sorts the matches (found through the index) instead of
+/// walking the members in name order until the page is full.
+const SORT_MATCHES_BELOW: i64 = 1_000;
+
+const FROM_WITH_SHORT_NUMBER: &str = "members m LEFT JOIN short_numbers s ON s.kind = 'member' \
+     AND s.target = m.id AND s.enterprise_id = m.enterprise_id";
+
 /// Members of an enterprise by name; `query` matches names, e-mail and numbers (contains,
 /// case-insensitive) or a short number exactly.
 pub async fn search(
@@ -130,34 +144,71 @@ pub async fn search(
         let p = filter.bind(Bind::Text(group_id.to_owned()));
         filter.push(format!("m.group_id = {p}"));
     }
-    if let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) {
+    let query = query.map(str::trim).filter(|q| !q.is_empty());
+    if let Some(query) = query {
         let lowered = query.to_lowercase();
         let pattern = filter.bind(Bind::Text(format!("%{}%", escape_like(&lowered))));
         let exact = filter.bind(Bind::Text(query.to_owned()));
         let in_enterprise = filter.bind(Bind::Text(enterprise_id.to_owned()));
+        let text_matches = if lowered.contains('\n') {
+            // A line break could match across two parts of the search text: each on its own.
+            format!(
+                "LOWER(m.first_name || ' ' || m.last_name) LIKE {pattern} ESCAPE '\\' \
+                 OR LOWER(m.email) LIKE {pattern} ESCAPE '\\' OR m.mobile LIKE {pattern} ESCAPE '\\'"
+            )
+        } else {
+            format!("{SEARCH_TEXT} LIKE {pattern} ESCAPE '\\'")
+        };
         // The short number through its own index, not through the join (an OR over a join
         // keeps the planner from using any index).
         filter.push(format!(
-            "(LOWER(m.first_name || ' ' || m.last_name) LIKE {pattern} ESCAPE '\\' \
-             OR LOWER(m.email) LIKE {pattern} ESCAPE '\\' OR m.mobile LIKE {pattern} ESCAPE '\\' \
-             OR m.id IN (SELECT target FROM short_numbers WHERE enterprise_id = {in_enterprise} \
-             AND kind = 'member' AND short_number = {exact}))"
+            "({text_matches} OR m.id IN (SELECT target FROM short_numbers \
+             WHERE enterprise_id = {in_enterprise} AND kind = 'member' AND short_number = {exact}))"
         ));
     }
     let total = filter.count(conn, "members m").await?;
-    let rows = filter
-        .select_page(
-            conn,
-            "m.*, s.short_number AS short_number",
-            "members m LEFT JOIN short_numbers s ON s.kind = 'member' AND s.target = m.id \
-             AND s.enterprise_id = m.enterprise_id",
-            "m.last_name, m.first_name, m.id",
-            offset,
-            limit,
-        )
-        .await?;
+    let rows = if query.is_some() && total < SORT_MATCHES_BELOW {
+        matches_page(conn, &filter, offset, limit).await?
+    } else {
+        filter
+            .select_page(
+                conn,
+                "m.*, s.short_number AS short_number",
+                FROM_WITH_SHORT_NUMBER,
+                "m.last_name, m.first_name, m.id",
+                offset,
+                limit,
+            )
+            .await?
+    };
     let items = rows.iter().map(member_from).collect::<Result<_, _>>()?;
     Ok(Page { items, total })
+}
+
+/// One page of the members `filter` matches, in name order: the matches first (through the
+/// search index), then their rows. Walking the name index instead would read every member
+/// when few match.
+async fn matches_page(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<AnyRow>, StoreError> {
+    let mut page = filter.clone();
+    let limit = page.bind(Bind::Int(limit));
+    let offset = page.bind(Bind::Int(offset));
+    let sql = format!(
+        "WITH found AS MATERIALIZED (SELECT m.id FROM members m{}) \
+         SELECT m.*, s.short_number AS short_number FROM {FROM_WITH_SHORT_NUMBER} \
+         WHERE m.id IN (SELECT id FROM found) \
+         ORDER BY m.last_name, m.first_name, m.id LIMIT {limit} OFFSET {offset}",
+        filter.where_sql()
+    );
+    // Only clauses built by the filter and placeholders are interpolated; every value is bound.
+    Ok(page
+        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .fetch_all(conn)
+        .await?)
 }
 
 /// Writes the member's directory fields (names, e-mail, numbers, company, address, title,

@@ -17,7 +17,7 @@ use crate::platform::seed_world;
 const NOW: Timestamp = Timestamp::from_millis(1_790_000_000_000);
 
 /// Enterprises "E1" (agreement 1001) and "E2" (agreement 1002).
-async fn enterprises(conn: &mut AnyConnection) {
+pub(crate) async fn enterprises(conn: &mut AnyConnection) {
     seed_world(conn).await;
     let second = Agreement {
         id: "1002".into(),

@@ -4,6 +4,7 @@
 mod backends;
 mod contacts;
 mod corporate;
+mod member_search;
 mod platform;
 mod records;
 mod tokens;
