@@ -81,8 +81,8 @@ struct TelenorDoc;
 #[openapi(
     info(
         title = "sentral — Mobilt Bedriftsnett partner APIs",
-        description = "The MBN Catalog and User APIs in the Telenor dialect (same tokens from \
-            `/oauth/v2/token`, same error envelope as /openapi/telenor.json). No public schema \
+        description = "The MBN Catalog, User and Queue APIs in the Telenor dialect (same tokens \
+            from `/oauth/v2/token`, same error envelope as /openapi/telenor.json). No public schema \
             exists for these APIs: the paths and fields are sentral's, in the operator's style. A \
             machine user (system user, password grant) acts for every member of its enterprises; \
             an end user (authorization-code grant) only for itself; a token without a user gets \
@@ -111,6 +111,16 @@ struct TelenorDoc;
         mbn::absences::delete,
         mbn::forwarding::get_one,
         mbn::forwarding::update,
+        mbn::queues::list,
+        mbn::queues::create,
+        mbn::queues::get_one,
+        mbn::queues::update,
+        mbn::queues::delete,
+        mbn::agents::list,
+        mbn::agents::add,
+        mbn::agents::remove,
+        mbn::agents::set_state,
+        mbn::agents::search,
         mbn::enduser::discontinued,
     ),
     components(schemas(telenor::ErrorBody)),
@@ -118,6 +128,7 @@ struct TelenorDoc;
     tags(
         (name = "mbn-catalog", description = "The enterprise directory: enterprises, numbering plan, members, contacts"),
         (name = "mbn-user", description = "Absences and call forwarding of members"),
+        (name = "mbn-queue", description = "Call queues, their settings and agents, and the agents' states. Not managed by this API: announcements (welcome, queue position, music on hold) and menus, which the customer's administrator sets in MBN Admin or Min Bedrift. The queue status (waiting callers, service level) is not built yet (50101)."),
         (name = "mbn-enduser", description = "Discontinued (SOAP, end of September 2022)"),
     )
 )]

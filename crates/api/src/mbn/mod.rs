@@ -1,7 +1,8 @@
-//! The Mobilt Bedriftsnett partner APIs (Catalog, User; the discontinued End User API) in the
-//! Telenor dialect: same tokens, same error envelope.
+//! The Mobilt Bedriftsnett partner APIs (Catalog, User, Queue; the discontinued End User API)
+//! in the Telenor dialect: same tokens, same error envelope.
 
 pub mod absences;
+pub mod agents;
 pub mod catalog;
 pub mod contact_batch;
 pub mod contacts;
@@ -9,10 +10,11 @@ pub mod enduser;
 pub mod fields;
 pub mod forwarding;
 pub mod members;
+pub mod queues;
 pub mod stream;
 
 use axum::Router;
-use axum::routing::{any, get, post};
+use axum::routing::{any, delete, get, post, put};
 
 use crate::AppState;
 
@@ -64,6 +66,26 @@ pub fn routes() -> Router<AppState> {
                 .put(contacts::update)
                 .delete(contacts::delete),
         )
+        .route("/queue/queues", get(queues::list).post(queues::create))
+        .route(
+            "/queue/queues/{queueId}",
+            get(queues::get_one)
+                .put(queues::update)
+                .delete(queues::delete),
+        )
+        .route(
+            "/queue/queues/{queueId}/agents",
+            get(agents::list).post(agents::add),
+        )
+        .route(
+            "/queue/queues/{queueId}/agents/{memberId}",
+            delete(agents::remove),
+        )
+        .route(
+            "/queue/queues/{queueId}/agents/{memberId}/state",
+            put(agents::set_state),
+        )
+        .route("/queue/agents", get(agents::search))
         .route("/enduser", any(enduser::discontinued))
         .route("/enduser/{*rest}", any(enduser::discontinued))
 }

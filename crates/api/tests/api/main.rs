@@ -8,6 +8,7 @@ mod kpn;
 mod mbn_catalog;
 mod mbn_contact_feed_json;
 mod mbn_contacts;
+mod mbn_queue;
 mod mbn_user;
 mod oauth;
 mod platform;

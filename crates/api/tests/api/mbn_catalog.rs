@@ -218,6 +218,12 @@ async fn a_plan_change_never_leaves_a_short_number_outside_it() {
                 assert_eq!(deleted.status(), 204, "{id}");
             }
         }
+        // … and the queues, Kundeservice first (it overflows into Sentralbord's number).
+        for queue in ["2", "1"] {
+            let path = format!("/queue/queues/{queue}");
+            let deleted = server.send(Method::DELETE, &path, &token, None).await;
+            assert_eq!(deleted.status(), 204, "{path}");
+        }
         let moved = ok_json(server.send(Method::PUT, PLAN, &token, Some(move_all)).await).await;
         assert_eq!(moved["entries"].as_array().unwrap().len(), 2);
         let member = ok_json(server.get("/catalog/members/mem_demo_001", &token).await).await;

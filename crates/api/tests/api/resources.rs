@@ -167,14 +167,15 @@ async fn unknown_paths_and_methods_are_40401() {
 async fn operations_not_built_yet_answer_50101_after_authentication() {
     let server = TestServer::demo().await;
     let token = server.demo_token().await;
-    let body = expect_telenor_error(server.get("/queue/queues", &token).await, 501, 50101).await;
-    assert!(body["detail"].as_str().unwrap().contains("/queue/queues"));
-    let anonymous = server
-        .http
-        .get(server.url("/queue/queues"))
-        .send()
-        .await
-        .unwrap();
+    let status = "/queue/queues/1/status";
+    let body = expect_telenor_error(server.get(status, &token).await, 501, 50101).await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("/queue/queues/{queueId}/status")
+    );
+    let anonymous = server.http.get(server.url(status)).send().await.unwrap();
     expect_telenor_error(anonymous, 401, 40102).await;
     server.stop().await;
 }
