@@ -32,6 +32,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "member-search",
         include_str!("../migrations/0006_member_search.sql"),
     ),
+    (
+        8,
+        "subscription-reference-search",
+        include_str!("../migrations/0008_subscription_reference_search.sql"),
+    ),
 ];
 
 /// Every table, children before parents: the order in which a reset empties them.

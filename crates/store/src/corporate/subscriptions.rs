@@ -153,6 +153,41 @@ pub struct SubscriptionSearch {
     pub ascending: bool,
 }
 
+/// What a user-reference search matches (contains, case-insensitive): the three references,
+/// lowered, one per line. The expression of the index `mobile_subscriptions_references`
+/// (migration 0008), so the search reads that index instead of every subscription row; a
+/// non-empty text without a line break matches it exactly when it matches one reference.
+const REFERENCES_TEXT: &str = "(LOWER(COALESCE(reference1, '')) || '\n' \
+     || LOWER(COALESCE(reference2, '')) || '\n' || LOWER(COALESCE(reference3, '')))";
+
+/// Up to this many matches, a reference search sorts its matches (found through the index)
+/// instead of walking the company's subscriptions in page order until the page is full.
+const SORT_MATCHES_BELOW: i64 = 1_000;
+
+/// One page of the subscriptions `filter` matches: the matches first, then their rows.
+async fn matches_page(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+    order_by: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<AnyRow>, StoreError> {
+    let mut page = filter.clone();
+    let limit = page.bind(Bind::Int(limit));
+    let offset = page.bind(Bind::Int(offset));
+    let sql = format!(
+        "WITH found AS MATERIALIZED (SELECT msisdn FROM mobile_subscriptions{}) \
+         SELECT * FROM mobile_subscriptions WHERE msisdn IN (SELECT msisdn FROM found) \
+         ORDER BY {order_by} LIMIT {limit} OFFSET {offset}",
+        filter.where_sql()
+    );
+    // Only clauses built by the filter, column names and placeholders are interpolated.
+    Ok(page
+        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .fetch_all(conn)
+        .await?)
+}
+
 pub async fn search(
     conn: &mut AnyConnection,
     reach: Reach<'_>,
@@ -175,12 +210,17 @@ pub async fn search(
         filter.push(format!("msisdn LIKE {p}"));
     }
     if let Some(reference) = &search.user_reference {
-        let pattern = format!("%{}%", escape_like(&reference.to_lowercase()));
-        let p = filter.bind(Bind::Text(pattern));
-        filter.push(format!(
-            "(LOWER(reference1) LIKE {p} ESCAPE '\\' OR LOWER(reference2) LIKE {p} ESCAPE '\\' \
-             OR LOWER(reference3) LIKE {p} ESCAPE '\\')"
-        ));
+        let lowered = reference.to_lowercase();
+        let p = filter.bind(Bind::Text(format!("%{}%", escape_like(&lowered))));
+        if lowered.is_empty() || lowered.contains('\n') {
+            // These could match an empty part or across two parts of the indexed text.
+            filter.push(format!(
+                "(LOWER(reference1) LIKE {p} ESCAPE '\\' OR LOWER(reference2) LIKE {p} ESCAPE '\\' \
+                 OR LOWER(reference3) LIKE {p} ESCAPE '\\')"
+            ));
+        } else {
+            filter.push(format!("{REFERENCES_TEXT} LIKE {p} ESCAPE '\\'"));
+        }
     }
     if let Some(product_id) = search.product_id {
         let p = filter.bind(Bind::Int(product_id));
@@ -203,9 +243,13 @@ pub async fn search(
         format!("msisdn {direction}")
     };
     let total = filter.count(conn, "mobile_subscriptions").await?;
-    let rows = filter
-        .page(conn, "mobile_subscriptions", &order_by, offset, limit)
-        .await?;
+    let rows = if search.user_reference.is_some() && total < SORT_MATCHES_BELOW {
+        matches_page(conn, &filter, &order_by, offset, limit).await?
+    } else {
+        filter
+            .page(conn, "mobile_subscriptions", &order_by, offset, limit)
+            .await?
+    };
     let items = rows
         .iter()
         .map(subscription_from)

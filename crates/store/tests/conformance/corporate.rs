@@ -12,7 +12,7 @@ use sentral_store::platform;
 
 use crate::backends;
 
-const NOW: Timestamp = Timestamp::from_millis(1_790_000_000_000);
+pub(crate) const NOW: Timestamp = Timestamp::from_millis(1_790_000_000_000);
 
 fn org(number: &str) -> OrgNumber {
     OrgNumber::parse(number).unwrap()
@@ -28,7 +28,7 @@ fn address() -> PostalAddress {
     }
 }
 
-async fn organizations(conn: &mut sentral_store::AnyConnection) {
+pub(crate) async fn organizations(conn: &mut sentral_store::AnyConnection) {
     for number in ["914742315", "987654325"] {
         let organization = Organization {
             org_number: org(number),
@@ -41,7 +41,7 @@ async fn organizations(conn: &mut sentral_store::AnyConnection) {
     }
 }
 
-fn account(id: u32, owner: &str, listed_from: Timestamp) -> CorporateAccount {
+pub(crate) fn account(id: u32, owner: &str, listed_from: Timestamp) -> CorporateAccount {
     CorporateAccount {
         id: AccountId::from_number(id),
         references: [
@@ -62,7 +62,7 @@ fn account(id: u32, owner: &str, listed_from: Timestamp) -> CorporateAccount {
     }
 }
 
-fn subscription(
+pub(crate) fn subscription(
     national: u32,
     owner: &str,
     account: u32,

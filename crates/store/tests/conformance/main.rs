@@ -7,5 +7,6 @@ mod corporate;
 mod member_search;
 mod platform;
 mod records;
+mod subscription_search;
 mod tokens;
 mod user_settings;
