@@ -11,6 +11,7 @@ pub mod openapi;
 mod ops;
 pub mod request_id;
 mod sandbox;
+mod sandbox_network;
 pub mod telenor;
 
 use std::sync::Arc;

@@ -57,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .route("/sandbox/v1/clock/advance", post(advance))
         .route("/sandbox/v1/reset", post(reset))
         .route("/sandbox/v1/sms", get(sms))
+        .merge(crate::sandbox_network::routes())
 }
 
 fn clock_body(state: sentral_services::sandbox::ClockState) -> ClockBody {

@@ -56,8 +56,16 @@ fn main() {
         );
         assert!(matches!(step.result, Ok(Outcome::Call { .. })));
         let mut all = step.events;
-        all.extend(engine.handle(Input::Signal(Signal::Answer { device: called }), at).events);
-        all.extend(engine.handle(Input::Signal(Signal::HangUp { device: from }), at).events);
+        all.extend(
+            engine
+                .handle(Input::Signal(Signal::Answer { device: called }), at)
+                .events,
+        );
+        all.extend(
+            engine
+                .handle(Input::Signal(Signal::HangUp { device: from }), at)
+                .events,
+        );
         for event in &all {
             payload_bytes += event.payload().to_string().len();
         }
@@ -65,7 +73,10 @@ fn main() {
     }
     let elapsed = started.elapsed();
     let rate = calls as f64 / elapsed.as_secs_f64();
-    println!("members: {members}; engine built in {:.1} ms", build.as_secs_f64() * 1e3);
+    println!(
+        "members: {members}; engine built in {:.1} ms",
+        build.as_secs_f64() * 1e3
+    );
     println!(
         "call setups: {calls} in {:.3} s = {:.0} per second ({:.2} µs each)",
         elapsed.as_secs_f64(),

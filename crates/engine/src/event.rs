@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::model::{ConnectionState, DeviceId};
 
 /// Event types (ECMA-269 names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 pub enum EventKind {
     ServiceInitiated,
     Originated,
@@ -89,7 +89,7 @@ impl EventKind {
 
 /// Event causes (ECMA-269 `EventCause`, plus `absence` and `callForwardUnavailable` for the
 /// network's own diversions).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Cause {
     Normal,
@@ -150,7 +150,7 @@ impl Cause {
 }
 
 /// A device as events show it: the E.164 number and, where the plan gives one, the short number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceRef {
     pub device_id: DeviceId,
@@ -159,7 +159,7 @@ pub struct DeviceRef {
 }
 
 /// A connection: a call and a device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionRef {
     pub call_id: String,
@@ -167,7 +167,7 @@ pub struct ConnectionRef {
 }
 
 /// One party's move in a transfer: its connection before and after.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TransferredConnection {
     pub old_connection: ConnectionRef,
@@ -175,7 +175,7 @@ pub struct TransferredConnection {
 }
 
 /// A forwarding rule as events and snapshots show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ForwardingInfo {
     /// forwardImmediate, forwardBusy, forwardNoAns, forwardUnavailable or forwardDND.
@@ -189,7 +189,7 @@ pub struct ForwardingInfo {
 
 /// A device's presence: what the network sees, the absence, and the availability computed
 /// from both.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Presence {
     /// available, ringing, busy or offline.
@@ -200,19 +200,21 @@ pub struct Presence {
     pub availability: &'static str,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AbsenceInfo {
     pub absence_id: String,
     pub kind: &'static str,
+    #[schema(value_type = String, format = DateTime)]
     pub from: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     pub until: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
 /// The CSTA fields of an event; each kind fills the ones ECMA-269 gives it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventFields {
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -10,7 +10,7 @@ pub type DeviceId = String;
 pub struct CallId(pub u64);
 
 /// The seven connection states of CSTA. A call's state is derived from these, never stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum ConnectionState {
     Null,

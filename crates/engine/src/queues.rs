@@ -26,7 +26,7 @@ pub(crate) struct AgentRuntime {
 }
 
 /// Counters since the queue was configured.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueCounters {
     pub entered: u64,
@@ -120,7 +120,7 @@ fn agent_runtime(agent: &AgentConfig, now: Timestamp) -> AgentRuntime {
 }
 
 /// A waiting caller as the Queue API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WaitingCaller {
     pub call_id: String,
@@ -132,7 +132,7 @@ pub struct WaitingCaller {
     pub offered_to: Vec<DeviceRef>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentStatus {
     pub agent_device: DeviceRef,
@@ -144,11 +144,12 @@ pub struct AgentStatus {
     /// What the system sees: idle, reserved (an offer rings) or busy.
     pub system_state: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub ready_at: Option<Timestamp>,
     pub answered_calls: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueStatus {
     pub queue_id: String,

@@ -10,14 +10,14 @@ use crate::error::CstaError;
 use crate::event::{DeviceRef, ForwardingInfo, Presence};
 use crate::model::{CallId, ConnectionState, DeviceId};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PartySnapshot {
     pub device: DeviceRef,
     pub state: ConnectionState,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CallSnapshot {
     pub call_id: String,
@@ -25,7 +25,7 @@ pub struct CallSnapshot {
     pub connections: Vec<PartySnapshot>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentSnapshot {
     pub queue_id: String,
@@ -34,7 +34,7 @@ pub struct AgentSnapshot {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceSnapshot {
     pub device: DeviceRef,
@@ -54,7 +54,7 @@ pub struct DeviceSnapshot {
     pub agent_states: Vec<AgentSnapshot>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EnterpriseSnapshot {
     pub enterprise_id: String,

@@ -12,8 +12,8 @@ mod json_sql;
 mod migrate;
 pub mod platform;
 pub mod records;
-pub mod telephony;
 mod rows;
+pub mod telephony;
 pub mod testing;
 pub mod tokens;
 

@@ -33,6 +33,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0006_member_search.sql"),
     ),
     (
+        7,
+        "terminals",
+        include_str!("../migrations/0007_terminals.sql"),
+    ),
+    (
         8,
         "subscription-reference-search",
         include_str!("../migrations/0008_subscription_reference_search.sql"),
@@ -41,6 +46,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 
 /// Every table, children before parents: the order in which a reset empties them.
 pub const ALL_TABLES: &[&str] = &[
+    "memberline_terminals",
     "queue_agents",
     "queues",
     "call_forwarding",

@@ -3,14 +3,17 @@
 
 pub mod absences;
 pub mod agents;
+pub mod calls;
 pub mod catalog;
 pub mod contact_batch;
 pub mod contacts;
+pub mod csta;
 pub mod enduser;
 pub mod fields;
 pub mod forwarding;
 pub mod members;
 pub mod queues;
+pub mod status;
 pub mod stream;
 
 use axum::Router;
@@ -86,6 +89,49 @@ pub fn routes() -> Router<AppState> {
             put(agents::set_state),
         )
         .route("/queue/agents", get(agents::search))
+        .route("/status/token", post(csta::status_token))
+        .route("/status/users/{memberId}", get(status::user))
+        .route(
+            "/status/enterprises/{enterpriseId}/users",
+            get(status::enterprise_users),
+        )
+        .route("/status/terminals/{terminalId}", put(status::set_terminal))
+        .route("/csta/authentication/token", post(csta::login))
+        .route("/csta/monitors", post(csta::start))
+        .route(
+            "/csta/monitors/{crossRefId}",
+            put(csta::renew).delete(csta::stop),
+        )
+        .route("/csta/monitors/{crossRefId}/snapshot", get(csta::snapshot))
+        .route("/csta/monitors/{crossRefId}/events", get(csta::events))
+        .route("/csta/calls", post(calls::make_call))
+        .route("/csta/calls/transfer", post(calls::transfer))
+        .route("/csta/calls/conference", post(calls::conference))
+        .route("/csta/calls/{callId}/answer", post(calls::answer))
+        .route("/csta/calls/{callId}/clear", post(calls::clear))
+        .route("/csta/calls/{callId}/hold", post(calls::hold))
+        .route("/csta/calls/{callId}/retrieve", post(calls::retrieve))
+        .route("/csta/calls/{callId}/deflect", post(calls::deflect))
+        .route(
+            "/csta/calls/{callId}/single-step-transfer",
+            post(calls::single_step_transfer),
+        )
+        .route(
+            "/csta/calls/{callId}/consultation",
+            post(calls::consultation),
+        )
+        .route(
+            "/csta/devices/{device}/forwarding",
+            get(calls::get_forwarding).put(calls::set_forwarding),
+        )
+        .route(
+            "/csta/devices/{device}/agent-state",
+            put(calls::set_agent_state),
+        )
+        .route(
+            "/csta/devices/{device}/snapshot",
+            get(calls::device_snapshot),
+        )
         .route("/enduser", any(enduser::discontinued))
         .route("/enduser/{*rest}", any(enduser::discontinued))
 }

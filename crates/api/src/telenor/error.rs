@@ -37,6 +37,9 @@ pub enum TelenorError {
     Conflict(String),
     PayloadTooLarge,
     UnsupportedMediaType(String),
+    /// 40600: the response can be had only in another form (e.g. an event stream without a
+    /// WebSocket upgrade or `Accept: text/event-stream`).
+    NotAcceptable(String),
     Quota {
         retry_after_seconds: u64,
     },
@@ -185,6 +188,7 @@ impl TelenorError {
                 "Request body too large",
                 None,
             ),
+            NotAcceptable(_) => (StatusCode::NOT_ACCEPTABLE, 40600, "Not acceptable", None),
             UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 41500,
@@ -288,6 +292,7 @@ impl TelenorError {
             | NotFound(detail)
             | Conflict(detail)
             | UnsupportedMediaType(detail)
+            | NotAcceptable(detail)
             | OrganizationNotFound(detail)
             | AddressCardNotFound(detail)
             | InvalidOrgNumber(detail)

@@ -1,5 +1,6 @@
 //! Integration tests: the real server on port 0, talked to over HTTP like a client would.
 
+mod corporate_account_page_json;
 mod corporate_accounts;
 mod corporate_subscriptions;
 mod events_stream;
@@ -8,6 +9,7 @@ mod kpn;
 mod mbn_catalog;
 mod mbn_contact_feed_json;
 mod mbn_contacts;
+mod mbn_csta;
 mod mbn_queue;
 mod mbn_user;
 mod oauth;

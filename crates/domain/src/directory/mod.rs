@@ -5,17 +5,17 @@ pub mod absences;
 pub mod contacts;
 pub mod forwarding;
 pub mod plan;
-pub mod terminals;
 pub mod queues;
+pub mod terminals;
 
 pub use absences::{Absence, AbsenceAction, AbsenceKind};
 pub use contacts::{Contact, ContactDetails, PurgeMark, SyncCursor};
 pub use forwarding::{CallForwarding, Destination, ForwardingKind, ForwardingRule};
-pub use terminals::{StatusSource, Terminal, TerminalStatus};
 pub use plan::{NumberRange, NumberingPlan, PlanDevice, PlanEntry, ShortNumber};
 pub use queues::{
     Agent, AgentPerson, AgentState, AgentStateRequest, Queue, QueueSettings, QueueStrategy,
 };
+pub use terminals::{StatusSource, Terminal, TerminalStatus};
 
 use crate::clock::Timestamp;
 use crate::ids::{EntityId, Msisdn, OrgNumber};

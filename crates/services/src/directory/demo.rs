@@ -208,6 +208,7 @@ impl Platform {
         };
         repo::insert_entry(&mut tx, &enterprise.id, &entry).await?;
         super::queue_demo::seed_demo_queues(&mut tx, &enterprise.id, now).await?;
+        crate::telephony::demo::seed_demo_memberlines(&mut tx, &enterprise.id, now).await?;
         super::user_demo::seed_demo_user_settings(&mut tx, now).await?;
         super::contact_seed::seed_contacts(
             &mut tx,

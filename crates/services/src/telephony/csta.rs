@@ -393,16 +393,14 @@ impl Platform {
         webhook: Option<WebhookTarget>,
     ) -> Result<StartedMonitor, ServiceError> {
         principal.require(ApiProduct::MbnStatusPush)?;
-        if let Some(types) = &filter {
-            if let Some(unknown) = types
-                .iter()
-                .find(|t| EventKind::parse(t).is_none() && t.as_str() != "MonitorEnded")
-            {
-                return Err(ServiceError::invalid(
-                    "filter",
-                    format!("{unknown:?} is not a CSTA event type of this interface"),
-                ));
-            }
+        let unknown = filter.iter().flatten().find(|t| {
+            EventKind::parse(t).is_none() && t.as_str() != "MonitorEnded"
+        });
+        if let Some(unknown) = unknown {
+            return Err(ServiceError::invalid(
+                "filter",
+                format!("{unknown:?} is not a CSTA event type of this interface"),
+            ));
         }
         let (object, device) = match target {
             MonitorTarget::Enterprise(enterprise_id) => {

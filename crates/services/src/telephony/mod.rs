@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod csta;
+pub mod demo;
 pub mod network;
 pub mod sessions;
 pub mod status;
