@@ -6,6 +6,7 @@ mod contacts;
 mod corporate;
 mod member_search;
 mod platform;
+mod queues;
 mod records;
 mod subscription_search;
 mod tokens;
