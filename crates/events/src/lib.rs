@@ -11,6 +11,8 @@ pub mod hub;
 mod index;
 pub mod metrics;
 pub mod monitor;
+#[cfg(feature = "nats")]
+pub mod nats;
 pub mod subscription;
 pub mod webhook;
 

@@ -1,0 +1,92 @@
+//! The NATS bus against a real server: two nodes, each with its own hub and connection; an event
+//! published on one reaches the monitors of both. Needs NATS at `SENTRAL_TEST_NATS_URL` (default
+//! `nats://127.0.0.1:4222`) and `--features nats`; without a server the test says so and passes.
+#![cfg(feature = "nats")]
+
+use std::time::Duration;
+
+use sentral_domain::Timestamp;
+use sentral_domain::secret::Secret;
+use sentral_events::nats::NatsBus;
+use sentral_events::{
+    Bus, HubConfig, MonitorHub, MonitorObject, MonitorOwner, MonitorSpec, Published,
+};
+
+fn nats_url() -> String {
+    std::env::var("SENTRAL_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
+}
+
+fn monitor(hub: &MonitorHub, object: MonitorObject) -> sentral_events::CrossRefId {
+    let spec = MonitorSpec {
+        owner: MonitorOwner::new("owner"),
+        object,
+        filter: None,
+        webhook: None,
+    };
+    hub.create(spec, Timestamp::from_millis(0))
+        .expect("monitor")
+        .cross_ref_id
+}
+
+#[tokio::test]
+async fn an_event_published_on_one_node_reaches_the_monitors_of_every_node() {
+    // A prefix of its own, so concurrent runs on the same server do not see each other.
+    let prefix = format!("sentral-test.{}", Secret::random_hex(6).expose());
+    let Ok(node_a) = NatsBus::connect_with_prefix(&nats_url(), &prefix).await else {
+        eprintln!("no NATS at {}: skipped", nats_url());
+        return;
+    };
+    let node_b = NatsBus::connect_with_prefix(&nats_url(), &prefix)
+        .await
+        .expect("second connection");
+    let (hub_a, hub_b) = (
+        MonitorHub::new(HubConfig::default()),
+        MonitorHub::new(HubConfig::default()),
+    );
+    node_a.attach(hub_a.clone()).await.expect("attached");
+    node_b.attach(hub_b.clone()).await.expect("attached");
+    let on_a = monitor(&hub_a, MonitorObject::Enterprise("100001".to_owned()));
+    let on_b = monitor(
+        &hub_b,
+        MonitorObject::Device {
+            enterprise_id: "100001".to_owned(),
+            device: "+4791000002".to_owned(),
+        },
+    );
+    let mut stream_b = hub_b
+        .subscribe(&on_b, &MonitorOwner::new("owner"), None)
+        .expect("stream");
+
+    let event = Published {
+        enterprise_id: "100001".to_owned(),
+        devices: vec!["+4791000001".to_owned(), "+4791000002".to_owned()],
+        event_type: "Delivered".to_owned(),
+        cause: Some("newCall".to_owned()),
+        subject: Some("+4791000002".to_owned()),
+        occurred_at: Timestamp::from_millis(1_795_000_000_123),
+        payload: serde_json::json!({"callId": "c1"}),
+    };
+    node_a.publish(&event).await.expect("published");
+
+    let frame = tokio::time::timeout(Duration::from_secs(5), stream_b.next())
+        .await
+        .expect("in time")
+        .expect("a frame");
+    let envelope: sentral_events::Envelope =
+        serde_json::from_str(&frame.json()).expect("an envelope");
+    assert_eq!(
+        (envelope.seq, envelope.event_type.as_str()),
+        (1, "Delivered")
+    );
+    assert_eq!(envelope.occurred_at, "2026-11-18T11:06:40.123Z");
+    assert_eq!(envelope.payload, event.payload);
+    for _ in 0..100 {
+        if hub_a.metrics().published == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(hub_a.metrics().published, 1, "node A's own monitor {on_a}");
+
+    assert!(node_a.subject("100.001").is_err());
+}
