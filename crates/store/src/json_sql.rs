@@ -48,7 +48,7 @@ impl JsonSql {
     pub fn string(self, expr: &str) -> String {
         match self {
             JsonSql::Sqlite => format!("json_quote({expr})"),
-            JsonSql::Postgres => format!("to_json({expr}::text)::text"),
+            JsonSql::Postgres => format!("to_json(({expr})::text)::text"),
         }
     }
 

@@ -4,9 +4,8 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderValue;
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_TYPE, LOCATION};
+use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use sentral_domain::directory::{Contact, ContactNumber, SyncCursor};
 use sentral_domain::{ApiProduct, Timestamp};
@@ -22,7 +21,7 @@ use super::fields;
 use super::members::NumberBody;
 use crate::AppState;
 use crate::body::{Json as JsonBody, Query};
-use crate::telenor::paging::{PageParams, integer};
+use crate::telenor::paging::{PageParams, integer, with_content};
 use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
 
 /// A contact's postal address.
@@ -359,25 +358,6 @@ struct FeedTail {
     page_size: u32,
     cursor: String,
     has_more: bool,
-}
-
-/// `{"content":<content>,…tail}`: a JSON array written elsewhere, then `tail`'s fields.
-fn with_content(content: &str, tail: &impl Serialize) -> Response {
-    let tail = match serde_json::to_string(tail) {
-        Ok(tail) => tail,
-        Err(error) => {
-            tracing::error!(%error, "page fields did not serialize");
-            return TelenorError::Internal.into_response();
-        }
-    };
-    let rest = tail.strip_prefix('{').unwrap_or(&tail);
-    let separator = if rest == "}" { "" } else { "," };
-    let body = format!("{{\"content\":{content}{separator}{rest}");
-    (
-        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        body,
-    )
-        .into_response()
 }
 
 /// Create a contact (machine users only). An `externalId` must not be another live contact's;

@@ -12,7 +12,7 @@ use sentral_services::corporate::accounts::{AccountView, NewAccountRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::paging::{PageBody, PageParams};
+use super::paging::{PageBody, PageParams, json_page};
 use super::{TelenorCaller, TelenorError};
 use crate::AppState;
 use crate::body::{Path, Query};
@@ -190,11 +190,12 @@ pub async fn list(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
     Query(params, _): Query<PageParams, TelenorError>,
-) -> Result<Json<PageBody<AccountBody>>, TelenorError> {
+) -> Result<Response, TelenorError> {
     caller.require(ApiProduct::MobileSubscriptionInfo)?;
     let page = params.request()?;
-    let accounts = state.platform.accounts(&caller, page).await?;
-    Ok(Json(PageBody::of(accounts, AccountBody::from)))
+    // The store writes the page's JSON (the same bytes as `PageBody<AccountBody>`).
+    let accounts = state.platform.accounts_json(&caller, page).await?;
+    Ok(json_page(&accounts))
 }
 
 /// Get an account. A new account is found here at once, `PASSIVE` until activated.

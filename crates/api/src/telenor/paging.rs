@@ -1,6 +1,9 @@
 //! Paging parameters and the page wrapper of the v2 list endpoints.
 
-use sentral_services::corporate::{PageRequest, Paged};
+use axum::http::HeaderValue;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use sentral_services::corporate::{JsonPaged, PageRequest, Paged};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -65,4 +68,46 @@ impl<T> PageBody<T> {
             content: paged.items.into_iter().map(shape).collect(),
         }
     }
+}
+
+/// The fields of a [`PageBody`] after `content`, in the same order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageTail {
+    page: u32,
+    page_size: u32,
+    total_elements: i64,
+    total_pages: i64,
+}
+
+/// A [`PageBody`] whose entries the store wrote as JSON: the same bytes, without parsing them.
+pub fn json_page(paged: &JsonPaged) -> Response {
+    with_content(
+        paged.content.as_str(),
+        &PageTail {
+            page: paged.request.page,
+            page_size: paged.request.page_size,
+            total_elements: paged.total,
+            total_pages: paged.total_pages(),
+        },
+    )
+}
+
+/// `{"content":<content>,…tail}`: a JSON array written elsewhere, then `tail`'s fields.
+pub fn with_content(content: &str, tail: &impl Serialize) -> Response {
+    let tail = match serde_json::to_string(tail) {
+        Ok(tail) => tail,
+        Err(error) => {
+            tracing::error!(%error, "page fields did not serialize");
+            return TelenorError::Internal.into_response();
+        }
+    };
+    let rest = tail.strip_prefix('{').unwrap_or(&tail);
+    let separator = if rest == "}" { "" } else { "," };
+    let body = format!("{{\"content\":{content}{separator}{rest}");
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
 }

@@ -11,7 +11,7 @@ use sentral_domain::{DomainError, OrgNumber, Timestamp};
 use sentral_store::corporate::{self as corporate_repo, accounts as repo};
 use serde_json::json;
 
-use super::{PageRequest, Paged, ReachLists, organizations_named, sees, sees_company};
+use super::{JsonPaged, PageRequest, Paged, ReachLists, organizations_named, sees, sees_company};
 use crate::platform::audit;
 use crate::{CorporateError, Platform, Principal, ServiceError};
 
@@ -145,6 +145,31 @@ impl Platform {
         };
         Ok(Paged {
             items: self.account_views(found.items, now).await?,
+            request: page,
+            total: found.total,
+        })
+    }
+
+    /// [`Platform::accounts`] with the page's JSON (the API's account objects, organisation
+    /// names and the status now included) written by the store.
+    pub async fn accounts_json(
+        &self,
+        principal: &Principal,
+        page: PageRequest,
+    ) -> Result<JsonPaged, ServiceError> {
+        super::require_system_user(principal)?;
+        let lists = ReachLists::of(principal);
+        let mut conn = self.store.read().await?;
+        let found = repo::accounts_page_json(
+            &mut conn,
+            lists.reach(),
+            self.now(),
+            page.offset(),
+            page.limit(),
+        )
+        .await?;
+        Ok(JsonPaged {
+            content: found.content,
             request: page,
             total: found.total,
         })

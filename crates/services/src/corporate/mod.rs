@@ -12,9 +12,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use sentral_domain::OrgNumber;
 use sentral_domain::platform::Organization;
-use sentral_store::AnyConnection;
 use sentral_store::corporate::Reach;
 use sentral_store::platform as repo;
+use sentral_store::{AnyConnection, JsonPage};
 
 use crate::{Principal, ServiceError};
 
@@ -171,6 +171,12 @@ impl PageRequest {
     pub fn limit(&self) -> i64 {
         i64::from(self.page_size)
     }
+
+    /// How many pages of this size `total` entries fill.
+    pub fn pages_for(&self, total: i64) -> i64 {
+        let size = i64::from(self.page_size);
+        (total + size - 1) / size
+    }
 }
 
 /// One page of results and how many there are in all.
@@ -183,7 +189,20 @@ pub struct Paged<T> {
 
 impl<T> Paged<T> {
     pub fn total_pages(&self) -> i64 {
-        let size = i64::from(self.request.page_size);
-        (self.total + size - 1) / size
+        self.request.pages_for(self.total)
+    }
+}
+
+/// One page whose entries the store wrote as JSON (the API's objects), and how many there are.
+#[derive(Debug, Clone)]
+pub struct JsonPaged {
+    pub content: JsonPage,
+    pub request: PageRequest,
+    pub total: i64,
+}
+
+impl JsonPaged {
+    pub fn total_pages(&self) -> i64 {
+        self.request.pages_for(self.total)
     }
 }

@@ -8,6 +8,7 @@ use sentral_domain::{OrgNumber, Timestamp};
 use sqlx::any::AnyRow;
 
 use super::{Bind, Filter, Page, Reach};
+use crate::json_sql::{JsonPage, JsonSql, ObjectSql};
 use crate::rows::{at, corrupt, int, opt_int, opt_org, opt_text, org, text};
 use crate::{AnyConnection, StoreError};
 
@@ -209,4 +210,100 @@ pub async fn accounts_page(
         .map(account_from)
         .collect::<Result<_, _>>()?;
     Ok(Page { items, total })
+}
+
+/// A page of accounts as the API's account objects (`AccountBody` of the Telenor dialect),
+/// written by the store, and the total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountsJson {
+    pub content: JsonPage,
+    pub total: i64,
+}
+
+/// An account row (`a`, with its owner `o` and company payer `p` from `organizations`) as the
+/// API's account object, in SQL; `now` is the placeholder of the time the status is shown at.
+fn account_object(json: JsonSql, now: &str) -> String {
+    let named = |number: &str, name: &str| {
+        ObjectSql::new(json)
+            .text("orgNumber", number)
+            .field("name", json.string(&format!("COALESCE({name}, '')")))
+            .build()
+    };
+    let person = ObjectSql::new(json)
+        .field("firstName", json.string("COALESCE(a.payer_first, '')"))
+        .field("lastName", json.string("COALESCE(a.payer_last, '')"))
+        .text_unless_null("middleName", "a.payer_middle")
+        .build();
+    let address = ObjectSql::new(json)
+        .text("streetName", "a.street_name")
+        .text("streetAddress", "a.street_address")
+        .text_unless_null("entranceCode", "a.entrance_code")
+        .text("postalCode", "a.postal_code")
+        .text("postalPlace", "a.postal_place")
+        .build();
+    let invoice = ObjectSql::new(json)
+        .field("address", address)
+        .text("format", "a.invoice_format")
+        .build();
+    // `CorporateAccount::status_at`: a passive account is open once its activation time is due.
+    let status = format!(
+        "CASE WHEN a.status = 'PASSIVE' AND a.activates_at IS NOT NULL \
+         AND a.activates_at <= {now} THEN 'OPEN' ELSE a.status END"
+    );
+    ObjectSql::new(json)
+        .text("id", "a.id")
+        .text_unless_null("accountReference1", "a.reference1")
+        .text_unless_null("accountReference2", "a.reference2")
+        .text_unless_null("accountReference3", "a.reference3")
+        .field("owner", named("a.owner_org", "o.name"))
+        .field_when("personalPayer", "a.payer_org IS NULL", person)
+        .field_when(
+            "companyPayer",
+            "a.payer_org IS NOT NULL",
+            named("a.payer_org", "p.name"),
+        )
+        .field("invoice", invoice)
+        .text_unless_null("addressCardId", "a.address_card_id")
+        .field("status", json.string(&status))
+        .text("type", "a.account_type")
+        .build()
+}
+
+/// [`accounts_page`] with the page's JSON written by the store: one row back, not one per
+/// account.
+pub async fn accounts_page_json(
+    conn: &mut AnyConnection,
+    reach: Reach<'_>,
+    now: Timestamp,
+    offset: i64,
+    limit: i64,
+) -> Result<AccountsJson, StoreError> {
+    let json = JsonSql::of(conn);
+    let mut filter = Filter::default();
+    let at = filter.bind(Bind::Int(now.millis()));
+    reach.clause(&mut filter, "a.owner_org", "a.id");
+    filter.push(format!("a.listed_from <= {at}"));
+    let total = filter.count(conn, "corporate_accounts a").await?;
+    let mut page = filter.clone();
+    let limit = page.bind(Bind::Int(limit));
+    let offset = page.bind(Bind::Int(offset));
+    let sql = format!(
+        "SELECT {array} AS page FROM (SELECT a.id_number AS ord, {doc} AS doc \
+         FROM corporate_accounts a \
+         LEFT JOIN organizations o ON o.org_number = a.owner_org \
+         LEFT JOIN organizations p ON p.org_number = a.payer_org{where_sql} \
+         ORDER BY a.id_number LIMIT {limit} OFFSET {offset}) paged",
+        array = json.array("doc", "ord", None),
+        doc = account_object(json, &at),
+        where_sql = filter.where_sql(),
+    );
+    // Only column names, constants and placeholders are interpolated; every value is bound.
+    let row = page
+        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .fetch_one(conn)
+        .await?;
+    Ok(AccountsJson {
+        content: JsonPage::new(text(&row, "page")?),
+        total,
+    })
 }

@@ -1,0 +1,166 @@
+//! `GET /corporate-accounts/v2/accounts` answers with JSON the store wrote in SQL (one serializer
+//! per backend). It must be byte for byte what the API's serde structs write for the same
+//! accounts: `GET /corporate-accounts/v1` and `GET …/v2/accounts/{id}` still serialize in Rust.
+//! Accounts are written straight into the store so that every shape is covered: person and
+//! company payers, left-out fields, escapes, and each status, including a passive account whose
+//! activation is due.
+
+use sentral_domain::corporate::{
+    AccountId, AccountReference, AccountStatus, AccountType, AddressCardId, CorporateAccount,
+    InvoiceFormat, Payer, PersonName, PostalAddress,
+};
+use sentral_domain::{OrgNumber, Timestamp};
+use sentral_store::corporate::accounts;
+
+use crate::harness::TestServer;
+
+const OWNER: &str = "930000000";
+const SUBSIDIARY: &str = "930000019";
+const LONG_AGO: Timestamp = Timestamp::from_millis(1_600_000_000_000);
+const FAR_AHEAD: Timestamp = Timestamp::from_millis(4_102_444_800_000);
+
+fn reference(number: usize, text: &str) -> Option<AccountReference> {
+    let field = [
+        "accountReference1",
+        "accountReference2",
+        "accountReference3",
+    ][number - 1];
+    Some(AccountReference::parse(field, text).expect("reference"))
+}
+
+fn account(id: u32, payer: Payer) -> CorporateAccount {
+    CorporateAccount {
+        id: AccountId::from_number(id),
+        references: [reference(1, "Økonomi/ Æsa, avd. 1-2"), None, None],
+        owner: OrgNumber::parse(OWNER).expect("org"),
+        payer,
+        address_card: None,
+        invoice_address: PostalAddress {
+            street_name: "Storgata \"gamle\" \\ vei".into(),
+            street_address: "1A".into(),
+            entrance_code: None,
+            postal_code: "9008".into(),
+            postal_place: "Tromsø".into(),
+        },
+        invoice_format: InvoiceFormat::Ehf,
+        stored_status: AccountStatus::Open,
+        account_type: AccountType::Normal,
+        created_at: LONG_AGO,
+        activates_at: None,
+        listed_from: LONG_AGO,
+    }
+}
+
+fn tricky_accounts() -> Vec<CorporateAccount> {
+    let person = |middle: Option<&str>| {
+        Payer::Person(PersonName {
+            first_name: "Åse \"Mor\"".into(),
+            middle_name: middle.map(Into::into),
+            last_name: "Ødegård\\Berg".into(),
+        })
+    };
+    let company = |org: &str| Payer::Company(OrgNumber::parse(org).expect("org"));
+    let mut all = vec![
+        account(90_000_001, company(OWNER)),
+        account(90_000_002, company(SUBSIDIARY)),
+        account(90_000_003, person(None)),
+        account(90_000_004, person(Some("Lærke"))),
+        account(90_000_005, company(OWNER)),
+        account(90_000_006, company(OWNER)),
+    ];
+    all[1].references = [reference(1, "A"), reference(2, "B-2"), reference(3, "C/3")];
+    all[1].invoice_address.entrance_code = Some("H0101".into());
+    all[1].address_card = Some(AddressCardId::parse("664001").expect("card"));
+    all[1].invoice_format = InvoiceFormat::Paper;
+    all[2].references = [None, None, None];
+    all[2].account_type = AccountType::Reserved;
+    all[3].invoice_format = InvoiceFormat::Email;
+    all[3].account_type = AccountType::RingKontant;
+    // Passive with its activation due (shown OPEN), passive not yet due, and cancelled.
+    all[4].stored_status = AccountStatus::Passive;
+    all[4].activates_at = Some(LONG_AGO);
+    all[5].stored_status = AccountStatus::Passive;
+    all[5].activates_at = Some(FAR_AHEAD);
+    all[0].stored_status = AccountStatus::Cancelled;
+    all
+}
+
+async fn body(server: &TestServer, token: &str, path: &str) -> String {
+    let response = server.get(path, token).await;
+    assert_eq!(response.status(), 200, "{}: {path}", server.name);
+    response.text().await.expect("body")
+}
+
+#[tokio::test]
+async fn the_store_written_accounts_page_is_the_serde_json_of_the_same_accounts() {
+    for server in TestServer::every_backend().await {
+        let token = server.demo_token().await;
+        {
+            let mut tx = server.platform.store().write().await.expect("write");
+            for account in tricky_accounts() {
+                accounts::insert_account(&mut tx, &account)
+                    .await
+                    .expect("insert");
+            }
+            tx.commit().await.expect("commit");
+        }
+
+        // Every account the token sees, serialized by serde (v1), against the SQL-built page.
+        let all = body(&server, &token, "/corporate-accounts/v1").await;
+        let count = serde_json::from_str::<Vec<serde_json::Value>>(&all)
+            .expect("array")
+            .len();
+        assert!(count >= 6, "{}: {all}", server.name);
+        let page = body(
+            &server,
+            &token,
+            "/corporate-accounts/v2/accounts?pageSize=1000",
+        )
+        .await;
+        let expected = format!(
+            "{{\"content\":{all},\"page\":0,\"pageSize\":1000,\"totalElements\":{count},\"totalPages\":1}}"
+        );
+        assert_eq!(page, expected, "{}: page of 1 000", server.name);
+
+        // The last page of two holds two of ours; each as `GET …/{id}` writes it.
+        let last_page = (count - 1) / 2;
+        let page = body(
+            &server,
+            &token,
+            &format!("/corporate-accounts/v2/accounts?pageSize=2&page={last_page}"),
+        )
+        .await;
+        let parsed: serde_json::Value = serde_json::from_str(&page).expect("json");
+        let mut objects = Vec::new();
+        for entry in parsed["content"].as_array().expect("content") {
+            let id = entry["id"].as_str().expect("id");
+            objects.push(
+                body(
+                    &server,
+                    &token,
+                    &format!("/corporate-accounts/v2/accounts/{id}"),
+                )
+                .await,
+            );
+        }
+        let expected = format!(
+            "{{\"content\":[{}],\"page\":{last_page},\"pageSize\":2,\"totalElements\":{count},\"totalPages\":{}}}",
+            objects.join(","),
+            count.div_ceil(2)
+        );
+        assert_eq!(page, expected, "{}: last page of two", server.name);
+
+        // A page past the end is empty.
+        let page = body(
+            &server,
+            &token,
+            "/corporate-accounts/v2/accounts?pageSize=1000&page=5",
+        )
+        .await;
+        let expected = format!(
+            "{{\"content\":[],\"page\":5,\"pageSize\":1000,\"totalElements\":{count},\"totalPages\":1}}"
+        );
+        assert_eq!(page, expected, "{}: empty page", server.name);
+        server.stop().await;
+    }
+}
