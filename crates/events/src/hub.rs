@@ -24,8 +24,11 @@ use crate::webhook::{self, RetryPolicy, WebhookError};
 /// How the hub behaves; `Default` gives the documented values.
 #[derive(Clone)]
 pub struct HubConfig {
-    /// Events kept per monitor for `after=<seq>` resumption.
+    /// Events kept per device monitor for `after=<seq>` resumption.
     pub replay_capacity: usize,
+    /// Events kept per enterprise monitor, which sees every event of the enterprise: at 100
+    /// calls/s (≈ 600 events/s) the default covers about half a minute of disconnection.
+    pub enterprise_replay_capacity: usize,
     /// Events older than this (by `occurredAt`) leave the replay buffer too, so memory follows the
     /// event rate rather than the number of monitors times `replay_capacity`.
     pub replay_max_age: Option<Duration>,
@@ -44,6 +47,7 @@ impl Default for HubConfig {
     fn default() -> Self {
         Self {
             replay_capacity: 1_000,
+            enterprise_replay_capacity: 20_000,
             replay_max_age: Some(Duration::from_secs(300)),
             stream_capacity: 1_024,
             lease: Duration::from_secs(3_600),
@@ -58,6 +62,10 @@ impl std::fmt::Debug for HubConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HubConfig")
             .field("replay_capacity", &self.replay_capacity)
+            .field(
+                "enterprise_replay_capacity",
+                &self.enterprise_replay_capacity,
+            )
             .field("replay_max_age", &self.replay_max_age)
             .field("stream_capacity", &self.stream_capacity)
             .field("lease", &self.lease)
@@ -102,6 +110,7 @@ struct MonitorState {
     last_seq: u64,
     expires_at: Timestamp,
     replay: VecDeque<Frame>,
+    replay_capacity: usize,
     stream: Option<StreamSlot>,
     webhook: Option<mpsc::Sender<Frame>>,
     ended: bool,
@@ -155,6 +164,10 @@ impl MonitorHub {
             None => None,
         };
         let cross_ref_id = CrossRefId::generate();
+        let replay_capacity = match &spec.object {
+            MonitorObject::Enterprise(_) => self.inner.config.enterprise_replay_capacity,
+            MonitorObject::Device { .. } => self.inner.config.replay_capacity,
+        };
         let webhook_sender = webhook.map(|signer| {
             let (sender, receiver) = mpsc::channel(self.inner.config.webhook_queue_capacity.max(1));
             tokio::spawn(webhook::run_worker(
@@ -176,6 +189,7 @@ impl MonitorHub {
                 last_seq: 0,
                 expires_at: now.plus_seconds(lease_seconds(self.inner.config.lease)),
                 replay: VecDeque::new(),
+                replay_capacity,
                 stream: None,
                 webhook: webhook_sender,
                 ended: false,
@@ -354,8 +368,8 @@ impl MonitorHub {
     /// Keeps `frame` for replay and hands it to the stream and the webhook, never waiting.
     fn append(&self, state: &mut MonitorState, frame: Frame, cross_ref_id: &CrossRefId) {
         let occurred_at = frame.occurred_at();
-        if self.inner.config.replay_capacity > 0 {
-            if state.replay.len() == self.inner.config.replay_capacity {
+        if state.replay_capacity > 0 {
+            if state.replay.len() >= state.replay_capacity {
                 state.replay.pop_front();
             }
             self.prune(state, occurred_at);

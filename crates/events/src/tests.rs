@@ -18,6 +18,7 @@ const T0: Timestamp = Timestamp::from_millis(1_795_000_000_000);
 fn hub_with(replay_capacity: usize, stream_capacity: usize) -> MonitorHub {
     MonitorHub::new(HubConfig {
         replay_capacity,
+        enterprise_replay_capacity: replay_capacity,
         stream_capacity,
         lease: Duration::from_secs(60),
         ..HubConfig::default()
@@ -174,6 +175,29 @@ fn an_after_older_than_the_buffer_asks_for_a_resync_then_goes_live() {
     assert_eq!(
         drain(&mut future),
         [(7, event_types::RESYNC_REQUIRED.to_owned())]
+    );
+}
+
+#[test]
+fn enterprise_monitors_keep_more_events_than_device_monitors() {
+    let hub = MonitorHub::new(HubConfig {
+        replay_capacity: 2,
+        enterprise_replay_capacity: 4,
+        ..HubConfig::default()
+    });
+    let whole = enterprise_monitor(&hub);
+    let alice = device_monitor(&hub, ALICE);
+    for _ in 0..5 {
+        hub.publish(&event("Delivered", &[ALICE]));
+    }
+    let mut stream = hub.subscribe(&whole, &owner(), Some(1)).expect("stream");
+    assert_eq!(seqs(&drain(&mut stream)), [2, 3, 4, 5]);
+    let mut stream = hub.subscribe(&alice, &owner(), Some(3)).expect("stream");
+    assert_eq!(seqs(&drain(&mut stream)), [4, 5]);
+    let mut stream = hub.subscribe(&alice, &owner(), Some(2)).expect("stream");
+    assert_eq!(
+        drain(&mut stream),
+        [(5, event_types::RESYNC_REQUIRED.to_owned())]
     );
 }
 

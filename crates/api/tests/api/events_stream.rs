@@ -69,6 +69,7 @@ struct Server {
 async fn start(replay_capacity: usize, heartbeat: Duration) -> Server {
     let hub = MonitorHub::new(HubConfig {
         replay_capacity,
+        enterprise_replay_capacity: replay_capacity,
         ..HubConfig::default()
     });
     let fixture = Fixture {
