@@ -9,7 +9,7 @@ use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use sentral_domain::ApiProduct;
 use sentral_domain::directory::{Agent, AgentPerson};
-use sentral_services::directory::queues::{AgentView, FoundAgent, NewAgent};
+use sentral_services::directory::queue_agents::{AgentView, FoundAgent, NewAgent};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};

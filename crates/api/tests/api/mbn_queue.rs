@@ -453,6 +453,19 @@ async fn a_queue_that_something_points_at_is_kept_on_every_backend() {
         assert_eq!(plan_entry(&server, &token, "800").await, None);
         let unchanged = json_of(server.get("/queue/queues/1/agents", &token).await, 200).await;
         assert_eq!(unchanged.as_array().unwrap().len(), 3);
+
+        // A sandbox reset brings the demo queues back as they were.
+        let reset = server
+            .http
+            .post(server.url("/sandbox/v1/reset"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reset.status().as_u16() / 100, 2, "{}", server.name);
+        let token = server.demo_token().await;
+        let listed = json_of(server.get(QUEUES, &token).await, 200).await;
+        assert_eq!(ids(&listed, "queueId"), ["2", "1"]);
+        assert_eq!(ids(&listed, "number"), ["801", "800"]);
         server.stop().await;
     }
 }

@@ -8,6 +8,7 @@ pub mod contact_seed;
 pub mod contacts;
 pub mod demo;
 pub mod forwarding;
+pub mod queue_agents;
 pub mod queue_demo;
 pub mod queues;
 pub mod user_demo;

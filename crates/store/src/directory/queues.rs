@@ -12,10 +12,10 @@ use crate::corporate::{Bind, Filter, next_number};
 use crate::rows::{at, corrupt, escape_like, int, opt_text, text};
 use crate::{AnyConnection, StoreError};
 
-/// Queues with their number.
-const SELECT_QUEUES: &str = "SELECT q.*, s.short_number AS number FROM queues q \
-     LEFT JOIN short_numbers s ON s.kind = 'queue' AND s.target = q.id \
-     AND s.enterprise_id = q.enterprise_id";
+/// Queues with their number (one row per queue even if a plan lists the queue twice).
+const SELECT_QUEUES: &str = "SELECT q.*, (SELECT MIN(s.short_number) FROM short_numbers s \
+     WHERE s.kind = 'queue' AND s.target = q.id AND s.enterprise_id = q.enterprise_id) AS number \
+     FROM queues q";
 
 /// Agents with who they are.
 const SELECT_AGENTS: &str = "SELECT a.*, m.enterprise_id AS enterprise_id, \
@@ -277,15 +277,9 @@ pub async fn agent(
         .transpose()
 }
 
-/// Adds the agent at its position; those at or after it move one down.
+/// Adds the agent at its position; those at or after it move one down. A member that is an
+/// agent of the queue already is a conflict, and then nothing moves.
 pub async fn insert_agent(conn: &mut AnyConnection, agent: &Agent) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE queue_agents SET position = position + 1 WHERE queue_id = $1 AND position >= $2",
-    )
-    .bind(&agent.queue_id)
-    .bind(i64::from(agent.position))
-    .execute(&mut *conn)
-    .await?;
     sqlx::query(
         "INSERT INTO queue_agents (queue_id, member_id, position, state, reason, \
          state_changed_at, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -297,7 +291,7 @@ pub async fn insert_agent(conn: &mut AnyConnection, agent: &Agent) -> Result<(),
     .bind(agent.state.reason())
     .bind(agent.state_changed_at.millis())
     .bind(agent.added_at.millis())
-    .execute(conn)
+    .execute(&mut *conn)
     .await
     .map_err(|e| {
         StoreError::from(e).conflict_as(format!(
@@ -305,6 +299,26 @@ pub async fn insert_agent(conn: &mut AnyConnection, agent: &Agent) -> Result<(),
             agent.member_id, agent.queue_id
         ))
     })?;
+    sqlx::query(
+        "UPDATE queue_agents SET position = position + 1 \
+         WHERE queue_id = $1 AND position >= $2 AND member_id <> $3",
+    )
+    .bind(&agent.queue_id)
+    .bind(i64::from(agent.position))
+    .bind(agent.member_id.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes the queue's row lock for the rest of the transaction, so that two writers changing
+/// the same queue or its agents' order run one after the other (PostgreSQL; SQLite has a
+/// single writer anyway).
+pub async fn lock(conn: &mut AnyConnection, queue_id: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE queues SET updated_at = updated_at WHERE id = $1")
+        .bind(queue_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
