@@ -121,6 +121,7 @@ struct TelenorDoc;
         mbn::agents::remove,
         mbn::agents::set_state,
         mbn::agents::search,
+        mbn::queue_status::status,
         mbn::csta::status_token,
         mbn::status::user,
         mbn::status::enterprise_users,
@@ -152,7 +153,7 @@ struct TelenorDoc;
     tags(
         (name = "mbn-catalog", description = "The enterprise directory: enterprises, numbering plan, members, contacts"),
         (name = "mbn-user", description = "Absences and call forwarding of members"),
-        (name = "mbn-queue", description = "Call queues, their settings and agents, and the agents' states. Not managed by this API: announcements (welcome, queue position, music on hold) and menus, which the customer's administrator sets in MBN Admin or Min Bedrift. The queue status (waiting callers, service level) is not built yet (50101)."),
+        (name = "mbn-queue", description = "Call queues, their settings and agents, and the agents' states. Not managed by this API: announcements (welcome, queue position, music on hold) and menus, which the customer's administrator sets in MBN Admin or Min Bedrift."),
         (name = "mbn-status", description = "Presence of members (device state, absence, availability) and the status of PBX memberlines an application updates. `POST /status/token` starts the login sequence: `GET /catalog/userInfo` → `POST /status/token` → `POST /csta/authentication/token` → `POST /csta/monitors`."),
         (name = "mbn-csta", description = "CSTA (ECMA-269) call control and monitoring in JSON: CSTA names for services, events, causes and connection states (null, initiated, alerting, connected, hold, queued, fail). Every path but `/csta/authentication/token` takes the CSTA session token as its bearer token. A service that does not fit a connection's state answers 409 with the ECMA-269 error name in `error`. Events come as one envelope `{version, eventId, monitorCrossRefId, seq, occurredAt, type, subject, cause, payload}` over WebSocket, SSE or signed webhooks."),
         (name = "mbn-enduser", description = "Discontinued (SOAP, end of September 2022)"),

@@ -492,12 +492,15 @@ impl Engine {
             .retain(|number, runtime| directory.contains_key(number) || !runtime.calls.is_empty());
         self.queue_by_device.clear();
         let mut queues = BTreeMap::new();
+        let mut stored_changes = Vec::new();
         for queue in &config.queues {
             self.queue_by_device
                 .insert(queue.device.clone(), queue.queue_id.clone());
             let runtime = match self.queues.remove(&queue.queue_id) {
                 Some(mut existing) => {
-                    existing.reconfigure(queue.clone());
+                    for (device, state) in existing.reconfigure(queue.clone()) {
+                        stored_changes.push((queue.queue_id.clone(), device, state));
+                    }
                     existing
                 }
                 None => QueueRuntime::new(queue.clone(), self.now),
@@ -505,6 +508,9 @@ impl Engine {
             queues.insert(queue.queue_id.clone(), runtime);
         }
         self.queues = queues;
+        for (queue, device, state) in stored_changes {
+            self.set_stored_agent_state(&queue, &device, state);
+        }
         for (device, status) in &config.terminal_statuses {
             if let Some(runtime) = self.devices.get_mut(device) {
                 runtime.terminal_status = Some(*status);

@@ -65,8 +65,10 @@ impl QueueRuntime {
         queue
     }
 
-    /// New settings and agent list; agents that stay keep their runtime state.
-    pub fn reconfigure(&mut self, config: QueueConfig) {
+    /// New settings and agent list; agents that stay keep their runtime state. Answers the
+    /// agents whose configured (stored) state changed since the last configuration: that change
+    /// was made through the Queue API and wins over the runtime state.
+    pub fn reconfigure(&mut self, config: QueueConfig) -> Vec<(DeviceId, AgentState)> {
         let now = self
             .agents
             .iter()
@@ -74,11 +76,17 @@ impl QueueRuntime {
             .max()
             .unwrap_or(Timestamp::from_millis(0));
         let mut agents = Vec::new();
+        let mut changed = Vec::new();
         for agent in &config.agents {
+            let previous = self.config.agents.iter().find(|a| a.device == agent.device);
             match self.agents.iter().find(|a| a.device == agent.device) {
                 Some(existing) => {
                     let mut kept = existing.clone();
                     kept.position = agent.position;
+                    if previous.is_some_and(|p| p.state != agent.state) && kept.state != agent.state
+                    {
+                        changed.push((agent.device.clone(), agent.state.clone()));
+                    }
                     agents.push(kept);
                 }
                 None => agents.push(agent_runtime(agent, now)),
@@ -87,6 +95,7 @@ impl QueueRuntime {
         self.agents = agents;
         self.config = config;
         self.sort_agents();
+        changed
     }
 
     fn sort_agents(&mut self) {
@@ -620,6 +629,27 @@ impl Engine {
             self.change_agent(queue_id, agent, AgentState::Ready, Cause::Normal);
             self.dirty_queues.insert(queue_id.to_owned());
         }
+    }
+
+    /// An agent state changed in the store (the Queue API): applied as SetAgentState would.
+    pub(crate) fn set_stored_agent_state(
+        &mut self,
+        queue_id: &str,
+        device: &str,
+        state: AgentState,
+    ) {
+        let ready = state == AgentState::Ready;
+        self.change_agent(queue_id, device, state, Cause::Normal);
+        if let Some(agent) = self
+            .queues
+            .get_mut(queue_id)
+            .and_then(|q| q.agent_mut(device))
+            && ready
+        {
+            agent.no_answers = 0;
+            agent.ready_at = None;
+        }
+        self.dirty_queues.insert(queue_id.to_owned());
     }
 
     /// SetAgentState for one queue or every queue of the device.

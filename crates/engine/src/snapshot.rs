@@ -254,3 +254,14 @@ impl Engine {
             .any(|call| call.state_of(device) != ConnectionState::Null)
     }
 }
+
+impl Engine {
+    /// The queues `device` is an agent of, by queue id.
+    pub fn agent_queues(&self, device: &str) -> Vec<String> {
+        self.queues
+            .iter()
+            .filter(|(_, queue)| queue.agent(device).is_some())
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+}

@@ -400,3 +400,36 @@ fn set_agent_state_for_a_device_that_is_no_agent_is_refused() {
     }));
     assert_eq!(step.result.unwrap_err().name(), "invalidDeviceIdentifier");
 }
+
+#[test]
+fn a_stored_agent_state_change_reaches_the_running_queue_and_runtime_states_survive_reloads() {
+    let mut world = queue_world(Strategy::Linear, |q| q.ring_timeout = 15);
+    // C leaves an offer unanswered: notReady at runtime only.
+    offered_to(&mut world, OUTSIDE);
+    world.advance(15);
+    world.hang_up(OUTSIDE);
+    assert_eq!(
+        world.engine.agent_state("q1", C).map(AgentState::as_str),
+        Some("notReady")
+    );
+    // A reload with the same stored states keeps it.
+    let config = world.engine.config().clone();
+    let events = world.ok(Input::Reconfigure(sentral_engine::Reconfigure::Replace(
+        Box::new(config.clone()),
+    )));
+    assert!(events.is_empty(), "{events:?}");
+    assert_eq!(
+        world.engine.agent_state("q1", C).map(AgentState::as_str),
+        Some("notReady")
+    );
+    // A stored change (the Queue API) wins.
+    let mut changed = config;
+    changed.queues[0].agents[1].state = AgentState::LoggedOff;
+    let events = world.ok(Input::Reconfigure(sentral_engine::Reconfigure::Replace(
+        Box::new(changed),
+    )));
+    assert_eq!(
+        summary(&events),
+        expect(&[("AgentLoggedOff", "normal", D, "-")])
+    );
+}

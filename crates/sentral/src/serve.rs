@@ -104,8 +104,9 @@ fn spawn_purger(platform: Arc<Platform>) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Completes due orders every second, including those accepted on other nodes (reads on this
-/// node complete the ones it knows of at once).
+/// Every second: completes due orders, including those accepted on other nodes (reads on this
+/// node complete the ones it knows of at once), lets the telephony engines' timers fire and
+/// ends monitors whose lease ran out.
 fn spawn_order_ticker(platform: Arc<Platform>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(1));
@@ -115,6 +116,8 @@ fn spawn_order_ticker(platform: Arc<Platform>) -> tokio::task::JoinHandle<()> {
             if let Err(error) = platform.tick_orders().await {
                 tracing::warn!(%error, "completing due orders failed");
             }
+            // Ring times, queue waits, wrap-up and absence windows; monitor leases.
+            platform.tick_telephony().await;
         }
     })
 }

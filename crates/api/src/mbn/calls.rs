@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use sentral_domain::directory::{AgentState, ForwardingKind};
+use sentral_domain::directory::ForwardingKind;
 use sentral_engine::{DeviceSnapshot, ForwardingInfo};
 use sentral_services::directory::forwarding::{ForwardingChange, RuleChange};
 use sentral_services::telephony::csta::{CallAnswer, CallService};
@@ -454,7 +454,8 @@ pub struct AgentStateRequest {
     request_body = AgentStateRequest,
     responses(
         (status = 200, description = "The device's snapshot with its agent states", body = DeviceSnapshot),
-        (status = 400, description = "40000 unknown agentState", body = ErrorBody),
+        (status = 400, description = "40000 unknown agentState, a reason without notReady", body = ErrorBody),
+        (status = 409, description = "40901 a change the agent's state does not allow", body = ErrorBody),
         (status = 401, description = "40101 (no CSTA session), 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402 unknown device; 40403 invalidDeviceIdentifier: not an agent (of that queue)", body = ErrorBody),
     )
@@ -465,16 +466,15 @@ pub async fn set_agent_state(
     Path(device, _): Path<String, TelenorError>,
     JsonBody(body, _): JsonBody<AgentStateRequest, TelenorError>,
 ) -> Result<Json<DeviceSnapshot>, TelenorError> {
-    let name = body.agent_state.trim();
-    let agent_state = match name {
-        // Logging on makes the agent ready, as the Queue API's log-on does.
-        "loggedOn" => AgentState::Ready,
-        other => AgentState::from_parts(other, body.reason.clone())
-            .map_err(|e| TelenorError::BadRequest(format!("agentState: {e}")))?,
-    };
     state
         .platform
-        .set_device_agent_state(&caller, &device, body.queue_id.as_deref(), agent_state)
+        .set_device_agent_state(
+            &caller,
+            &device,
+            body.queue_id.as_deref(),
+            body.agent_state.trim(),
+            body.reason,
+        )
         .await?;
     Ok(Json(
         state.platform.device_snapshot(&caller, &device).await?,

@@ -12,6 +12,7 @@ pub mod enduser;
 pub mod fields;
 pub mod forwarding;
 pub mod members;
+pub mod queue_status;
 pub mod queues;
 pub mod status;
 pub mod stream;
@@ -88,6 +89,7 @@ pub fn routes() -> Router<AppState> {
             "/queue/queues/{queueId}/agents/{memberId}/state",
             put(agents::set_state),
         )
+        .route("/queue/queues/{queueId}/status", get(queue_status::status))
         .route("/queue/agents", get(agents::search))
         .route("/status/token", post(csta::status_token))
         .route("/status/users/{memberId}", get(status::user))

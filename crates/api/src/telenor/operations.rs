@@ -534,7 +534,7 @@ pub const OPERATIONS: &[TelenorOperation] = &[
         "/queue/queues/{queueId}/status",
         Some(QUE),
         "Waiting callers, agents, service level",
-        false,
+        true,
     ),
     op("GET", "/queue/agents", Some(QUE), "Find agents", true),
 ];

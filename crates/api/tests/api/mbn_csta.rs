@@ -599,3 +599,131 @@ async fn memberline_status_is_set_only_where_an_application_may() {
         .await;
     assert_eq!(response.status(), 400);
 }
+
+/// The queue `name` of the demo enterprise: its id.
+async fn queue_id(server: &TestServer, access: &str, name: &str) -> String {
+    let response = server
+        .send(Method::GET, "/queue/queues", access, None)
+        .await;
+    let queues: Value = response.json().await.expect("json");
+    queues
+        .as_array()
+        .and_then(|all| all.iter().find(|q| q["name"] == name))
+        .and_then(|q| q["queueId"].as_str())
+        .expect("demo queue")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn queue_status_shows_waiting_callers_and_agents_follow_the_queue_api() {
+    let server = TestServer::demo().await;
+    let access = server.demo_token().await;
+    let csta = csta_login(&server, &access).await;
+    let queue = queue_id(&server, &access, "Kundeservice").await;
+    // Nobody ready: the Queue API sets the two ready agents notReady.
+    for agent in ["mem_demo_003", "mem_dk_000005"] {
+        let response = server
+            .send(
+                Method::PUT,
+                &format!("/queue/queues/{queue}/agents/{agent}/state"),
+                &access,
+                Some(json!({"state": "notReady", "reason": "Møte"})),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "{agent}");
+    }
+    for caller in ["4799000001", "4799000002"] {
+        let placed = sandbox(
+            &server,
+            Method::POST,
+            "/sandbox/v1/calls",
+            Some(json!({"from": caller, "to": "801", "enterpriseId": "100001"})),
+        )
+        .await;
+        assert_eq!(placed.status(), 201);
+        server.advance_clock(10).await;
+    }
+    let response = server
+        .send(
+            Method::GET,
+            &format!("/queue/queues/{queue}/status"),
+            &access,
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let status: Value = response.json().await.expect("json");
+    let waiting: Vec<(String, u64, u64)> = status["waiting"]
+        .as_array()
+        .expect("waiting")
+        .iter()
+        .map(|w| {
+            (
+                w["callingDevice"]["deviceId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                w["position"].as_u64().unwrap_or_default(),
+                w["waitSeconds"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        waiting,
+        vec![
+            ("4799000001".to_owned(), 1, 20),
+            ("4799000002".to_owned(), 2, 10)
+        ]
+    );
+    // Ready again through the CSTA interface: the first caller rings at that agent.
+    let response = server
+        .send(
+            Method::PUT,
+            "/csta/devices/4791000003/agent-state",
+            &csta,
+            Some(json!({"agentState": "ready", "queueId": queue})),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let response = server
+        .send(
+            Method::GET,
+            &format!("/queue/queues/{queue}/status"),
+            &access,
+            None,
+        )
+        .await;
+    let status: Value = response.json().await.expect("json");
+    assert_eq!(
+        status["waiting"][0]["offeredTo"][0]["deviceId"], "4791000003",
+        "{status}"
+    );
+    let agents = server
+        .send(
+            Method::GET,
+            &format!("/queue/queues/{queue}/agents"),
+            &access,
+            None,
+        )
+        .await;
+    let agents: Value = agents.json().await.expect("json");
+    let state = agents
+        .as_array()
+        .and_then(|all| all.iter().find(|a| a["memberId"] == "mem_demo_003"))
+        .map(|a| a["state"].clone());
+    assert_eq!(state, Some(json!("ready")), "{agents}");
+    // Another partner does not see the queue.
+    let other = server
+        .other_partner(vec![sentral_domain::ApiProduct::MbnQueue])
+        .await;
+    let other_access = other.token(&server).await;
+    let response = server
+        .send(
+            Method::GET,
+            &format!("/queue/queues/{queue}/status"),
+            &other_access,
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), 404);
+}

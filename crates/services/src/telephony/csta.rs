@@ -4,7 +4,7 @@
 
 use sentral_domain::directory::PlanDevice;
 use sentral_domain::{ApiProduct, Msisdn};
-use sentral_engine::{AgentState, CallId, Command, EventKind, Input, Outcome};
+use sentral_engine::{CallId, Command, EventKind, Input, Outcome};
 use sentral_events::{
     CrossRefId, HubError, MonitorInfo, MonitorObject, MonitorOwner, MonitorSpec, WebhookTarget,
 };
@@ -359,27 +359,47 @@ impl Platform {
             })
     }
 
-    /// SetAgentState from the CSTA interface: the state is stored for the queue(s) and applied
-    /// to the running engine.
+    /// SetAgentState from the CSTA interface: stored through the Queue API's rules for the
+    /// given queue or every queue the device is an agent of (the engine follows the store).
     pub async fn set_device_agent_state(
         &self,
         principal: &Principal,
         device: &str,
         queue: Option<&str>,
-        state: AgentState,
+        state: &str,
+        reason: Option<String>,
     ) -> Result<(), ServiceError> {
         principal.require(ApiProduct::MbnStatusPush)?;
         let device = device_number(device)?;
         let enterprise_id = self.device_enterprise(principal, &device).await?;
-        self.telephony_input(
-            &enterprise_id,
-            Input::Command(Command::SetAgentState {
-                device,
-                queue: queue.map(str::to_owned),
-                state,
-            }),
-        )
-        .await?;
+        let member_id = self.member_of_device(principal, &device).await?;
+        let handle = self.engine(&enterprise_id).await?;
+        let lookup = device.clone();
+        let queues = handle
+            .run(move |engine, _| engine.agent_queues(&lookup))
+            .await?;
+        let chosen: Vec<String> = match queue {
+            Some(queue_id) if queues.iter().any(|q| q == queue_id) => vec![queue_id.to_owned()],
+            Some(queue_id) => {
+                return Err(ServiceError::Csta(
+                    sentral_engine::CstaError::InvalidDeviceIdentifier(format!(
+                        "{device} (not an agent of queue {queue_id})"
+                    )),
+                ));
+            }
+            None if queues.is_empty() => {
+                return Err(ServiceError::Csta(
+                    sentral_engine::CstaError::InvalidDeviceIdentifier(format!(
+                        "{device} (not an agent of any queue)"
+                    )),
+                ));
+            }
+            None => queues,
+        };
+        for queue_id in chosen {
+            self.set_agent_state(principal, &queue_id, &member_id, state, reason.clone())
+                .await?;
+        }
         Ok(())
     }
 
@@ -393,9 +413,10 @@ impl Platform {
         webhook: Option<WebhookTarget>,
     ) -> Result<StartedMonitor, ServiceError> {
         principal.require(ApiProduct::MbnStatusPush)?;
-        let unknown = filter.iter().flatten().find(|t| {
-            EventKind::parse(t).is_none() && t.as_str() != "MonitorEnded"
-        });
+        let unknown = filter
+            .iter()
+            .flatten()
+            .find(|t| EventKind::parse(t).is_none() && t.as_str() != "MonitorEnded");
         if let Some(unknown) = unknown {
             return Err(ServiceError::invalid(
                 "filter",

@@ -6,6 +6,7 @@ pub mod config;
 pub mod csta;
 pub mod demo;
 pub mod network;
+pub mod queues;
 pub mod sessions;
 pub mod status;
 
@@ -137,7 +138,8 @@ impl Platform {
     }
 
     /// Lets every running engine's timers fire up to now (ring times, queue waits, wrap-up,
-    /// absence windows). The server calls it every second and after the sandbox clock moves.
+    /// absence windows) and ends monitors whose lease ran out. The server calls it every second
+    /// and after the sandbox clock moves.
     pub async fn tick_telephony(&self) {
         let handles: Vec<EngineHandle> = self
             .telephony
@@ -156,6 +158,7 @@ impl Platform {
                 })
                 .await;
         }
+        self.telephony.hub.expire(now);
     }
 
     /// Stops every engine (sandbox reset): the next use starts them from the directory again.

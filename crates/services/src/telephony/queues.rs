@@ -1,0 +1,23 @@
+//! The live side of the Queue API: waiting callers with position and wait time, agents' user
+//! and system states, counters and the service level — as the engine sees them now.
+
+use sentral_engine::QueueStatus;
+
+use crate::{Platform, Principal, ServiceError};
+
+impl Platform {
+    /// `GET /queue/queues/{queueId}/status`.
+    pub async fn queue_status(
+        &self,
+        principal: &Principal,
+        queue_id: &str,
+    ) -> Result<QueueStatus, ServiceError> {
+        let queue = self.queue(principal, queue_id).await?;
+        let handle = self.engine(&queue.enterprise_id).await?;
+        let id = queue.id.clone();
+        handle
+            .run(move |engine, _| engine.queue_status(&id))
+            .await?
+            .ok_or_else(|| ServiceError::not_found(format!("queue {queue_id}")))
+    }
+}
