@@ -100,17 +100,20 @@ report="$work/report.md"
 
 for entry in "${endpoints[@]}"; do
   label="${entry%%|*}"; rest="${entry#*|}"; url="${rest%|*}"; target="${rest##*|}"
+  closed_dirty=0; open_dirty=0
   echo "== $label: $url" >&2
-  closed=$("$bench" load --url "$url" -H "Authorization: Bearer $token" --connections 16 --duration "$duration")
+  # A run with errors or unsent requests exits 3: keep going, and say so in the row.
+  closed=$("$bench" load --url "$url" -H "Authorization: Bearer $token" --connections 16 --duration "$duration") || closed_dirty=1
   echo "$closed" >&2
   max=$(echo "$closed" | awk '/^throughput/ {print $2}')
   rate=$(echo "$max * 0.8" | bc)
-  open=$("$bench" load --url "$url" -H "Authorization: Bearer $token" --connections 16 --duration "$duration" --rate "$rate")
+  open=$("$bench" load --url "$url" -H "Authorization: Bearer $token" --connections 16 --duration "$duration" --rate "$rate") || open_dirty=1
   echo "$open" >&2
   p50=$(echo "$open" | grep -o 'p50 [0-9.]* [a-zµ]*' | head -1 | cut -d' ' -f2-)
   p99=$(echo "$open" | grep -o 'p99 [0-9.]* [a-zµ]*' | head -1 | cut -d' ' -f2-)
   p99_ms=$(echo "$p99" | awk '{ v=$1; if ($2=="µs"||$2=="us") v=v/1000; else if ($2=="s") v=v*1000; print v }')
   verdict=$(awk -v v="$p99_ms" -v t="$target" 'BEGIN { print (v < t) ? "PASS" : "FAIL" }')
+  if [ "$closed_dirty$open_dirty" != "00" ]; then verdict="$verdict (run had errors or unsent requests: not valid)"; fi
   echo "| $label | ${max%.*} | $p50 / $p99 | < $target ms | $verdict |" >> "$report"
 done
 
