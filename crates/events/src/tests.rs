@@ -4,10 +4,12 @@
 use std::time::Duration;
 
 use sentral_domain::Timestamp;
+use sentral_domain::secret::Secret;
 
 use crate::{
     Bus, CrossRefId, Envelope, Frame, HubConfig, HubError, InProcessBus, MonitorHub, MonitorObject,
-    MonitorOwner, MonitorSpec, Published, Subscription, causes, event_types,
+    MonitorOwner, MonitorSpec, Published, Subscription, WebhookError, WebhookTarget, causes,
+    event_types,
 };
 
 const ENTERPRISE: &str = "100001";
@@ -365,6 +367,40 @@ async fn a_client_too_far_behind_is_dropped_and_resumes_with_after() {
 
     let mut resumed = hub.subscribe(&monitor, &owner(), Some(2)).expect("stream");
     assert_eq!(seqs(&drain(&mut resumed)), [3, 4, 5]);
+}
+
+#[test]
+fn a_webhook_that_cannot_work_is_refused_at_creation() {
+    let hub = hub();
+    let spec = |url: &str, secret: &str| MonitorSpec {
+        owner: owner(),
+        object: MonitorObject::Enterprise(ENTERPRISE.to_owned()),
+        filter: None,
+        webhook: Some(WebhookTarget {
+            url: url.to_owned(),
+            secret: Secret::new(secret),
+        }),
+    };
+    for (url, secret, error) in [
+        (
+            "https://example.com/hook",
+            "s",
+            WebhookError::HttpsNotSupported,
+        ),
+        ("ftp://example.com/hook", "s", WebhookError::InvalidUrl),
+        ("http://127.0.0.1/hook", "", WebhookError::InvalidSecret),
+        (
+            "http://127.0.0.1/hook",
+            "whsec_not base64!",
+            WebhookError::InvalidSecret,
+        ),
+    ] {
+        assert_eq!(
+            hub.create(spec(url, secret), T0).err(),
+            Some(HubError::InvalidWebhook(error))
+        );
+    }
+    assert_eq!(hub.metrics().monitors, 0);
 }
 
 #[tokio::test]
