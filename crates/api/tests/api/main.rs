@@ -6,6 +6,7 @@ mod corporate_subscriptions;
 mod events_stream;
 mod harness;
 mod kpn;
+mod mbn_call_scenarios;
 mod mbn_catalog;
 mod mbn_contact_feed_json;
 mod mbn_contacts;

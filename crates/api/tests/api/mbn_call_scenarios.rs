@@ -1,0 +1,447 @@
+//! Routing steps and call services as partners see them: for each scenario the exact event
+//! sequence (type, cause, subject, the subject's connection state) on an enterprise monitor
+//! and on device monitors, over real WebSockets, with the sandbox network playing the people.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::Method;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::harness::TestServer;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+const OUTSIDE: &str = "4799112233";
+
+struct World {
+    server: TestServer,
+    access: String,
+    csta: String,
+    /// `(mobile, short number)` of three demo members without settings of their own.
+    alice: (String, String),
+    bob: (String, String),
+    carol: (String, String),
+}
+
+type Row = (String, String, String, String);
+
+fn rows(expected: &[(&str, &str, &str, &str)]) -> Vec<Row> {
+    expected
+        .iter()
+        .map(|(a, b, c, d)| ((*a).into(), (*b).into(), (*c).into(), (*d).into()))
+        .collect()
+}
+
+impl World {
+    async fn new() -> Self {
+        let server = TestServer::demo().await;
+        let access = server.demo_token().await;
+        let mut numbers = Vec::new();
+        for id in ["mem_dk_000010", "mem_dk_000011", "mem_dk_000012"] {
+            let response = server
+                .send(
+                    Method::GET,
+                    &format!("/catalog/members/{id}"),
+                    &access,
+                    None,
+                )
+                .await;
+            let body: Value = response.json().await.expect("json");
+            numbers.push((
+                body["mobileNumber"]
+                    .as_str()
+                    .expect("mobile")
+                    .trim_start_matches('+')
+                    .to_owned(),
+                body["shortNumber"].as_str().expect("short").to_owned(),
+            ));
+        }
+        let status = server
+            .send(Method::POST, "/status/token", &access, None)
+            .await;
+        let status: Value = status.json().await.expect("json");
+        let login = server
+            .send(
+                Method::POST,
+                "/csta/authentication/token",
+                &access,
+                Some(json!({"statusToken": status["statusToken"]})),
+            )
+            .await;
+        let login: Value = login.json().await.expect("json");
+        let csta = login["cstaToken"].as_str().expect("cstaToken").to_owned();
+        let carol = numbers.pop().expect("carol");
+        let bob = numbers.pop().expect("bob");
+        let alice = numbers.pop().expect("alice");
+        World {
+            server,
+            access,
+            csta,
+            alice,
+            bob,
+            carol,
+        }
+    }
+
+    async fn monitor(&self, target: Value) -> Socket {
+        let response = self
+            .server
+            .send(Method::POST, "/csta/monitors", &self.csta, Some(target))
+            .await;
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.expect("json");
+        let url = self
+            .server
+            .url(&format!(
+                "/csta/monitors/{}/events",
+                body["crossRefId"].as_str().expect("id")
+            ))
+            .replacen("http", "ws", 1);
+        let mut request = url.into_client_request().expect("request");
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {}", self.csta).parse().expect("header"),
+        );
+        tokio_tungstenite::connect_async(request)
+            .await
+            .expect("upgrade")
+            .0
+    }
+
+    async fn enterprise_monitor(&self) -> Socket {
+        self.monitor(json!({"enterprise": "100001"})).await
+    }
+
+    async fn device_monitor(&self, device: &str) -> Socket {
+        self.monitor(json!({"device": device})).await
+    }
+
+    async fn sandbox(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.server.http.request(method, self.server.url(path));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("sandbox");
+        let status = response.status();
+        let body = response.json::<Value>().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    }
+
+    async fn call(&self, from: &str, to: &str) -> Value {
+        self.sandbox(
+            Method::POST,
+            "/sandbox/v1/calls",
+            Some(json!({"from": from, "to": to})),
+        )
+        .await
+    }
+
+    async fn handset(&self, number: &str, action: &str) {
+        self.sandbox(
+            Method::POST,
+            &format!("/sandbox/v1/devices/{number}/{action}"),
+            None,
+        )
+        .await;
+    }
+
+    async fn forwarding(&self, member: &str, change: Value) {
+        let response = self
+            .server
+            .send(
+                Method::PUT,
+                &format!("/user/users/{member}/call-forwarding"),
+                &self.access,
+                Some(change),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+    }
+
+    async fn csta(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .server
+            .send(Method::POST, path, &self.csta, Some(body))
+            .await;
+        let status = response.status();
+        let body: Value = response.json().await.expect("json");
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    }
+}
+
+/// The next `count` events but StatusChanged, as rows.
+async fn take(socket: &mut Socket, count: usize) -> Vec<Row> {
+    let mut taken = Vec::new();
+    while taken.len() < count {
+        let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("only {} of {count} events came: {taken:?}", taken.len()))
+            .expect("open")
+            .expect("frame");
+        let Message::Text(text) = frame else { continue };
+        let event: Value = serde_json::from_str(&text).expect("json");
+        let kind = event["type"].as_str().unwrap_or_default();
+        if kind == "StatusChanged" || kind == "Heartbeat" {
+            continue;
+        }
+        taken.push((
+            kind.to_owned(),
+            event["cause"].as_str().unwrap_or_default().to_owned(),
+            event["subject"].as_str().unwrap_or_default().to_owned(),
+            event["payload"]["localConnectionInfo"]
+                .as_str()
+                .unwrap_or("-")
+                .to_owned(),
+        ));
+    }
+    taken
+}
+
+#[tokio::test]
+async fn forward_immediate_as_the_enterprise_and_each_device_see_it() {
+    let world = World::new().await;
+    let (bob, carol) = (&world.bob.0, &world.carol.0);
+    world
+        .forwarding(
+            "mem_dk_000011",
+            json!({"immediate": {"active": true, "destination": world.carol.1}}),
+        )
+        .await;
+    let mut enterprise = world.enterprise_monitor().await;
+    let mut bob_monitor = world.device_monitor(bob).await;
+    let mut carol_monitor = world.device_monitor(carol).await;
+    world.call(OUTSIDE, bob).await;
+    assert_eq!(
+        take(&mut enterprise, 2).await,
+        rows(&[
+            ("Diverted", "callForwardImmediate", bob, "null"),
+            ("Delivered", "callForwardImmediate", carol, "alerting"),
+        ])
+    );
+    assert_eq!(
+        take(&mut bob_monitor, 1).await,
+        rows(&[("Diverted", "callForwardImmediate", bob, "null")])
+    );
+    assert_eq!(
+        take(&mut carol_monitor, 1).await,
+        rows(&[("Delivered", "callForwardImmediate", carol, "alerting")])
+    );
+    world.handset(carol, "answer").await;
+    world.handset(OUTSIDE, "hangup").await;
+    assert_eq!(
+        take(&mut carol_monitor, 3).await,
+        rows(&[
+            ("Established", "callForwardImmediate", carol, "connected"),
+            ("ConnectionCleared", "normalClearing", OUTSIDE, "null"),
+            ("CallCleared", "normalClearing", OUTSIDE, "null"),
+        ])
+    );
+}
+
+#[tokio::test]
+async fn no_answer_forwarding_follows_the_sandbox_clock_and_busy_without_forwarding_fails() {
+    let world = World::new().await;
+    let (alice, bob, carol) = (&world.alice.0, &world.bob.0, &world.carol.0);
+    world
+        .forwarding(
+            "mem_dk_000011",
+            json!({"noAnswer": {"active": true, "destination": world.carol.1, "ringSeconds": 5}}),
+        )
+        .await;
+    let mut enterprise = world.enterprise_monitor().await;
+    world.call(OUTSIDE, bob).await;
+    assert_eq!(
+        take(&mut enterprise, 1).await,
+        rows(&[("Delivered", "newCall", bob, "alerting")])
+    );
+    world.server.advance_clock(5).await;
+    assert_eq!(
+        take(&mut enterprise, 2).await,
+        rows(&[
+            ("Diverted", "callForwardNoAnswer", bob, "null"),
+            ("Delivered", "callForwardNoAnswer", carol, "alerting"),
+        ])
+    );
+    world.handset(carol, "answer").await;
+    assert_eq!(
+        take(&mut enterprise, 1).await,
+        rows(&[("Established", "callForwardNoAnswer", carol, "connected")])
+    );
+    // Carol is busy now and has no busy forwarding: Alice's call fails busy.
+    world.call(alice, carol).await;
+    assert_eq!(
+        take(&mut enterprise, 3).await,
+        rows(&[
+            ("ServiceInitiated", "newCall", alice, "connected"),
+            ("Originated", "newCall", alice, "connected"),
+            ("Failed", "busy", carol, "fail"),
+        ])
+    );
+}
+
+#[tokio::test]
+async fn a_phone_that_is_off_and_an_absence_that_diverts() {
+    let world = World::new().await;
+    let (bob, carol) = (&world.bob.0, &world.carol.0);
+    let mut enterprise = world.enterprise_monitor().await;
+    world
+        .sandbox(
+            Method::PUT,
+            &format!("/sandbox/v1/devices/{bob}/power"),
+            Some(json!({"on": false})),
+        )
+        .await;
+    world.call(OUTSIDE, bob).await;
+    assert_eq!(
+        take(&mut enterprise, 1).await,
+        rows(&[("Failed", "destNotObtainable", bob, "fail")])
+    );
+    world.handset(OUTSIDE, "hangup").await;
+    assert_eq!(
+        take(&mut enterprise, 2).await,
+        rows(&[
+            ("ConnectionCleared", "normalClearing", OUTSIDE, "null"),
+            ("CallCleared", "normalClearing", OUTSIDE, "null"),
+        ])
+    );
+    // Carol is in a meeting until later today; her calls go to Bob's short number… who is off.
+    let now = world.server.platform.now();
+    let absence = json!({
+        "kind": "meeting",
+        "from": now.plus_seconds(-60).to_rfc3339(),
+        "until": now.plus_seconds(3600).to_rfc3339(),
+        "action": {"type": "forwardTo", "destination": world.alice.1},
+    });
+    let response = world
+        .server
+        .send(
+            Method::POST,
+            "/user/users/mem_dk_000012/absences",
+            &world.access,
+            Some(absence),
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        201,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    world.call(OUTSIDE, carol).await;
+    assert_eq!(
+        take(&mut enterprise, 2).await,
+        rows(&[
+            ("Diverted", "absence", carol, "null"),
+            ("Delivered", "absence", &world.alice.0, "alerting"),
+        ])
+    );
+}
+
+#[tokio::test]
+async fn consultation_then_transfer_by_csta() {
+    let world = World::new().await;
+    let (alice, bob, carol) = (&world.alice.0, &world.bob.0, &world.carol.0);
+    let placed = world.call(OUTSIDE, alice).await;
+    world.handset(alice, "answer").await;
+    let mut enterprise = world.enterprise_monitor().await;
+    let mut bob_monitor = world.device_monitor(bob).await;
+    let first = placed["callId"].as_str().expect("callId").to_owned();
+    let consult = world
+        .csta(
+            &format!("/csta/calls/{first}/consultation"),
+            json!({"device": alice, "consultedDevice": world.bob.1}),
+        )
+        .await;
+    let second = consult["callId"].as_str().expect("callId").to_owned();
+    assert_ne!(first, second);
+    assert_eq!(
+        take(&mut enterprise, 4).await,
+        rows(&[
+            ("Held", "consultation", alice, "hold"),
+            ("ServiceInitiated", "consultation", alice, "connected"),
+            ("Originated", "consultation", alice, "connected"),
+            ("Delivered", "consultation", bob, "alerting"),
+        ])
+    );
+    world.handset(bob, "answer").await;
+    world
+        .csta(
+            "/csta/calls/transfer",
+            json!({"device": alice, "heldCall": first, "activeCall": second}),
+        )
+        .await;
+    assert_eq!(
+        take(&mut enterprise, 2).await,
+        rows(&[
+            ("Established", "consultation", bob, "connected"),
+            ("Transferred", "transfer", alice, "null"),
+        ])
+    );
+    assert_eq!(
+        take(&mut bob_monitor, 3).await,
+        rows(&[
+            ("Delivered", "consultation", bob, "alerting"),
+            ("Established", "consultation", bob, "connected"),
+            ("Transferred", "transfer", alice, "null"),
+        ])
+    );
+    // Bob and the outside caller are in the resulting call; Carol is not involved.
+    let snapshot = world
+        .server
+        .send(
+            Method::GET,
+            &format!("/csta/devices/{bob}/snapshot"),
+            &world.csta,
+            None,
+        )
+        .await;
+    let snapshot: Value = snapshot.json().await.expect("json");
+    let mut parties: Vec<&str> = snapshot["calls"][0]["connections"]
+        .as_array()
+        .expect("connections")
+        .iter()
+        .filter_map(|c| c["device"]["deviceId"].as_str())
+        .collect();
+    parties.sort();
+    let mut expected = vec![bob.as_str(), OUTSIDE];
+    expected.sort();
+    assert_eq!(parties, expected);
+    assert_ne!(carol, bob);
+}
+
+#[tokio::test]
+async fn a_call_to_a_queue_is_queued_and_distributed() {
+    let world = World::new().await;
+    let mut enterprise = world.enterprise_monitor().await;
+    // The switchboard queue (800, linear): Kari (mem_demo_001, 4791000001) is its ready agent.
+    let placed = world
+        .sandbox(
+            Method::POST,
+            "/sandbox/v1/calls",
+            Some(json!({"from": OUTSIDE, "to": "800", "enterpriseId": "100001"})),
+        )
+        .await;
+    let events = take(&mut enterprise, 3).await;
+    assert_eq!(events[0].0, "Queued");
+    assert_eq!(events[0].1, "newCall");
+    assert_eq!(events[0].3, "queued");
+    assert_eq!(
+        &events[1..],
+        rows(&[
+            ("Diverted", "distributed", events[0].2.as_str(), "null"),
+            ("Delivered", "distributed", "4791000001", "alerting"),
+        ])
+    );
+    world.handset("4791000001", "answer").await;
+    assert_eq!(
+        take(&mut enterprise, 1).await,
+        rows(&[("Established", "distributed", "4791000001", "connected")])
+    );
+    assert!(placed["callId"].as_str().is_some());
+}
