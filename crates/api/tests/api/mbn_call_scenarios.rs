@@ -445,3 +445,101 @@ async fn a_call_to_a_queue_is_queued_and_distributed() {
     );
     assert!(placed["callId"].as_str().is_some());
 }
+
+/// What the test's webhook receiver saw: every attempt's headers and body.
+#[derive(Clone, Default)]
+struct Receiver {
+    attempts: std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>>,
+}
+
+async fn receive(
+    axum::extract::State(receiver): axum::extract::State<Receiver>,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> axum::http::StatusCode {
+    let mut attempts = receiver.attempts.lock().expect("lock");
+    attempts.push((headers, body));
+    // Fails twice, then takes it.
+    if attempts.len() <= 2 {
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        axum::http::StatusCode::NO_CONTENT
+    }
+}
+
+#[tokio::test]
+async fn a_monitor_webhook_is_retried_with_the_same_id_and_a_valid_signature() {
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+
+    let world = World::new().await;
+    let receiver = Receiver::default();
+    let app = axum::Router::new()
+        .route("/hook", axum::routing::post(receive))
+        .with_state(receiver.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let key = b"partner-webhook-key";
+    let secret = format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(key)
+    );
+    let response = world
+        .server
+        .send(
+            Method::POST,
+            "/csta/monitors",
+            &world.csta,
+            Some(json!({
+                "device": world.bob.0,
+                "filter": ["Delivered"],
+                "webhook": {"url": format!("http://{address}/hook"), "secret": secret},
+            })),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    world.call(OUTSIDE, &world.bob.0).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while receiver.attempts.lock().expect("lock").len() < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "three attempts within 15 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let attempts = receiver.attempts.lock().expect("lock").clone();
+    let ids: Vec<&str> = attempts
+        .iter()
+        .map(|(headers, _)| headers["webhook-id"].to_str().expect("id"))
+        .collect();
+    assert!(
+        ids.iter().all(|id| *id == ids[0]),
+        "same id on retries: {ids:?}"
+    );
+    for (headers, body) in &attempts {
+        let timestamp = headers["webhook-timestamp"].to_str().expect("timestamp");
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("key");
+        mac.update(format!("{}.{timestamp}.{body}", ids[0]).as_bytes());
+        let expected = format!(
+            "v1,{}",
+            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+        );
+        let signatures = headers["webhook-signature"].to_str().expect("signature");
+        assert!(
+            signatures.split(' ').any(|s| s == expected),
+            "{signatures} vs {expected}"
+        );
+        let envelope: Value = serde_json::from_str(body).expect("json");
+        assert_eq!(envelope["type"], "Delivered");
+        assert_eq!(envelope["subject"], world.bob.0.as_str());
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        receiver.attempts.lock().expect("lock").len(),
+        3,
+        "delivered once the receiver took it"
+    );
+}
