@@ -30,7 +30,7 @@ pub const SECRET_PREFIX: &str = "whsec_";
 pub enum WebhookError {
     #[error("the webhook URL is not an absolute http URL")]
     InvalidUrl,
-    #[error("https webhooks are not supported by this build (no TLS client); use http")]
+    #[error("https webhooks need a build with the webhook-tls feature; use http")]
     HttpsNotSupported,
     #[error("the webhook secret is empty, or whsec_ followed by something that is not base64")]
     InvalidSecret,
@@ -91,6 +91,7 @@ impl Signer {
         let url = reqwest::Url::parse(&target.url).map_err(|_| WebhookError::InvalidUrl)?;
         match url.scheme() {
             "http" => {}
+            "https" if cfg!(feature = "webhook-tls") => {}
             "https" => return Err(WebhookError::HttpsNotSupported),
             _ => return Err(WebhookError::InvalidUrl),
         }
@@ -279,16 +280,18 @@ mod tests {
     }
 
     #[test]
-    fn only_http_urls_are_accepted() {
+    fn only_http_urls_are_accepted_and_https_with_tls() {
         let target = |url: &str| WebhookTarget {
             url: url.to_owned(),
             secret: Secret::new("s"),
         };
         assert!(Signer::new(&target("http://127.0.0.1:9/x")).is_ok());
-        assert_eq!(
-            Signer::new(&target("https://example.com/x")).err(),
-            Some(WebhookError::HttpsNotSupported)
-        );
+        let https = Signer::new(&target("https://example.com/x")).err();
+        if cfg!(feature = "webhook-tls") {
+            assert_eq!(https, None);
+        } else {
+            assert_eq!(https, Some(WebhookError::HttpsNotSupported));
+        }
         assert_eq!(
             Signer::new(&target("/relative")).err(),
             Some(WebhookError::InvalidUrl)

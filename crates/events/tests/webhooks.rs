@@ -229,3 +229,17 @@ async fn an_unreachable_receiver_is_retried_then_given_up() {
     eventually("giving up", || hub.metrics().gave_up == 1).await;
     assert_eq!(hub.metrics().retried, 2);
 }
+
+/// With TLS built in, an https URL is really spoken TLS to: a plain-HTTP receiver fails the
+/// handshake, which counts as a connection error (retried, then given up).
+#[cfg(feature = "webhook-tls")]
+#[tokio::test]
+async fn an_https_webhook_speaks_tls() {
+    let (url, receiver) = start_receiver(Vec::new()).await;
+    let hub = hub(2);
+    webhook_monitor(&hub, &url.replacen("http://", "https://", 1));
+    hub.publish(&call_event("Delivered"));
+    eventually("giving up", || hub.metrics().gave_up == 1).await;
+    assert_eq!(hub.metrics().delivered, 0);
+    assert!(receiver.received.lock().unwrap().is_empty());
+}
