@@ -6,7 +6,8 @@
 //! WebSocket, a `:heartbeat` comment on SSE. Resumption: `after=<seq>`, and on SSE the
 //! `Last-Event-ID` header, which wins because a reconnecting `EventSource` repeats the original URL.
 //! The stream ends after `MonitorEnded`, `StreamReplaced` or `StreamDropped`; a WebSocket then gets
-//! a normal close frame.
+//! a normal close frame. An SSE client must close its `EventSource` on `StreamReplaced` (and on
+//! `MonitorEnded`): left alone, the browser reconnects and takes the stream back from the newer one.
 
 use std::convert::Infallible;
 use std::time::Duration;
