@@ -37,8 +37,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
+    let mut text = state.metrics.render();
+    crate::metrics::render_event_delivery(&mut text, &state.platform.monitor_hub().metrics());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

@@ -89,6 +89,7 @@ pub struct Engine {
     pub(crate) dirty_queues: BTreeSet<String>,
     /// Agents whose queue call just ended (wrap-up starts).
     pub(crate) agents_done: Vec<(String, DeviceId)>,
+    pub(crate) system_agent_changes: Vec<crate::queues::SystemAgentChange>,
 }
 
 /// Most diversions one call may take before the network gives up (forwarding loops).
@@ -112,6 +113,7 @@ impl Engine {
             touched: Vec::new(),
             dirty_queues: BTreeSet::new(),
             agents_done: Vec::new(),
+            system_agent_changes: Vec::new(),
         };
         engine.install(config);
         // The presence at start is the baseline, not a change.
@@ -493,6 +495,7 @@ impl Engine {
         self.queue_by_device.clear();
         let mut queues = BTreeMap::new();
         let mut stored_changes = Vec::new();
+        let mut wrap_ups = Vec::new();
         for queue in &config.queues {
             self.queue_by_device
                 .insert(queue.device.clone(), queue.queue_id.clone());
@@ -503,11 +506,32 @@ impl Engine {
                     }
                     existing
                 }
-                None => QueueRuntime::new(queue.clone(), self.now),
+                None => {
+                    let mut fresh = QueueRuntime::new(queue.clone(), self.now);
+                    // An agent stored in wrap-up finishes it from now.
+                    let until = self.now.plus_seconds(i64::from(queue.wrap_up_time.max(1)));
+                    for agent in &mut fresh.agents {
+                        if agent.state == AgentState::WorkingAfterCall {
+                            agent.ready_at = Some(until);
+                            wrap_ups.push((queue.queue_id.clone(), agent.device.clone(), until));
+                        }
+                    }
+                    fresh
+                }
             };
             queues.insert(queue.queue_id.clone(), runtime);
         }
         self.queues = queues;
+        for (queue, agent, until) in wrap_ups {
+            self.schedule(
+                until,
+                Timer::WrapUp {
+                    queue,
+                    agent,
+                    until,
+                },
+            );
+        }
         for (queue, device, state) in stored_changes {
             self.set_stored_agent_state(&queue, &device, state);
         }

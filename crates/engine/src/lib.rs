@@ -28,7 +28,7 @@ pub use event::{
 };
 pub use input::{Command, Input, Outcome, Reconfigure, Signal, TerminalStatus};
 pub use model::{CallId, ConnectionState, DeviceId};
-pub use queues::{AgentStatus, QueueCounters, QueueStatus, WaitingCaller};
+pub use queues::{AgentStatus, QueueCounters, QueueStatus, SystemAgentChange, WaitingCaller};
 pub use snapshot::{
     AgentSnapshot, CallSnapshot, DeviceSnapshot, EnterpriseSnapshot, PartySnapshot, forwarding_info,
 };

@@ -128,6 +128,14 @@ fn agent_runtime(agent: &AgentConfig, now: Timestamp) -> AgentRuntime {
     }
 }
 
+/// An agent state the engine set by itself (not asked for by an API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemAgentChange {
+    pub queue_id: String,
+    pub member_id: String,
+    pub state: AgentState,
+}
+
 /// A waiting caller as the Queue API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -484,6 +492,7 @@ impl Engine {
                 },
                 Cause::CallNotAnswered,
             );
+            self.note_system_agent_change(&queue_id, agent);
         }
         let back_to_queue = match self.calls.get_mut(&call).and_then(|c| c.queue.as_mut()) {
             Some(stage) => {
@@ -607,6 +616,7 @@ impl Engine {
                 AgentState::WorkingAfterCall,
                 Cause::NormalClearing,
             );
+            self.note_system_agent_change(queue_id, agent);
             self.schedule(
                 until,
                 Timer::WrapUp {
@@ -627,8 +637,35 @@ impl Engine {
             .is_some_and(|a| a.state == AgentState::WorkingAfterCall && a.ready_at == Some(until));
         if due {
             self.change_agent(queue_id, agent, AgentState::Ready, Cause::Normal);
+            self.note_system_agent_change(queue_id, agent);
             self.dirty_queues.insert(queue_id.to_owned());
         }
+    }
+
+    /// Remembers a state the engine gave an agent itself (no answer, wrap-up), for the services
+    /// to store: the Queue API shows it, and a restart starts from it.
+    fn note_system_agent_change(&mut self, queue_id: &str, agent: &str) {
+        let Some(state) = self.agent_state(queue_id, agent).cloned() else {
+            return;
+        };
+        let Some(member) = self
+            .kind_of(agent)
+            .and_then(|k| k.member_id())
+            .map(str::to_owned)
+        else {
+            return;
+        };
+        self.system_agent_changes.push(SystemAgentChange {
+            queue_id: queue_id.to_owned(),
+            member_id: member,
+            state,
+        });
+    }
+
+    /// The agent states the engine set itself since the last call (see
+    /// [`SystemAgentChange`]); the caller stores them.
+    pub fn take_system_agent_changes(&mut self) -> Vec<SystemAgentChange> {
+        std::mem::take(&mut self.system_agent_changes)
     }
 
     /// An agent state changed in the store (the Queue API): applied as SetAgentState would.

@@ -63,6 +63,8 @@ pub struct MakeCallRequest {
         (status = 403, description = "40302: an end user's call from another phone", body = ErrorBody),
         (status = 404, description = "40402 unknown device", body = ErrorBody),
         (status = 409, description = "40902 deviceOutOfService, requestIncompatibleWithObject", body = ErrorBody),
+        (status = 413, description = "41300 body too large", body = ErrorBody),
+        (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
     )
 )]
 pub async fn make_call(
@@ -146,6 +148,8 @@ macro_rules! call_service {
                 (status = 403, description = "40302: an end user acting for another phone", body = ErrorBody),
                 (status = 404, description = "40402 unknown call; 40403 invalidCallIdentifier, invalidConnectionIdentifier", body = ErrorBody),
                 (status = 409, description = "40902 invalidConnectionState: the connection is not in a state the service works from", body = ErrorBody),
+                (status = 413, description = "41300 body too large", body = ErrorBody),
+                (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
             )
         )]
         pub async fn $name(
@@ -259,6 +263,8 @@ pub struct JoinRequest {
         (status = 401, description = "40101 (no CSTA session), 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402 unknown call", body = ErrorBody),
         (status = 409, description = "40902 invalidConnectionState", body = ErrorBody),
+        (status = 413, description = "41300 body too large", body = ErrorBody),
+        (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
     )
 )]
 pub async fn transfer(
@@ -291,6 +297,8 @@ pub async fn transfer(
         (status = 401, description = "40101 (no CSTA session), 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402 unknown call", body = ErrorBody),
         (status = 409, description = "40902 invalidConnectionState", body = ErrorBody),
+        (status = 413, description = "41300 body too large", body = ErrorBody),
+        (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
     )
 )]
 pub async fn conference(
@@ -374,6 +382,8 @@ pub struct SetForwardingRequest {
         (status = 400, description = "40000 unknown forwardingType, bad forwardDN or ringDuration", body = ErrorBody),
         (status = 401, description = "40101 (no CSTA session), 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402 unknown device or not yours", body = ErrorBody),
+        (status = 413, description = "41300 body too large", body = ErrorBody),
+        (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
     )
 )]
 pub async fn set_forwarding(
@@ -458,6 +468,8 @@ pub struct AgentStateRequest {
         (status = 409, description = "40901 a change the agent's state does not allow", body = ErrorBody),
         (status = 401, description = "40101 (no CSTA session), 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402 unknown device; 40403 invalidDeviceIdentifier: not an agent (of that queue)", body = ErrorBody),
+        (status = 413, description = "41300 body too large", body = ErrorBody),
+        (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
     )
 )]
 pub async fn set_agent_state(

@@ -76,6 +76,8 @@ pub struct CstaSessionBody {
         (status = 401, description = "40101, 40102, 40103, 40105, 40106", body = ErrorBody),
         (status = 403, description = "40301", body = ErrorBody),
         (status = 429, description = "42901, 42902", body = ErrorBody),
+        (status = 413, description = "41300 body too large", body = ErrorBody),
+        (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
     )
 )]
 pub async fn login(
@@ -193,6 +195,8 @@ pub struct StartedMonitorBody {
         (status = 403, description = "40302: an end user asked for an enterprise monitor or another's device", body = ErrorBody),
         (status = 404, description = "40402: unknown enterprise or device, or not yours", body = ErrorBody),
         (status = 429, description = "42901, 42902", body = ErrorBody),
+        (status = 413, description = "41300 body too large", body = ErrorBody),
+        (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
     )
 )]
 pub async fn start(

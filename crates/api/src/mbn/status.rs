@@ -155,6 +155,8 @@ pub struct TerminalBody {
         (status = 404, description = "40402 unknown terminal or not yours", body = ErrorBody),
         (status = 409, description = "40901 not a memberline, or one whose status comes from the network", body = ErrorBody),
         (status = 429, description = "42901, 42902", body = ErrorBody),
+        (status = 413, description = "41300 body too large", body = ErrorBody),
+        (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
     )
 )]
 pub async fn set_terminal(

@@ -542,4 +542,22 @@ async fn a_monitor_webhook_is_retried_with_the_same_id_and_a_valid_signature() {
         3,
         "delivered once the receiver took it"
     );
+    let metrics = world
+        .server
+        .http
+        .get(world.server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("sentral_webhook_retries_total 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("sentral_webhook_delivered_total 1"),
+        "{metrics}"
+    );
 }

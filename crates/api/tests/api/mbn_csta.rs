@@ -712,6 +712,37 @@ async fn queue_status_shows_waiting_callers_and_agents_follow_the_queue_api() {
         .and_then(|all| all.iter().find(|a| a["memberId"] == "mem_demo_003"))
         .map(|a| a["state"].clone());
     assert_eq!(state, Some(json!("ready")), "{agents}");
+    // The offer rings out: the engine sets the agent notReady, and the Queue API shows it.
+    let settings = server
+        .send(
+            Method::GET,
+            &format!("/queue/queues/{queue}"),
+            &access,
+            None,
+        )
+        .await;
+    let settings: Value = settings.json().await.expect("json");
+    let ring = settings["ringTimeout"].as_u64().expect("ringTimeout") as u32;
+    server.advance_clock(ring).await;
+    let agents = server
+        .send(
+            Method::GET,
+            &format!("/queue/queues/{queue}/agents"),
+            &access,
+            None,
+        )
+        .await;
+    let agents: Value = agents.json().await.expect("json");
+    let agent = agents
+        .as_array()
+        .and_then(|all| all.iter().find(|a| a["memberId"] == "mem_demo_003"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (agent["state"].as_str(), agent["reason"].as_str()),
+        (Some("notReady"), Some("noAnswer")),
+        "{agent}"
+    );
     // Another partner does not see the queue.
     let other = server
         .other_partner(vec![sentral_domain::ApiProduct::MbnQueue])

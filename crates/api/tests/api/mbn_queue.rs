@@ -806,14 +806,18 @@ async fn queues_of_another_partner_are_not_found() {
         2
     );
 
-    // A token without a user; the queue status is not built yet.
+    // A token without a user; the queue status of another partner's queue.
     let client = server.demo_client_token().await;
     expect_error(server.get(QUEUES, &client).await, 401, 40101).await;
     expect_error(
-        server.get("/queue/queues/1/status", &token).await,
-        501,
-        50101,
+        server.get("/queue/queues/1/status", &other).await,
+        404,
+        40402,
     )
     .await;
+    assert_eq!(
+        server.get("/queue/queues/1/status", &token).await.status(),
+        200
+    );
     server.stop().await;
 }

@@ -163,18 +163,14 @@ async fn unknown_paths_and_methods_are_40401() {
     server.stop().await;
 }
 
+/// Every Telenor and MBN operation is built now (KPN's unbuilt ones answer 501 in its own
+/// envelope, see `kpn.rs`); the last one built, the queue status, still authenticates first.
 #[tokio::test]
-async fn operations_not_built_yet_answer_50101_after_authentication() {
+async fn the_last_built_operation_authenticates_first() {
     let server = TestServer::demo().await;
     let token = server.demo_token().await;
     let status = "/queue/queues/1/status";
-    let body = expect_telenor_error(server.get(status, &token).await, 501, 50101).await;
-    assert!(
-        body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("/queue/queues/{queueId}/status")
-    );
+    assert_eq!(server.get(status, &token).await.status(), 200);
     let anonymous = server.http.get(server.url(status)).send().await.unwrap();
     expect_telenor_error(anonymous, 401, 40102).await;
     server.stop().await;

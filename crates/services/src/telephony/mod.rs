@@ -19,7 +19,10 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::{Platform, ServiceError};
 
-type Job = Box<dyn FnOnce(&mut Engine, &MonitorHub) + Send>;
+/// Work on the engine; what it returns answers the caller, after the engine's own agent-state
+/// changes are stored (so the caller reads its writes).
+type Job = Box<dyn FnOnce(&mut Engine, &MonitorHub) -> Reply + Send>;
+type Reply = Box<dyn FnOnce() + Send>;
 
 /// The way to one enterprise's engine task.
 #[derive(Clone)]
@@ -35,7 +38,10 @@ impl EngineHandle {
     ) -> Result<T, ServiceError> {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |engine, hub| {
-            let _ = reply.send(work(engine, hub));
+            let answer = work(engine, hub);
+            Box::new(move || {
+                let _ = reply.send(answer);
+            })
         });
         self.jobs
             .send(job)
@@ -62,6 +68,33 @@ impl Telephony {
 
     pub fn hub(&self) -> &MonitorHub {
         &self.hub
+    }
+}
+
+/// Stores the agent states the engine set itself (no answer, wrap-up), in the engine's order:
+/// the Queue API shows them and a restart starts from them.
+async fn store_agent_changes(
+    store: &sentral_store::Store,
+    now: Timestamp,
+    changes: Vec<sentral_engine::SystemAgentChange>,
+) {
+    let stored = async {
+        let mut tx = store.write().await?;
+        for change in &changes {
+            sentral_store::directory::queues::set_agent_state(
+                &mut tx,
+                &change.queue_id,
+                &change.member_id,
+                &change.state,
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok::<_, sentral_store::StoreError>(())
+    };
+    if let Err(error) = stored.await {
+        tracing::warn!(%error, "storing agent states set by the engine failed");
     }
 }
 
@@ -112,9 +145,16 @@ impl Platform {
         let mut engine = Engine::new(config, now);
         let hub = self.telephony.hub.clone();
         let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
+        let store = self.store.clone();
+        let clock = self.clock.clone();
         tokio::spawn(async move {
             while let Some(job) = queue.recv().await {
-                job(&mut engine, &hub);
+                let reply = job(&mut engine, &hub);
+                let changes = engine.take_system_agent_changes();
+                if !changes.is_empty() {
+                    store_agent_changes(&store, clock.now(), changes).await;
+                }
+                reply();
             }
         });
         let handle = EngineHandle { jobs };
