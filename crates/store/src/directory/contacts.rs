@@ -375,11 +375,17 @@ pub async fn changed_since(
     since: Timestamp,
     limit: i64,
 ) -> Result<ChangesPage, StoreError> {
-    // The first change after `since` comes from the covering (enterprise, updated_at, seq)
-    // index; the page is then read in change order from there, so an early `since` does not
-    // sort every contact of the enterprise.
+    // The first change after `since`, then the page in change order from there, so an early
+    // `since` does not sort every contact of the enterprise. That first change is among the
+    // enterprise's first few changes when `since` is early (found at once, exactly: every lower
+    // sequence number is looked at); otherwise the covering (enterprise, updated_at, seq) index
+    // gives it, reading only the changes after `since`.
     let first = sqlx::query(
-        "SELECT MIN(change_seq) AS first FROM contacts WHERE enterprise_id = $1 AND updated_at > $2",
+        "SELECT COALESCE(\
+         (SELECT MIN(change_seq) FROM (SELECT change_seq, updated_at FROM contacts \
+          WHERE enterprise_id = $1 ORDER BY change_seq LIMIT 64) earliest WHERE updated_at > $2), \
+         (SELECT MIN(change_seq) FROM contacts WHERE enterprise_id = $1 AND updated_at > $2)) \
+         AS first",
     )
     .bind(enterprise_id)
     .bind(since.millis())

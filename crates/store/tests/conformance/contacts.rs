@@ -270,6 +270,11 @@ async fn the_feed_reads_changes_and_tombstones_in_sequence_order() {
             .await
             .unwrap();
         assert_eq!(ids(&since), ["c4", "c5", "c2"]);
+        // Before every change: the first change is found among the earliest ones.
+        let early = contacts::changed_since(&mut conn, "E1", NOW, 100)
+            .await
+            .unwrap();
+        assert_eq!(ids(&early), ["c1", "c3", "c4", "c5", "c2"]);
         let none = contacts::changed_since(&mut conn, "E1", NOW.plus_seconds(99), 100)
             .await
             .unwrap();
