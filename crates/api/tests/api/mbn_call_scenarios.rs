@@ -561,3 +561,125 @@ async fn a_monitor_webhook_is_retried_with_the_same_id_and_a_valid_signature() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn hold_retrieve_deflect_single_step_transfer_and_conference_over_the_stream() {
+    let world = World::new().await;
+    let (alice, bob, carol) = (&world.alice.0, &world.bob.0, &world.carol.0);
+    let mut enterprise = world.enterprise_monitor().await;
+    let mut carol_monitor = world.device_monitor(carol).await;
+
+    // Deflect: Bob's ringing call goes to Carol.
+    let placed = world.call(OUTSIDE, bob).await;
+    let call = placed["callId"].as_str().expect("callId").to_owned();
+    world
+        .csta(
+            &format!("/csta/calls/{call}/deflect"),
+            json!({"device": bob, "newDestination": world.carol.1}),
+        )
+        .await;
+    world.handset(carol, "answer").await;
+    assert_eq!(
+        take(&mut enterprise, 4).await,
+        rows(&[
+            ("Delivered", "newCall", bob, "alerting"),
+            ("Diverted", "redirected", bob, "null"),
+            ("Delivered", "redirected", carol, "alerting"),
+            ("Established", "redirected", carol, "connected"),
+        ])
+    );
+    // Hold and retrieve.
+    world
+        .csta(
+            &format!("/csta/calls/{call}/hold"),
+            json!({"device": carol}),
+        )
+        .await;
+    world
+        .csta(
+            &format!("/csta/calls/{call}/retrieve"),
+            json!({"device": carol}),
+        )
+        .await;
+    assert_eq!(
+        take(&mut enterprise, 2).await,
+        rows(&[
+            ("Held", "normal", carol, "hold"),
+            ("Retrieved", "normal", carol, "connected")
+        ])
+    );
+    // Single-step transfer: Carol hands the caller to Alice and leaves.
+    world
+        .csta(
+            &format!("/csta/calls/{call}/single-step-transfer"),
+            json!({"device": carol, "transferredTo": world.alice.1}),
+        )
+        .await;
+    world.handset(alice, "answer").await;
+    assert_eq!(
+        take(&mut enterprise, 3).await,
+        rows(&[
+            ("Transferred", "singleStepTransfer", carol, "null"),
+            ("Delivered", "singleStepTransfer", alice, "alerting"),
+            ("Established", "singleStepTransfer", alice, "connected"),
+        ])
+    );
+    // Carol's device monitor saw her part only (from the moment the call reached her).
+    assert_eq!(
+        take(&mut carol_monitor, 5).await,
+        rows(&[
+            ("Delivered", "redirected", carol, "alerting"),
+            ("Established", "redirected", carol, "connected"),
+            ("Held", "normal", carol, "hold"),
+            ("Retrieved", "normal", carol, "connected"),
+            ("Transferred", "singleStepTransfer", carol, "null"),
+        ])
+    );
+    // Conference: Alice consults Bob and joins all three.
+    let consult = world
+        .csta(
+            &format!("/csta/calls/{call}/consultation"),
+            json!({"device": alice, "consultedDevice": world.bob.1}),
+        )
+        .await;
+    let second = consult["callId"].as_str().expect("callId").to_owned();
+    world.handset(bob, "answer").await;
+    world
+        .csta(
+            "/csta/calls/conference",
+            json!({"device": alice, "heldCall": call, "activeCall": second}),
+        )
+        .await;
+    assert_eq!(
+        take(&mut enterprise, 6).await,
+        rows(&[
+            ("Held", "consultation", alice, "hold"),
+            ("ServiceInitiated", "consultation", alice, "connected"),
+            ("Originated", "consultation", alice, "connected"),
+            ("Delivered", "consultation", bob, "alerting"),
+            ("Established", "consultation", bob, "connected"),
+            ("Conferenced", "conference", alice, "connected"),
+        ])
+    );
+    // The outside caller leaves; the two members stay in the conference.
+    world.handset(OUTSIDE, "hangup").await;
+    assert_eq!(
+        take(&mut enterprise, 1).await,
+        rows(&[("ConnectionCleared", "normalClearing", OUTSIDE, "null")])
+    );
+    let snapshot = world
+        .server
+        .send(
+            Method::GET,
+            &format!("/csta/devices/{alice}/snapshot"),
+            &world.csta,
+            None,
+        )
+        .await;
+    let snapshot: Value = snapshot.json().await.expect("json");
+    assert_eq!(
+        snapshot["calls"][0]["connections"].as_array().map(Vec::len),
+        Some(2),
+        "{snapshot}"
+    );
+}
