@@ -75,6 +75,12 @@ token=$(curl -fsS -u demo-client:demo-secret -d grant_type=password -d username=
   -d password=demo-password "$base/oauth/v2/token" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 basic=$(printf '%s' "demo-client:demo-secret" | base64)
+# The CSTA interface takes a CSTA session token (login sequence: status token → CSTA token).
+status_token=$(curl -fsS -X POST -H "Authorization: Bearer $token" "$base/status/token" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["statusToken"])')
+csta_token=$(curl -fsS -H "Authorization: Bearer $token" -H 'content-type: application/json' \
+  -d "{\"statusToken\": \"$status_token\"}" "$base/csta/authentication/token" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["cstaToken"])')
 # The first two orders of a fresh demo world (70000001, 70000002) are the document's examples for
 # GET …/orders/{orderId}; placed here, the examples phase reads real orders instead of 404s.
 place_order() {
@@ -111,8 +117,8 @@ fuzz() {
     failed+=("$name")
 }
 started=$SECONDS
-# Four runs because the operations need different credentials: the resource APIs (Telenor, then
-# MBN) a bearer token;
+# Five runs because the operations need different credentials: the resource APIs (Telenor, then
+# MBN) a bearer token; the CSTA interface its session token;
 # the token endpoint the client's Basic credentials (with a bearer token it would only ever say
 # 40010); and logout revokes the bearer token it is given, so it goes last.
 fuzz "resource APIs and the authorisation page (bearer token)" telenor \
@@ -120,6 +126,9 @@ fuzz "resource APIs and the authorisation page (bearer token)" telenor \
   --exclude-path /oauth/v2/token --exclude-path /oauth/v2/logout
 fuzz "MBN Catalog and User APIs (machine user)" mbn \
   -H "Authorization: Bearer $token"
+fuzz "MBN CSTA interface (CSTA session token)" mbn \
+  -H "Authorization: Bearer $csta_token" \
+  --include-path-regex '^/csta/' --exclude-path /csta/authentication/token
 fuzz "token endpoint (client Basic credentials)" telenor \
   -H "Authorization: Basic $basic" --include-path /oauth/v2/token
 fuzz "logout (revokes the bearer token)" telenor \

@@ -260,6 +260,7 @@ pub struct JoinRequest {
     request_body = JoinRequest,
     responses(
         (status = 200, description = "The resulting call (the device has left it)", body = ConnectionBody),
+        (status = 400, description = "40000 a malformed path, query or body value (named in the detail)", body = ErrorBody),
         (status = 401, description = "40101 (no CSTA session), 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402 unknown call", body = ErrorBody),
         (status = 409, description = "40902 invalidConnectionState", body = ErrorBody),
@@ -294,6 +295,7 @@ pub async fn transfer(
     request_body = JoinRequest,
     responses(
         (status = 200, description = "The device's connection in the conference", body = ConnectionBody),
+        (status = 400, description = "40000 a malformed path, query or body value (named in the detail)", body = ErrorBody),
         (status = 401, description = "40101 (no CSTA session), 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402 unknown call", body = ErrorBody),
         (status = 409, description = "40902 invalidConnectionState", body = ErrorBody),
@@ -503,6 +505,7 @@ pub async fn set_agent_state(
     params(("device" = String, Path, description = "The device's number, E.164 digits")),
     responses(
         (status = 200, description = "The snapshot", body = DeviceSnapshot),
+        (status = 400, description = "40000 a malformed path, query or body value (named in the detail)", body = ErrorBody),
         (status = 401, description = "40101 (no CSTA session), 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402 unknown device or not yours", body = ErrorBody),
     )

@@ -237,6 +237,7 @@ pub async fn start(
     params(("crossRefId" = String, Path, description = "The monitor")),
     responses(
         (status = 200, description = "The renewed monitor", body = MonitorBody),
+        (status = 400, description = "40000 a malformed path, query or body value (named in the detail)", body = ErrorBody),
         (status = 401, description = "40101, 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402: unknown, ended or not yours", body = ErrorBody),
     )
@@ -258,6 +259,7 @@ pub async fn renew(
     params(("crossRefId" = String, Path, description = "The monitor")),
     responses(
         (status = 204, description = "Stopped"),
+        (status = 400, description = "40000 a malformed path, query or body value (named in the detail)", body = ErrorBody),
         (status = 401, description = "40101, 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402: unknown, ended or not yours", body = ErrorBody),
     )
@@ -290,6 +292,7 @@ pub struct SnapshotBody {
     params(("crossRefId" = String, Path, description = "The monitor")),
     responses(
         (status = 200, description = "The snapshot", body = SnapshotBody),
+        (status = 400, description = "40000 a malformed path, query or body value (named in the detail)", body = ErrorBody),
         (status = 401, description = "40101, 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402: unknown, ended or not yours", body = ErrorBody),
     )
@@ -328,6 +331,7 @@ pub struct EventsQuery {
     responses(
         (status = 101, description = "WebSocket upgrade"),
         (status = 200, description = "Server-Sent Events (text/event-stream)"),
+        (status = 400, description = "40000 a malformed path, query or body value (named in the detail)", body = ErrorBody),
         (status = 401, description = "40101, 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402: unknown, ended or not yours", body = ErrorBody),
         (status = 406, description = "40600: neither a WebSocket upgrade nor Accept: text/event-stream", body = ErrorBody),
@@ -374,6 +378,7 @@ pub struct StatusTokenBody {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The status token", body = StatusTokenBody),
+        (status = 400, description = "40000 a malformed path, query or body value (named in the detail)", body = ErrorBody),
         (status = 401, description = "40101, 40102, 40103, 40105, 40106", body = ErrorBody),
         (status = 403, description = "40301", body = ErrorBody),
         (status = 429, description = "42901, 42902", body = ErrorBody),
