@@ -49,6 +49,7 @@ cleanup() {
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
+  [ -n "${FUZZ_KEEP_LOG:-}" ] && cp "$server_log" "$FUZZ_KEEP_LOG" 2>/dev/null
   rm -rf "$data_dir"
 }
 trap cleanup EXIT

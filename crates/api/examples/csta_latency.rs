@@ -6,7 +6,8 @@
 //! cargo run --release -p sentral-api --example csta_latency -- [calls]
 //! ```
 //! Each call: `POST /sandbox/v1/calls` (outside → a member) and the time until its `Delivered`
-//! reaches the WebSocket, then `POST …/hangup` and the time until `CallCleared` arrives.
+//! reaches the WebSocket, then `POST …/hangup` and the time until `CallCleared` arrives. The
+//! baseline, measured first in the same run, is a `GET /healthz` round trip.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -140,6 +141,18 @@ async fn main() {
         .await
         .expect("websocket");
 
+    // Baseline in the same run: one HTTP round trip to a handler that does nothing.
+    let mut baseline = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let sent = Instant::now();
+        let health = http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .expect("healthz");
+        assert_eq!(health.status(), 200);
+        baseline.push(sent.elapsed());
+    }
     let (mut delivered, mut cleared) = (Vec::with_capacity(calls), Vec::with_capacity(calls));
     let started = Instant::now();
     for _ in 0..calls {
@@ -168,6 +181,7 @@ async fn main() {
         "{calls} calls in {elapsed:.2} s ({:.0} calls/s, one client, one at a time)",
         calls as f64 / elapsed
     );
+    report("baseline: GET /healthz round trip", baseline);
     report("PlaceCall request → Delivered on the WebSocket", delivered);
     report("HangUp request → CallCleared on the WebSocket", cleared);
 }

@@ -184,6 +184,15 @@ pub struct QueueStatus {
 impl Engine {
     pub(crate) fn enqueue(&mut self, call: CallId, queue_id: &str, cause: Cause) {
         let Some(queue) = self.queues.get(queue_id) else {
+            // A queue device without a configured queue: nothing can take the call.
+            let device = self
+                .config
+                .devices
+                .iter()
+                .find(|d| matches!(&d.kind, crate::config::DeviceKind::Queue { queue_id: q } if q == queue_id))
+                .map(|d| d.number.clone())
+                .unwrap_or_else(|| queue_id.to_owned());
+            self.fail(call, &device, Cause::DestNotObtainable);
             return;
         };
         let device = queue.config.device.clone();

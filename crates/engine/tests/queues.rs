@@ -433,3 +433,21 @@ fn a_stored_agent_state_change_reaches_the_running_queue_and_runtime_states_surv
         expect(&[("AgentLoggedOff", "normal", D, "-")])
     );
 }
+
+#[test]
+fn a_queue_number_without_a_queue_fails_the_call() {
+    let mut config = config(Strategy::Linear);
+    config.devices.push(sentral_engine::DeviceConfig::new(
+        "4722000109",
+        Some("109"),
+        sentral_engine::DeviceKind::Queue {
+            queue_id: "q9".into(),
+        },
+    ));
+    let mut world = World::with(config);
+    let (_, events) = world.place(OUTSIDE, "109");
+    assert_eq!(
+        summary(&events),
+        expect(&[("Failed", "destNotObtainable", "4722000109", "fail")])
+    );
+}

@@ -243,6 +243,20 @@ impl Platform {
                             ));
                         }
                     }
+                    // Queues are made with the Queue API; a plan entry can only point at one.
+                    if let PlanDevice::Queue(queue_id) = &device {
+                        let queue =
+                            sentral_store::directory::queues::queue(&mut tx, queue_id).await?;
+                        if queue.is_none_or(|q| q.enterprise_id != enterprise.id) {
+                            return Err(invalid(
+                                "entries.target",
+                                format!(
+                                    "{queue_id} is not a queue of enterprise {}; create queues with POST /queue/queues",
+                                    enterprise.id
+                                ),
+                            ));
+                        }
+                    }
                     // An entry's number may have another length: it is then a conflict below.
                     let short_number =
                         ShortNumber::parse(&number, u8::try_from(number.len()).unwrap_or(0))

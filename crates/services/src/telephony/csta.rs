@@ -45,6 +45,21 @@ pub enum CallService {
     },
 }
 
+impl CallService {
+    /// The device the service acts for (none for ClearCall).
+    fn device(&self) -> Option<&str> {
+        match self {
+            CallService::Clear { device } => device.as_deref(),
+            CallService::Answer { device }
+            | CallService::Hold { device }
+            | CallService::Retrieve { device }
+            | CallService::Deflect { device, .. }
+            | CallService::SingleStepTransfer { device, .. }
+            | CallService::Consultation { device, .. } => Some(device),
+        }
+    }
+}
+
 /// What a call-control service answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallAnswer {
@@ -194,60 +209,49 @@ impl Platform {
     ) -> Result<CallAnswer, ServiceError> {
         principal.require(ApiProduct::MbnStatusPush)?;
         let (enterprise_id, call) = self.call_enterprise(principal, call_id).await?;
-        let command = match service {
-            CallService::Answer { device } => Command::AnswerCall {
-                call,
-                device: self.check_own_device(principal, &device).await?,
-            },
-            CallService::Clear {
-                device: Some(device),
-            } => Command::ClearConnection {
-                call,
-                device: self.check_own_device(principal, &device).await?,
-            },
-            CallService::Clear { device: None } => {
-                if let Acting::EndUser { .. } = acting(principal)? {
-                    return Err(ServiceError::invalid(
-                        "device",
-                        "an end user clears its own connection: name its device",
-                    ));
-                }
-                Command::ClearCall { call }
+        let device = match service.device() {
+            Some(device) => self.check_own_device(principal, device).await?,
+            None if matches!(acting(principal)?, Acting::EndUser { .. }) => {
+                return Err(ServiceError::invalid(
+                    "device",
+                    "an end user clears its own connection: name its device",
+                ));
             }
-            CallService::Hold { device } => Command::HoldCall {
-                call,
-                device: self.check_own_device(principal, &device).await?,
-            },
-            CallService::Retrieve { device } => Command::RetrieveCall {
-                call,
-                device: self.check_own_device(principal, &device).await?,
-            },
-            CallService::Deflect { device, to } => Command::DeflectCall {
-                call,
-                device: self.check_own_device(principal, &device).await?,
-                to,
-            },
-            CallService::SingleStepTransfer { device, to } => Command::SingleStepTransferCall {
-                call,
-                device: self.check_own_device(principal, &device).await?,
-                to,
-            },
-            CallService::Consultation { device, to } => Command::ConsultationCall {
-                call,
-                device: self.check_own_device(principal, &device).await?,
-                to,
-            },
+            None => String::new(),
         };
-        let device = match &command {
-            Command::ClearCall { .. } => String::new(),
-            Command::AnswerCall { device, .. }
-            | Command::ClearConnection { device, .. }
-            | Command::HoldCall { device, .. }
-            | Command::RetrieveCall { device, .. }
-            | Command::DeflectCall { device, .. }
-            | Command::SingleStepTransferCall { device, .. }
-            | Command::ConsultationCall { device, .. } => device.clone(),
-            _ => String::new(),
+        let command = match service {
+            CallService::Answer { .. } => Command::AnswerCall {
+                call,
+                device: device.clone(),
+            },
+            CallService::Clear { device: Some(_) } => Command::ClearConnection {
+                call,
+                device: device.clone(),
+            },
+            CallService::Clear { device: None } => Command::ClearCall { call },
+            CallService::Hold { .. } => Command::HoldCall {
+                call,
+                device: device.clone(),
+            },
+            CallService::Retrieve { .. } => Command::RetrieveCall {
+                call,
+                device: device.clone(),
+            },
+            CallService::Deflect { to, .. } => Command::DeflectCall {
+                call,
+                device: device.clone(),
+                to,
+            },
+            CallService::SingleStepTransfer { to, .. } => Command::SingleStepTransferCall {
+                call,
+                device: device.clone(),
+                to,
+            },
+            CallService::Consultation { to, .. } => Command::ConsultationCall {
+                call,
+                device: device.clone(),
+                to,
+            },
         };
         match self
             .telephony_input(&enterprise_id, Input::Command(command))
