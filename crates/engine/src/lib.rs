@@ -4,12 +4,15 @@
 //! `now`, and timers (ring times, queue waits, wrap-up, absence windows) fire when a later
 //! `now` reaches them.
 
+mod agents;
 mod config;
 mod engine;
 mod error;
 mod event;
 mod input;
+mod joins;
 mod model;
+mod queue_status;
 mod queues;
 mod reconfigure;
 mod routing;
@@ -28,7 +31,8 @@ pub use event::{
 };
 pub use input::{Command, Input, Outcome, Reconfigure, Signal, TerminalStatus};
 pub use model::{CallId, ConnectionState, DeviceId};
-pub use queues::{AgentStatus, QueueCounters, QueueStatus, SystemAgentChange, WaitingCaller};
+pub use queue_status::{AgentStatus, QueueStatus, WaitingCaller};
+pub use queues::{QueueCounters, SystemAgentChange};
 pub use snapshot::{
     AgentSnapshot, CallSnapshot, DeviceSnapshot, EnterpriseSnapshot, PartySnapshot, forwarding_info,
 };

@@ -6,8 +6,7 @@ use serde::Serialize;
 
 use crate::config::{AgentConfig, AgentState, QueueConfig, Strategy};
 use crate::engine::{Engine, Timer};
-use crate::error::CstaError;
-use crate::event::{Cause, DeviceRef, EventFields, EventKind};
+use crate::event::{Cause, EventFields, EventKind};
 use crate::model::{CallId, ConnectionState, DeviceId, QueueStage};
 
 #[derive(Debug, Clone)]
@@ -98,7 +97,7 @@ impl QueueRuntime {
         changed
     }
 
-    fn sort_agents(&mut self) {
+    pub(crate) fn sort_agents(&mut self) {
         self.agents
             .sort_by(|a, b| (a.position, &a.device).cmp(&(b.position, &b.device)));
     }
@@ -107,11 +106,11 @@ impl QueueRuntime {
         self.agents.iter().find(|a| a.device == device)
     }
 
-    fn agent_mut(&mut self, device: &str) -> Option<&mut AgentRuntime> {
+    pub(crate) fn agent_mut(&mut self, device: &str) -> Option<&mut AgentRuntime> {
         self.agents.iter_mut().find(|a| a.device == device)
     }
 
-    fn any_logged_on(&self) -> bool {
+    pub(crate) fn any_logged_on(&self) -> bool {
         self.agents.iter().any(|a| a.state.is_logged_on())
     }
 }
@@ -134,51 +133,6 @@ pub struct SystemAgentChange {
     pub queue_id: String,
     pub member_id: String,
     pub state: AgentState,
-}
-
-/// A waiting caller as the Queue API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct WaitingCaller {
-    pub call_id: String,
-    pub calling_device: DeviceRef,
-    /// 1 = next to be offered.
-    pub position: u32,
-    pub wait_seconds: i64,
-    /// Agents the call rings at right now.
-    pub offered_to: Vec<DeviceRef>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AgentStatus {
-    pub agent_device: DeviceRef,
-    pub position: u32,
-    /// What the agent set: loggedOff, notReady, ready, workingAfterCall.
-    pub agent_state: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// What the system sees: idle, reserved (an offer rings) or busy.
-    pub system_state: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub ready_at: Option<Timestamp>,
-    pub answered_calls: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct QueueStatus {
-    pub queue_id: String,
-    pub queue: DeviceRef,
-    pub strategy: &'static str,
-    pub waiting: Vec<WaitingCaller>,
-    pub agents: Vec<AgentStatus>,
-    pub counters: QueueCounters,
-    pub service_level_seconds: u32,
-    /// Share of answered calls answered within `serviceLevelSeconds`, in percent; `null` before
-    /// the first answered call.
-    pub service_level_percent: Option<f64>,
 }
 
 impl Engine {
@@ -251,7 +205,7 @@ impl Engine {
         self.dirty_queues.insert(queue_id.to_owned());
     }
 
-    fn emit_queued(&mut self, call: CallId, queue_id: &str, cause: Cause) {
+    pub(crate) fn emit_queued(&mut self, call: CallId, queue_id: &str, cause: Cause) {
         let Some(queue) = self.queues.get(queue_id) else {
             return;
         };
@@ -274,7 +228,7 @@ impl Engine {
         self.emit(EventKind::Queued, cause, &device, Some(call), &[], fields);
     }
 
-    fn count(&mut self, queue_id: &str, change: impl FnOnce(&mut QueueCounters)) {
+    pub(crate) fn count(&mut self, queue_id: &str, change: impl FnOnce(&mut QueueCounters)) {
         if let Some(queue) = self.queues.get_mut(queue_id) {
             change(&mut queue.counters);
         }
@@ -299,7 +253,7 @@ impl Engine {
         }
     }
 
-    fn available(&self, queue: &QueueRuntime, agent: &AgentRuntime) -> bool {
+    pub(crate) fn available(&self, queue: &QueueRuntime, agent: &AgentRuntime) -> bool {
         agent.state == AgentState::Ready
             && agent.ready_at.is_none_or(|at| at <= self.now)
             && self
@@ -314,7 +268,7 @@ impl Engine {
             })
     }
 
-    fn distribute(&mut self, queue_id: &str) {
+    pub(crate) fn distribute(&mut self, queue_id: &str) {
         loop {
             let Some(queue) = self.queues.get(queue_id) else {
                 return;
@@ -338,7 +292,7 @@ impl Engine {
     }
 
     /// The agents (indexes into the queue's agent list) the strategy picks among `free`.
-    fn choose(&mut self, queue_id: &str, free: &[usize]) -> Vec<DeviceId> {
+    pub(crate) fn choose(&mut self, queue_id: &str, free: &[usize]) -> Vec<DeviceId> {
         let pick = match self.queues.get(queue_id).map(|q| q.config.strategy) {
             Some(Strategy::Random) => {
                 let n = self.random() % free.len() as u64;
@@ -374,7 +328,7 @@ impl Engine {
         }
     }
 
-    fn offer(&mut self, call: CallId, queue_id: &str, agents: Vec<DeviceId>) {
+    pub(crate) fn offer(&mut self, call: CallId, queue_id: &str, agents: Vec<DeviceId>) {
         let Some(queue) = self.queues.get_mut(queue_id) else {
             return;
         };
@@ -555,7 +509,7 @@ impl Engine {
     }
 
     /// `over` a queue's limit: the caller goes to `target` or the call fails there.
-    fn queue_give_up(
+    pub(crate) fn queue_give_up(
         &mut self,
         call: CallId,
         queue_id: &str,
@@ -572,7 +526,7 @@ impl Engine {
         }
     }
 
-    fn still_waiting(&self, call: CallId, queue_id: &str) -> bool {
+    pub(crate) fn still_waiting(&self, call: CallId, queue_id: &str) -> bool {
         self.queues
             .get(queue_id)
             .is_some_and(|q| q.waiting.contains(&call))
@@ -604,264 +558,5 @@ impl Engine {
             .and_then(|q| q.config.no_agent_target.clone());
         self.count(queue_id, |c| c.overflowed += 1);
         self.queue_give_up(call, queue_id, target, Cause::NoAvailableAgents);
-    }
-
-    fn agent_call_ended(&mut self, queue_id: &str, agent: &str) {
-        let now = self.now;
-        let Some(queue) = self.queues.get_mut(queue_id) else {
-            return;
-        };
-        let wrap_up = queue.config.wrap_up_time;
-        let Some(runtime) = queue.agent_mut(agent) else {
-            return;
-        };
-        runtime.idle_since = now;
-        if wrap_up > 0 && runtime.state == AgentState::Ready {
-            let until = now.plus_seconds(i64::from(wrap_up));
-            runtime.ready_at = Some(until);
-            self.change_agent(
-                queue_id,
-                agent,
-                AgentState::WorkingAfterCall,
-                Cause::NormalClearing,
-            );
-            self.note_system_agent_change(queue_id, agent);
-            self.schedule(
-                until,
-                Timer::WrapUp {
-                    queue: queue_id.to_owned(),
-                    agent: agent.to_owned(),
-                    until,
-                },
-            );
-        }
-        self.dirty_queues.insert(queue_id.to_owned());
-    }
-
-    pub(crate) fn wrap_up_over(&mut self, queue_id: &str, agent: &str, until: Timestamp) {
-        let due = self
-            .queues
-            .get(queue_id)
-            .and_then(|q| q.agent(agent))
-            .is_some_and(|a| a.state == AgentState::WorkingAfterCall && a.ready_at == Some(until));
-        if due {
-            self.change_agent(queue_id, agent, AgentState::Ready, Cause::Normal);
-            self.note_system_agent_change(queue_id, agent);
-            self.dirty_queues.insert(queue_id.to_owned());
-        }
-    }
-
-    /// Remembers a state the engine gave an agent itself (no answer, wrap-up), for the services
-    /// to store: the Queue API shows it, and a restart starts from it.
-    fn note_system_agent_change(&mut self, queue_id: &str, agent: &str) {
-        let Some(state) = self.agent_state(queue_id, agent).cloned() else {
-            return;
-        };
-        let Some(member) = self
-            .kind_of(agent)
-            .and_then(|k| k.member_id())
-            .map(str::to_owned)
-        else {
-            return;
-        };
-        self.system_agent_changes.push(SystemAgentChange {
-            queue_id: queue_id.to_owned(),
-            member_id: member,
-            state,
-        });
-    }
-
-    /// The agent states the engine set itself since the last call (see
-    /// [`SystemAgentChange`]); the caller stores them.
-    pub fn take_system_agent_changes(&mut self) -> Vec<SystemAgentChange> {
-        std::mem::take(&mut self.system_agent_changes)
-    }
-
-    /// An agent state changed in the store (the Queue API): applied as SetAgentState would.
-    pub(crate) fn set_stored_agent_state(
-        &mut self,
-        queue_id: &str,
-        device: &str,
-        state: AgentState,
-    ) {
-        let ready = state == AgentState::Ready;
-        self.change_agent(queue_id, device, state, Cause::Normal);
-        if let Some(agent) = self
-            .queues
-            .get_mut(queue_id)
-            .and_then(|q| q.agent_mut(device))
-            && ready
-        {
-            agent.no_answers = 0;
-            agent.ready_at = None;
-        }
-        self.dirty_queues.insert(queue_id.to_owned());
-    }
-
-    /// SetAgentState for one queue or every queue of the device.
-    pub(crate) fn set_agent_state(
-        &mut self,
-        device: &str,
-        queue: Option<&str>,
-        state: AgentState,
-    ) -> Result<(), CstaError> {
-        let queues: Vec<String> = match queue {
-            Some(queue_id) => {
-                let known = self
-                    .queues
-                    .get(queue_id)
-                    .is_some_and(|q| q.agent(device).is_some());
-                if !known {
-                    return Err(CstaError::InvalidDeviceIdentifier(format!(
-                        "{device} (not an agent of queue {queue_id})"
-                    )));
-                }
-                vec![queue_id.to_owned()]
-            }
-            None => self
-                .queues
-                .iter()
-                .filter(|(_, q)| q.agent(device).is_some())
-                .map(|(id, _)| id.clone())
-                .collect(),
-        };
-        if queues.is_empty() {
-            return Err(CstaError::InvalidDeviceIdentifier(format!(
-                "{device} (not an agent of any queue)"
-            )));
-        }
-        for queue_id in queues {
-            self.change_agent(&queue_id, device, state.clone(), Cause::Normal);
-            if let Some(agent) = self
-                .queues
-                .get_mut(&queue_id)
-                .and_then(|q| q.agent_mut(device))
-            {
-                if state == AgentState::Ready {
-                    agent.no_answers = 0;
-                    agent.ready_at = None;
-                }
-                if !state.is_logged_on() {
-                    agent.answered = 0;
-                }
-            }
-            self.dirty_queues.insert(queue_id);
-        }
-        Ok(())
-    }
-
-    /// Sets an agent's state and tells the monitors; logging on from loggedOff says so first.
-    fn change_agent(&mut self, queue_id: &str, agent: &str, state: AgentState, cause: Cause) {
-        let now = self.now;
-        let Some(queue) = self.queues.get_mut(queue_id) else {
-            return;
-        };
-        let queue_device = queue.config.device.clone();
-        let Some(runtime) = queue.agent_mut(agent) else {
-            return;
-        };
-        if runtime.state == state {
-            return;
-        }
-        let was_logged_on = runtime.state.is_logged_on();
-        runtime.state = state.clone();
-        if state == AgentState::Ready {
-            runtime.idle_since = runtime.idle_since.max(now);
-        }
-        let mut kinds = Vec::new();
-        if !was_logged_on && state.is_logged_on() {
-            kinds.push(EventKind::AgentLoggedOn);
-        }
-        kinds.push(match state {
-            AgentState::LoggedOff => EventKind::AgentLoggedOff,
-            AgentState::NotReady { .. } => EventKind::AgentNotReady,
-            AgentState::Ready => EventKind::AgentReady,
-            AgentState::WorkingAfterCall => EventKind::AgentWorkingAfterCall,
-        });
-        let reason = match &state {
-            AgentState::NotReady { reason } => reason.clone(),
-            _ => None,
-        };
-        for kind in kinds {
-            let fields = EventFields {
-                agent_device: Some(self.device_ref(agent)),
-                queue: Some(self.device_ref(&queue_device)),
-                queue_id: Some(queue_id.to_owned()),
-                agent_state: Some(state.as_str()),
-                reason: reason.clone(),
-                ..EventFields::default()
-            };
-            self.emit(kind, cause, agent, None, &[&queue_device], fields);
-        }
-    }
-
-    /// Waiting callers, agents and counters of a queue.
-    pub fn queue_status(&self, queue_id: &str) -> Option<QueueStatus> {
-        let queue = self.queues.get(queue_id)?;
-        let waiting = queue
-            .waiting
-            .iter()
-            .enumerate()
-            .filter_map(|(i, call)| {
-                let entry = self.calls.get(call)?;
-                let stage = entry.queue.as_ref()?;
-                Some(WaitingCaller {
-                    call_id: self.call_ref(*call),
-                    calling_device: self.device_ref(&entry.calling),
-                    position: i as u32 + 1,
-                    wait_seconds: stage.enqueued_at.seconds_until(self.now),
-                    offered_to: stage.offered.iter().map(|a| self.device_ref(a)).collect(),
-                })
-            })
-            .collect();
-        let agents = queue
-            .agents
-            .iter()
-            .map(|agent| {
-                let runtime = self.devices.get(&agent.device);
-                let states: Vec<ConnectionState> = runtime
-                    .map(|r| {
-                        r.calls
-                            .iter()
-                            .filter_map(|c| self.calls.get(c).map(|c| c.state_of(&agent.device)))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let system_state = if states.iter().any(|s| *s != ConnectionState::Alerting) {
-                    "busy"
-                } else if states.is_empty() {
-                    "idle"
-                } else {
-                    "reserved"
-                };
-                AgentStatus {
-                    agent_device: self.device_ref(&agent.device),
-                    position: agent.position,
-                    agent_state: agent.state.as_str(),
-                    reason: match &agent.state {
-                        AgentState::NotReady { reason } => reason.clone(),
-                        _ => None,
-                    },
-                    system_state,
-                    ready_at: agent.ready_at.filter(|at| *at > self.now),
-                    answered_calls: agent.answered,
-                }
-            })
-            .collect();
-        let counters = queue.counters;
-        Some(QueueStatus {
-            queue_id: queue_id.to_owned(),
-            queue: self.device_ref(&queue.config.device),
-            strategy: queue.config.strategy.as_str(),
-            waiting,
-            agents,
-            counters,
-            service_level_seconds: queue.config.service_level_seconds,
-            service_level_percent: (counters.answered > 0).then(|| {
-                (counters.answered_within_service_level as f64 * 1000.0 / counters.answered as f64)
-                    .round()
-                    / 10.0
-            }),
-        })
     }
 }

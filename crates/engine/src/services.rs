@@ -4,7 +4,7 @@
 use crate::config::DeviceKind;
 use crate::engine::{Engine, Timer};
 use crate::error::CstaError;
-use crate::event::{Cause, ConnectionRef, EventFields, EventKind, TransferredConnection};
+use crate::event::{Cause, EventFields, EventKind};
 use crate::input::{Command, Outcome, Signal};
 use crate::model::{CallId, ConnectionState, DeviceId, PendingDial};
 
@@ -196,7 +196,11 @@ impl Engine {
 
     // ---- checks -------------------------------------------------------------------------
 
-    fn connection_state(&self, call: CallId, device: &str) -> Result<ConnectionState, CstaError> {
+    pub(crate) fn connection_state(
+        &self,
+        call: CallId,
+        device: &str,
+    ) -> Result<ConnectionState, CstaError> {
         let entry = self.call(call)?;
         entry.connection(device).map(|c| c.state).ok_or_else(|| {
             CstaError::InvalidConnectionIdentifier {
@@ -206,7 +210,7 @@ impl Engine {
         })
     }
 
-    fn expect_state(
+    pub(crate) fn expect_state(
         &self,
         call: CallId,
         device: &str,
@@ -225,7 +229,7 @@ impl Engine {
         Err(self.state_error(call, device, state, expected))
     }
 
-    fn state_error(
+    pub(crate) fn state_error(
         &self,
         call: CallId,
         device: &str,
@@ -240,7 +244,7 @@ impl Engine {
         }
     }
 
-    fn nothing_to(&self, device: &str, what: &str, expected: &'static str) -> CstaError {
+    pub(crate) fn nothing_to(&self, device: &str, what: &str, expected: &'static str) -> CstaError {
         if !self.is_enterprise_device(device) {
             return CstaError::InvalidDeviceIdentifier(device.to_owned());
         }
@@ -250,7 +254,7 @@ impl Engine {
     }
 
     /// A device a person holds: a member's mobile or memberline of this enterprise.
-    fn member_device(&self, device: &str) -> Result<(), CstaError> {
+    pub(crate) fn member_device(&self, device: &str) -> Result<(), CstaError> {
         match self.kind_of(device) {
             Some(DeviceKind::Mobile { .. } | DeviceKind::Memberline { .. }) => Ok(()),
             Some(_) => Err(CstaError::RequestIncompatibleWithObject(format!(
@@ -261,7 +265,7 @@ impl Engine {
         }
     }
 
-    fn resolve(&self, digits: &str) -> Result<DeviceId, CstaError> {
+    pub(crate) fn resolve(&self, digits: &str) -> Result<DeviceId, CstaError> {
         self.directory
             .resolve(digits)
             .ok_or_else(|| CstaError::InvalidDestination(digits.to_owned()))
@@ -269,7 +273,11 @@ impl Engine {
 
     /// The device's first call (oldest) whose connection is in one of `states`. Outside
     /// numbers have no device record, so their calls are looked up in the calls themselves.
-    fn find_connection(&self, device: &str, states: &[ConnectionState]) -> Option<CallId> {
+    pub(crate) fn find_connection(
+        &self,
+        device: &str,
+        states: &[ConnectionState],
+    ) -> Option<CallId> {
         let fits = |call: &CallId| {
             self.calls
                 .get(call)
@@ -283,7 +291,7 @@ impl Engine {
 
     // ---- services -----------------------------------------------------------------------
 
-    fn make_call(&mut self, calling: &str, called: &str) -> Result<Outcome, CstaError> {
+    pub(crate) fn make_call(&mut self, calling: &str, called: &str) -> Result<Outcome, CstaError> {
         self.member_device(calling)?;
         self.resolve(called)?;
         if self.devices.get(calling).is_some_and(|r| r.powered_off) {
@@ -330,7 +338,7 @@ impl Engine {
         })
     }
 
-    fn place_call(&mut self, from: &str, to: &str) -> Result<Outcome, CstaError> {
+    pub(crate) fn place_call(&mut self, from: &str, to: &str) -> Result<Outcome, CstaError> {
         let internal = self.is_enterprise_device(from);
         if internal {
             self.member_device(from)?;
@@ -373,7 +381,7 @@ impl Engine {
     }
 
     /// Answers an initiated MakeCall leg (then dials) or an alerting connection.
-    fn answer(&mut self, call: CallId, device: &str) {
+    pub(crate) fn answer(&mut self, call: CallId, device: &str) {
         let Some(entry) = self.calls.get_mut(&call) else {
             return;
         };
@@ -405,7 +413,7 @@ impl Engine {
         }
     }
 
-    fn reject(&mut self, call: CallId, device: &str) {
+    pub(crate) fn reject(&mut self, call: CallId, device: &str) {
         let Some(entry) = self.calls.get(&call) else {
             return;
         };
@@ -436,7 +444,7 @@ impl Engine {
         }
     }
 
-    fn hold(&mut self, call: CallId, device: &str, cause: Cause) {
+    pub(crate) fn hold(&mut self, call: CallId, device: &str, cause: Cause) {
         self.set_connection(call, device, ConnectionState::Hold);
         let fields = EventFields {
             holding_device: Some(self.device_ref(device)),
@@ -507,282 +515,5 @@ impl Engine {
             last.fields.local_connection_info = Some(ConnectionState::Null);
         }
         self.calls.remove(&call);
-    }
-
-    fn single_step_transfer(&mut self, call: CallId, device: &str, to: &str, target: &str) {
-        self.set_connection(call, device, ConnectionState::Null);
-        let call_ref = self.call_ref(call);
-        let remaining: Vec<DeviceId> = self
-            .calls
-            .get(&call)
-            .map(|c| c.live_parties().map(|p| p.device.clone()).collect())
-            .unwrap_or_default();
-        let transferred_connections = remaining
-            .iter()
-            .map(|d| TransferredConnection {
-                old_connection: ConnectionRef {
-                    call_id: call_ref.clone(),
-                    device_id: d.clone(),
-                },
-                new_connection: ConnectionRef {
-                    call_id: call_ref.clone(),
-                    device_id: d.clone(),
-                },
-            })
-            .collect();
-        let fields = EventFields {
-            transferring_device: Some(self.device_ref(device)),
-            transferred_to_device: Some(self.device_ref(target)),
-            transferred_connections,
-            ..EventFields::default()
-        };
-        self.emit(
-            EventKind::Transferred,
-            Cause::SingleStepTransfer,
-            device,
-            Some(call),
-            &[device],
-            fields,
-        );
-        if let Some(entry) = self.calls.get_mut(&call) {
-            if entry.calling == device
-                && let Some(first) = remaining.first()
-            {
-                entry.calling = first.clone();
-            }
-            entry.called = None;
-            entry.last_redirection = Some(device.to_owned());
-        }
-        self.route(call, to, Cause::SingleStepTransfer);
-    }
-
-    fn consultation(&mut self, call: CallId, device: &str, to: &str, target: DeviceId) -> Outcome {
-        self.hold(call, device, Cause::Consultation);
-        let consult = self.new_call(device);
-        if let Some(entry) = self.calls.get_mut(&consult) {
-            entry.called = Some(target.clone());
-        }
-        self.set_connection(consult, device, ConnectionState::Connected);
-        let fields = EventFields {
-            calling_device: Some(self.device_ref(device)),
-            called_device: Some(self.device_ref(&target)),
-            ..EventFields::default()
-        };
-        self.emit(
-            EventKind::ServiceInitiated,
-            Cause::Consultation,
-            device,
-            Some(consult),
-            &[],
-            fields.clone(),
-        );
-        self.emit(
-            EventKind::Originated,
-            Cause::Consultation,
-            device,
-            Some(consult),
-            &[],
-            fields,
-        );
-        self.route(consult, to, Cause::Consultation);
-        Outcome::Call {
-            call: consult,
-            device: device.to_owned(),
-        }
-    }
-
-    /// Transfer and conference join `held_call` (the device on hold) with `active_call` (the
-    /// device connected); both need another party, and a conference needs them connected.
-    fn check_join(
-        &self,
-        device: &str,
-        held_call: CallId,
-        active_call: CallId,
-        conference: bool,
-    ) -> Result<(), CstaError> {
-        if held_call == active_call {
-            return Err(CstaError::ValueOutOfRange(
-                "heldCall and activeCall must be two different calls".into(),
-            ));
-        }
-        self.expect_state(held_call, device, &[ConnectionState::Hold])?;
-        self.expect_state(active_call, device, &[ConnectionState::Connected])?;
-        for (call, allowed) in [
-            (
-                held_call,
-                &[ConnectionState::Connected, ConnectionState::Hold][..],
-            ),
-            (
-                active_call,
-                if conference {
-                    &[ConnectionState::Connected][..]
-                } else {
-                    &[ConnectionState::Connected, ConnectionState::Alerting][..]
-                },
-            ),
-        ] {
-            let entry = self.call(call)?;
-            let others: Vec<_> = entry
-                .live_parties()
-                .filter(|c| c.device != device)
-                .collect();
-            if others.is_empty() {
-                return Err(CstaError::RequestIncompatibleWithObject(format!(
-                    "call {} has no other party to join",
-                    self.call_ref(call)
-                )));
-            }
-            if let Some(other) = others.iter().find(|c| !allowed.contains(&c.state)) {
-                return Err(self.state_error(
-                    call,
-                    &other.device,
-                    other.state,
-                    if conference {
-                        "connected"
-                    } else {
-                        "connected or alerting"
-                    },
-                ));
-            }
-            if entry.queue.is_some() {
-                return Err(CstaError::RequestIncompatibleWithObject(format!(
-                    "call {} is waiting in a queue",
-                    self.call_ref(call)
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    /// Moves the parties of `from` (all but `device`) into `into`; `from` ends without
-    /// CallCleared, since nobody left it. Returns the moves.
-    fn merge(&mut self, device: &str, from: CallId, into: CallId) -> Vec<TransferredConnection> {
-        let from_ref = self.call_ref(from);
-        let into_ref = self.call_ref(into);
-        let Some(old) = self.calls.remove(&from) else {
-            return Vec::new();
-        };
-        let mut moves = Vec::new();
-        for connection in old.live_parties().filter(|c| c.device != device) {
-            if let Some(entry) = self.calls.get_mut(&into) {
-                entry.connections.retain(|c| c.device != connection.device);
-                entry.connections.push(connection.clone());
-            }
-            if let Some(runtime) = self.devices.get_mut(&connection.device) {
-                runtime.calls.retain(|c| *c != from);
-                if !runtime.calls.contains(&into) {
-                    runtime.calls.push(into);
-                }
-            }
-            moves.push(TransferredConnection {
-                old_connection: ConnectionRef {
-                    call_id: from_ref.clone(),
-                    device_id: connection.device.clone(),
-                },
-                new_connection: ConnectionRef {
-                    call_id: into_ref.clone(),
-                    device_id: connection.device.clone(),
-                },
-            });
-        }
-        if let Some(runtime) = self.devices.get_mut(device) {
-            runtime.calls.retain(|c| *c != from);
-        }
-        if let Some(answered) = old.answered_from_queue
-            && let Some(entry) = self.calls.get_mut(&into)
-        {
-            entry.answered_from_queue.get_or_insert(answered);
-        }
-        self.touch(device);
-        moves
-    }
-
-    fn transfer(&mut self, device: &str, held_call: CallId, active_call: CallId) {
-        let active_ref = self.call_ref(active_call);
-        let stayed: Vec<TransferredConnection> = self
-            .calls
-            .get(&active_call)
-            .map(|c| {
-                c.live_parties()
-                    .filter(|p| p.device != device)
-                    .map(|p| TransferredConnection {
-                        old_connection: ConnectionRef {
-                            call_id: active_ref.clone(),
-                            device_id: p.device.clone(),
-                        },
-                        new_connection: ConnectionRef {
-                            call_id: active_ref.clone(),
-                            device_id: p.device.clone(),
-                        },
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let held_parties: Vec<DeviceId> = self
-            .calls
-            .get(&held_call)
-            .map(|c| c.live_parties().map(|p| p.device.clone()).collect())
-            .unwrap_or_default();
-        let mut moves = self.merge(device, held_call, active_call);
-        moves.extend(stayed);
-        self.set_connection(active_call, device, ConnectionState::Null);
-        let transferred_to = moves
-            .last()
-            .map(|m| self.device_ref(&m.new_connection.device_id));
-        if let Some(entry) = self.calls.get_mut(&active_call)
-            && let Some(first) = held_parties.iter().find(|d| *d != device)
-        {
-            entry.calling = first.clone();
-        }
-        let extra: Vec<&str> = held_parties
-            .iter()
-            .map(String::as_str)
-            .chain([device])
-            .collect();
-        let fields = EventFields {
-            transferring_device: Some(self.device_ref(device)),
-            transferred_to_device: transferred_to,
-            transferred_connections: moves,
-            ..EventFields::default()
-        };
-        self.emit(
-            EventKind::Transferred,
-            Cause::Transfer,
-            device,
-            Some(active_call),
-            &extra,
-            fields,
-        );
-    }
-
-    fn conference(&mut self, device: &str, held_call: CallId, active_call: CallId) {
-        self.merge(device, active_call, held_call);
-        self.set_connection(held_call, device, ConnectionState::Connected);
-        let held_ref = self.call_ref(held_call);
-        let conference_connections = self
-            .calls
-            .get(&held_call)
-            .map(|c| {
-                c.live_parties()
-                    .map(|p| ConnectionRef {
-                        call_id: held_ref.clone(),
-                        device_id: p.device.clone(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let fields = EventFields {
-            conferencing_device: Some(self.device_ref(device)),
-            conference_connections,
-            ..EventFields::default()
-        };
-        self.emit(
-            EventKind::Conferenced,
-            Cause::Conference,
-            device,
-            Some(held_call),
-            &[],
-            fields,
-        );
     }
 }

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use sentral_domain::Secret;
 use sentral_events::{CrossRefId, MonitorInfo, MonitorObject, WebhookTarget};
 use sentral_services::Principal;
-use sentral_services::telephony::csta::{MonitorTarget, monitor_owner};
+use sentral_services::telephony::monitors::{MonitorTarget, monitor_owner};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod csta;
 pub mod demo;
+pub mod monitors;
 pub mod network;
 pub mod queues;
 pub mod sessions;
@@ -204,6 +205,12 @@ impl Platform {
     /// Stops every engine (sandbox reset): the next use starts them from the directory again.
     pub(crate) async fn stop_telephony(&self) {
         self.telephony.engines.lock().await.clear();
+    }
+
+    /// Reloads a running engine after the plan, queues or members changed.
+    pub(crate) async fn telephony_reload(&self, enterprise_id: &str) {
+        self.telephony_changed(enterprise_id, DirectoryChange::Configuration)
+            .await;
     }
 
     /// Tells a running engine that the directory changed. Forwarding and absences of one member

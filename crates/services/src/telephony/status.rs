@@ -2,8 +2,10 @@
 //! member's of an enterprise, and the status an application sets for its PBX memberlines.
 
 use sentral_domain::ApiProduct;
+use sentral_domain::directory::PlanDevice;
 use sentral_domain::directory::{StatusSource, Terminal, TerminalStatus};
 use sentral_engine::Presence;
+use sentral_store::directory as repo;
 use sentral_store::telephony as store;
 use serde_json::json;
 
@@ -139,5 +141,25 @@ impl Platform {
         )
         .await;
         Ok(terminal)
+    }
+
+    /// Devices of the plan that are memberlines, for the Status API.
+    pub(crate) async fn memberline_numbers(
+        &self,
+        enterprise_id: &str,
+    ) -> Result<Vec<String>, ServiceError> {
+        let mut conn = self.store.read().await?;
+        let enterprise = repo::enterprise(&mut conn, enterprise_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found(format!("enterprise {enterprise_id}")))?;
+        let plan = repo::plan(&mut conn, &enterprise).await?;
+        Ok(plan
+            .entries
+            .into_iter()
+            .filter_map(|entry| match entry.device {
+                PlanDevice::Memberline(number) => Some(number),
+                _ => None,
+            })
+            .collect())
     }
 }
