@@ -758,3 +758,43 @@ async fn queue_status_shows_waiting_callers_and_agents_follow_the_queue_api() {
         .await;
     assert_eq!(response.status(), 404);
 }
+
+#[tokio::test]
+async fn csta_sessions_end_with_their_hour_and_status_tokens_belong_to_their_user() {
+    let server = TestServer::demo().await;
+    let access = server.demo_token().await;
+    let csta = csta_login(&server, &access).await;
+    let snapshot = "/csta/devices/4791000010/snapshot";
+    assert_eq!(
+        server
+            .send(Method::GET, snapshot, &csta, None)
+            .await
+            .status(),
+        200
+    );
+    // A status token made for another user does not log this one in.
+    let end_user = server.end_user_token("91000001").await;
+    let response = server
+        .send(Method::POST, "/status/token", &end_user, None)
+        .await;
+    let body: Value = response.json().await.expect("json");
+    let foreign = body["statusToken"]
+        .as_str()
+        .expect("statusToken")
+        .to_owned();
+    let response = server
+        .send(
+            Method::POST,
+            "/csta/authentication/token",
+            &access,
+            Some(json!({ "statusToken": foreign })),
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    // An hour later the session (and its access token) have ended.
+    server.advance_clock(3601).await;
+    let response = server.send(Method::GET, snapshot, &csta, None).await;
+    assert_eq!(response.status(), 401);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["code"], 40101);
+}

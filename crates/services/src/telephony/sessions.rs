@@ -33,11 +33,10 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    fn insert(&self, session: Session) -> Secret {
+    fn insert(&self, session: Session, now: Timestamp) -> Secret {
         let token = Secret::random_hex(32);
         let mut sessions = self.by_hash.lock().unwrap_or_else(|e| e.into_inner());
         // Expired sessions go when new ones come: the map never outgrows the live ones by much.
-        let now = session.expires_at.plus_seconds(-SESSION_SECONDS);
         sessions.retain(|_, s| s.expires_at > now);
         sessions.insert(sha256_hex(token.expose()), session);
         token
@@ -87,12 +86,13 @@ impl Platform {
     ) -> IssuedSession {
         let now = self.now();
         let expires_at = principal.expires_at.min(now.plus_seconds(SESSION_SECONDS));
-        let token = self.sessions.insert(Session {
+        let session = Session {
             kind,
             access_token: Secret::new(access_token),
             subject: subject(principal),
             expires_at,
-        });
+        };
+        let token = self.sessions.insert(session, now);
         IssuedSession {
             token,
             expires_in: now.seconds_until(expires_at),
