@@ -16,6 +16,7 @@ mod rows;
 pub mod telephony;
 pub mod testing;
 pub mod tokens;
+mod trigram;
 
 use std::fs::File;
 use std::ops::{Deref, DerefMut};

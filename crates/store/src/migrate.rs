@@ -5,42 +5,78 @@ use sqlx::{AnyPool, Row};
 
 use crate::{Backend, StoreError};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+/// A migration's SQL: the same text on both backends, or one text per backend (for what only one
+/// of them has, such as SQLite's FTS5 or PostgreSQL's extensions).
+enum MigrationSql {
+    Both(&'static str),
+    PerBackend {
+        sqlite: &'static str,
+        postgres: &'static str,
+    },
+}
+
+impl MigrationSql {
+    fn for_backend(&self, backend: Backend) -> &'static str {
+        match (self, backend) {
+            (MigrationSql::Both(sql), _) => sql,
+            (MigrationSql::PerBackend { sqlite, .. }, Backend::Sqlite) => sqlite,
+            (MigrationSql::PerBackend { postgres, .. }, Backend::Postgres) => postgres,
+        }
+    }
+}
+
+use MigrationSql::{Both, PerBackend};
+
+const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
     (
         1,
         "platform",
-        include_str!("../migrations/0001_platform.sql"),
+        Both(include_str!("../migrations/0001_platform.sql")),
     ),
     (
         2,
         "corporate",
-        include_str!("../migrations/0002_corporate.sql"),
+        Both(include_str!("../migrations/0002_corporate.sql")),
     ),
     (
         3,
         "directory",
-        include_str!("../migrations/0003_directory.sql"),
+        Both(include_str!("../migrations/0003_directory.sql")),
     ),
     (
         4,
         "redirect-uris",
-        include_str!("../migrations/0004_redirect_uris.sql"),
+        Both(include_str!("../migrations/0004_redirect_uris.sql")),
     ),
-    (5, "queues", include_str!("../migrations/0005_queues.sql")),
+    (
+        5,
+        "queues",
+        Both(include_str!("../migrations/0005_queues.sql")),
+    ),
     (
         6,
         "member-search",
-        include_str!("../migrations/0006_member_search.sql"),
+        Both(include_str!("../migrations/0006_member_search.sql")),
     ),
     (
         7,
         "terminals",
-        include_str!("../migrations/0007_terminals.sql"),
+        Both(include_str!("../migrations/0007_terminals.sql")),
     ),
     (
         8,
         "subscription-reference-search",
-        include_str!("../migrations/0008_subscription_reference_search.sql"),
+        Both(include_str!(
+            "../migrations/0008_subscription_reference_search.sql"
+        )),
+    ),
+    (
+        9,
+        "trigram-search",
+        PerBackend {
+            sqlite: include_str!("../migrations/0009_trigram_search.sqlite.sql"),
+            postgres: include_str!("../migrations/0009_trigram_search.postgres.sql"),
+        },
     ),
 ];
 
@@ -102,7 +138,8 @@ pub async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
     .await?;
     tx.commit().await?;
 
-    for &(version, name, sql) in MIGRATIONS {
+    for (version, name, sql) in MIGRATIONS {
+        let (version, name, sql) = (*version, *name, sql.for_backend(backend));
         let mut tx = pool.begin().await?;
         if backend == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")

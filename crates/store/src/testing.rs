@@ -26,6 +26,12 @@ impl PgTestSchema {
         sqlx::any::install_default_drivers();
         let schema = format!("sentral_test_{}", Secret::random_hex(6).expose());
         let pool = AnyPool::connect(base_url).await?;
+        // pg_trgm once for the database, outside the test schemas: migration 0009 would create it
+        // in the first test's schema, and dropping that schema would drop the others' indexes.
+        // Without it (not available, or a test creating it at the same moment) searches scan.
+        let _ = sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+            .execute(&pool)
+            .await;
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
             .execute(&pool)
             .await?;

@@ -10,7 +10,9 @@ use sentral_domain::{Msisdn, Timestamp};
 use sqlx::any::AnyRow;
 
 use super::{Bind, Filter, Page, Reach};
+use crate::json_sql::JsonSql;
 use crate::rows::{at, escape_like, int, opt_text, org, placeholders, text};
+use crate::trigram;
 use crate::{AnyConnection, StoreError};
 
 pub async fn insert_subscription(
@@ -195,15 +197,34 @@ pub async fn search(
     offset: i64,
     limit: i64,
 ) -> Result<Page<MobileSubscription>, StoreError> {
+    // On SQLite a reference with a trigram and few candidates in the FTS5 index
+    // `mobile_subscriptions_trigram` (migration 0009) starts from them; `+` keeps SQLite from
+    // walking the company's index entries instead. PostgreSQL's trigram index serves the `LIKE`
+    // as it is.
+    let mut trigram = None;
+    if let Some(phrase) = search
+        .user_reference
+        .as_ref()
+        .filter(|_| JsonSql::of(conn) == JsonSql::Sqlite)
+        .and_then(|reference| trigram::phrase(&reference.to_lowercase()))
+        && trigram::few_candidates(conn, "mobile_subscriptions_trigram", &phrase).await?
+    {
+        trigram = Some(phrase);
+    }
+    let unindexed = if trigram.is_some() { "+" } else { "" };
     let mut filter = Filter::default();
-    reach.clause(&mut filter, "org_number", "account_id");
+    reach.clause(
+        &mut filter,
+        &format!("{unindexed}org_number"),
+        &format!("{unindexed}account_id"),
+    );
     if let Some(account_id) = &search.account_id {
         let p = filter.bind(Bind::Text(account_id.clone()));
-        filter.push(format!("account_id = {p}"));
+        filter.push(format!("{unindexed}account_id = {p}"));
     }
     if let Some(org_number) = &search.org_number {
         let p = filter.bind(Bind::Text(org_number.clone()));
-        filter.push(format!("org_number = {p}"));
+        filter.push(format!("{unindexed}org_number = {p}"));
     }
     if let Some(msisdn) = &search.msisdn {
         let p = filter.bind(Bind::Text(format!("%{msisdn}%")));
@@ -212,7 +233,14 @@ pub async fn search(
     if let Some(reference) = &search.user_reference {
         let lowered = reference.to_lowercase();
         let p = filter.bind(Bind::Text(format!("%{}%", escape_like(&lowered))));
-        if lowered.is_empty() || lowered.contains('\n') {
+        if let Some(phrase) = trigram {
+            let phrase = filter.bind(Bind::Text(phrase));
+            filter.push(format!(
+                "rowid IN (SELECT rowid FROM mobile_subscriptions_trigram \
+                 WHERE mobile_subscriptions_trigram MATCH {phrase}) \
+                 AND {REFERENCES_TEXT} LIKE {p} ESCAPE '\\'"
+            ));
+        } else if lowered.is_empty() || lowered.contains('\n') {
             // These could match an empty part or across two parts of the indexed text.
             filter.push(format!(
                 "(LOWER(reference1) LIKE {p} ESCAPE '\\' OR LOWER(reference2) LIKE {p} ESCAPE '\\' \

@@ -5,7 +5,9 @@ use sentral_domain::{EntityId, Msisdn, Timestamp};
 use sqlx::any::AnyRow;
 
 use crate::corporate::{Bind, Filter, Page};
+use crate::json_sql::JsonSql;
 use crate::rows::{at, escape_like, opt_text, org, text};
+use crate::trigram;
 use crate::{AnyConnection, StoreError};
 
 /// Members with their short number (the plan entry that points at them).
@@ -137,20 +139,39 @@ pub async fn search(
     offset: i64,
     limit: i64,
 ) -> Result<Page<Member>, StoreError> {
+    let query = query.map(str::trim).filter(|q| !q.is_empty());
+    // On SQLite a query with a trigram and few candidates in the FTS5 index `members_trigram`
+    // (migration 0009) starts from them; `+` keeps SQLite from walking the enterprise's index
+    // entries instead. PostgreSQL's trigram index serves the `LIKE` below as it is.
+    let backend = JsonSql::of(conn);
+    let mut trigram = None;
+    if let Some(phrase) = query
+        .filter(|_| backend == JsonSql::Sqlite)
+        .and_then(|q| trigram::phrase(&q.to_lowercase()))
+        && trigram::few_candidates(conn, "members_trigram", &phrase).await?
+    {
+        trigram = Some(phrase);
+    }
+    let unindexed = if trigram.is_some() { "+" } else { "" };
     let mut filter = Filter::default();
     let enterprise = filter.bind(Bind::Text(enterprise_id.to_owned()));
-    filter.push(format!("m.enterprise_id = {enterprise}"));
+    filter.push(format!("{unindexed}m.enterprise_id = {enterprise}"));
     if let Some(group_id) = group_id {
         let p = filter.bind(Bind::Text(group_id.to_owned()));
-        filter.push(format!("m.group_id = {p}"));
+        filter.push(format!("{unindexed}m.group_id = {p}"));
     }
-    let query = query.map(str::trim).filter(|q| !q.is_empty());
     if let Some(query) = query {
         let lowered = query.to_lowercase();
         let pattern = filter.bind(Bind::Text(format!("%{}%", escape_like(&lowered))));
         let exact = filter.bind(Bind::Text(query.to_owned()));
         let in_enterprise = filter.bind(Bind::Text(enterprise_id.to_owned()));
-        let text_matches = if lowered.contains('\n') {
+        let text_matches = if let Some(phrase) = trigram {
+            let phrase = filter.bind(Bind::Text(phrase));
+            format!(
+                "m.rowid IN (SELECT rowid FROM members_trigram WHERE members_trigram MATCH {phrase}) \
+                 AND {SEARCH_TEXT} LIKE {pattern} ESCAPE '\\'"
+            )
+        } else if lowered.contains('\n') {
             // A line break could match across two parts of the search text: each on its own.
             format!(
                 "LOWER(m.first_name || ' ' || m.last_name) LIKE {pattern} ESCAPE '\\' \
@@ -160,11 +181,17 @@ pub async fn search(
             format!("{SEARCH_TEXT} LIKE {pattern} ESCAPE '\\'")
         };
         // The short number through its own index, not through the join (an OR over a join
-        // keeps the planner from using any index).
-        filter.push(format!(
-            "({text_matches} OR m.id IN (SELECT target FROM short_numbers \
-             WHERE enterprise_id = {in_enterprise} AND kind = 'member' AND short_number = {exact}))"
-        ));
+        // keeps the planner from using any index). On PostgreSQL as an array computed once, so
+        // the OR can join the trigram index's matches to the primary key's (a `BitmapOr`).
+        let short_number_member = format!(
+            "SELECT target FROM short_numbers \
+             WHERE enterprise_id = {in_enterprise} AND kind = 'member' AND short_number = {exact}"
+        );
+        let short_number_matches = match backend {
+            JsonSql::Sqlite => format!("m.id IN ({short_number_member})"),
+            JsonSql::Postgres => format!("m.id = ANY (ARRAY({short_number_member}))"),
+        };
+        filter.push(format!("({text_matches} OR {short_number_matches})"));
     }
     let total = filter.count(conn, "members m").await?;
     let rows = if query.is_some() && total < SORT_MATCHES_BELOW {
