@@ -3,6 +3,8 @@
 # subscriptions, 2 000 accounts), then for each endpoint a closed-loop run (maximum rate) and an
 # open-loop run at 80 % of it (p99 latency), with the load generator of `sentral-bench`.
 # Usage: scripts/bench-corporate.sh [--scale N] [--duration SECS] [--out FILE]
+# BENCH_SERVER_CPUS / BENCH_LOAD_CPUS (taskset lists, e.g. 0 and 1) keep the server and the load
+# generator off each other's cores, so the generator's work does not count as the server's latency.
 # Figures go to stdout (Markdown) and to --out; see docs/benchmarks.md for the method.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,9 @@ echo "building release binaries into $target_dir (a few minutes the first time)"
 cargo build --release -p sentral -p sentral-bench >&2
 sentral="$target_dir/release/sentral"
 bench="$target_dir/release/sentral-bench"
+pin_server=(); pin_load=()
+[ -n "${BENCH_SERVER_CPUS:-}" ] && pin_server=(taskset -c "$BENCH_SERVER_CPUS")
+[ -n "${BENCH_LOAD_CPUS:-}" ] && pin_load=(taskset -c "$BENCH_LOAD_CPUS")
 
 work="$(mktemp -d)"
 server_pid=""
@@ -41,7 +46,7 @@ cat "$work/seed.txt" >&2
 org=$(grep -o '(9[0-9]\{8\})' "$work/seed.txt" | tr -d '()')
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$sentral" --data-dir "$work/data" serve --demo --listen "127.0.0.1:$port" \
+"${pin_server[@]}" "$sentral" --data-dir "$work/data" serve --demo --listen "127.0.0.1:$port" \
   --quota-per-minute 0 --spike-arrest-per-second 0 > "$work/server.log" 2>&1 &
 server_pid=$!
 base="http://127.0.0.1:$port"
@@ -80,11 +85,11 @@ for entry in "${endpoints[@]}"; do
   label="${entry%%|*}"; path="${entry#*|}"; closed_dirty=0; open_dirty=0
   echo "== $label: $path" >&2
   # A run with errors or unsent requests exits 3: keep going, and say so in the row.
-  closed=$("$bench" load --url "$base$path" -H "Authorization: Bearer $token" --connections 16 --duration "$duration") || closed_dirty=1
+  closed=$("${pin_load[@]}" "$bench" load --url "$base$path" -H "Authorization: Bearer $token" --connections 16 --duration "$duration") || closed_dirty=1
   echo "$closed" >&2
   max=$(echo "$closed" | awk '/^throughput/ {print $2}')
   rate=$(echo "$max * 0.8" | bc)
-  open=$("$bench" load --url "$base$path" -H "Authorization: Bearer $token" --connections 16 --duration "$duration" --rate "$rate") || open_dirty=1
+  open=$("${pin_load[@]}" "$bench" load --url "$base$path" -H "Authorization: Bearer $token" --connections 16 --duration "$duration" --rate "$rate") || open_dirty=1
   echo "$open" >&2
   p50=$(echo "$open" | grep -o 'p50 [0-9.]* [a-zµ]*' | head -1 | cut -d' ' -f2-)
   p99=$(echo "$open" | grep -o 'p99 [0-9.]* [a-zµ]*' | head -1 | cut -d' ' -f2-)
