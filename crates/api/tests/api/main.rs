@@ -3,6 +3,7 @@
 mod corporate_account_page_json;
 mod corporate_accounts;
 mod corporate_subscriptions;
+mod csta_client;
 mod events_stream;
 mod harness;
 mod kpn;

@@ -8,12 +8,9 @@ use futures_util::StreamExt;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+use crate::csta_client::{self, Socket, csta_login, member};
 use crate::harness::TestServer;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 const OUTSIDE: &str = "4799112233";
 
@@ -42,38 +39,10 @@ impl World {
         let access = server.demo_token().await;
         let mut numbers = Vec::new();
         for id in ["mem_dk_000010", "mem_dk_000011", "mem_dk_000012"] {
-            let response = server
-                .send(
-                    Method::GET,
-                    &format!("/catalog/members/{id}"),
-                    &access,
-                    None,
-                )
-                .await;
-            let body: Value = response.json().await.expect("json");
-            numbers.push((
-                body["mobileNumber"]
-                    .as_str()
-                    .expect("mobile")
-                    .trim_start_matches('+')
-                    .to_owned(),
-                body["shortNumber"].as_str().expect("short").to_owned(),
-            ));
+            let member = member(&server, &access, id).await;
+            numbers.push((member.mobile, member.short));
         }
-        let status = server
-            .send(Method::POST, "/status/token", &access, None)
-            .await;
-        let status: Value = status.json().await.expect("json");
-        let login = server
-            .send(
-                Method::POST,
-                "/csta/authentication/token",
-                &access,
-                Some(json!({"statusToken": status["statusToken"]})),
-            )
-            .await;
-        let login: Value = login.json().await.expect("json");
-        let csta = login["cstaToken"].as_str().expect("cstaToken").to_owned();
+        let csta = csta_login(&server, &access).await;
         let carol = numbers.pop().expect("carol");
         let bob = numbers.pop().expect("bob");
         let alice = numbers.pop().expect("alice");
@@ -88,28 +57,9 @@ impl World {
     }
 
     async fn monitor(&self, target: Value) -> Socket {
-        let response = self
-            .server
-            .send(Method::POST, "/csta/monitors", &self.csta, Some(target))
-            .await;
-        assert_eq!(response.status(), 201);
-        let body: Value = response.json().await.expect("json");
-        let url = self
-            .server
-            .url(&format!(
-                "/csta/monitors/{}/events",
-                body["crossRefId"].as_str().expect("id")
-            ))
-            .replacen("http", "ws", 1);
-        let mut request = url.into_client_request().expect("request");
-        request.headers_mut().insert(
-            "authorization",
-            format!("Bearer {}", self.csta).parse().expect("header"),
-        );
-        tokio_tungstenite::connect_async(request)
-            .await
-            .expect("upgrade")
-            .0
+        let started = csta_client::monitor(&self.server, &self.csta, target).await;
+        let cross_ref_id = started["crossRefId"].as_str().expect("crossRefId");
+        csta_client::websocket(&self.server, &self.csta, cross_ref_id, None).await
     }
 
     async fn enterprise_monitor(&self) -> Socket {
@@ -121,11 +71,7 @@ impl World {
     }
 
     async fn sandbox(&self, method: Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self.server.http.request(method, self.server.url(path));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("sandbox");
+        let response = csta_client::sandbox(&self.server, method, path, body).await;
         let status = response.status();
         let body = response.json::<Value>().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "{path}: {status} {body}");

@@ -8,101 +8,14 @@ use futures_util::StreamExt;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+use crate::csta_client::{Socket, csta_login, member, monitor, sandbox, websocket};
 use crate::harness::TestServer;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Demo members without forwarding, absences or queue duties (see the demo world).
 const ALICE: &str = "mem_dk_000010";
 const BOB: &str = "mem_dk_000011";
 const OUTSIDE: &str = "4799887766";
-
-struct Member {
-    mobile: String,
-    short: String,
-}
-
-async fn member(server: &TestServer, token: &str, id: &str) -> Member {
-    let response = server
-        .send(Method::GET, &format!("/catalog/members/{id}"), token, None)
-        .await;
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.expect("json");
-    Member {
-        mobile: body["mobileNumber"]
-            .as_str()
-            .expect("mobileNumber")
-            .trim_start_matches('+')
-            .to_owned(),
-        short: body["shortNumber"]
-            .as_str()
-            .expect("shortNumber")
-            .to_owned(),
-    }
-}
-
-/// userInfo → status token → CSTA token: answers the CSTA session token.
-async fn csta_login(server: &TestServer, access: &str) -> String {
-    let response = server
-        .send(Method::GET, "/catalog/userInfo", access, None)
-        .await;
-    assert_eq!(response.status(), 200);
-    let response = server
-        .send(Method::POST, "/status/token", access, None)
-        .await;
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.expect("json");
-    let status_token = body["statusToken"]
-        .as_str()
-        .expect("statusToken")
-        .to_owned();
-    let response = server
-        .send(
-            Method::POST,
-            "/csta/authentication/token",
-            access,
-            Some(json!({ "statusToken": status_token })),
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.expect("json");
-    assert_eq!(body["tokenType"], "Bearer");
-    body["cstaToken"].as_str().expect("cstaToken").to_owned()
-}
-
-async fn monitor(server: &TestServer, csta: &str, target: Value) -> Value {
-    let response = server
-        .send(Method::POST, "/csta/monitors", csta, Some(target))
-        .await;
-    let status = response.status();
-    let body: Value = response.json().await.expect("json");
-    assert_eq!(status, 201, "{body}");
-    body
-}
-
-async fn websocket(
-    server: &TestServer,
-    csta: &str,
-    cross_ref_id: &str,
-    after: Option<u64>,
-) -> Socket {
-    let query = after.map_or(String::new(), |after| format!("?after={after}"));
-    let url = server
-        .url(&format!("/csta/monitors/{cross_ref_id}/events{query}"))
-        .replacen("http", "ws", 1);
-    let mut request = url.into_client_request().expect("request");
-    request.headers_mut().insert(
-        "authorization",
-        format!("Bearer {csta}").parse().expect("header"),
-    );
-    let (socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("websocket upgrade");
-    socket
-}
 
 /// The next event envelope (heartbeats skipped).
 async fn next_event(socket: &mut Socket) -> Value {
@@ -150,19 +63,6 @@ fn kinds(events: &[Value]) -> Vec<(String, String, String)> {
             )
         })
         .collect()
-}
-
-async fn sandbox(
-    server: &TestServer,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut request = server.http.request(method, server.url(path));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.expect("sandbox request")
 }
 
 #[tokio::test]
