@@ -315,21 +315,28 @@ impl Platform {
         device: &str,
     ) -> Result<String, ServiceError> {
         let device = device_number(device)?;
-        self.device_enterprise(principal, &device).await?;
+        Ok(self.device_member(principal, &device).await?.1)
+    }
+
+    /// The enterprise and member of a member's mobile (`device` already a device number).
+    async fn device_member(
+        &self,
+        principal: &Principal,
+        device: &str,
+    ) -> Result<(String, String), ServiceError> {
+        let enterprise_id = self.device_enterprise(principal, device).await?;
         let number =
-            Msisdn::parse(&device).map_err(|e| ServiceError::invalid("device", e.to_string()))?;
+            Msisdn::parse(device).map_err(|e| ServiceError::invalid("device", e.to_string()))?;
         let mut conn = self.store.read().await?;
-        members::member_by_mobile(&mut conn, &number)
+        let member = members::member_by_mobile(&mut conn, &number)
             .await?
-            .map(|member| member.id.as_str().to_owned())
             .ok_or_else(|| {
                 ServiceError::invalid(
                     "device",
-                    format!(
-                        "{device} is not a member's mobile: forwarding is set on members' phones"
-                    ),
+                    format!("{device} is not a member's mobile: forwarding and agent states are set on members' phones"),
                 )
-            })
+            })?;
+        Ok((enterprise_id, member.id.as_str().to_owned()))
     }
 
     /// SetAgentState from the CSTA interface: stored through the Queue API's rules for the
@@ -344,8 +351,7 @@ impl Platform {
     ) -> Result<(), ServiceError> {
         principal.require(ApiProduct::MbnStatusPush)?;
         let device = device_number(device)?;
-        let enterprise_id = self.device_enterprise(principal, &device).await?;
-        let member_id = self.member_of_device(principal, &device).await?;
+        let (enterprise_id, member_id) = self.device_member(principal, &device).await?;
         let handle = self.engine(&enterprise_id).await?;
         let lookup = device.clone();
         let queues = handle
