@@ -287,12 +287,15 @@ pub async fn accounts_page_json(
     let mut page = filter.clone();
     let limit = page.bind(Bind::Int(limit));
     let offset = page.bind(Bind::Int(offset));
+    // The page's keys first (a sort of small keys), then the objects of those rows only: sorting
+    // the objects themselves would build one for every account in reach.
     let sql = format!(
-        "SELECT {array} AS page FROM (SELECT a.id_number AS ord, {doc} AS doc \
-         FROM corporate_accounts a \
+        "SELECT {array} AS page FROM (SELECT k.ord AS ord, {doc} AS doc \
+         FROM (SELECT a.id AS id, a.id_number AS ord FROM corporate_accounts a{where_sql} \
+         ORDER BY a.id_number LIMIT {limit} OFFSET {offset}) k \
+         JOIN corporate_accounts a ON a.id = k.id \
          LEFT JOIN organizations o ON o.org_number = a.owner_org \
-         LEFT JOIN organizations p ON p.org_number = a.payer_org{where_sql} \
-         ORDER BY a.id_number LIMIT {limit} OFFSET {offset}) paged",
+         LEFT JOIN organizations p ON p.org_number = a.payer_org) paged",
         array = json.array("doc", "ord", None),
         doc = account_object(json, &at),
         where_sql = filter.where_sql(),
