@@ -78,6 +78,19 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
             postgres: include_str!("../migrations/0009_trigram_search.postgres.sql"),
         },
     ),
+    (
+        10,
+        "account-documents",
+        Both(include_str!("../migrations/0010_account_documents.sql")),
+    ),
+    (
+        11,
+        "subscription-search",
+        PerBackend {
+            sqlite: include_str!("../migrations/0011_subscription_search.sqlite.sql"),
+            postgres: include_str!("../migrations/0011_subscription_search.postgres.sql"),
+        },
+    ),
 ];
 
 /// Every table, children before parents: the order in which a reset empties them.

@@ -1,0 +1,2 @@
+-- Placeholder: the account documents migration is being written.
+SELECT 1;

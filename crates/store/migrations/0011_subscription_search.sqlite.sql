@@ -1,0 +1,2 @@
+-- Placeholder: the subscription search migration is being written.
+SELECT 1;
