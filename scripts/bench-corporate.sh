@@ -2,7 +2,10 @@
 # Benchmark of the corporate and directory APIs on a large customer: `sentral seed --scale N` (default 100 000
 # subscriptions, 2 000 accounts), then for each endpoint a closed-loop run (maximum rate) and an
 # open-loop run at 80 % of it (p99 latency), with the load generator of `sentral-bench`.
-# Usage: scripts/bench-corporate.sh [--scale N] [--duration SECS] [--out FILE]
+# Usage: scripts/bench-corporate.sh [--scale N] [--duration SECS] [--out FILE] [--store DIR]
+# --store DIR uses a copy of a data dir seeded before (`sentral --data-dir DIR seed --scale N`) instead
+# of seeding anew; SENTRAL_BIN=path measures that sentral binary instead of building one (to compare
+# two builds on the same store).
 # BENCH_SERVER_CPUS / BENCH_LOAD_CPUS (taskset lists, e.g. 0 and 1) keep the server and the load
 # generator off each other's cores, so the generator's work does not count as the server's latency.
 # Figures go to stdout (Markdown) and to --out; see docs/benchmarks.md for the method.
@@ -12,19 +15,27 @@ cd "$(dirname "$0")/.."
 scale=100000
 duration=10
 out=""
+store=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) scale="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    *) echo "unknown argument $1; use --scale N, --duration SECS, --out FILE" >&2; exit 2 ;;
+    --store) store="$2"; shift 2 ;;
+    *) echo "unknown argument $1; use --scale N, --duration SECS, --out FILE, --store DIR" >&2; exit 2 ;;
   esac
 done
 
 target_dir="${CARGO_TARGET_DIR:-target}"
-echo "building release binaries into $target_dir (a few minutes the first time)" >&2
-cargo build --release -p sentral -p sentral-bench >&2
-sentral="$target_dir/release/sentral"
+if [ -n "${SENTRAL_BIN:-}" ]; then
+  echo "building the load generator into $target_dir; measuring $SENTRAL_BIN" >&2
+  cargo build --release -p sentral-bench >&2
+  sentral="$SENTRAL_BIN"
+else
+  echo "building release binaries into $target_dir (a few minutes the first time)" >&2
+  cargo build --release -p sentral -p sentral-bench >&2
+  sentral="$target_dir/release/sentral"
+fi
 bench="$target_dir/release/sentral-bench"
 pin_server=(); pin_load=()
 [ -n "${BENCH_SERVER_CPUS:-}" ] && pin_server=(taskset -c "$BENCH_SERVER_CPUS")
@@ -38,20 +49,31 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-echo "seeding a customer with $scale subscriptions" >&2
-seed_started=$(date +%s.%N)
-"$sentral" --data-dir "$work/data" seed --scale "$scale" > "$work/seed.txt"
-seed_seconds=$(echo "$(date +%s.%N) - $seed_started" | bc)
-cat "$work/seed.txt" >&2
-org=$(grep -o '(9[0-9]\{8\})' "$work/seed.txt" | tr -d '()')
+if [ -n "$store" ]; then
+  [ -f "$store/sentral.db" ] || { echo "--store $store has no sentral.db; seed one with: sentral --data-dir $store seed --scale $scale" >&2; exit 2; }
+  echo "copying the seeded store $store" >&2
+  mkdir -p "$work/data" && cp "$store/sentral.db" "$work/data/"
+  seeded="copied from $store"
+else
+  echo "seeding a customer with $scale subscriptions" >&2
+  seed_started=$(date +%s.%N)
+  "$sentral" --data-dir "$work/data" seed --scale "$scale" > "$work/seed.txt"
+  seed_seconds=$(echo "$(date +%s.%N) - $seed_started" | bc)
+  cat "$work/seed.txt" >&2
+  seeded="seeding took ${seed_seconds%.*} s"
+fi
+# The scale customer of `sentral seed` (940000009).
+org=940000009
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+start_began=$(date +%s.%N)
 "${pin_server[@]}" "$sentral" --data-dir "$work/data" serve --demo --listen "127.0.0.1:$port" \
   --quota-per-minute 0 --spike-arrest-per-second 0 > "$work/server.log" 2>&1 &
 server_pid=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 100); do curl -sf "$base/healthz" > /dev/null && break; sleep 0.1; done
 curl -sf "$base/healthz" > /dev/null || { echo "the server did not start; see $work/server.log" >&2; exit 1; }
+start_ms=$(echo "($(date +%s.%N) - $start_began) * 1000" | bc)
 rss_kib=$(ps -o rss= -p "$server_pid" | tr -d ' ')
 
 token=$(curl -s -u demo-client:demo-secret -d grant_type=password -d username=api0000000001 \
@@ -74,20 +96,25 @@ report="$work/report.md"
 {
   echo "### Corporate and directory APIs on a scale-$scale customer"
   echo
-  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, commit $(git rev-parse --short HEAD), load average at start $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "Seeding took ${seed_seconds%.*} s; server RSS after start ${rss_kib} KiB."
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $sentral (tree at commit $(git rev-parse --short HEAD)), load average at start $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Store: $seeded; first /healthz after ${start_ms%.*} ms (migrations included); server RSS after start ${rss_kib} KiB."
   echo
-  echo "| endpoint | max req/s (closed loop) | p50 / p99 at 80 % (open loop) | p99 < 10 ms |"
-  echo "|---|---:|---:|---|"
+  echo "| endpoint | max req/s (closed loop) | server CPU per request | p50 / p99 at 80 % (open loop) | p99 < 10 ms |"
+  echo "|---|---:|---:|---:|---|"
 } > "$report"
 
 for entry in "${endpoints[@]}"; do
   label="${entry%%|*}"; path="${entry#*|}"; closed_dirty=0; open_dirty=0
   echo "== $label: $path" >&2
   # A run with errors or unsent requests exits 3: keep going, and say so in the row.
+  cpu_before=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
   closed=$("${pin_load[@]}" "$bench" load --url "$base$path" -H "Authorization: Bearer $token" --connections 16 --duration "$duration") || closed_dirty=1
   echo "$closed" >&2
   max=$(echo "$closed" | awk '/^throughput/ {print $2}')
+  # Server CPU (user + system) per request over the closed loop, warm-up second included: a figure
+  # that the load generator's share of the cores does not move much.
+  cpu_ticks=$(( $(awk '{print $14 + $15}' "/proc/$server_pid/stat") - cpu_before ))
+  cpu_ms=$(echo "scale=3; $cpu_ticks * 1000 / $(getconf CLK_TCK) / ($max * ($duration + 1))" | bc)
   rate=$(echo "$max * 0.8" | bc)
   open=$("${pin_load[@]}" "$bench" load --url "$base$path" -H "Authorization: Bearer $token" --connections 16 --duration "$duration" --rate "$rate") || open_dirty=1
   echo "$open" >&2
@@ -96,7 +123,7 @@ for entry in "${endpoints[@]}"; do
   p99_ms=$(echo "$p99" | awk '{ v=$1; if ($2=="µs"||$2=="us") v=v/1000; else if ($2=="s") v=v*1000; print v }')
   verdict=$(awk -v v="$p99_ms" 'BEGIN { print (v < 10) ? "PASS" : "FAIL" }')
   if [ "$closed_dirty$open_dirty" != "00" ]; then verdict="$verdict (run had errors or unsent requests: not valid)"; fi
-  echo "| $label | ${max%.*} | $p50 / $p99 | $verdict |" >> "$report"
+  echo "| $label | ${max%.*} | $(printf '%.2f' "$cpu_ms") ms | $p50 / $p99 | $verdict |" >> "$report"
 done
 
 cat "$report"
