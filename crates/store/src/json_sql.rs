@@ -90,27 +90,79 @@ impl JsonSql {
 /// An object's SQL expression, one field at a time, in the order the serde struct writes them.
 pub(crate) struct ObjectSql {
     json: JsonSql,
-    parts: Vec<String>,
+    fields: Vec<FieldSql>,
+}
+
+struct FieldSql {
+    name: String,
+    /// `'"name":'`, with the comma before it unless it is the first field.
+    key: String,
+    /// The value's JSON expression; `None` for the field [`ObjectSql::build_around`] leaves open.
+    value: Option<String>,
+    /// The condition for writing the field at all; `None` when it is always written.
+    present: Option<String>,
+}
+
+impl FieldSql {
+    fn sql(&self) -> String {
+        let value = self
+            .value
+            .as_deref()
+            .unwrap_or_else(|| panic!("the value of {} is left open", self.name));
+        match &self.present {
+            None => format!("{} || {value}", self.key),
+            Some(present) => format!(
+                "CASE WHEN {present} THEN {} || {value} ELSE '' END",
+                self.key
+            ),
+        }
+    }
+}
+
+/// An object's JSON as the SQL of the text before and after one field's value, which the caller
+/// writes between them (see [`ObjectSql::build_around`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ObjectAround {
+    /// Up to and including the open field's key.
+    pub head: String,
+    /// From the end of the open field's value to the closing brace.
+    pub tail: String,
+}
+
+impl ObjectAround {
+    /// The whole object with `value` (a non-NULL JSON expression) in the open field.
+    pub fn with_value(&self, value: &str) -> String {
+        format!("({} || {value} || {})", self.head, self.tail)
+    }
 }
 
 impl ObjectSql {
     pub fn new(json: JsonSql) -> Self {
         Self {
             json,
-            parts: Vec::new(),
+            fields: Vec::new(),
         }
     }
 
-    fn key(&self, name: &str) -> String {
-        let comma = if self.parts.is_empty() { "" } else { "," };
-        format!("'{comma}\"{name}\":'")
+    fn push(mut self, name: &str, value: Option<String>, present: Option<String>) -> Self {
+        let comma = if self.fields.is_empty() { "" } else { "," };
+        self.fields.push(FieldSql {
+            name: name.to_owned(),
+            key: format!("'{comma}\"{name}\":'"),
+            value,
+            present,
+        });
+        self
     }
 
     /// A field always written; `value` is a non-NULL JSON expression.
-    pub fn field(mut self, name: &str, value: String) -> Self {
-        let key = self.key(name);
-        self.parts.push(format!("{key} || {value}"));
-        self
+    pub fn field(self, name: &str, value: String) -> Self {
+        self.push(name, Some(value), None)
+    }
+
+    /// A field always written whose value the caller writes: see [`ObjectSql::build_around`].
+    pub fn open_field(self, name: &str) -> Self {
+        self.push(name, None, None)
     }
 
     /// A text column written as a string, or `null` (`Option` without `skip_serializing_if`).
@@ -129,13 +181,9 @@ impl ObjectSql {
     }
 
     /// A field left out unless `present` holds. Never the first field (its comma is fixed).
-    pub fn field_when(mut self, name: &str, present: &str, value: String) -> Self {
-        assert!(!self.parts.is_empty(), "the first field is always written");
-        let key = self.key(name);
-        self.parts.push(format!(
-            "CASE WHEN {present} THEN {key} || {value} ELSE '' END"
-        ));
-        self
+    pub fn field_when(self, name: &str, present: &str, value: String) -> Self {
+        assert!(!self.fields.is_empty(), "the first field is always written");
+        self.push(name, Some(value), Some(present.to_owned()))
     }
 
     /// A text column left out when NULL (`skip_serializing_if = "Option::is_none"`).
@@ -152,9 +200,28 @@ impl ObjectSql {
 
     /// The object's JSON text.
     pub fn build(self) -> String {
-        if self.parts.is_empty() {
+        if self.fields.is_empty() {
             return "'{}'".to_owned();
         }
-        format!("('{{' || {} || '}}')", self.parts.join(" || "))
+        let fields: Vec<String> = self.fields.iter().map(FieldSql::sql).collect();
+        format!("('{{' || {} || '}}')", fields.join(" || "))
+    }
+
+    /// The object's JSON around the value of its one [`ObjectSql::open_field`].
+    pub fn build_around(self) -> ObjectAround {
+        let open = self
+            .fields
+            .iter()
+            .position(|field| field.value.is_none())
+            .expect("an open field");
+        let mut head = vec!["'{'".to_owned()];
+        head.extend(self.fields[..open].iter().map(FieldSql::sql));
+        head.push(self.fields[open].key.clone());
+        let mut tail: Vec<String> = self.fields[open + 1..].iter().map(FieldSql::sql).collect();
+        tail.push("'}'".to_owned());
+        ObjectAround {
+            head: format!("({})", head.join(" || ")),
+            tail: format!("({})", tail.join(" || ")),
+        }
     }
 }

@@ -91,6 +91,16 @@ impl Store {
             StoreLocation::Postgres(url) => (open_postgres(url).await?, Backend::Postgres, None),
         };
         migrate::run(&pool, backend).await?;
+        // Accounts stored before migration 10 (or by an older node) get their JSON now.
+        let mut conn = pool.acquire().await?;
+        let written = corporate::accounts::write_missing_documents(&mut conn).await?;
+        drop(conn);
+        if written > 0 {
+            tracing::info!(
+                accounts = written,
+                "wrote the stored JSON of accounts without it"
+            );
+        }
         Ok(Self {
             pool,
             backend,

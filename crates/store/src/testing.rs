@@ -55,3 +55,12 @@ impl PgTestSchema {
         Ok(())
     }
 }
+
+/// Forgets every account's stored JSON, as rows written before migration 10 (or by an older
+/// node) are: pages build those objects whole until `accounts::write_missing_documents` runs.
+pub async fn forget_account_documents(conn: &mut crate::AnyConnection) -> Result<u64, StoreError> {
+    let done = sqlx::query("UPDATE corporate_accounts SET json_head = NULL, json_tail = NULL")
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -3,7 +3,9 @@
 //! accounts: `GET /corporate-accounts/v1` and `GET …/v2/accounts/{id}` still serialize in Rust.
 //! Accounts are written straight into the store so that every shape is covered: person and
 //! company payers, left-out fields, escapes, and each status, including a passive account whose
-//! activation is due.
+//! activation is due. The store keeps each object but its status from the insert on
+//! (`json_head`, `json_tail`); the pages must be the same with those, without them (rows from
+//! before migration 10) and once they are written at start, and the status must follow the clock.
 
 use sentral_domain::corporate::{
     AccountId, AccountReference, AccountStatus, AccountType, AddressCardId, CorporateAccount,
@@ -11,6 +13,7 @@ use sentral_domain::corporate::{
 };
 use sentral_domain::{OrgNumber, Timestamp};
 use sentral_store::corporate::accounts;
+use sentral_store::testing::forget_account_documents;
 
 use crate::harness::TestServer;
 
@@ -91,76 +94,143 @@ async fn body(server: &TestServer, token: &str, path: &str) -> String {
     response.text().await.expect("body")
 }
 
+/// The v2 pages (of 1 000, the last of two, one past the end) against what serde writes for the
+/// same accounts; returns the accounts as serde wrote them.
+async fn assert_pages_are_serde_json(server: &TestServer, token: &str, when: &str) -> String {
+    let name = format!("{} ({when})", server.name);
+    // Every account the token sees, serialized by serde (v1), against the SQL-built page.
+    let all = body(server, token, "/corporate-accounts/v1").await;
+    let count = serde_json::from_str::<Vec<serde_json::Value>>(&all)
+        .expect("array")
+        .len();
+    assert!(count >= 7, "{name}: {all}");
+    let page = body(
+        server,
+        token,
+        "/corporate-accounts/v2/accounts?pageSize=1000",
+    )
+    .await;
+    let expected = format!(
+        "{{\"content\":{all},\"page\":0,\"pageSize\":1000,\"totalElements\":{count},\"totalPages\":1}}"
+    );
+    assert_eq!(page, expected, "{name}: page of 1 000");
+
+    // The last page of two holds two of ours; each as `GET …/{id}` writes it.
+    let last_page = (count - 1) / 2;
+    let page = body(
+        server,
+        token,
+        &format!("/corporate-accounts/v2/accounts?pageSize=2&page={last_page}"),
+    )
+    .await;
+    let parsed: serde_json::Value = serde_json::from_str(&page).expect("json");
+    let mut objects = Vec::new();
+    for entry in parsed["content"].as_array().expect("content") {
+        let id = entry["id"].as_str().expect("id");
+        objects.push(
+            body(
+                server,
+                token,
+                &format!("/corporate-accounts/v2/accounts/{id}"),
+            )
+            .await,
+        );
+    }
+    let expected = format!(
+        "{{\"content\":[{}],\"page\":{last_page},\"pageSize\":2,\"totalElements\":{count},\"totalPages\":{}}}",
+        objects.join(","),
+        count.div_ceil(2)
+    );
+    assert_eq!(page, expected, "{name}: last page of two");
+
+    // A page past the end is empty.
+    let page = body(
+        server,
+        token,
+        "/corporate-accounts/v2/accounts?pageSize=1000&page=5",
+    )
+    .await;
+    let expected = format!(
+        "{{\"content\":[],\"page\":5,\"pageSize\":1000,\"totalElements\":{count},\"totalPages\":1}}"
+    );
+    assert_eq!(page, expected, "{name}: empty page");
+    all
+}
+
+/// The status of account `id` on the v2 page of 1 000.
+async fn status_on_page(server: &TestServer, token: &str, id: &AccountId) -> String {
+    let page = body(
+        server,
+        token,
+        "/corporate-accounts/v2/accounts?pageSize=1000",
+    )
+    .await;
+    let parsed: serde_json::Value = serde_json::from_str(&page).expect("json");
+    let account = parsed["content"]
+        .as_array()
+        .expect("content")
+        .iter()
+        .find(|account| account["id"] == id.as_str())
+        .expect("the account is on the page");
+    account["status"].as_str().expect("status").to_owned()
+}
+
 #[tokio::test]
 async fn the_store_written_accounts_page_is_the_serde_json_of_the_same_accounts() {
     for server in TestServer::every_backend().await {
         let token = server.demo_token().await;
+        // Passive, activated a minute from now: its stored object must not hold its status.
+        let mut due_soon = account(
+            90_000_007,
+            Payer::Company(OrgNumber::parse(OWNER).expect("org")),
+        );
+        due_soon.stored_status = AccountStatus::Passive;
+        due_soon.activates_at = Some(server.platform.now().plus_seconds(60));
         {
             let mut tx = server.platform.store().write().await.expect("write");
-            for account in tricky_accounts() {
-                accounts::insert_account(&mut tx, &account)
+            for account in tricky_accounts().iter().chain([&due_soon]) {
+                accounts::insert_account(&mut tx, account)
                     .await
                     .expect("insert");
             }
             tx.commit().await.expect("commit");
         }
-
-        // Every account the token sees, serialized by serde (v1), against the SQL-built page.
-        let all = body(&server, &token, "/corporate-accounts/v1").await;
-        let count = serde_json::from_str::<Vec<serde_json::Value>>(&all)
-            .expect("array")
-            .len();
-        assert!(count >= 6, "{}: {all}", server.name);
-        let page = body(
-            &server,
-            &token,
-            "/corporate-accounts/v2/accounts?pageSize=1000",
-        )
-        .await;
-        let expected = format!(
-            "{{\"content\":{all},\"page\":0,\"pageSize\":1000,\"totalElements\":{count},\"totalPages\":1}}"
+        assert_pages_are_serde_json(&server, &token, "as inserted").await;
+        assert_eq!(
+            status_on_page(&server, &token, &due_soon.id).await,
+            "PASSIVE"
         );
-        assert_eq!(page, expected, "{}: page of 1 000", server.name);
 
-        // The last page of two holds two of ours; each as `GET …/{id}` writes it.
-        let last_page = (count - 1) / 2;
-        let page = body(
-            &server,
-            &token,
-            &format!("/corporate-accounts/v2/accounts?pageSize=2&page={last_page}"),
-        )
-        .await;
-        let parsed: serde_json::Value = serde_json::from_str(&page).expect("json");
-        let mut objects = Vec::new();
-        for entry in parsed["content"].as_array().expect("content") {
-            let id = entry["id"].as_str().expect("id");
-            objects.push(
-                body(
-                    &server,
-                    &token,
-                    &format!("/corporate-accounts/v2/accounts/{id}"),
-                )
-                .await,
-            );
-        }
-        let expected = format!(
-            "{{\"content\":[{}],\"page\":{last_page},\"pageSize\":2,\"totalElements\":{count},\"totalPages\":{}}}",
-            objects.join(","),
-            count.div_ceil(2)
-        );
-        assert_eq!(page, expected, "{}: last page of two", server.name);
+        // The insert wrote every row's JSON: none left for the start-up pass.
+        let missing = {
+            let mut conn = server.platform.store().read().await.expect("read");
+            accounts::write_missing_documents(&mut conn)
+                .await
+                .expect("write missing")
+        };
+        assert_eq!(missing, 0, "{}", server.name);
 
-        // A page past the end is empty.
-        let page = body(
-            &server,
-            &token,
-            "/corporate-accounts/v2/accounts?pageSize=1000&page=5",
-        )
-        .await;
-        let expected = format!(
-            "{{\"content\":[],\"page\":5,\"pageSize\":1000,\"totalElements\":{count},\"totalPages\":1}}"
-        );
-        assert_eq!(page, expected, "{}: empty page", server.name);
+        // Rows without their stored JSON (from before migration 10), then with it written as at
+        // start.
+        let forgotten = {
+            let mut conn = server.platform.store().read().await.expect("read");
+            forget_account_documents(&mut conn).await.expect("forget")
+        };
+        assert!(forgotten >= 7, "{}: {forgotten}", server.name);
+        assert_pages_are_serde_json(&server, &token, "without stored JSON").await;
+        let written = {
+            let mut conn = server.platform.store().read().await.expect("read");
+            accounts::write_missing_documents(&mut conn)
+                .await
+                .expect("write missing")
+        };
+        assert_eq!(written, forgotten, "{}", server.name);
+        assert_pages_are_serde_json(&server, &token, "written at start").await;
+
+        // The activation falls due: the status changes, the stored rest does not.
+        server.advance_clock(120).await;
+        assert_pages_are_serde_json(&server, &token, "after the activation").await;
+        assert_eq!(status_on_page(&server, &token, &due_soon.id).await, "OPEN");
         server.stop().await;
     }
 }

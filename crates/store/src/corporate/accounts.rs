@@ -8,7 +8,7 @@ use sentral_domain::{OrgNumber, Timestamp};
 use sqlx::any::AnyRow;
 
 use super::{Bind, Filter, Page, Reach};
-use crate::json_sql::{JsonPage, JsonSql, ObjectSql};
+use crate::json_sql::{JsonPage, JsonSql, ObjectAround, ObjectSql};
 use crate::rows::{at, corrupt, int, opt_int, opt_org, opt_text, org, text};
 use crate::{AnyConnection, StoreError};
 
@@ -129,11 +129,17 @@ pub async fn insert_account(
     .bind(account.activates_at.map(Timestamp::millis))
     .bind(account.listed_from.millis())
     .bind(id_number)
-    .execute(conn)
+    .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::from(e).conflict_as(format!("account {}", account.id)))?;
-    Ok(())
+    write_document(conn, &account.id).await
 }
+
+/// The columns [`account_from`] reads (not the stored JSON).
+const ACCOUNT_COLUMNS: &str = "id, owner_org, payer_org, payer_first, payer_middle, payer_last, \
+     reference1, reference2, reference3, address_card_id, street_name, street_address, \
+     entrance_code, postal_code, postal_place, invoice_format, status, account_type, created_at, \
+     activates_at, listed_from";
 
 fn reference(row: &AnyRow, column: &'static str) -> Result<Option<AccountReference>, StoreError> {
     opt_text(row, column)?
@@ -181,7 +187,9 @@ pub async fn account(
     conn: &mut AnyConnection,
     id: &AccountId,
 ) -> Result<Option<CorporateAccount>, StoreError> {
-    sqlx::query("SELECT * FROM corporate_accounts WHERE id = $1")
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM corporate_accounts WHERE id = $1");
+    // Only column names are interpolated; the id is bound.
+    sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.as_str())
         .fetch_optional(conn)
         .await?
@@ -204,7 +212,14 @@ pub async fn accounts_page(
     filter.push(format!("listed_from <= {listed}"));
     let total = filter.count(conn, "corporate_accounts").await?;
     let items = filter
-        .page(conn, "corporate_accounts", "id_number", offset, limit)
+        .select_page(
+            conn,
+            ACCOUNT_COLUMNS,
+            "corporate_accounts",
+            "id_number",
+            offset,
+            limit,
+        )
         .await?
         .iter()
         .map(account_from)
@@ -220,9 +235,13 @@ pub struct AccountsJson {
     pub total: i64,
 }
 
-/// An account row (`a`, with its owner `o` and company payer `p` from `organizations`) as the
-/// API's account object, in SQL; `now` is the placeholder of the time the status is shown at.
-fn account_object(json: JsonSql, now: &str) -> String {
+/// The names of an account row's (`a`) owner and company payer.
+const OWNER_NAME: &str = "(SELECT o.name FROM organizations o WHERE o.org_number = a.owner_org)";
+const PAYER_NAME: &str = "(SELECT p.name FROM organizations p WHERE p.org_number = a.payer_org)";
+
+/// An account row (`a`) as the API's account object, in SQL, around its status: everything else
+/// is fixed once the row is written (rows are never updated, organisations never renamed).
+fn account_object(json: JsonSql) -> ObjectAround {
     let named = |number: &str, name: &str| {
         ObjectSql::new(json)
             .text("orgNumber", number)
@@ -245,28 +264,65 @@ fn account_object(json: JsonSql, now: &str) -> String {
         .field("address", address)
         .text("format", "a.invoice_format")
         .build();
-    // `CorporateAccount::status_at`: a passive account is open once its activation time is due.
-    let status = format!(
-        "CASE WHEN a.status = 'PASSIVE' AND a.activates_at IS NOT NULL \
-         AND a.activates_at <= {now} THEN 'OPEN' ELSE a.status END"
-    );
     ObjectSql::new(json)
         .text("id", "a.id")
         .text_unless_null("accountReference1", "a.reference1")
         .text_unless_null("accountReference2", "a.reference2")
         .text_unless_null("accountReference3", "a.reference3")
-        .field("owner", named("a.owner_org", "o.name"))
+        .field("owner", named("a.owner_org", OWNER_NAME))
         .field_when("personalPayer", "a.payer_org IS NULL", person)
         .field_when(
             "companyPayer",
             "a.payer_org IS NOT NULL",
-            named("a.payer_org", "p.name"),
+            named("a.payer_org", PAYER_NAME),
         )
         .field("invoice", invoice)
         .text_unless_null("addressCardId", "a.address_card_id")
-        .field("status", json.string(&status))
+        .open_field("status")
         .text("type", "a.account_type")
-        .build()
+        .build_around()
+}
+
+/// The account's status as shown at `now` (a placeholder), as JSON: `CorporateAccount::status_at`,
+/// a passive account is open once its activation time is due.
+fn shown_status(json: JsonSql, now: &str) -> String {
+    json.string(&format!(
+        "CASE WHEN a.status = 'PASSIVE' AND a.activates_at IS NOT NULL \
+         AND a.activates_at <= {now} THEN 'OPEN' ELSE a.status END"
+    ))
+}
+
+/// `UPDATE` that stores the object around the status (`json_head`, `json_tail`) of the rows
+/// matching `condition` (over `a`).
+fn write_documents_sql(json: JsonSql, condition: &str) -> String {
+    let object = account_object(json);
+    format!(
+        "UPDATE corporate_accounts AS a SET json_head = {}, json_tail = {} WHERE {condition}",
+        object.head, object.tail
+    )
+}
+
+/// Stores the account's object around its status, in the caller's transaction.
+async fn write_document(conn: &mut AnyConnection, id: &AccountId) -> Result<(), StoreError> {
+    let sql = write_documents_sql(JsonSql::of(conn), "a.id = $1");
+    // Only column names and constants are interpolated; the id is bound.
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores the objects of the accounts that have none (rows from before migration 10, or written
+/// by an older node); run at start. Returns how many there were.
+pub async fn write_missing_documents(conn: &mut AnyConnection) -> Result<u64, StoreError> {
+    let sql = write_documents_sql(
+        JsonSql::of(conn),
+        "a.json_head IS NULL OR a.json_tail IS NULL",
+    );
+    // Only column names and constants are interpolated.
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(conn).await?;
+    Ok(done.rows_affected())
 }
 
 /// [`accounts_page`] with the page's JSON written by the store: one row back, not one per
@@ -288,16 +344,17 @@ pub async fn accounts_page_json(
     let limit = page.bind(Bind::Int(limit));
     let offset = page.bind(Bind::Int(offset));
     // The page's keys first (a sort of small keys), then the objects of those rows only: sorting
-    // the objects themselves would build one for every account in reach.
+    // the objects themselves would build one for every account in reach. Each object is the
+    // stored one with the status of `now` in it; built whole only for a row stored without one.
+    let status = shown_status(json, &at);
     let sql = format!(
-        "SELECT {array} AS page FROM (SELECT k.ord AS ord, {doc} AS doc \
+        "SELECT {array} AS page FROM (SELECT k.ord AS ord, \
+         COALESCE(a.json_head || {status} || a.json_tail, {whole}) AS doc \
          FROM (SELECT a.id AS id, a.id_number AS ord FROM corporate_accounts a{where_sql} \
          ORDER BY a.id_number LIMIT {limit} OFFSET {offset}) k \
-         JOIN corporate_accounts a ON a.id = k.id \
-         LEFT JOIN organizations o ON o.org_number = a.owner_org \
-         LEFT JOIN organizations p ON p.org_number = a.payer_org) paged",
+         JOIN corporate_accounts a ON a.id = k.id) paged",
         array = json.array("doc", "ord", None),
-        doc = account_object(json, &at),
+        whole = account_object(json).with_value(&status),
         where_sql = filter.where_sql(),
     );
     // Only column names, constants and placeholders are interpolated; every value is bound.
