@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use sentral_domain::ApiProduct;
-use sentral_domain::corporate::{MobileSubscription, ProductOffer};
+use sentral_domain::corporate::{MobileSubscription, ProductOffer, SubscriptionSummary};
 use sentral_services::corporate::subscriptions::{
     ReferencePatch, SubscriptionQuery, UserReferencesPatch,
 };
@@ -82,7 +82,7 @@ pub struct SubscriptionBody {
     pub activated_at: String,
 }
 
-fn summary(subscription: &MobileSubscription) -> SubscriptionSummaryBody {
+fn summary(subscription: &SubscriptionSummary) -> SubscriptionSummaryBody {
     let reference = |r: &Option<sentral_domain::corporate::UserReference>| {
         r.as_ref().map(|r| r.as_str().to_owned())
     };
@@ -103,7 +103,7 @@ fn summary(subscription: &MobileSubscription) -> SubscriptionSummaryBody {
 impl From<MobileSubscription> for SubscriptionBody {
     fn from(subscription: MobileSubscription) -> Self {
         Self {
-            summary: summary(&subscription),
+            summary: summary(&subscription.summary()),
             subscription_type_id: subscription.plan_id,
             user: subscription.user.as_ref().map(|user| SubscriptionUserBody {
                 first_name: user.first_name.clone(),

@@ -68,6 +68,23 @@ async fn search_needs_a_criterion_and_pages_the_results() {
     assert_eq!(page["totalElements"], 48);
     assert_eq!(page["totalPages"], 5);
     assert_eq!(page["content"][0]["msisdn"], "4791000001");
+    // A listed subscription is the subscription's own body without what only it shows.
+    for listed in page["content"].as_array().unwrap() {
+        let msisdn = listed["msisdn"].as_str().unwrap();
+        let mut one = json_of(server.get(&format!("{SEARCH}/{msisdn}"), &token).await).await;
+        let fields = one.as_object_mut().unwrap();
+        for only_one in [
+            "subscriptionTypeId",
+            "user",
+            "simCard",
+            "products",
+            "activatedAt",
+        ] {
+            assert!(fields.remove(only_one).is_some(), "{only_one}");
+        }
+        assert_eq!(listed, &one);
+        assert!(!listed["subscriptionType"].as_str().unwrap().is_empty());
+    }
     let descending = json_of(
         server
             .get(

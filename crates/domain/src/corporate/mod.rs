@@ -15,7 +15,8 @@ pub use agreements::{AgreementProduct, AgreementProductStatus};
 pub use catalogue::{ConfigurationKind, ConfigurationSpec, ProductOffer, ProductScope};
 pub use orders::{ConfigurationValue, Order, OrderId, OrderStatus, OrderSubject, OrderType};
 pub use subscriptions::{
-    MobileSubscription, SubscriptionProduct, SubscriptionStatus, UserReference, UserReferences,
+    MobileSubscription, SubscriptionProduct, SubscriptionStatus, SubscriptionSummary,
+    UserReference, UserReferences,
 };
 
 /// Declares a `SCREAMING_SNAKE_CASE` wire enum with `as_str`, `parse` and the list of values.

@@ -74,7 +74,32 @@ pub struct MobileSubscription {
     pub products: Vec<SubscriptionProduct>,
 }
 
+/// What a search lists of a subscription: no user, SIM card or add-ons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionSummary {
+    pub msisdn: Msisdn,
+    pub org_number: OrgNumber,
+    pub account_id: AccountId,
+    /// The price plan's product offer id.
+    pub plan_id: i64,
+    pub status: SubscriptionStatus,
+    pub references: UserReferences,
+    pub updated_at: Timestamp,
+}
+
 impl MobileSubscription {
+    pub fn summary(&self) -> SubscriptionSummary {
+        SubscriptionSummary {
+            msisdn: self.msisdn.clone(),
+            org_number: self.org_number.clone(),
+            account_id: self.account_id.clone(),
+            plan_id: self.plan_id,
+            status: self.status,
+            references: self.references.clone(),
+            updated_at: self.updated_at,
+        }
+    }
+
     pub fn has_product(&self, product_id: i64) -> bool {
         self.products
             .iter()

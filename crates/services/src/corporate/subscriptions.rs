@@ -1,7 +1,7 @@
 //! Mobile subscriptions: search, get, user references.
 
 use sentral_domain::corporate::{
-    MobileSubscription, SubscriptionStatus, UserReference, UserReferences,
+    MobileSubscription, SubscriptionStatus, SubscriptionSummary, UserReference, UserReferences,
 };
 use sentral_domain::{Msisdn, Timestamp};
 use sentral_store::corporate::subscriptions::{self as repo, SubscriptionSearch};
@@ -93,7 +93,7 @@ impl Platform {
         principal: &Principal,
         query: SubscriptionQuery,
         page: PageRequest,
-    ) -> Result<Paged<MobileSubscription>, ServiceError> {
+    ) -> Result<Paged<SubscriptionSummary>, ServiceError> {
         super::require_system_user(principal)?;
         let blank = |value: &Option<String>| value.as_deref().is_none_or(|v| v.trim().is_empty());
         if blank(&query.account_id)

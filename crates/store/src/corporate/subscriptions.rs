@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sentral_domain::corporate::{
     AccountId, MobileSubscription, PersonName, SubscriptionProduct, SubscriptionStatus,
-    UserReference, UserReferences,
+    SubscriptionSummary, UserReference, UserReferences,
 };
 use sentral_domain::{Msisdn, Timestamp};
 use sqlx::any::AnyRow;
@@ -59,8 +59,37 @@ fn reference(row: &AnyRow, column: &'static str) -> Result<Option<UserReference>
         .map_err(Into::into)
 }
 
-fn subscription_from(row: &AnyRow) -> Result<MobileSubscription, StoreError> {
+fn status(row: &AnyRow) -> Result<SubscriptionStatus, StoreError> {
     let status = text(row, "status")?;
+    SubscriptionStatus::parse(&status)
+        .ok_or_else(|| StoreError::Corrupt(format!("subscription status {status:?}")))
+}
+
+fn references(row: &AnyRow) -> Result<UserReferences, StoreError> {
+    Ok(UserReferences {
+        reference1: reference(row, "reference1")?,
+        reference2: reference(row, "reference2")?,
+        reference3: reference(row, "reference3")?,
+    })
+}
+
+/// The columns [`summary_from`] reads.
+const SUMMARY_COLUMNS: &str = "msisdn, org_number, account_id, plan_id, status, reference1, \
+     reference2, reference3, updated_at";
+
+fn summary_from(row: &AnyRow) -> Result<SubscriptionSummary, StoreError> {
+    Ok(SubscriptionSummary {
+        msisdn: Msisdn::parse(&text(row, "msisdn")?)?,
+        org_number: org(row, "org_number")?,
+        account_id: AccountId::parse(&text(row, "account_id")?)?,
+        plan_id: int(row, "plan_id")?,
+        status: status(row)?,
+        references: references(row)?,
+        updated_at: at(row, "updated_at")?,
+    })
+}
+
+fn subscription_from(row: &AnyRow) -> Result<MobileSubscription, StoreError> {
     let user = match (opt_text(row, "first_name")?, opt_text(row, "last_name")?) {
         (Some(first_name), Some(last_name)) => Some(PersonName {
             first_name,
@@ -74,14 +103,9 @@ fn subscription_from(row: &AnyRow) -> Result<MobileSubscription, StoreError> {
         org_number: org(row, "org_number")?,
         account_id: AccountId::parse(&text(row, "account_id")?)?,
         plan_id: int(row, "plan_id")?,
-        status: SubscriptionStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("subscription status {status:?}")))?,
+        status: status(row)?,
         user,
-        references: UserReferences {
-            reference1: reference(row, "reference1")?,
-            reference2: reference(row, "reference2")?,
-            reference3: reference(row, "reference3")?,
-        },
+        references: references(row)?,
         iccid: text(row, "iccid")?,
         activated_at: at(row, "activated_at")?,
         updated_at: at(row, "updated_at")?,
@@ -179,7 +203,8 @@ async fn matches_page(
     let offset = page.bind(Bind::Int(offset));
     let sql = format!(
         "WITH found AS MATERIALIZED (SELECT msisdn FROM mobile_subscriptions{}) \
-         SELECT * FROM mobile_subscriptions WHERE msisdn IN (SELECT msisdn FROM found) \
+         SELECT {SUMMARY_COLUMNS} FROM mobile_subscriptions \
+         WHERE msisdn IN (SELECT msisdn FROM found) \
          ORDER BY {order_by} LIMIT {limit} OFFSET {offset}",
         filter.where_sql()
     );
@@ -190,13 +215,15 @@ async fn matches_page(
         .await?)
 }
 
+/// One page of the summaries of the subscriptions in `reach` that match `search`, and how many
+/// match in all.
 pub async fn search(
     conn: &mut AnyConnection,
     reach: Reach<'_>,
     search: &SubscriptionSearch,
     offset: i64,
     limit: i64,
-) -> Result<Page<MobileSubscription>, StoreError> {
+) -> Result<Page<SubscriptionSummary>, StoreError> {
     // On SQLite a reference with a trigram and few candidates in the FTS5 index
     // `mobile_subscriptions_trigram` (migration 0009) starts from them; `+` keeps SQLite from
     // walking the company's index entries instead. PostgreSQL's trigram index serves the `LIKE`
@@ -275,17 +302,18 @@ pub async fn search(
         matches_page(conn, &filter, &order_by, offset, limit).await?
     } else {
         filter
-            .page(conn, "mobile_subscriptions", &order_by, offset, limit)
+            .select_page(
+                conn,
+                SUMMARY_COLUMNS,
+                "mobile_subscriptions",
+                &order_by,
+                offset,
+                limit,
+            )
             .await?
     };
-    let items = rows
-        .iter()
-        .map(subscription_from)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Page {
-        items: with_products(conn, items).await?,
-        total,
-    })
+    let items = rows.iter().map(summary_from).collect::<Result<_, _>>()?;
+    Ok(Page { items, total })
 }
 
 pub async fn update_references(
