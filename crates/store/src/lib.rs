@@ -120,11 +120,16 @@ impl Store {
 
     /// A write transaction: everything done through it commits together or not at all.
     pub async fn write(&self) -> Result<WriteTx<'_>, StoreError> {
-        let gate = match self.backend {
-            Backend::Sqlite => Some(self.sqlite_writer.lock().await),
-            Backend::Postgres => None,
+        let (gate, tx) = match self.backend {
+            // IMMEDIATE takes the write lock at once: a deferred transaction that read first
+            // would fail with "database is locked" (SQLITE_BUSY_SNAPSHOT) when a single-statement
+            // write on another connection or process committed before its first write.
+            Backend::Sqlite => (
+                Some(self.sqlite_writer.lock().await),
+                self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            ),
+            Backend::Postgres => (None, self.pool.begin().await?),
         };
-        let tx = self.pool.begin().await?;
         Ok(WriteTx { tx, _gate: gate })
     }
 

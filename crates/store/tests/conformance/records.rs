@@ -153,3 +153,35 @@ async fn every_table_is_known_to_reset() {
         backend.cleanup().await;
     }
 }
+
+/// A write transaction that has read must still commit when a single-statement write on another
+/// connection (a setting, the sandbox clock) lands beside it. On SQLite a deferred `BEGIN` would
+/// fail such a transaction with "database is locked" (its snapshot is stale when it first
+/// writes): the store's write transactions take the write lock when they begin.
+#[tokio::test]
+async fn a_write_transaction_commits_beside_a_single_statement_write() {
+    for backend in backends::all().await {
+        let store = &backend.store;
+        let mut tx = store.write().await.unwrap();
+        assert_eq!(records::setting(&mut tx, "beside.a").await.unwrap(), None);
+        let single = async {
+            let mut conn = store.read().await.unwrap();
+            records::set_setting(&mut conn, "beside.b", "single").await
+        };
+        let transaction = async {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            records::set_setting(&mut tx, "beside.a", "transaction").await?;
+            tx.commit().await
+        };
+        let (single, transaction) = tokio::join!(single, transaction);
+        single.unwrap_or_else(|e| panic!("{}: the single write failed: {e}", backend.name));
+        transaction.unwrap_or_else(|e| panic!("{}: the transaction failed: {e}", backend.name));
+        let mut conn = store.read().await.unwrap();
+        for (key, value) in [("beside.a", "transaction"), ("beside.b", "single")] {
+            let stored = records::setting(&mut conn, key).await.unwrap();
+            assert_eq!(stored.as_deref(), Some(value), "{}: {key}", backend.name);
+        }
+        drop(conn);
+        backend.cleanup().await;
+    }
+}
