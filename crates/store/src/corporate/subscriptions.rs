@@ -215,6 +215,32 @@ async fn matches_page(
         .await?)
 }
 
+/// One page of the subscriptions `filter` matches: the page's numbers first (`OFFSET` steps over
+/// index entries, not rows), then the rows of those numbers only.
+async fn keys_first_page(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+    order_by: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<AnyRow>, StoreError> {
+    let mut page = filter.clone();
+    let limit = page.bind(Bind::Int(limit));
+    let offset = page.bind(Bind::Int(offset));
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM mobile_subscriptions WHERE msisdn IN \
+         (SELECT msisdn FROM mobile_subscriptions{} ORDER BY {order_by} \
+         LIMIT {limit} OFFSET {offset}) \
+         ORDER BY {order_by}",
+        filter.where_sql()
+    );
+    // Only clauses built by the filter, column names and placeholders are interpolated.
+    Ok(page
+        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .fetch_all(conn)
+        .await?)
+}
+
 /// One page of the summaries of the subscriptions in `reach` that match `search`, and how many
 /// match in all.
 pub async fn search(
@@ -301,16 +327,7 @@ pub async fn search(
     let rows = if search.user_reference.is_some() && total < SORT_MATCHES_BELOW {
         matches_page(conn, &filter, &order_by, offset, limit).await?
     } else {
-        filter
-            .select_page(
-                conn,
-                SUMMARY_COLUMNS,
-                "mobile_subscriptions",
-                &order_by,
-                offset,
-                limit,
-            )
-            .await?
+        keys_first_page(conn, &filter, &order_by, offset, limit).await?
     };
     let items = rows.iter().map(summary_from).collect::<Result<_, _>>()?;
     Ok(Page { items, total })
