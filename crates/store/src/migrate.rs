@@ -104,6 +104,8 @@ pub const ALL_TABLES: &[&str] = &[
     "contacts",
     "short_numbers",
     "numbering_ranges",
+    "subscription_product_counts",
+    "subscription_counts",
     "subscription_products",
     "corporate_orders",
     "mobile_subscriptions",

@@ -7,6 +7,7 @@ use sentral_domain::corporate::{
     SubscriptionSummary, UserReference, UserReferences,
 };
 use sentral_domain::{Msisdn, Timestamp};
+use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Bind, Filter, Page, Reach};
@@ -47,7 +48,16 @@ pub async fn insert_subscription(
         StoreError::from(e).conflict_as(format!("subscription {}", subscription.msisdn))
     })?;
     for product in &subscription.products {
-        add_product(conn, &subscription.msisdn, product).await?;
+        insert_product(
+            conn,
+            &subscription.msisdn,
+            product,
+            Some((
+                subscription.org_number.as_str(),
+                subscription.account_id.as_str(),
+            )),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -122,7 +132,8 @@ async fn with_products(
         return Ok(subscriptions);
     }
     let sql = format!(
-        "SELECT * FROM subscription_products WHERE msisdn IN ({}) ORDER BY product_id",
+        "SELECT msisdn, product_id, added_at FROM subscription_products WHERE msisdn IN ({}) \
+         ORDER BY product_id",
         placeholders(1, subscriptions.len())
     );
     // Only placeholders are interpolated; every value is bound.
@@ -215,11 +226,13 @@ async fn matches_page(
         .await?)
 }
 
-/// One page of the subscriptions `filter` matches: the page's numbers first (`OFFSET` steps over
-/// index entries, not rows), then the rows of those numbers only.
+/// One page of the subscriptions `filter` matches in `keys_from` (the subscriptions or their
+/// add-ons): the page's numbers first (`OFFSET` steps over index entries, not rows), then the rows
+/// of those numbers only.
 async fn keys_first_page(
     conn: &mut AnyConnection,
     filter: &Filter,
+    keys_from: &str,
     order_by: &str,
     offset: i64,
     limit: i64,
@@ -229,7 +242,7 @@ async fn keys_first_page(
     let offset = page.bind(Bind::Int(offset));
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM mobile_subscriptions WHERE msisdn IN \
-         (SELECT msisdn FROM mobile_subscriptions{} ORDER BY {order_by} \
+         (SELECT msisdn FROM {keys_from}{} ORDER BY {order_by} \
          LIMIT {limit} OFFSET {offset}) \
          ORDER BY {order_by}",
         filter.where_sql()
@@ -239,6 +252,48 @@ async fn keys_first_page(
         .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
         .fetch_all(conn)
         .await?)
+}
+
+/// A page of a search by reach, organisation, account and product only (`filter` has the first
+/// three): its total is summed from the counters of migration 0011, its numbers come from the
+/// subscriptions' owner indexes or from the add-ons' product index (which has the owner columns
+/// under the same names), walked in number order.
+async fn owned_page(
+    conn: &mut AnyConnection,
+    mut filter: Filter,
+    product_id: Option<i64>,
+    direction: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Page<SubscriptionSummary>, StoreError> {
+    let (keys_from, counts_from) = match product_id {
+        Some(product_id) => {
+            let p = filter.bind(Bind::Int(product_id));
+            filter.push(format!("product_id = {p}"));
+            ("subscription_products", "subscription_product_counts")
+        }
+        None => ("mobile_subscriptions", "subscription_counts"),
+    };
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM {counts_from}{}",
+        filter.where_sql()
+    );
+    // Only clauses built by the filter and table names are interpolated.
+    let total = filter
+        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get::<i64, _>("n")?;
+    if offset >= total {
+        return Ok(Page {
+            items: Vec::new(),
+            total,
+        });
+    }
+    let order_by = format!("msisdn {direction}");
+    let rows = keys_first_page(conn, &filter, keys_from, &order_by, offset, limit).await?;
+    let items = rows.iter().map(summary_from).collect::<Result<_, _>>()?;
+    Ok(Page { items, total })
 }
 
 /// One page of the summaries of the subscriptions in `reach` that match `search`, and how many
@@ -279,6 +334,14 @@ pub async fn search(
         let p = filter.bind(Bind::Text(org_number.clone()));
         filter.push(format!("{unindexed}org_number = {p}"));
     }
+    let direction = if search.ascending { "ASC" } else { "DESC" };
+    if search.msisdn.is_none()
+        && search.user_reference.is_none()
+        && search.since.is_none()
+        && search.status.is_none()
+    {
+        return owned_page(conn, filter, search.product_id, direction, offset, limit).await;
+    }
     if let Some(msisdn) = &search.msisdn {
         let p = filter.bind(Bind::Text(format!("%{msisdn}%")));
         filter.push(format!("msisdn LIKE {p}"));
@@ -317,7 +380,6 @@ pub async fn search(
         let p = filter.bind(Bind::Text(status.as_str().to_owned()));
         filter.push(format!("status = {p}"));
     }
-    let direction = if search.ascending { "ASC" } else { "DESC" };
     let order_by = if search.since.is_some() {
         format!("updated_at {direction}, msisdn {direction}")
     } else {
@@ -327,7 +389,15 @@ pub async fn search(
     let rows = if search.user_reference.is_some() && total < SORT_MATCHES_BELOW {
         matches_page(conn, &filter, &order_by, offset, limit).await?
     } else {
-        keys_first_page(conn, &filter, &order_by, offset, limit).await?
+        keys_first_page(
+            conn,
+            &filter,
+            "mobile_subscriptions",
+            &order_by,
+            offset,
+            limit,
+        )
+        .await?
     };
     let items = rows.iter().map(summary_from).collect::<Result<_, _>>()?;
     Ok(Page { items, total })
@@ -358,15 +428,39 @@ pub async fn add_product(
     msisdn: &Msisdn,
     product: &SubscriptionProduct,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO subscription_products (msisdn, product_id, added_at) VALUES ($1, $2, $3)",
-    )
-    .bind(msisdn.as_str())
-    .bind(product.product_id)
-    .bind(product.added_at.millis())
-    .execute(conn)
-    .await
-    .map_err(|e| {
+    insert_product(conn, msisdn, product, None).await
+}
+
+/// Inserts an add-on with a copy of its subscription's organisation and account (`owner`, or
+/// read from the subscription), which product searches and their counters read.
+async fn insert_product(
+    conn: &mut AnyConnection,
+    msisdn: &Msisdn,
+    product: &SubscriptionProduct,
+    owner: Option<(&str, &str)>,
+) -> Result<(), StoreError> {
+    let query = match owner {
+        Some((org_number, account_id)) => sqlx::query(
+            "INSERT INTO subscription_products (msisdn, product_id, added_at, org_number, \
+             account_id) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(msisdn.as_str())
+        .bind(product.product_id)
+        .bind(product.added_at.millis())
+        .bind(org_number)
+        .bind(account_id),
+        // An unknown number leaves the copies NULL, which the table refuses.
+        None => sqlx::query(
+            "INSERT INTO subscription_products (msisdn, product_id, added_at, org_number, \
+             account_id) VALUES ($1, $2, $3, \
+             (SELECT org_number FROM mobile_subscriptions WHERE msisdn = $1), \
+             (SELECT account_id FROM mobile_subscriptions WHERE msisdn = $1))",
+        )
+        .bind(msisdn.as_str())
+        .bind(product.product_id)
+        .bind(product.added_at.millis()),
+    };
+    query.execute(conn).await.map_err(|e| {
         StoreError::from(e).conflict_as(format!("product {} on {msisdn}", product.product_id))
     })?;
     Ok(())

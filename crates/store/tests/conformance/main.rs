@@ -8,6 +8,7 @@ mod member_search;
 mod platform;
 mod queues;
 mod records;
+mod subscription_counts;
 mod subscription_search;
 mod tokens;
 mod user_settings;
