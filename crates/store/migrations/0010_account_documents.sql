@@ -9,3 +9,8 @@ ALTER TABLE corporate_accounts ADD COLUMN json_tail TEXT;
 -- without a scan of every account.
 CREATE INDEX corporate_accounts_unwritten ON corporate_accounts (id)
     WHERE json_head IS NULL OR json_tail IS NULL;
+-- The page's count and keys (owner, order, listing time, id) from the index alone: with the JSON
+-- in it a row is about three times as long, and reading it only for `listed_from` cost as much.
+-- It covers every use of `corporate_accounts_owner`, which it replaces.
+CREATE INDEX corporate_accounts_page ON corporate_accounts (owner_org, id_number, listed_from, id);
+DROP INDEX corporate_accounts_owner;
