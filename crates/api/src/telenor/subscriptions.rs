@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::Response;
 use sentral_domain::ApiProduct;
 use sentral_domain::corporate::{MobileSubscription, ProductOffer, SubscriptionSummary};
 use sentral_services::corporate::subscriptions::{
@@ -10,7 +11,7 @@ use sentral_services::corporate::subscriptions::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::paging::{PageBody, PageParams, integer};
+use super::paging::{PageBody, PageParams, integer, json_page};
 use super::{TelenorCaller, TelenorError};
 use crate::AppState;
 use crate::body::{Path, Query};
@@ -82,7 +83,9 @@ pub struct SubscriptionBody {
     pub activated_at: String,
 }
 
-fn summary(subscription: &SubscriptionSummary) -> SubscriptionSummaryBody {
+/// The list's object of a subscription. The list itself is written by the store in SQL
+/// (`search_json`): a test holds the two to the same bytes.
+pub fn summary(subscription: &SubscriptionSummary) -> SubscriptionSummaryBody {
     let reference = |r: &Option<sentral_domain::corporate::UserReference>| {
         r.as_ref().map(|r| r.as_str().to_owned())
     };
@@ -180,7 +183,7 @@ pub async fn search(
     TelenorCaller(caller): TelenorCaller,
     Query(params, _): Query<SearchParams, TelenorError>,
     Query(paging, _): Query<PageParams, TelenorError>,
-) -> Result<Json<PageBody<SubscriptionSummaryBody>>, TelenorError> {
+) -> Result<Response, TelenorError> {
     caller.require(ApiProduct::MobileSubscriptionInfo)?;
     let ascending = match params.ascending.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -207,7 +210,7 @@ pub async fn search(
         .platform
         .search_subscriptions(&caller, query, page)
         .await?;
-    Ok(Json(PageBody::of(found, |s| summary(&s))))
+    Ok(json_page(&found))
 }
 
 /// Get a mobile subscription, with its user, SIM card and add-ons.

@@ -2,6 +2,7 @@
 
 mod corporate_account_page_json;
 mod corporate_accounts;
+mod corporate_subscription_page_json;
 mod corporate_subscriptions;
 mod csta_client;
 mod events_stream;

@@ -1,13 +1,13 @@
 //! Mobile subscriptions: search, get, user references.
 
 use sentral_domain::corporate::{
-    MobileSubscription, SubscriptionStatus, SubscriptionSummary, UserReference, UserReferences,
+    MobileSubscription, SubscriptionStatus, UserReference, UserReferences,
 };
 use sentral_domain::{Msisdn, Timestamp};
 use sentral_store::corporate::subscriptions::{self as repo, SubscriptionSearch};
 use serde_json::json;
 
-use super::{PageRequest, Paged, ReachLists, sees};
+use super::{JsonPaged, PageRequest, ReachLists, sees};
 use crate::platform::audit;
 use crate::{AuthFailure, CorporateError, Platform, Principal, ServiceError};
 
@@ -88,79 +88,20 @@ impl Platform {
         self.granted_subscription(principal, &msisdn).await
     }
 
+    /// One page of the subscriptions the caller sees that match `query`, written by the store
+    /// as the API's summaries.
     pub async fn search_subscriptions(
         &self,
         principal: &Principal,
         query: SubscriptionQuery,
         page: PageRequest,
-    ) -> Result<Paged<SubscriptionSummary>, ServiceError> {
+    ) -> Result<JsonPaged, ServiceError> {
         super::require_system_user(principal)?;
-        let blank = |value: &Option<String>| value.as_deref().is_none_or(|v| v.trim().is_empty());
-        if blank(&query.account_id)
-            && blank(&query.organization_number)
-            && blank(&query.msisdn)
-            && blank(&query.user_reference)
-            && blank(&query.since)
-            && blank(&query.status)
-            && query.product_id.is_none()
-        {
-            return Err(ServiceError::invalid(
-                "search",
-                "give at least one of accountId, organizationNumber, msisdn, userReference, \
-                 productId, since, status",
-            ));
-        }
-        if query.product_id.is_some() && !blank(&query.since) {
-            return Err(ServiceError::invalid(
-                "productId",
-                "productId and since cannot be combined; search with one of them",
-            ));
-        }
-        let non_blank = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
-        let msisdn = non_blank(query.msisdn)
-            .map(|text| {
-                let digits: String = text.chars().filter(|c| !matches!(c, ' ' | '+')).collect();
-                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                    Err(ServiceError::invalid("msisdn", "must be digits"))
-                } else {
-                    Ok(digits)
-                }
-            })
-            .transpose()?;
-        let since = non_blank(query.since)
-            .map(|text| {
-                parse_since(&text).ok_or_else(|| {
-                    ServiceError::invalid(
-                        "since",
-                        "must be a date (2026-01-31) or an RFC 3339 time (2026-01-31T12:00:00Z)",
-                    )
-                })
-            })
-            .transpose()?;
-        let status = non_blank(query.status)
-            .map(|text| {
-                SubscriptionStatus::parse(&text).ok_or_else(|| {
-                    ServiceError::invalid(
-                        "status",
-                        format!("must be one of {}", SubscriptionStatus::values()),
-                    )
-                })
-            })
-            .transpose()?;
-        let search = SubscriptionSearch {
-            account_id: non_blank(query.account_id),
-            org_number: non_blank(query.organization_number),
-            msisdn,
-            user_reference: non_blank(query.user_reference),
-            product_id: query.product_id,
-            since,
-            status,
-            ascending: query.ascending.unwrap_or(true),
-        };
+        let search = subscription_search(query)?;
         self.complete_due_orders().await?;
         let lists = ReachLists::of(principal);
         let mut conn = self.store.read().await?;
-        let found = repo::search(
+        let found = repo::search_json(
             &mut conn,
             lists.reach(),
             &search,
@@ -168,8 +109,8 @@ impl Platform {
             page.limit(),
         )
         .await?;
-        Ok(Paged {
-            items: found.items,
+        Ok(JsonPaged {
+            content: found.content,
             request: page,
             total: found.total,
         })
@@ -226,6 +167,73 @@ impl Platform {
         tx.commit().await?;
         Ok(updated)
     }
+}
+
+/// The search `query` asks for, checked: at least one criterion, `productId` not with `since`,
+/// well-formed numbers, times and statuses.
+fn subscription_search(query: SubscriptionQuery) -> Result<SubscriptionSearch, ServiceError> {
+    let blank = |value: &Option<String>| value.as_deref().is_none_or(|v| v.trim().is_empty());
+    if blank(&query.account_id)
+        && blank(&query.organization_number)
+        && blank(&query.msisdn)
+        && blank(&query.user_reference)
+        && blank(&query.since)
+        && blank(&query.status)
+        && query.product_id.is_none()
+    {
+        return Err(ServiceError::invalid(
+            "search",
+            "give at least one of accountId, organizationNumber, msisdn, userReference, \
+                 productId, since, status",
+        ));
+    }
+    if query.product_id.is_some() && !blank(&query.since) {
+        return Err(ServiceError::invalid(
+            "productId",
+            "productId and since cannot be combined; search with one of them",
+        ));
+    }
+    let non_blank = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+    let msisdn = non_blank(query.msisdn)
+        .map(|text| {
+            let digits: String = text.chars().filter(|c| !matches!(c, ' ' | '+')).collect();
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                Err(ServiceError::invalid("msisdn", "must be digits"))
+            } else {
+                Ok(digits)
+            }
+        })
+        .transpose()?;
+    let since = non_blank(query.since)
+        .map(|text| {
+            parse_since(&text).ok_or_else(|| {
+                ServiceError::invalid(
+                    "since",
+                    "must be a date (2026-01-31) or an RFC 3339 time (2026-01-31T12:00:00Z)",
+                )
+            })
+        })
+        .transpose()?;
+    let status = non_blank(query.status)
+        .map(|text| {
+            SubscriptionStatus::parse(&text).ok_or_else(|| {
+                ServiceError::invalid(
+                    "status",
+                    format!("must be one of {}", SubscriptionStatus::values()),
+                )
+            })
+        })
+        .transpose()?;
+    Ok(SubscriptionSearch {
+        account_id: non_blank(query.account_id),
+        org_number: non_blank(query.organization_number),
+        msisdn,
+        user_reference: non_blank(query.user_reference),
+        product_id: query.product_id,
+        since,
+        status,
+        ascending: query.ascending.unwrap_or(true),
+    })
 }
 
 /// `2026-01-31` (midnight UTC) or an RFC 3339 time.

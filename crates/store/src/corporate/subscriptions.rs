@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use sentral_domain::corporate::catalogue::CATALOGUE;
 use sentral_domain::corporate::{
     AccountId, MobileSubscription, PersonName, SubscriptionProduct, SubscriptionStatus,
     SubscriptionSummary, UserReference, UserReferences,
@@ -11,7 +12,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Bind, Filter, Page, Reach};
-use crate::json_sql::JsonSql;
+use crate::json_sql::{JsonPage, JsonSql, ObjectSql};
 use crate::rows::{at, escape_like, int, opt_text, org, placeholders, text};
 use crate::trigram;
 use crate::{AnyConnection, StoreError};
@@ -201,110 +202,104 @@ const REFERENCES_TEXT: &str = "(LOWER(COALESCE(reference1, '')) || '\n' \
 /// instead of walking the company's subscriptions in page order until the page is full.
 const SORT_MATCHES_BELOW: i64 = 1_000;
 
-/// One page of the subscriptions `filter` matches: the matches first, then their rows.
-async fn matches_page(
-    conn: &mut AnyConnection,
-    filter: &Filter,
-    order_by: &str,
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<AnyRow>, StoreError> {
-    let mut page = filter.clone();
-    let limit = page.bind(Bind::Int(limit));
-    let offset = page.bind(Bind::Int(offset));
-    let sql = format!(
-        "WITH found AS MATERIALIZED (SELECT msisdn FROM mobile_subscriptions{}) \
-         SELECT {SUMMARY_COLUMNS} FROM mobile_subscriptions \
-         WHERE msisdn IN (SELECT msisdn FROM found) \
-         ORDER BY {order_by} LIMIT {limit} OFFSET {offset}",
-        filter.where_sql()
-    );
-    // Only clauses built by the filter, column names and placeholders are interpolated.
-    Ok(page
-        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
-        .fetch_all(conn)
-        .await?)
+/// How a search reads its page: the numbers of the page first, sorted and cut (`OFFSET` steps
+/// over index entries, not rows), then the rows of those numbers only.
+struct PageQuery {
+    binds: Filter,
+    /// A `WITH` clause the keys read, or nothing.
+    with: String,
+    /// `SELECT msisdn … ORDER BY … LIMIT … OFFSET …`.
+    keys: String,
+    order_by: String,
 }
 
-/// One page of the subscriptions `filter` matches in `keys_from` (the subscriptions or their
-/// add-ons): the page's numbers first (`OFFSET` steps over index entries, not rows), then the rows
-/// of those numbers only.
-async fn keys_first_page(
-    conn: &mut AnyConnection,
-    filter: &Filter,
-    keys_from: &str,
-    order_by: &str,
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<AnyRow>, StoreError> {
-    let mut page = filter.clone();
-    let limit = page.bind(Bind::Int(limit));
-    let offset = page.bind(Bind::Int(offset));
-    let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM mobile_subscriptions WHERE msisdn IN \
-         (SELECT msisdn FROM {keys_from}{} ORDER BY {order_by} \
-         LIMIT {limit} OFFSET {offset}) \
-         ORDER BY {order_by}",
-        filter.where_sql()
-    );
-    // Only clauses built by the filter, column names and placeholders are interpolated.
-    Ok(page
-        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
-        .fetch_all(conn)
-        .await?)
-}
-
-/// A page of a search by reach, organisation, account and product only (`filter` has the first
-/// three): its total is summed from the counters of migration 0011, its numbers come from the
-/// subscriptions' owner indexes or from the add-ons' product index (which has the owner columns
-/// under the same names), walked in number order.
-async fn owned_page(
-    conn: &mut AnyConnection,
-    mut filter: Filter,
-    product_id: Option<i64>,
-    direction: &str,
-    offset: i64,
-    limit: i64,
-) -> Result<Page<SubscriptionSummary>, StoreError> {
-    let (keys_from, counts_from) = match product_id {
-        Some(product_id) => {
-            let p = filter.bind(Bind::Int(product_id));
-            filter.push(format!("product_id = {p}"));
-            ("subscription_products", "subscription_product_counts")
+impl PageQuery {
+    /// The page of the subscriptions `filter` matches in `keys_from` (the subscriptions, or their
+    /// add-ons, which have the owner columns under the same names).
+    fn of(filter: &Filter, keys_from: &str, order_by: String, offset: i64, limit: i64) -> Self {
+        let mut binds = filter.clone();
+        let limit = binds.bind(Bind::Int(limit));
+        let offset = binds.bind(Bind::Int(offset));
+        let keys = format!(
+            "SELECT msisdn FROM {keys_from}{} ORDER BY {order_by} LIMIT {limit} OFFSET {offset}",
+            filter.where_sql()
+        );
+        Self {
+            binds,
+            with: String::new(),
+            keys,
+            order_by,
         }
-        None => ("mobile_subscriptions", "subscription_counts"),
-    };
+    }
+
+    /// The page of few matches: found first through whatever index serves `filter`, then sorted
+    /// (instead of walking the company's subscriptions in page order).
+    fn of_few(filter: &Filter, order_by: String, offset: i64, limit: i64) -> Self {
+        let mut binds = filter.clone();
+        let limit = binds.bind(Bind::Int(limit));
+        let offset = binds.bind(Bind::Int(offset));
+        Self {
+            with: format!(
+                "WITH found AS MATERIALIZED (SELECT msisdn FROM mobile_subscriptions{}) ",
+                filter.where_sql()
+            ),
+            keys: format!(
+                "SELECT msisdn FROM mobile_subscriptions WHERE msisdn IN (SELECT msisdn FROM found) \
+                 ORDER BY {order_by} LIMIT {limit} OFFSET {offset}"
+            ),
+            binds,
+            order_by,
+        }
+    }
+
+    /// Runs `SELECT columns FROM mobile_subscriptions` over the page's numbers, then `rest`.
+    async fn select(
+        &self,
+        conn: &mut AnyConnection,
+        columns: &str,
+        rest: &str,
+    ) -> Result<Vec<AnyRow>, StoreError> {
+        let sql = format!(
+            "{}SELECT {columns} FROM mobile_subscriptions WHERE msisdn IN ({}){rest}",
+            self.with, self.keys
+        );
+        // Only clauses built by the filter, column names, constants and placeholders are
+        // interpolated; every value is bound.
+        Ok(self
+            .binds
+            .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .fetch_all(conn)
+            .await?)
+    }
+}
+
+/// How many subscriptions `filter` (reach, organisation, account and product only) matches:
+/// the sum of the counters of migration 0011, which have the owner columns under the same names.
+async fn counted(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+    counts_from: &str,
+) -> Result<i64, StoreError> {
     let sql = format!(
         "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM {counts_from}{}",
         filter.where_sql()
     );
-    // Only clauses built by the filter and table names are interpolated.
-    let total = filter
+    // Only clauses built by the filter and a table name are interpolated.
+    Ok(filter
         .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
-        .fetch_one(&mut *conn)
+        .fetch_one(conn)
         .await?
-        .try_get::<i64, _>("n")?;
-    if offset >= total {
-        return Ok(Page {
-            items: Vec::new(),
-            total,
-        });
-    }
-    let order_by = format!("msisdn {direction}");
-    let rows = keys_first_page(conn, &filter, keys_from, &order_by, offset, limit).await?;
-    let items = rows.iter().map(summary_from).collect::<Result<_, _>>()?;
-    Ok(Page { items, total })
+        .try_get::<i64, _>("n")?)
 }
 
-/// One page of the summaries of the subscriptions in `reach` that match `search`, and how many
-/// match in all.
-pub async fn search(
+/// How many subscriptions in `reach` match `search`, and how to read one page of them.
+async fn plan(
     conn: &mut AnyConnection,
     reach: Reach<'_>,
     search: &SubscriptionSearch,
     offset: i64,
     limit: i64,
-) -> Result<Page<SubscriptionSummary>, StoreError> {
+) -> Result<(i64, PageQuery), StoreError> {
     // On SQLite a reference with a trigram and few candidates in the FTS5 index
     // `mobile_subscriptions_trigram` (migration 0009) starts from them; `+` keeps SQLite from
     // walking the company's index entries instead. PostgreSQL's trigram index serves the `LIKE`
@@ -340,7 +335,22 @@ pub async fn search(
         && search.since.is_none()
         && search.status.is_none()
     {
-        return owned_page(conn, filter, search.product_id, direction, offset, limit).await;
+        // By owner (and product) only: the total from the counters, the numbers from the
+        // owner indexes or from the add-ons' product index, walked in number order.
+        let (keys_from, counts_from) = match search.product_id {
+            Some(product_id) => {
+                let p = filter.bind(Bind::Int(product_id));
+                filter.push(format!("product_id = {p}"));
+                ("subscription_products", "subscription_product_counts")
+            }
+            None => ("mobile_subscriptions", "subscription_counts"),
+        };
+        let total = counted(conn, &filter, counts_from).await?;
+        let order_by = format!("msisdn {direction}");
+        return Ok((
+            total,
+            PageQuery::of(&filter, keys_from, order_by, offset, limit),
+        ));
     }
     if let Some(msisdn) = &search.msisdn {
         let p = filter.bind(Bind::Text(format!("%{msisdn}%")));
@@ -386,21 +396,98 @@ pub async fn search(
         format!("msisdn {direction}")
     };
     let total = filter.count(conn, "mobile_subscriptions").await?;
-    let rows = if search.user_reference.is_some() && total < SORT_MATCHES_BELOW {
-        matches_page(conn, &filter, &order_by, offset, limit).await?
+    let page = if search.user_reference.is_some() && total < SORT_MATCHES_BELOW {
+        PageQuery::of_few(&filter, order_by, offset, limit)
     } else {
-        keys_first_page(
-            conn,
-            &filter,
-            "mobile_subscriptions",
-            &order_by,
-            offset,
-            limit,
-        )
-        .await?
+        PageQuery::of(&filter, "mobile_subscriptions", order_by, offset, limit)
     };
+    Ok((total, page))
+}
+
+/// One page of the summaries of the subscriptions in `reach` that match `search`, and how many
+/// match in all.
+pub async fn search(
+    conn: &mut AnyConnection,
+    reach: Reach<'_>,
+    search: &SubscriptionSearch,
+    offset: i64,
+    limit: i64,
+) -> Result<Page<SubscriptionSummary>, StoreError> {
+    let (total, page) = plan(conn, reach, search, offset, limit).await?;
+    if offset >= total {
+        return Ok(Page {
+            items: Vec::new(),
+            total,
+        });
+    }
+    let order = format!(" ORDER BY {}", page.order_by);
+    let rows = page.select(conn, SUMMARY_COLUMNS, &order).await?;
     let items = rows.iter().map(summary_from).collect::<Result<_, _>>()?;
     Ok(Page { items, total })
+}
+
+/// One page of search results as the API writes them, and how many match in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummariesJson {
+    /// The array of the page's `SubscriptionSummaryBody` objects.
+    pub content: JsonPage,
+    pub total: i64,
+}
+
+/// [`search`], its page written by the database as the API's JSON: the same objects, byte for
+/// byte, as the API's serde struct `SubscriptionSummaryBody` writes for [`search`]'s summaries.
+pub async fn search_json(
+    conn: &mut AnyConnection,
+    reach: Reach<'_>,
+    search: &SubscriptionSearch,
+    offset: i64,
+    limit: i64,
+) -> Result<SummariesJson, StoreError> {
+    let (total, page) = plan(conn, reach, search, offset, limit).await?;
+    if offset >= total {
+        return Ok(SummariesJson {
+            content: JsonPage::new("[]".to_owned()),
+            total,
+        });
+    }
+    let json = JsonSql::of(conn);
+    let object = ObjectSql::new(json)
+        .text("msisdn", "msisdn")
+        .text("accountId", "account_id")
+        .text("organizationNumber", "org_number")
+        .text("status", "status")
+        .field("subscriptionType", plan_name())
+        .text_or_null("userReference1", "reference1")
+        .text_or_null("userReference2", "reference2")
+        .text_or_null("userReference3", "reference3")
+        .time("updatedAt", "updated_at")
+        .build();
+    // The aggregate orders the page as the rows would be.
+    let columns = format!("{} AS page", json.array(&object, &page.order_by, None));
+    let rows = page.select(conn, &columns, "").await?;
+    let row = rows
+        .first()
+        .ok_or_else(|| StoreError::Corrupt("no page from an aggregate".into()))?;
+    Ok(SummariesJson {
+        content: JsonPage::new(text(row, "page")?),
+        total,
+    })
+}
+
+/// The JSON string of the name of the plan `plan_id` from the static catalogue (`ProductOffer`),
+/// or `""` for an unknown plan, as the API writes `subscriptionType`.
+fn plan_name() -> String {
+    let mut cases = String::from("CASE plan_id");
+    for offer in CATALOGUE {
+        let name = serde_json::to_string(offer.name).expect("a string serializes");
+        cases.push_str(&format!(
+            " WHEN {} THEN '{}'",
+            offer.id,
+            name.replace('\'', "''")
+        ));
+    }
+    cases.push_str(" ELSE '\"\"' END");
+    cases
 }
 
 pub async fn update_references(

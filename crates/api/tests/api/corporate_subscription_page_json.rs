@@ -1,0 +1,215 @@
+//! `GET /corporate-mobile-subscriptions/v2/mobile-subscriptions` answers with JSON the store
+//! wrote in SQL (one serializer per backend). It must be byte for byte what the API's serde
+//! struct writes for the summaries of the typed search (`subscriptions::search`, held to the
+//! plain query by the conformance suite), with the same page fields, for every kind of search:
+//! escapes, Norwegian letters, missing references, an unknown plan, each status, times with
+//! milliseconds, both directions, deep and empty pages.
+
+use sentral_api::telenor::subscriptions::summary;
+use sentral_domain::Msisdn;
+use sentral_domain::Timestamp;
+use sentral_domain::corporate::{
+    SubscriptionProduct, SubscriptionStatus, SubscriptionSummary, UserReference, UserReferences,
+};
+use sentral_store::corporate::Reach;
+use sentral_store::corporate::subscriptions::{self, SubscriptionSearch};
+
+use crate::harness::TestServer;
+
+const SEARCH: &str = "/corporate-mobile-subscriptions/v2/mobile-subscriptions";
+const OWNER: &str = "930000000";
+
+fn reference(field: &'static str, text: &str) -> Option<UserReference> {
+    Some(UserReference::parse(field, text).expect("reference"))
+}
+
+/// Subscriptions with every shape of summary, on the account of the demo's first one.
+async fn insert_tricky(server: &TestServer) {
+    let mut tx = server.platform.store().write().await.expect("write");
+    let template = subscriptions::subscription(&mut tx, &Msisdn::parse("91000001").unwrap())
+        .await
+        .expect("read")
+        .expect("the demo's first subscription");
+    let texts = [
+        "Åse \"Mor\" Ødegård",
+        "back\\slash/ and 'quote'",
+        "emoji 📱 and ünïcödé",
+        "<script>&amp;</script>",
+    ];
+    for n in 0..12u32 {
+        let mut row = template.clone();
+        row.msisdn = Msisdn::parse(&format!("{}", 99_000_000 + n)).unwrap();
+        row.iccid = format!("89479900{n:08}");
+        row.plan_id = [100101, 100104, 999_999][n as usize % 3];
+        row.status = [
+            SubscriptionStatus::Active,
+            SubscriptionStatus::Suspended,
+            SubscriptionStatus::Terminated,
+        ][n as usize % 3];
+        row.references = UserReferences {
+            reference1: reference("userReference1", texts[n as usize % 4]),
+            reference2: (n % 2 == 0)
+                .then(|| reference("userReference2", "Kari"))
+                .flatten(),
+            reference3: (n % 3 == 0)
+                .then(|| reference("userReference3", &format!("A{n:05}")))
+                .flatten(),
+        };
+        if n == 5 {
+            row.references = UserReferences::default();
+        }
+        row.updated_at = Timestamp::from_millis(1_790_000_000_007 + i64::from(n) * 60_001);
+        row.products = vec![SubscriptionProduct {
+            product_id: 300107,
+            added_at: row.updated_at,
+        }];
+        subscriptions::insert_subscription(&mut tx, &row)
+            .await
+            .expect("insert");
+    }
+    tx.commit().await.expect("commit");
+}
+
+/// `{"content":[…],"page":…}` as serde writes it for the typed search's page.
+fn serde_page(items: &[SubscriptionSummary], page: i64, size: i64, total: i64) -> String {
+    let content: Vec<_> = items.iter().map(summary).collect();
+    format!(
+        "{{\"content\":{},\"page\":{page},\"pageSize\":{size},\"totalElements\":{total},\
+         \"totalPages\":{}}}",
+        serde_json::to_string(&content).expect("serialize"),
+        (total + size - 1) / size
+    )
+}
+
+#[tokio::test]
+async fn the_store_written_subscription_page_is_the_serde_json_of_the_typed_search() {
+    for server in TestServer::every_backend().await {
+        let token = server.demo_token().await;
+        insert_tricky(&server).await;
+        let account = {
+            let mut conn = server.platform.store().read().await.expect("read");
+            subscriptions::subscription(&mut conn, &Msisdn::parse("91000001").unwrap())
+                .await
+                .expect("read")
+                .expect("subscription")
+                .account_id
+                .to_string()
+        };
+        let owner = || Some(OWNER.to_owned());
+        let since = Timestamp::parse_rfc3339("2026-09-21T12:00:00Z").expect("time");
+        // Every query names the owner, which the demo user sees: the typed search's reach.
+        let cases: Vec<(String, SubscriptionSearch)> = vec![
+            (
+                String::new(),
+                SubscriptionSearch {
+                    org_number: owner(),
+                    ascending: true,
+                    ..Default::default()
+                },
+            ),
+            (
+                "&ascending=false".into(),
+                SubscriptionSearch {
+                    org_number: owner(),
+                    ..Default::default()
+                },
+            ),
+            (
+                format!("&accountId={account}"),
+                SubscriptionSearch {
+                    org_number: owner(),
+                    account_id: Some(account.clone()),
+                    ascending: true,
+                    ..Default::default()
+                },
+            ),
+            (
+                "&productId=300107&ascending=false".into(),
+                SubscriptionSearch {
+                    org_number: owner(),
+                    product_id: Some(300107),
+                    ..Default::default()
+                },
+            ),
+            (
+                "&userReference=%C3%B8deg%C3%A5rd".into(),
+                SubscriptionSearch {
+                    org_number: owner(),
+                    user_reference: Some("ødegård".into()),
+                    ascending: true,
+                    ..Default::default()
+                },
+            ),
+            (
+                "&userReference=kari".into(),
+                SubscriptionSearch {
+                    org_number: owner(),
+                    user_reference: Some("kari".into()),
+                    ascending: true,
+                    ..Default::default()
+                },
+            ),
+            (
+                "&since=2026-09-21T12:00:00Z&ascending=false".into(),
+                SubscriptionSearch {
+                    org_number: owner(),
+                    since: Some(since),
+                    ..Default::default()
+                },
+            ),
+            (
+                "&msisdn=9900".into(),
+                SubscriptionSearch {
+                    org_number: owner(),
+                    msisdn: Some("9900".into()),
+                    ascending: true,
+                    ..Default::default()
+                },
+            ),
+            (
+                "&status=TERMINATED".into(),
+                SubscriptionSearch {
+                    org_number: owner(),
+                    status: Some(SubscriptionStatus::Terminated),
+                    ascending: true,
+                    ..Default::default()
+                },
+            ),
+        ];
+        let companies = vec![OWNER.to_owned()];
+        let reach = Reach {
+            companies: &companies,
+            accounts: &[],
+        };
+        let mut pages_with_items = 0;
+        for (query, search) in &cases {
+            for (page, size) in [(0, 100), (0, 5), (1, 5), (9, 7), (1000, 20)] {
+                let path = format!(
+                    "{SEARCH}?organizationNumber={OWNER}{query}&page={page}&pageSize={size}"
+                );
+                let response = server.get(&path, &token).await;
+                assert_eq!(response.status(), 200, "{}: {path}", server.name);
+                let body = response.text().await.expect("body");
+                let typed = {
+                    let mut conn = server.platform.store().read().await.expect("read");
+                    subscriptions::search(&mut conn, reach, search, page * size, size)
+                        .await
+                        .expect("search")
+                };
+                pages_with_items += usize::from(!typed.items.is_empty());
+                assert_eq!(
+                    body,
+                    serde_page(&typed.items, page, size, typed.total),
+                    "{}: {path}",
+                    server.name
+                );
+            }
+        }
+        assert!(
+            pages_with_items >= 20,
+            "{}: {pages_with_items}",
+            server.name
+        );
+        server.stop().await;
+    }
+}
