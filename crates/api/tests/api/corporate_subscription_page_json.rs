@@ -183,7 +183,7 @@ async fn the_store_written_subscription_page_is_the_serde_json_of_the_typed_sear
         };
         let mut pages_with_items = 0;
         for (query, search) in &cases {
-            for (page, size) in [(0, 100), (0, 5), (1, 5), (9, 7), (1000, 20)] {
+            for (page, size) in [(0, 100), (0, 5), (1, 5), (10, 5), (9, 7), (1000, 20)] {
                 let path = format!(
                     "{SEARCH}?organizationNumber={OWNER}{query}&page={page}&pageSize={size}"
                 );

@@ -228,7 +228,7 @@ async fn searches_answer_as_the_plain_query(conn: &mut AnyConnection, backend: &
                     ascending,
                     ..shape.clone()
                 };
-                for (offset, limit) in [(0, 7), (5, 7), (21, 10), (1_000, 7)] {
+                for (offset, limit) in [(0, 7), (5, 7), (21, 10), (30, 7), (1_000, 7)] {
                     let found = subscriptions::search(&mut *conn, reach, &search, offset, limit)
                         .await
                         .unwrap();

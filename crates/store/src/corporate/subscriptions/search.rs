@@ -49,6 +49,7 @@ struct PageQuery {
     with: String,
     /// `SELECT msisdn … ORDER BY … LIMIT … OFFSET …`.
     keys: String,
+    /// The page's order (the keys may be cut in the other direction).
     order_by: String,
 }
 
@@ -186,6 +187,21 @@ async fn plan(
         };
         let total = counted(conn, &filter, counts_from).await?;
         let order_by = format!("msisdn {direction}");
+        let after_page = total - offset - limit;
+        if after_page < offset && offset < total {
+            // Past the middle the exact total lets the keys walk in from the other end, which
+            // skips fewer index entries; the page is then put back in order.
+            let reverse = if search.ascending { "DESC" } else { "ASC" };
+            let mut page = PageQuery::of(
+                &filter,
+                keys_from,
+                format!("msisdn {reverse}"),
+                after_page.max(0),
+                limit.min(total - offset),
+            );
+            page.order_by = order_by;
+            return Ok((total, page));
+        }
         return Ok((
             total,
             PageQuery::of(&filter, keys_from, order_by, offset, limit),
