@@ -156,23 +156,11 @@ async fn plan(
     }
     let unindexed = if trigram.is_some() { "+" } else { "" };
     let mut filter = Filter::default();
-    // An organisation or account asked for inside the reach implies it: leaving the reach out
-    // spares a second test of the same column on every index entry walked.
-    let within_reach = search
-        .org_number
-        .as_ref()
-        .is_some_and(|org_number| reach.companies.contains(org_number))
-        || search
-            .account_id
-            .as_ref()
-            .is_some_and(|account_id| reach.accounts.contains(account_id));
-    if !within_reach {
-        reach.clause(
-            &mut filter,
-            &format!("{unindexed}org_number"),
-            &format!("{unindexed}account_id"),
-        );
-    }
+    reach.clause(
+        &mut filter,
+        &format!("{unindexed}org_number"),
+        &format!("{unindexed}account_id"),
+    );
     if let Some(account_id) = &search.account_id {
         let p = filter.bind(Bind::Text(account_id.clone()));
         filter.push(format!("{unindexed}account_id = {p}"));
