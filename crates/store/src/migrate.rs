@@ -91,6 +91,13 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
             postgres: include_str!("../migrations/0011_subscription_search.postgres.sql"),
         },
     ),
+    (
+        12,
+        "subscription-status-search",
+        Both(include_str!(
+            "../migrations/0012_subscription_status_search.sql"
+        )),
+    ),
 ];
 
 /// Every table, children before parents: the order in which a reset empties them.
