@@ -9,7 +9,7 @@ use sentral_domain::platform::{
 };
 use sentral_domain::secret::random_id;
 use sentral_domain::{ApiProduct, ClientId, EntityId, Msisdn, OrgNumber, Secret, SystemUserName};
-use sentral_store::{AnyConnection, platform as repo, records, tokens};
+use sentral_store::{Connection, platform as repo, records, tokens};
 use serde::Serialize;
 use serde_json::json;
 
@@ -690,7 +690,7 @@ fn new_password() -> Secret {
 }
 
 async fn ensure_organization(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     org_number: &OrgNumber,
     name: &str,
     now: sentral_domain::Timestamp,
@@ -708,7 +708,7 @@ async fn ensure_organization(
 }
 
 async fn partner_by_org(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     org_number: &OrgNumber,
 ) -> Result<Partner, ServiceError> {
     repo::partner_by_org(conn, org_number)
@@ -719,7 +719,7 @@ async fn partner_by_org(
 }
 
 async fn application(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     app_id: &EntityId,
 ) -> Result<Application, ServiceError> {
     repo::application(conn, app_id)
@@ -728,7 +728,7 @@ async fn application(
 }
 
 async fn system_user(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     username: &SystemUserName,
 ) -> Result<SystemUser, ServiceError> {
     repo::system_user_by_name(conn, username)
@@ -736,10 +736,7 @@ async fn system_user(
         .ok_or_else(|| ServiceError::not_found(format!("system user {username}")))
 }
 
-async fn view_of(
-    conn: &mut AnyConnection,
-    app: Application,
-) -> Result<ApplicationView, ServiceError> {
+async fn view_of(conn: &mut Connection, app: Application) -> Result<ApplicationView, ServiceError> {
     let partner_name = repo::partner(conn, &app.partner_id)
         .await?
         .map(|p| p.name)
@@ -757,7 +754,7 @@ async fn view_of(
 }
 
 async fn issue_credentials(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     app: Application,
     client_id: Option<ClientId>,
     secret: Option<Secret>,
@@ -783,7 +780,7 @@ async fn issue_credentials(
 }
 
 async fn send_password_sms(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     user: &SystemUser,
     password: &Secret,
     now: sentral_domain::Timestamp,

@@ -8,7 +8,7 @@ use sentral_domain::platform::{AppKind, Application, CONNECT_TEST_PRODUCT};
 use sentral_domain::secret::random_id;
 use sentral_domain::{ApiProduct, ClientId, Msisdn, OrgNumber, Secret, SystemUserName, Timestamp};
 use sentral_store::tokens::{self, AuthorizationCode, TokenKind, TokenRecord};
-use sentral_store::{AnyConnection, platform as repo};
+use sentral_store::{Connection, platform as repo};
 
 use crate::passwords::sha256_hex;
 use crate::principal::EndUser;
@@ -449,7 +449,7 @@ fn resolve_scope(app: &Application, scope: Option<&str>) -> Result<Vec<ApiProduc
 /// their agreement; a production application, those with its Connect service. Subsidiaries of
 /// a reached company are reached too.
 async fn reach_of(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     app: &Application,
 ) -> Result<BTreeSet<OrgNumber>, ServiceError> {
     let owners = match app.kind {
@@ -465,7 +465,7 @@ async fn reach_of(
 }
 
 async fn principal_for(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     record: &TokenRecord,
 ) -> Result<Principal, ServiceError> {
     let app = repo::application(conn, &record.app_id)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sentral_domain::platform::AuditEntry;
 use sentral_domain::{Clock, SandboxClock, SystemClock, Timestamp};
-use sentral_store::{AnyConnection, Store, records};
+use sentral_store::{Connection, Store, records};
 
 use crate::ServiceError;
 use crate::cache::{OrganizationCache, TokenCache};
@@ -165,7 +165,7 @@ impl Actor {
 
 /// Appends an audit entry in the caller's transaction, so the entry and the change commit together.
 pub(crate) async fn audit(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     now: Timestamp,
     actor: &Actor,
     action: &str,

@@ -121,10 +121,10 @@ mod tests {
 
     async fn rename_in_store(store: &Store, org_number: &str, name: &str) {
         let mut conn = store.read().await.unwrap();
-        sqlx::query("UPDATE organizations SET name = $1 WHERE org_number = $2")
+        sentral_store::db::query("UPDATE organizations SET name = $1 WHERE org_number = $2")
             .bind(name)
             .bind(org_number)
-            .execute(&mut *conn)
+            .execute(&mut conn)
             .await
             .unwrap();
     }

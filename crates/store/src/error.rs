@@ -2,6 +2,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::db::DbError;
+
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error(
@@ -19,16 +21,16 @@ pub enum StoreError {
     #[error("stored row is not valid: {0}")]
     Corrupt(String),
     #[error("migration {version} failed: {source}")]
-    Migration { version: i64, source: sqlx::Error },
+    Migration { version: i64, source: DbError },
     #[error("database error: {0}")]
-    Database(#[source] sqlx::Error),
+    Database(#[source] DbError),
 }
 
 impl StoreError {
     /// A unique-constraint violation turned into a conflict naming `what`, other errors unchanged.
     pub fn conflict_as(self, what: impl Into<String>) -> Self {
         match self {
-            StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+            StoreError::Database(error) if error.is_unique_violation() => {
                 StoreError::Conflict { what: what.into() }
             }
             other => other,
@@ -36,8 +38,8 @@ impl StoreError {
     }
 }
 
-impl From<sqlx::Error> for StoreError {
-    fn from(error: sqlx::Error) -> Self {
+impl From<DbError> for StoreError {
+    fn from(error: DbError) -> Self {
         StoreError::Database(error)
     }
 }

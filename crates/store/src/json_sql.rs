@@ -1,12 +1,11 @@
 //! Pages of JSON written by the database: one row back instead of one per item.
 //!
-//! Fetching a page of 1 000 rows through sqlx's Any driver costs a thread hand-off and an
-//! allocation per value; asking the database for the page's JSON as one text value does not. The
+//! Fetching a page of 1 000 rows costs an allocation per value and a row per item; asking the database for the page's JSON as one text value does not. The
 //! JSON must be byte for byte what the API's serde structs write (field order, left-out fields,
 //! string escapes, times as `2026-11-22T10:00:00.000Z`), so each backend gets one serializer here
 //! and the conformance tests compare both with the Rust serializer.
 
-use crate::AnyConnection;
+use crate::Connection;
 
 /// A JSON array (or object) serialized by the store, passed to the response as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,11 +34,10 @@ pub(crate) enum JsonSql {
 }
 
 impl JsonSql {
-    pub fn of(conn: &AnyConnection) -> Self {
-        if conn.backend_name().eq_ignore_ascii_case("postgresql") {
-            JsonSql::Postgres
-        } else {
-            JsonSql::Sqlite
+    pub fn of(conn: &Connection) -> Self {
+        match conn.backend() {
+            crate::Backend::Postgres => JsonSql::Postgres,
+            crate::Backend::Sqlite => JsonSql::Sqlite,
         }
     }
 

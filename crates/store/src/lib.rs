@@ -1,11 +1,12 @@
-//! Repositories of the sentral platform over one `sqlx` Any pool that runs on embedded SQLite
-//! (WAL) or PostgreSQL with the same portable SQL and the same migrations.
+//! Repositories of the sentral platform on embedded SQLite (WAL) or PostgreSQL, with the same
+//! portable SQL and the same migrations, through the executor in [`db`].
 //!
-//! Reads take a pooled connection ([`Store::read`]); writes take a transaction ([`Store::write`])
-//! that is atomic and durable once committed. Repository functions take `&mut AnyConnection` so
+//! Reads take a connection ([`Store::read`]); writes take a transaction ([`Store::write`])
+//! that is atomic and durable once committed. Repository functions take `&mut Connection` so
 //! they run inside either.
 
 pub mod corporate;
+pub mod db;
 pub mod directory;
 mod error;
 mod json_sql;
@@ -21,17 +22,18 @@ mod trigram;
 use std::fs::File;
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, Transaction};
-use tokio::sync::{Mutex, MutexGuard};
+use db::postgres::PgConn;
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
 
+pub use db::{Connection, DbError};
 pub use error::StoreError;
 pub use json_sql::JsonPage;
 pub use migrate::ALL_TABLES;
-pub use sqlx::AnyConnection;
 
 /// Where the data lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,102 +74,225 @@ pub enum Backend {
 }
 
 pub struct Store {
-    pool: AnyPool,
-    backend: Backend,
-    /// SQLite has one writer; taking it in-process avoids lock-upgrade deadlocks (SQLITE_BUSY).
-    sqlite_writer: Mutex<()>,
+    engine: Engine,
+    /// Set by [`Store::close`]: every later request for a connection fails.
+    closed: AtomicBool,
     /// Held for the life of the store so no second process opens the same SQLite file.
     _data_dir_lock: Option<File>,
 }
 
+enum Engine {
+    Sqlite(Arc<db::sqlite::SqliteShared>),
+    Postgres(PgPool),
+}
+
 impl Store {
     pub async fn open(location: &StoreLocation) -> Result<Self, StoreError> {
-        sqlx::any::install_default_drivers();
-        let (pool, backend, lock) = match location {
+        let store = match location {
             StoreLocation::SqliteDir(dir) => {
                 let lock = lock_data_dir(dir)?;
-                (open_sqlite(dir).await?, Backend::Sqlite, Some(lock))
+                let shared = db::sqlite::open(&dir.join("sentral.db"))?;
+                Self {
+                    engine: Engine::Sqlite(shared),
+                    closed: AtomicBool::new(false),
+                    _data_dir_lock: Some(lock),
+                }
             }
-            StoreLocation::Postgres(url) => (open_postgres(url).await?, Backend::Postgres, None),
+            StoreLocation::Postgres(url) => Self {
+                engine: Engine::Postgres(open_postgres(url).await?),
+                closed: AtomicBool::new(false),
+                _data_dir_lock: None,
+            },
         };
-        migrate::run(&pool, backend).await?;
+        migrate::run(&store).await?;
         // Accounts stored before migration 10 (or by an older node) get their JSON now.
-        let mut conn = pool.acquire().await?;
-        let written = corporate::accounts::write_missing_documents(&mut conn).await?;
-        drop(conn);
+        let mut tx = store.write().await?;
+        let written = corporate::accounts::write_missing_documents(&mut tx).await?;
+        tx.commit().await?;
         if written > 0 {
             tracing::info!(
                 accounts = written,
                 "wrote the stored JSON of accounts without it"
             );
         }
-        Ok(Self {
-            pool,
-            backend,
-            sqlite_writer: Mutex::new(()),
-            _data_dir_lock: lock,
-        })
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        match self.engine {
+            Engine::Sqlite(_) => Backend::Sqlite,
+            Engine::Postgres(_) => Backend::Postgres,
+        }
     }
 
-    /// A connection for reads (and single-statement writes that need no transaction).
-    pub async fn read(&self) -> Result<PoolConnection<Any>, StoreError> {
-        Ok(self.pool.acquire().await?)
-    }
-
-    /// A write transaction: everything done through it commits together or not at all.
-    pub async fn write(&self) -> Result<WriteTx<'_>, StoreError> {
-        let (gate, tx) = match self.backend {
-            // IMMEDIATE takes the write lock at once: a deferred transaction that read first
-            // would fail with "database is locked" (SQLITE_BUSY_SNAPSHOT) when a single-statement
-            // write on another connection or process committed before its first write.
-            Backend::Sqlite => (
-                Some(self.sqlite_writer.lock().await),
-                self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            ),
-            Backend::Postgres => (None, self.pool.begin().await?),
+    /// A connection for reads (a statement that writes runs as a write of its own).
+    pub async fn read(&self) -> Result<ReadConn, StoreError> {
+        self.check_open()?;
+        let conn = match &self.engine {
+            Engine::Sqlite(shared) => Connection::sqlite(shared.reader()?),
+            Engine::Postgres(pool) => {
+                Connection::postgres(PgConn::Pooled(pool.acquire().await.map_err(DbError::from)?))
+            }
         };
-        Ok(WriteTx { tx, _gate: gate })
+        Ok(ReadConn {
+            conn: Some(conn),
+            home: match &self.engine {
+                Engine::Sqlite(shared) => Some(shared.clone()),
+                Engine::Postgres(_) => None,
+            },
+        })
+    }
+
+    /// A write transaction: everything done through it commits together or not at all, and
+    /// [`WriteTx::commit`] returns once it is durable.
+    pub async fn write(&self) -> Result<WriteTx<'_>, StoreError> {
+        self.check_open()?;
+        let (conn, session) = match &self.engine {
+            Engine::Sqlite(shared) => {
+                let (conn, session) = shared.clone().begin().await?;
+                (Connection::sqlite(conn), Session::Sqlite(session))
+            }
+            Engine::Postgres(pool) => {
+                let tx = pool.begin().await.map_err(DbError::from)?;
+                (Connection::postgres(PgConn::Tx(tx)), Session::Postgres)
+            }
+        };
+        Ok(WriteTx {
+            conn: Some(conn),
+            session: Some(session),
+            _store: std::marker::PhantomData,
+        })
     }
 
     /// `SELECT 1`: is the store reachable?
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        let mut conn = self.read().await?;
+        db::query("SELECT 1 AS one").fetch_one(&mut conn).await?;
         Ok(())
     }
 
-    /// Waits for running queries and closes every connection.
-    pub async fn close(&self) {
-        self.pool.close().await;
+    /// `(writes, commits)` committed so far when writes share commits (SQLite), else `None`.
+    pub fn commit_stats(&self) -> Option<(u64, u64)> {
+        match &self.engine {
+            Engine::Sqlite(shared) => Some(shared.stats().snapshot()),
+            Engine::Postgres(_) => None,
+        }
     }
+
+    fn check_open(&self) -> Result<(), StoreError> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(StoreError::Database(DbError::Closed));
+        }
+        Ok(())
+    }
+
+    /// Waits for running queries and closes every connection; later requests fail.
+    pub async fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        match &self.engine {
+            Engine::Sqlite(shared) => shared.close_readers(),
+            Engine::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// A read connection; goes back to its pool when dropped.
+pub struct ReadConn {
+    conn: Option<Connection>,
+    home: Option<Arc<db::sqlite::SqliteShared>>,
+}
+
+impl Drop for ReadConn {
+    fn drop(&mut self) {
+        if let (Some(conn), Some(home)) = (self.conn.take(), &self.home)
+            && let Some(conn) = conn.into_sqlite()
+        {
+            home.give_back(conn);
+        }
+    }
+}
+
+impl Deref for ReadConn {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+            .as_ref()
+            .expect("a read connection is present until dropped")
+    }
+}
+
+impl DerefMut for ReadConn {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn
+            .as_mut()
+            .expect("a read connection is present until dropped")
+    }
+}
+
+enum Session {
+    Sqlite(db::sqlite::WriteSession),
+    Postgres,
 }
 
 /// A write transaction; rolls back when dropped without [`WriteTx::commit`].
 pub struct WriteTx<'a> {
-    tx: Transaction<'static, Any>,
-    _gate: Option<MutexGuard<'a, ()>>,
+    conn: Option<Connection>,
+    session: Option<Session>,
+    _store: std::marker::PhantomData<&'a Store>,
 }
 
 impl WriteTx<'_> {
-    pub async fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().await?;
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        let (Some(conn), Some(session)) = (self.conn.take(), self.session.take()) else {
+            return Err(StoreError::Database(DbError::NotCommitted(
+                "the transaction was already finished".into(),
+            )));
+        };
+        match session {
+            Session::Sqlite(session) => match conn.into_sqlite() {
+                Some(conn) => session.commit(conn.conn).await?,
+                None => unreachable_backend(),
+            },
+            Session::Postgres => match conn.into_postgres() {
+                Some(PgConn::Tx(tx)) => tx.commit().await.map_err(DbError::from)?,
+                _ => unreachable_backend(),
+            },
+        }
         Ok(())
     }
 }
 
+#[cold]
+fn unreachable_backend() {
+    tracing::error!("a write transaction's connection is of the other backend");
+}
+
+impl Drop for WriteTx<'_> {
+    fn drop(&mut self) {
+        // PostgreSQL's transaction rolls back when dropped; SQLite's savepoint is undone here.
+        if let (Some(conn), Some(Session::Sqlite(session))) =
+            (self.conn.take(), self.session.take())
+            && let Some(conn) = conn.into_sqlite()
+        {
+            session.rollback(conn.conn);
+        }
+    }
+}
+
 impl Deref for WriteTx<'_> {
-    type Target = AnyConnection;
-    fn deref(&self) -> &AnyConnection {
-        &self.tx
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+            .as_ref()
+            .expect("a transaction's connection is present until it ends")
     }
 }
 
 impl DerefMut for WriteTx<'_> {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.tx
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn
+            .as_mut()
+            .expect("a transaction's connection is present until it ends")
     }
 }
 
@@ -196,37 +321,13 @@ fn lock_data_dir(dir: &Path) -> Result<File, StoreError> {
     }
 }
 
-async fn open_sqlite(dir: &Path) -> Result<AnyPool, StoreError> {
-    let url = format!("sqlite://{}?mode=rwc", dir.join("sentral.db").display());
-    let options: AnyConnectOptions = url.parse()?;
-    let pool = AnyPoolOptions::new()
-        .max_connections(8)
-        .min_connections(1)
-        .acquire_timeout(Duration::from_secs(10))
-        .after_connect(|connection, _| {
-            Box::pin(async move {
-                // WAL lets readers run beside the writer; FULL makes every commit durable.
-                sqlx::raw_sql(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                )
-                .execute(connection)
-                .await?;
-                Ok(())
-            })
-        })
-        .connect_with(options)
-        .await?;
-    Ok(pool)
-}
-
-async fn open_postgres(url: &str) -> Result<AnyPool, StoreError> {
-    let options: AnyConnectOptions = url.parse()?;
-    let pool = AnyPoolOptions::new()
+async fn open_postgres(url: &str) -> Result<PgPool, StoreError> {
+    let pool = PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
-        .await?;
+        .connect(url)
+        .await
+        .map_err(DbError::from)?;
     Ok(pool)
 }
 

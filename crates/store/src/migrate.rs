@@ -1,9 +1,8 @@
 //! Embedded migrations, run at start-up. Each runs in its own transaction; on PostgreSQL an
 //! advisory lock keeps two nodes that start together from running them twice.
 
-use sqlx::{AnyPool, Row};
-
-use crate::{Backend, StoreError};
+use crate::db::{query, raw_sql};
+use crate::{Backend, Store, StoreError};
 
 /// A migration's SQL: the same text on both backends, or one text per backend (for what only one
 /// of them has, such as SQLite's FTS5 or PostgreSQL's extensions).
@@ -144,47 +143,51 @@ pub const ALL_TABLES: &[&str] = &[
 /// An arbitrary constant naming sentral's migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x005e_47a1_0001;
 
-pub async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+pub async fn run(store: &Store) -> Result<(), StoreError> {
+    let backend = store.backend();
+    let mut tx = store.write().await?;
     if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        query("SELECT pg_advisory_xact_lock($1)")
             .bind(PG_MIGRATION_LOCK)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
     }
-    sqlx::raw_sql(
+    raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migrations \
          (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
     )
-    .execute(&mut *tx)
+    .execute(&mut tx)
     .await?;
     tx.commit().await?;
 
     for (version, name, sql) in MIGRATIONS {
         let (version, name, sql) = (*version, *name, sql.for_backend(backend));
-        let mut tx = pool.begin().await?;
+        let mut tx = store.write().await?;
         if backend == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            query("SELECT pg_advisory_xact_lock($1)")
                 .bind(PG_MIGRATION_LOCK)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
-        let applied = sqlx::query("SELECT COUNT(*) AS n FROM schema_migrations WHERE version = $1")
+        let applied = query("SELECT COUNT(*) AS n FROM schema_migrations WHERE version = $1")
             .bind(version)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?
             .try_get::<i64, _>("n")?;
         if applied > 0 {
             continue;
         }
-        sqlx::raw_sql(sql)
-            .execute(&mut *tx)
+        raw_sql(sql)
+            .execute(&mut tx)
             .await
-            .map_err(|source| StoreError::Migration { version, source })?;
-        sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
+            .map_err(|error| match error {
+                StoreError::Database(source) => StoreError::Migration { version, source },
+                other => other,
+            })?;
+        query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
             .bind(version)
             .bind(name)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await?;
         tracing::info!(version, name, "applied migration");

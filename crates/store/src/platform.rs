@@ -1,6 +1,7 @@
 //! Organisations, partners, administrators, applications, client credentials, agreements,
 //! Connect services, system users and members.
 
+use crate::db::Row;
 use sentral_domain::platform::{
     AdminRight, Administrator, Agreement, AppKind, Application, ClientCredential, ConnectService,
     ContactPerson, Grants, Organization, Partner, SystemUser, VerificationStatus,
@@ -8,19 +9,18 @@ use sentral_domain::platform::{
 use sentral_domain::{
     ApiProduct, ClientId, EntityId, Msisdn, OrgNumber, SystemUserName, Timestamp,
 };
-use sqlx::any::AnyRow;
 
 use crate::rows::{at, flag, id, int, opt_org, opt_text, org, placeholders, text};
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
 // ---- organisations -------------------------------------------------------------------------
 
 pub async fn insert_organization(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     organization: &Organization,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO organizations (org_number, name, parent_org_number, created_at) \
          VALUES ($1, $2, $3, $4)",
     )
@@ -30,13 +30,11 @@ pub async fn insert_organization(
     .bind(now.millis())
     .execute(conn)
     .await
-    .map_err(|e| {
-        StoreError::from(e).conflict_as(format!("organisation {}", organization.org_number))
-    })?;
+    .map_err(|e| e.conflict_as(format!("organisation {}", organization.org_number)))?;
     Ok(())
 }
 
-fn organization_from(row: &AnyRow) -> Result<Organization, StoreError> {
+fn organization_from(row: &Row) -> Result<Organization, StoreError> {
     Ok(Organization {
         org_number: org(row, "org_number")?,
         name: text(row, "name")?,
@@ -45,10 +43,10 @@ fn organization_from(row: &AnyRow) -> Result<Organization, StoreError> {
 }
 
 pub async fn organization(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     org_number: &OrgNumber,
 ) -> Result<Option<Organization>, StoreError> {
-    sqlx::query("SELECT * FROM organizations WHERE org_number = $1")
+    crate::db::query("SELECT * FROM organizations WHERE org_number = $1")
         .bind(org_number.as_str())
         .fetch_optional(conn)
         .await?
@@ -59,7 +57,7 @@ pub async fn organization(
 
 /// The organisations among `org_numbers`, ordered by number.
 pub async fn organizations_among(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     org_numbers: &[OrgNumber],
 ) -> Result<Vec<Organization>, StoreError> {
     if org_numbers.is_empty() {
@@ -70,7 +68,7 @@ pub async fn organizations_among(
         placeholders(1, org_numbers.len())
     );
     // Only placeholders are interpolated; every value is bound.
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = crate::db::query(crate::db::AssertSqlSafe(sql));
     for number in org_numbers {
         query = query.bind(number.as_str());
     }
@@ -84,7 +82,7 @@ pub async fn organizations_among(
 
 /// The organisations owned by or below `parents` (one level of subsidiaries), `parents` included.
 pub async fn organizations_with_subsidiaries(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     parents: &[OrgNumber],
 ) -> Result<Vec<OrgNumber>, StoreError> {
     if parents.is_empty() {
@@ -96,7 +94,7 @@ pub async fn organizations_with_subsidiaries(
          OR parent_org_number IN ({list}) ORDER BY org_number"
     );
     // Only placeholders are interpolated; every value is bound.
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = crate::db::query(crate::db::AssertSqlSafe(sql));
     for number in parents {
         query = query.bind(number.as_str());
     }
@@ -110,21 +108,21 @@ pub async fn organizations_with_subsidiaries(
 
 // ---- partners and administrators -----------------------------------------------------------
 
-pub async fn insert_partner(conn: &mut AnyConnection, partner: &Partner) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO partners (id, org_number, name, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(partner.id.as_str())
-        .bind(partner.org_number.as_str())
-        .bind(&partner.name)
-        .bind(partner.created_at.millis())
-        .execute(conn)
-        .await
-        .map_err(|e| {
-            StoreError::from(e).conflict_as(format!("partner for {}", partner.org_number))
-        })?;
+pub async fn insert_partner(conn: &mut Connection, partner: &Partner) -> Result<(), StoreError> {
+    crate::db::query(
+        "INSERT INTO partners (id, org_number, name, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(partner.id.as_str())
+    .bind(partner.org_number.as_str())
+    .bind(&partner.name)
+    .bind(partner.created_at.millis())
+    .execute(conn)
+    .await
+    .map_err(|e| e.conflict_as(format!("partner for {}", partner.org_number)))?;
     Ok(())
 }
 
-fn partner_from(row: &AnyRow) -> Result<Partner, StoreError> {
+fn partner_from(row: &Row) -> Result<Partner, StoreError> {
     Ok(Partner {
         id: id(row, "id")?,
         org_number: org(row, "org_number")?,
@@ -134,10 +132,10 @@ fn partner_from(row: &AnyRow) -> Result<Partner, StoreError> {
 }
 
 pub async fn partner(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     partner_id: &EntityId,
 ) -> Result<Option<Partner>, StoreError> {
-    sqlx::query("SELECT * FROM partners WHERE id = $1")
+    crate::db::query("SELECT * FROM partners WHERE id = $1")
         .bind(partner_id.as_str())
         .fetch_optional(conn)
         .await?
@@ -147,10 +145,10 @@ pub async fn partner(
 }
 
 pub async fn partner_by_org(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     org_number: &OrgNumber,
 ) -> Result<Option<Partner>, StoreError> {
-    sqlx::query("SELECT * FROM partners WHERE org_number = $1")
+    crate::db::query("SELECT * FROM partners WHERE org_number = $1")
         .bind(org_number.as_str())
         .fetch_optional(conn)
         .await?
@@ -160,12 +158,12 @@ pub async fn partner_by_org(
 }
 
 pub async fn insert_administrator(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     admin: &Administrator,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let rights: Vec<&str> = admin.rights.iter().map(|right| right.as_str()).collect();
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO administrators (id, org_number, name, email, super_admin, rights, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -178,15 +176,15 @@ pub async fn insert_administrator(
     .bind(now.millis())
     .execute(conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as(format!("administrator {}", admin.email)))?;
+    .map_err(|e| e.conflict_as(format!("administrator {}", admin.email)))?;
     Ok(())
 }
 
 pub async fn administrators(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     org_number: &OrgNumber,
 ) -> Result<Vec<Administrator>, StoreError> {
-    let rows = sqlx::query("SELECT * FROM administrators WHERE org_number = $1 ORDER BY name")
+    let rows = crate::db::query("SELECT * FROM administrators WHERE org_number = $1 ORDER BY name")
         .bind(org_number.as_str())
         .fetch_all(conn)
         .await?;
@@ -212,10 +210,10 @@ pub async fn administrators(
 // ---- applications and client credentials --------------------------------------------------
 
 pub async fn insert_application(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     app: &Application,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO applications (id, partner_id, name, kind, products, billing_account, owner, \
          created_by, created_at, verification, pilot_id, kpn_customer, basic_auth_allowed, \
          redirect_uris) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
@@ -241,11 +239,11 @@ pub async fn insert_application(
 
 /// Replaces the application's registered redirect URIs.
 pub async fn set_redirect_uris(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     app_id: &EntityId,
     uris: &[String],
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE applications SET redirect_uris = $2 WHERE id = $1")
+    crate::db::query("UPDATE applications SET redirect_uris = $2 WHERE id = $1")
         .bind(app_id.as_str())
         .bind(uris.join(" "))
         .execute(conn)
@@ -253,7 +251,7 @@ pub async fn set_redirect_uris(
     Ok(())
 }
 
-fn application_from(row: &AnyRow) -> Result<Application, StoreError> {
+fn application_from(row: &Row) -> Result<Application, StoreError> {
     let verification = text(row, "verification")?;
     Ok(Application {
         id: id(row, "id")?,
@@ -279,10 +277,10 @@ fn application_from(row: &AnyRow) -> Result<Application, StoreError> {
 
 /// An application that has not been deleted.
 pub async fn application(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     app_id: &EntityId,
 ) -> Result<Option<Application>, StoreError> {
-    sqlx::query("SELECT * FROM applications WHERE id = $1 AND deleted_at IS NULL")
+    crate::db::query("SELECT * FROM applications WHERE id = $1 AND deleted_at IS NULL")
         .bind(app_id.as_str())
         .fetch_optional(conn)
         .await?
@@ -292,10 +290,10 @@ pub async fn application(
 }
 
 pub async fn applications_of_partner(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     partner_id: &EntityId,
 ) -> Result<Vec<Application>, StoreError> {
-    sqlx::query(
+    crate::db::query(
         "SELECT * FROM applications WHERE partner_id = $1 AND deleted_at IS NULL \
          ORDER BY created_at, id",
     )
@@ -307,8 +305,8 @@ pub async fn applications_of_partner(
     .collect()
 }
 
-pub async fn all_applications(conn: &mut AnyConnection) -> Result<Vec<Application>, StoreError> {
-    sqlx::query("SELECT * FROM applications WHERE deleted_at IS NULL ORDER BY created_at, id")
+pub async fn all_applications(conn: &mut Connection) -> Result<Vec<Application>, StoreError> {
+    crate::db::query("SELECT * FROM applications WHERE deleted_at IS NULL ORDER BY created_at, id")
         .fetch_all(conn)
         .await?
         .iter()
@@ -317,11 +315,11 @@ pub async fn all_applications(conn: &mut AnyConnection) -> Result<Vec<Applicatio
 }
 
 pub async fn set_verification(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     app_id: &EntityId,
     status: VerificationStatus,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE applications SET verification = $1 WHERE id = $2")
+    crate::db::query("UPDATE applications SET verification = $1 WHERE id = $2")
         .bind(status.as_str())
         .bind(app_id.as_str())
         .execute(conn)
@@ -330,10 +328,10 @@ pub async fn set_verification(
 }
 
 pub async fn insert_client_credential(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     credential: &ClientCredential,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO client_credentials (client_id, app_id, secret_hash, created_at) \
          VALUES ($1, $2, $3, $4)",
     )
@@ -343,11 +341,11 @@ pub async fn insert_client_credential(
     .bind(credential.created_at.millis())
     .execute(conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as(format!("client id {}", credential.client_id)))?;
+    .map_err(|e| e.conflict_as(format!("client id {}", credential.client_id)))?;
     Ok(())
 }
 
-fn credential_from(row: &AnyRow) -> Result<ClientCredential, StoreError> {
+fn credential_from(row: &Row) -> Result<ClientCredential, StoreError> {
     Ok(ClientCredential {
         client_id: ClientId::parse(&text(row, "client_id")?)?,
         app_id: id(row, "app_id")?,
@@ -357,10 +355,10 @@ fn credential_from(row: &AnyRow) -> Result<ClientCredential, StoreError> {
 }
 
 pub async fn client_credential(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     client_id: &ClientId,
 ) -> Result<Option<ClientCredential>, StoreError> {
-    sqlx::query("SELECT * FROM client_credentials WHERE client_id = $1")
+    crate::db::query("SELECT * FROM client_credentials WHERE client_id = $1")
         .bind(client_id.as_str())
         .fetch_optional(conn)
         .await?
@@ -370,10 +368,10 @@ pub async fn client_credential(
 }
 
 pub async fn credentials_of_app(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     app_id: &EntityId,
 ) -> Result<Vec<ClientCredential>, StoreError> {
-    sqlx::query("SELECT * FROM client_credentials WHERE app_id = $1 ORDER BY created_at")
+    crate::db::query("SELECT * FROM client_credentials WHERE app_id = $1 ORDER BY created_at")
         .bind(app_id.as_str())
         .fetch_all(conn)
         .await?
@@ -383,25 +381,26 @@ pub async fn credentials_of_app(
 }
 
 pub async fn replace_client_secret(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     client_id: &ClientId,
     secret_hash: &str,
 ) -> Result<bool, StoreError> {
-    let result = sqlx::query("UPDATE client_credentials SET secret_hash = $1 WHERE client_id = $2")
-        .bind(secret_hash)
-        .bind(client_id.as_str())
-        .execute(conn)
-        .await?;
+    let result =
+        crate::db::query("UPDATE client_credentials SET secret_hash = $1 WHERE client_id = $2")
+            .bind(secret_hash)
+            .bind(client_id.as_str())
+            .execute(conn)
+            .await?;
     Ok(result.rows_affected() == 1)
 }
 
 // ---- agreements and Connect services -------------------------------------------------------
 
 pub async fn insert_agreement(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     agreement: &Agreement,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO agreements (id, org_number, category, valid_from, valid_to, status, \
          internal_number_length) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -414,11 +413,11 @@ pub async fn insert_agreement(
     .bind(i64::from(agreement.internal_number_length))
     .execute(conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as(format!("agreement {}", agreement.id)))?;
+    .map_err(|e| e.conflict_as(format!("agreement {}", agreement.id)))?;
     Ok(())
 }
 
-pub(crate) fn agreement_from(row: &AnyRow) -> Result<Agreement, StoreError> {
+pub(crate) fn agreement_from(row: &Row) -> Result<Agreement, StoreError> {
     let length = int(row, "internal_number_length")?;
     Ok(Agreement {
         id: text(row, "id")?,
@@ -433,10 +432,10 @@ pub(crate) fn agreement_from(row: &AnyRow) -> Result<Agreement, StoreError> {
 }
 
 pub async fn agreement(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     agreement_id: &str,
 ) -> Result<Option<Agreement>, StoreError> {
-    sqlx::query("SELECT * FROM agreements WHERE id = $1")
+    crate::db::query("SELECT * FROM agreements WHERE id = $1")
         .bind(agreement_id)
         .fetch_optional(conn)
         .await?
@@ -446,10 +445,10 @@ pub async fn agreement(
 }
 
 pub async fn insert_connect_service(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     service: &ConnectService,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO connect_services (id, name, partner_id, app_id, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
     )
@@ -460,15 +459,15 @@ pub async fn insert_connect_service(
     .bind(service.created_at.millis())
     .execute(conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as(format!("Connect service {}", service.name)))?;
+    .map_err(|e| e.conflict_as(format!("Connect service {}", service.name)))?;
     Ok(())
 }
 
 pub async fn connect_service_by_name(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     name: &str,
 ) -> Result<Option<ConnectService>, StoreError> {
-    let row = sqlx::query("SELECT * FROM connect_services WHERE name = $1")
+    let row = crate::db::query("SELECT * FROM connect_services WHERE name = $1")
         .bind(name)
         .fetch_optional(conn)
         .await?;
@@ -486,14 +485,14 @@ pub async fn connect_service_by_name(
 
 /// Puts a Connect product (the test product, or a Connect service) on an agreement.
 pub async fn add_connect_product(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     agreement_id: &str,
     partner_id: &EntityId,
     product: &str,
     connect_service_id: Option<&EntityId>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO agreement_connect_products \
          (agreement_id, partner_id, product, connect_service_id, added_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -504,17 +503,17 @@ pub async fn add_connect_product(
     .bind(now.millis())
     .execute(conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as(format!("{product} on agreement {agreement_id}")))?;
+    .map_err(|e| e.conflict_as(format!("{product} on agreement {agreement_id}")))?;
     Ok(())
 }
 
 /// Organisations owning agreements that carry `product` of `partner_id`: the reach of a pilot.
 pub async fn orgs_with_connect_product(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     partner_id: &EntityId,
     product: &str,
 ) -> Result<Vec<OrgNumber>, StoreError> {
-    sqlx::query(
+    crate::db::query(
         "SELECT DISTINCT a.org_number FROM agreement_connect_products p \
          JOIN agreements a ON a.id = p.agreement_id \
          WHERE p.partner_id = $1 AND p.product = $2 ORDER BY a.org_number",
@@ -530,10 +529,10 @@ pub async fn orgs_with_connect_product(
 
 /// Organisations owning agreements that carry a Connect service of the production `app_id`.
 pub async fn orgs_with_connect_service_of(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     app_id: &EntityId,
 ) -> Result<Vec<OrgNumber>, StoreError> {
-    sqlx::query(
+    crate::db::query(
         "SELECT DISTINCT a.org_number FROM agreement_connect_products p \
          JOIN agreements a ON a.id = p.agreement_id \
          JOIN connect_services s ON s.id = p.connect_service_id \
@@ -550,10 +549,10 @@ pub async fn orgs_with_connect_service_of(
 // ---- system users --------------------------------------------------------------------------
 
 pub async fn insert_system_user(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     user: &SystemUser,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO system_users (id, username, partner_id, agreement_id, contact_name, \
          contact_mobile, contact_email, password_hash, password_set_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -570,7 +569,7 @@ pub async fn insert_system_user(
     .bind(user.created_at.millis())
     .execute(&mut *conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as(format!("system user {}", user.username)))?;
+    .map_err(|e| e.conflict_as(format!("system user {}", user.username)))?;
     for company in &user.grants.companies {
         add_grant(conn, &user.id, GrantKind::Company, company.as_str()).await?;
     }
@@ -597,12 +596,12 @@ impl GrantKind {
 
 /// Adds a grant; adding one that exists already is not an error.
 pub async fn add_grant(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     system_user_id: &EntityId,
     kind: GrantKind,
     value: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO system_user_grants (system_user_id, kind, value) VALUES ($1, $2, $3) \
          ON CONFLICT DO NOTHING",
     )
@@ -614,11 +613,8 @@ pub async fn add_grant(
     Ok(())
 }
 
-async fn grants_of(
-    conn: &mut AnyConnection,
-    system_user_id: &EntityId,
-) -> Result<Grants, StoreError> {
-    let rows = sqlx::query(
+async fn grants_of(conn: &mut Connection, system_user_id: &EntityId) -> Result<Grants, StoreError> {
+    let rows = crate::db::query(
         "SELECT kind, value FROM system_user_grants WHERE system_user_id = $1 ORDER BY kind, value",
     )
     .bind(system_user_id.as_str())
@@ -636,7 +632,7 @@ async fn grants_of(
     Ok(grants)
 }
 
-async fn system_user_from(conn: &mut AnyConnection, row: AnyRow) -> Result<SystemUser, StoreError> {
+async fn system_user_from(conn: &mut Connection, row: Row) -> Result<SystemUser, StoreError> {
     let user_id = id(&row, "id")?;
     let grants = grants_of(conn, &user_id).await?;
     Ok(SystemUser {
@@ -657,10 +653,10 @@ async fn system_user_from(conn: &mut AnyConnection, row: AnyRow) -> Result<Syste
 }
 
 pub async fn system_user_by_name(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     username: &SystemUserName,
 ) -> Result<Option<SystemUser>, StoreError> {
-    let row = sqlx::query("SELECT * FROM system_users WHERE username = $1")
+    let row = crate::db::query("SELECT * FROM system_users WHERE username = $1")
         .bind(username.as_str())
         .fetch_optional(&mut *conn)
         .await?;
@@ -671,10 +667,10 @@ pub async fn system_user_by_name(
 }
 
 pub async fn system_user(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     system_user_id: &EntityId,
 ) -> Result<Option<SystemUser>, StoreError> {
-    let row = sqlx::query("SELECT * FROM system_users WHERE id = $1")
+    let row = crate::db::query("SELECT * FROM system_users WHERE id = $1")
         .bind(system_user_id.as_str())
         .fetch_optional(&mut *conn)
         .await?;
@@ -685,8 +681,8 @@ pub async fn system_user(
 }
 
 /// The highest number used in a system user name (`api` + digits), 0 when there is none.
-pub async fn highest_system_user_number(conn: &mut AnyConnection) -> Result<u64, StoreError> {
-    let row = sqlx::query("SELECT MAX(username) AS name FROM system_users")
+pub async fn highest_system_user_number(conn: &mut Connection) -> Result<u64, StoreError> {
+    let row = crate::db::query("SELECT MAX(username) AS name FROM system_users")
         .fetch_one(conn)
         .await?;
     let highest = opt_text(&row, "name")?
@@ -699,17 +695,19 @@ pub async fn highest_system_user_number(conn: &mut AnyConnection) -> Result<u64,
 }
 
 pub async fn set_system_user_password(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     system_user_id: &EntityId,
     password_hash: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE system_users SET password_hash = $1, password_set_at = $2 WHERE id = $3")
-        .bind(password_hash)
-        .bind(now.millis())
-        .bind(system_user_id.as_str())
-        .execute(conn)
-        .await?;
+    crate::db::query(
+        "UPDATE system_users SET password_hash = $1, password_set_at = $2 WHERE id = $3",
+    )
+    .bind(password_hash)
+    .bind(now.millis())
+    .bind(system_user_id.as_str())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -727,11 +725,11 @@ pub struct MemberLogin {
 }
 
 pub async fn insert_member(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     member: &MemberLogin,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO members (id, org_number, first_name, last_name, mobile, email, password_hash, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
     )
@@ -745,13 +743,11 @@ pub async fn insert_member(
     .bind(now.millis())
     .execute(conn)
     .await
-    .map_err(|e| {
-        StoreError::from(e).conflict_as(format!("member with mobile {}", member.mobile))
-    })?;
+    .map_err(|e| e.conflict_as(format!("member with mobile {}", member.mobile)))?;
     Ok(())
 }
 
-fn member_from(row: &AnyRow) -> Result<MemberLogin, StoreError> {
+fn member_from(row: &Row) -> Result<MemberLogin, StoreError> {
     Ok(MemberLogin {
         id: id(row, "id")?,
         org_number: org(row, "org_number")?,
@@ -764,10 +760,10 @@ fn member_from(row: &AnyRow) -> Result<MemberLogin, StoreError> {
 }
 
 pub async fn member_by_mobile(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     mobile: &Msisdn,
 ) -> Result<Option<MemberLogin>, StoreError> {
-    sqlx::query("SELECT * FROM members WHERE mobile = $1")
+    crate::db::query("SELECT * FROM members WHERE mobile = $1")
         .bind(mobile.as_str())
         .fetch_optional(conn)
         .await?
@@ -777,10 +773,10 @@ pub async fn member_by_mobile(
 }
 
 pub async fn member(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     member_id: &EntityId,
 ) -> Result<Option<MemberLogin>, StoreError> {
-    sqlx::query("SELECT * FROM members WHERE id = $1")
+    crate::db::query("SELECT * FROM members WHERE id = $1")
         .bind(member_id.as_str())
         .fetch_optional(conn)
         .await?

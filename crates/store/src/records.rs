@@ -5,10 +5,10 @@ use sentral_domain::secret::random_id;
 use sentral_domain::{Msisdn, Timestamp};
 
 use crate::rows::{at, int, opt_text, text};
-use crate::{ALL_TABLES, AnyConnection, StoreError};
+use crate::{ALL_TABLES, Connection, StoreError};
 
-pub async fn send_sms(conn: &mut AnyConnection, message: &SmsMessage) -> Result<(), StoreError> {
-    sqlx::query(
+pub async fn send_sms(conn: &mut Connection, message: &SmsMessage) -> Result<(), StoreError> {
+    crate::db::query(
         "INSERT INTO sms_outbox (id, seq, recipient, text, sent_at) \
          VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM sms_outbox), $2, $3, $4)",
     )
@@ -22,14 +22,12 @@ pub async fn send_sms(conn: &mut AnyConnection, message: &SmsMessage) -> Result<
 }
 
 /// The newest `limit` messages, newest first.
-pub async fn sms_outbox(
-    conn: &mut AnyConnection,
-    limit: i64,
-) -> Result<Vec<SmsMessage>, StoreError> {
-    let rows = sqlx::query("SELECT * FROM sms_outbox ORDER BY sent_at DESC, seq DESC LIMIT $1")
-        .bind(limit)
-        .fetch_all(conn)
-        .await?;
+pub async fn sms_outbox(conn: &mut Connection, limit: i64) -> Result<Vec<SmsMessage>, StoreError> {
+    let rows =
+        crate::db::query("SELECT * FROM sms_outbox ORDER BY sent_at DESC, seq DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(conn)
+            .await?;
     rows.iter()
         .map(|row| {
             Ok(SmsMessage {
@@ -41,8 +39,8 @@ pub async fn sms_outbox(
         .collect()
 }
 
-pub async fn audit(conn: &mut AnyConnection, entry: &AuditEntry) -> Result<(), StoreError> {
-    sqlx::query(
+pub async fn audit(conn: &mut Connection, entry: &AuditEntry) -> Result<(), StoreError> {
+    crate::db::query(
         "INSERT INTO audit_log (id, at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(random_id("aud"))
@@ -57,11 +55,8 @@ pub async fn audit(conn: &mut AnyConnection, entry: &AuditEntry) -> Result<(), S
 }
 
 /// The newest `limit` audit entries, newest first.
-pub async fn audit_log(
-    conn: &mut AnyConnection,
-    limit: i64,
-) -> Result<Vec<AuditEntry>, StoreError> {
-    let rows = sqlx::query("SELECT * FROM audit_log ORDER BY at DESC, id DESC LIMIT $1")
+pub async fn audit_log(conn: &mut Connection, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+    let rows = crate::db::query("SELECT * FROM audit_log ORDER BY at DESC, id DESC LIMIT $1")
         .bind(limit)
         .fetch_all(conn)
         .await?;
@@ -78,8 +73,8 @@ pub async fn audit_log(
         .collect()
 }
 
-pub async fn setting(conn: &mut AnyConnection, key: &str) -> Result<Option<String>, StoreError> {
-    let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+pub async fn setting(conn: &mut Connection, key: &str) -> Result<Option<String>, StoreError> {
+    let row = crate::db::query("SELECT value FROM settings WHERE key = $1")
         .bind(key)
         .fetch_optional(conn)
         .await?;
@@ -88,12 +83,8 @@ pub async fn setting(conn: &mut AnyConnection, key: &str) -> Result<Option<Strin
         .map(Option::flatten)
 }
 
-pub async fn set_setting(
-    conn: &mut AnyConnection,
-    key: &str,
-    value: &str,
-) -> Result<(), StoreError> {
-    sqlx::query(
+pub async fn set_setting(conn: &mut Connection, key: &str, value: &str) -> Result<(), StoreError> {
+    crate::db::query(
         "INSERT INTO settings (key, value) VALUES ($1, $2) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
@@ -107,7 +98,7 @@ pub async fn set_setting(
 /// Takes `amount` requests from an application's quota for the window starting at
 /// `window_start`; returns `false` (and takes nothing) when that would pass `limit`.
 pub async fn reserve_quota(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     app_id: &str,
     window_start: Timestamp,
     amount: i64,
@@ -116,7 +107,7 @@ pub async fn reserve_quota(
     if amount > limit {
         return Ok(false);
     }
-    let row = sqlx::query(
+    let row = crate::db::query(
         "INSERT INTO quota_usage (app_id, window_start, used) VALUES ($1, $2, $3) \
          ON CONFLICT (app_id, window_start) DO UPDATE SET used = quota_usage.used + excluded.used \
          WHERE quota_usage.used + excluded.used <= $4 RETURNING used",
@@ -134,10 +125,10 @@ pub async fn reserve_quota(
 }
 
 pub async fn purge_quota_before(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     cutoff: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM quota_usage WHERE window_start < $1")
+    crate::db::query("DELETE FROM quota_usage WHERE window_start < $1")
         .bind(cutoff.millis())
         .execute(conn)
         .await?;
@@ -145,9 +136,9 @@ pub async fn purge_quota_before(
 }
 
 /// Empties every table (children first); the caller reseeds in the same transaction.
-pub async fn delete_everything(conn: &mut AnyConnection) -> Result<(), StoreError> {
+pub async fn delete_everything(conn: &mut Connection) -> Result<(), StoreError> {
     for table in ALL_TABLES {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+        crate::db::query(crate::db::AssertSqlSafe(format!("DELETE FROM {table}")))
             .execute(&mut *conn)
             .await?;
     }
@@ -156,9 +147,9 @@ pub async fn delete_everything(conn: &mut AnyConnection) -> Result<(), StoreErro
 
 /// Names returned by a catalogue query (used by the conformance suite).
 pub async fn table_names_for_tests(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     catalogue_query: &'static str,
 ) -> Result<Vec<String>, StoreError> {
-    let rows = sqlx::query(catalogue_query).fetch_all(conn).await?;
+    let rows = crate::db::query(catalogue_query).fetch_all(conn).await?;
     rows.iter().map(|row| text(row, "name")).collect()
 }

@@ -1,44 +1,43 @@
 //! Small helpers to read typed values out of Any rows.
 
+use crate::db::Row;
 use sentral_domain::{EntityId, OrgNumber, Timestamp};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::StoreError;
 
-pub fn text(row: &AnyRow, column: &str) -> Result<String, StoreError> {
-    Ok(row.try_get::<String, _>(column)?)
+pub fn text(row: &Row, column: &str) -> Result<String, StoreError> {
+    row.try_get::<String, _>(column)
 }
 
-pub fn opt_text(row: &AnyRow, column: &str) -> Result<Option<String>, StoreError> {
-    Ok(row.try_get::<Option<String>, _>(column)?)
+pub fn opt_text(row: &Row, column: &str) -> Result<Option<String>, StoreError> {
+    row.try_get::<Option<String>, _>(column)
 }
 
-pub fn int(row: &AnyRow, column: &str) -> Result<i64, StoreError> {
-    Ok(row.try_get::<i64, _>(column)?)
+pub fn int(row: &Row, column: &str) -> Result<i64, StoreError> {
+    row.try_get::<i64, _>(column)
 }
 
-pub fn opt_int(row: &AnyRow, column: &str) -> Result<Option<i64>, StoreError> {
-    Ok(row.try_get::<Option<i64>, _>(column)?)
+pub fn opt_int(row: &Row, column: &str) -> Result<Option<i64>, StoreError> {
+    row.try_get::<Option<i64>, _>(column)
 }
 
-pub fn flag(row: &AnyRow, column: &str) -> Result<bool, StoreError> {
+pub fn flag(row: &Row, column: &str) -> Result<bool, StoreError> {
     Ok(int(row, column)? != 0)
 }
 
-pub fn at(row: &AnyRow, column: &str) -> Result<Timestamp, StoreError> {
+pub fn at(row: &Row, column: &str) -> Result<Timestamp, StoreError> {
     Ok(Timestamp::from_millis(int(row, column)?))
 }
 
-pub fn id(row: &AnyRow, column: &str) -> Result<EntityId, StoreError> {
+pub fn id(row: &Row, column: &str) -> Result<EntityId, StoreError> {
     Ok(EntityId::new(text(row, column)?))
 }
 
-pub fn org(row: &AnyRow, column: &str) -> Result<OrgNumber, StoreError> {
+pub fn org(row: &Row, column: &str) -> Result<OrgNumber, StoreError> {
     Ok(OrgNumber::parse(&text(row, column)?)?)
 }
 
-pub fn opt_org(row: &AnyRow, column: &str) -> Result<Option<OrgNumber>, StoreError> {
+pub fn opt_org(row: &Row, column: &str) -> Result<Option<OrgNumber>, StoreError> {
     opt_text(row, column)?
         .map(|value| OrgNumber::parse(&value))
         .transpose()

@@ -1,20 +1,20 @@
 //! What the telephony engine of an enterprise starts from, read in a few bulk queries: its
 //! members' numbers, forwarding and absences, and its memberline terminals.
 
+use crate::db::Row;
 use sentral_domain::Timestamp;
 use sentral_domain::directory::{Absence, CallForwarding, StatusSource, Terminal, TerminalStatus};
-use sqlx::any::AnyRow;
 
 use crate::directory::{absences, forwarding};
 use crate::rows::{at, id, opt_text, text};
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
 /// `(member id, mobile number)` of every member of the enterprise.
 pub async fn member_numbers(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
 ) -> Result<Vec<(String, String)>, StoreError> {
-    sqlx::query("SELECT id, mobile FROM members WHERE enterprise_id = $1 ORDER BY id")
+    crate::db::query("SELECT id, mobile FROM members WHERE enterprise_id = $1 ORDER BY id")
         .bind(enterprise_id)
         .fetch_all(conn)
         .await?
@@ -25,10 +25,10 @@ pub async fn member_numbers(
 
 /// Stored forwarding of the enterprise's members (members without a row have the defaults).
 pub async fn forwarding_of_enterprise(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
 ) -> Result<Vec<(String, CallForwarding)>, StoreError> {
-    sqlx::query(
+    crate::db::query(
         "SELECT f.* FROM call_forwarding f JOIN members m ON m.id = f.member_id \
          WHERE m.enterprise_id = $1",
     )
@@ -42,11 +42,11 @@ pub async fn forwarding_of_enterprise(
 
 /// Absences of the enterprise's members that have not ended by `now`.
 pub async fn absences_of_enterprise(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
     now: Timestamp,
 ) -> Result<Vec<Absence>, StoreError> {
-    sqlx::query(
+    crate::db::query(
         "SELECT a.* FROM absences a JOIN members m ON m.id = a.member_id \
          WHERE m.enterprise_id = $1 AND a.ends_at > $2 ORDER BY a.member_id, a.starts_at, a.id",
     )
@@ -59,7 +59,7 @@ pub async fn absences_of_enterprise(
     .collect()
 }
 
-fn terminal_from(row: &AnyRow) -> Result<Terminal, StoreError> {
+fn terminal_from(row: &Row) -> Result<Terminal, StoreError> {
     let source = text(row, "status_source")?;
     let status = opt_text(row, "status")?;
     Ok(Terminal {
@@ -79,10 +79,10 @@ fn terminal_from(row: &AnyRow) -> Result<Terminal, StoreError> {
 }
 
 pub async fn terminals_of_enterprise(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
 ) -> Result<Vec<Terminal>, StoreError> {
-    sqlx::query("SELECT * FROM memberline_terminals WHERE enterprise_id = $1 ORDER BY number")
+    crate::db::query("SELECT * FROM memberline_terminals WHERE enterprise_id = $1 ORDER BY number")
         .bind(enterprise_id)
         .fetch_all(conn)
         .await?
@@ -91,11 +91,8 @@ pub async fn terminals_of_enterprise(
         .collect()
 }
 
-pub async fn terminal(
-    conn: &mut AnyConnection,
-    number: &str,
-) -> Result<Option<Terminal>, StoreError> {
-    sqlx::query("SELECT * FROM memberline_terminals WHERE number = $1")
+pub async fn terminal(conn: &mut Connection, number: &str) -> Result<Option<Terminal>, StoreError> {
+    crate::db::query("SELECT * FROM memberline_terminals WHERE number = $1")
         .bind(number)
         .fetch_optional(conn)
         .await?
@@ -105,11 +102,8 @@ pub async fn terminal(
 }
 
 /// Inserts or replaces a terminal's configuration and status.
-pub async fn save_terminal(
-    conn: &mut AnyConnection,
-    terminal: &Terminal,
-) -> Result<(), StoreError> {
-    sqlx::query(
+pub async fn save_terminal(conn: &mut Connection, terminal: &Terminal) -> Result<(), StoreError> {
+    crate::db::query(
         "INSERT INTO memberline_terminals (number, enterprise_id, member_id, status_source, status, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (number) DO UPDATE SET enterprise_id = excluded.enterprise_id, \
@@ -130,10 +124,10 @@ pub async fn save_terminal(
 /// The enterprise a device number belongs to: a member's mobile, or a plan entry's target
 /// (memberline, virtual number).
 pub async fn enterprise_of_number(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     number: &str,
 ) -> Result<Option<String>, StoreError> {
-    let row = sqlx::query(
+    let row = crate::db::query(
         "SELECT enterprise_id FROM members WHERE mobile = $1 AND enterprise_id IS NOT NULL \
          UNION ALL SELECT enterprise_id FROM short_numbers \
          WHERE kind IN ('memberline', 'virtual') AND target = $1 \
@@ -148,8 +142,8 @@ pub async fn enterprise_of_number(
 }
 
 /// Every enterprise id, for starting engines eagerly.
-pub async fn enterprise_ids(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
-    sqlx::query("SELECT id FROM enterprises ORDER BY id")
+pub async fn enterprise_ids(conn: &mut Connection) -> Result<Vec<String>, StoreError> {
+    crate::db::query("SELECT id FROM enterprises ORDER BY id")
         .fetch_all(conn)
         .await?
         .iter()

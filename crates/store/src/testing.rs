@@ -1,7 +1,7 @@
 //! Helpers for test suites that run against PostgreSQL: each test gets a schema of its own.
 
 use sentral_domain::Secret;
-use sqlx::AnyPool;
+use sqlx::{Connection as _, PgConnection};
 
 use crate::StoreError;
 
@@ -23,19 +23,21 @@ pub struct PgTestSchema {
 
 impl PgTestSchema {
     pub async fn create(base_url: &str) -> Result<Self, StoreError> {
-        sqlx::any::install_default_drivers();
         let schema = format!("sentral_test_{}", Secret::random_hex(6).expose());
-        let pool = AnyPool::connect(base_url).await?;
+        let mut pool = PgConnection::connect(base_url)
+            .await
+            .map_err(crate::DbError::from)?;
         // pg_trgm once for the database, outside the test schemas: migration 0009 would create it
         // in the first test's schema, and dropping that schema would drop the others' indexes.
         // Without it (not available, or a test creating it at the same moment) searches scan.
         let _ = sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
-            .execute(&pool)
+            .execute(&mut pool)
             .await;
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-            .execute(&pool)
-            .await?;
-        pool.close().await;
+            .execute(&mut pool)
+            .await
+            .map_err(crate::DbError::from)?;
+        let _ = pool.close().await;
         let separator = if base_url.contains('?') { '&' } else { '?' };
         let url = format!("{base_url}{separator}options=-c%20search_path%3D{schema}");
         Ok(Self {
@@ -46,20 +48,23 @@ impl PgTestSchema {
     }
 
     pub async fn drop_schema(&self) -> Result<(), StoreError> {
-        let pool = AnyPool::connect(&self.base_url).await?;
+        let mut pool = PgConnection::connect(&self.base_url)
+            .await
+            .map_err(crate::DbError::from)?;
         let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema);
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&pool)
-            .await?;
-        pool.close().await;
+            .execute(&mut pool)
+            .await
+            .map_err(crate::DbError::from)?;
+        let _ = pool.close().await;
         Ok(())
     }
 }
 
 /// Forgets every account's stored JSON, as rows written before migration 10 (or by an older
 /// node) are: pages build those objects whole until `accounts::write_missing_documents` runs.
-pub async fn forget_account_documents(conn: &mut crate::AnyConnection) -> Result<u64, StoreError> {
-    let done = sqlx::query("UPDATE corporate_accounts SET json_head = NULL, json_tail = NULL")
+pub async fn forget_account_documents(conn: &mut crate::Connection) -> Result<u64, StoreError> {
+    let done = crate::db::query("UPDATE corporate_accounts SET json_head = NULL, json_tail = NULL")
         .execute(conn)
         .await?;
     Ok(done.rows_affected())

@@ -1,10 +1,10 @@
 //! Access tokens, refresh tokens and authorisation codes, stored only as SHA-256 hashes.
 
+use crate::db::Row;
 use sentral_domain::{EntityId, Timestamp};
-use sqlx::any::AnyRow;
 
 use crate::rows::{at, id, opt_int, opt_text, text};
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -38,8 +38,8 @@ pub struct TokenRecord {
     pub revoked_at: Option<Timestamp>,
 }
 
-pub async fn insert_token(conn: &mut AnyConnection, token: &TokenRecord) -> Result<(), StoreError> {
-    sqlx::query(
+pub async fn insert_token(conn: &mut Connection, token: &TokenRecord) -> Result<(), StoreError> {
+    crate::db::query(
         "INSERT INTO tokens (token_hash, kind, family, app_id, client_id, system_user_id, \
          member_id, scope, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
@@ -58,7 +58,7 @@ pub async fn insert_token(conn: &mut AnyConnection, token: &TokenRecord) -> Resu
     Ok(())
 }
 
-fn token_from(row: &AnyRow) -> Result<TokenRecord, StoreError> {
+fn token_from(row: &Row) -> Result<TokenRecord, StoreError> {
     let kind = match text(row, "kind")?.as_str() {
         "access" => TokenKind::Access,
         "refresh" => TokenKind::Refresh,
@@ -80,10 +80,10 @@ fn token_from(row: &AnyRow) -> Result<TokenRecord, StoreError> {
 }
 
 pub async fn token(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     token_hash: &str,
 ) -> Result<Option<TokenRecord>, StoreError> {
-    sqlx::query("SELECT * FROM tokens WHERE token_hash = $1")
+    crate::db::query("SELECT * FROM tokens WHERE token_hash = $1")
         .bind(token_hash)
         .fetch_optional(conn)
         .await?
@@ -94,11 +94,11 @@ pub async fn token(
 
 /// Revokes one token; returns whether it was live.
 pub async fn revoke_token(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     token_hash: &str,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
-    let result = sqlx::query(
+    let result = crate::db::query(
         "UPDATE tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
     )
     .bind(now.millis())
@@ -109,25 +109,26 @@ pub async fn revoke_token(
 }
 
 pub async fn revoke_family(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     family: &str,
     now: Timestamp,
 ) -> Result<u64, StoreError> {
-    let result =
-        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL")
-            .bind(now.millis())
-            .bind(family)
-            .execute(conn)
-            .await?;
+    let result = crate::db::query(
+        "UPDATE tokens SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL",
+    )
+    .bind(now.millis())
+    .bind(family)
+    .execute(conn)
+    .await?;
     Ok(result.rows_affected())
 }
 
 pub async fn revoke_tokens_of_system_user(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     system_user_id: &EntityId,
     now: Timestamp,
 ) -> Result<u64, StoreError> {
-    let result = sqlx::query(
+    let result = crate::db::query(
         "UPDATE tokens SET revoked_at = $1 WHERE system_user_id = $2 AND revoked_at IS NULL",
     )
     .bind(now.millis())
@@ -138,26 +139,27 @@ pub async fn revoke_tokens_of_system_user(
 }
 
 pub async fn revoke_tokens_of_app(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     app_id: &EntityId,
     now: Timestamp,
 ) -> Result<u64, StoreError> {
-    let result =
-        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE app_id = $2 AND revoked_at IS NULL")
-            .bind(now.millis())
-            .bind(app_id.as_str())
-            .execute(conn)
-            .await?;
+    let result = crate::db::query(
+        "UPDATE tokens SET revoked_at = $1 WHERE app_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now.millis())
+    .bind(app_id.as_str())
+    .execute(conn)
+    .await?;
     Ok(result.rows_affected())
 }
 
 /// Deletes tokens and codes that expired before `cutoff`; returns how many rows went.
-pub async fn purge_expired(conn: &mut AnyConnection, cutoff: Timestamp) -> Result<u64, StoreError> {
-    let tokens = sqlx::query("DELETE FROM tokens WHERE expires_at < $1")
+pub async fn purge_expired(conn: &mut Connection, cutoff: Timestamp) -> Result<u64, StoreError> {
+    let tokens = crate::db::query("DELETE FROM tokens WHERE expires_at < $1")
         .bind(cutoff.millis())
         .execute(&mut *conn)
         .await?;
-    let codes = sqlx::query("DELETE FROM authorization_codes WHERE expires_at < $1")
+    let codes = crate::db::query("DELETE FROM authorization_codes WHERE expires_at < $1")
         .bind(cutoff.millis())
         .execute(conn)
         .await?;
@@ -176,10 +178,10 @@ pub struct AuthorizationCode {
 }
 
 pub async fn insert_code(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     code: &AuthorizationCode,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO authorization_codes (code_hash, app_id, client_id, member_id, redirect_uri, \
          scope, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -197,11 +199,11 @@ pub async fn insert_code(
 
 /// Marks a code used and returns it, once: a second take of the same code finds nothing.
 pub async fn take_code(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     code_hash: &str,
     now: Timestamp,
 ) -> Result<Option<AuthorizationCode>, StoreError> {
-    let row = sqlx::query(
+    let row = crate::db::query(
         "UPDATE authorization_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL \
          RETURNING code_hash, app_id, client_id, member_id, redirect_uri, scope, expires_at",
     )

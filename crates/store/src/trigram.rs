@@ -1,9 +1,7 @@
 //! "Contains" searches through SQLite's trigram indexes (FTS5 tables of migration 0009): the index
 //! finds candidates, the caller's exact predicate decides, so the answers are those of a scan.
 
-use sqlx::Row;
-
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
 /// Up to this many candidates, looking each one up beats scanning the search expression's index
 /// entries (~0.3 µs each); past it the caller scans as before. Found by measuring 100 000
@@ -21,7 +19,7 @@ pub fn phrase(lowered: &str) -> Option<String> {
 /// Whether `fts_table` has few enough candidates for `phrase` that the search should start from
 /// them. Stops counting at the limit, so a broad phrase costs no more than a narrow one.
 pub async fn few_candidates(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     fts_table: &'static str,
     phrase: &str,
 ) -> Result<bool, StoreError> {
@@ -30,7 +28,7 @@ pub async fn few_candidates(
          WHERE {fts_table} MATCH $1 LIMIT {FEW_CANDIDATES})"
     );
     // The table name is a constant of the caller; the phrase is bound.
-    let n = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let n = crate::db::query(crate::db::AssertSqlSafe(sql))
         .bind(phrase)
         .fetch_one(conn)
         .await?

@@ -9,7 +9,7 @@ use sentral_domain::corporate::{
     UserReference, UserReferences,
 };
 use sentral_domain::{Msisdn, OrgNumber, Timestamp};
-use sentral_store::AnyConnection;
+use sentral_store::Connection;
 use sentral_store::corporate::{self as corporate_repo, accounts, agreements, subscriptions};
 
 use super::accounts::FIRST_ACCOUNT_NUMBER;
@@ -84,7 +84,7 @@ pub struct CustomerPlan {
 /// Generates a customer's address cards, accounts and subscriptions in the caller's
 /// transaction. Returns the accounts made.
 pub async fn generate_customer(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     plan: &CustomerPlan,
     now: Timestamp,
 ) -> Result<Vec<AccountId>, ServiceError> {
@@ -95,7 +95,7 @@ pub async fn generate_customer(
 
 /// The customer's address cards and accounts.
 pub async fn generate_accounts(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     plan: &CustomerPlan,
     now: Timestamp,
 ) -> Result<Vec<AccountId>, ServiceError> {
@@ -202,7 +202,7 @@ pub async fn generate_accounts(
 
 /// Subscriptions number `range` of the customer (so a large one can be made in chunks).
 pub async fn generate_subscriptions(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     plan: &CustomerPlan,
     account_ids: &[AccountId],
     range: std::ops::Range<usize>,
@@ -276,7 +276,7 @@ pub async fn generate_subscriptions(
 
 /// Products ordered on the demo MBN agreement: a queue with its main number and Office licences.
 pub async fn demo_agreement_products(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     agreement_id: &str,
     billing_account: &AccountId,
     now: Timestamp,

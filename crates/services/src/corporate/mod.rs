@@ -14,7 +14,7 @@ use sentral_domain::OrgNumber;
 use sentral_domain::platform::Organization;
 use sentral_store::corporate::Reach;
 use sentral_store::platform as repo;
-use sentral_store::{AnyConnection, JsonPage};
+use sentral_store::{Connection, JsonPage};
 
 use crate::{Principal, ServiceError};
 
@@ -119,7 +119,7 @@ pub(crate) fn sees(principal: &Principal, org_number: &OrgNumber, account_id: &s
 
 /// The organisations among `numbers`, for names in responses.
 pub(crate) async fn organizations_named(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     numbers: impl IntoIterator<Item = OrgNumber>,
 ) -> Result<std::collections::BTreeMap<OrgNumber, Organization>, ServiceError> {
     let mut wanted: Vec<OrgNumber> = numbers.into_iter().collect();

@@ -7,7 +7,7 @@ use sentral_domain::corporate::{
     AgreementProduct, AgreementProductStatus, ConfigurationValue, Order, OrderId, OrderStatus,
     OrderSubject, OrderType, ProductOffer, ProductScope, SubscriptionProduct,
 };
-use sentral_store::AnyConnection;
+use sentral_store::Connection;
 use sentral_store::corporate::{self as corporate_repo, agreements, orders as repo, subscriptions};
 use serde_json::json;
 
@@ -80,7 +80,7 @@ fn conflict(what: String) -> ServiceError {
 }
 
 impl Platform {
-    async fn new_order_id(conn: &mut AnyConnection) -> Result<OrderId, ServiceError> {
+    async fn new_order_id(conn: &mut Connection) -> Result<OrderId, ServiceError> {
         Ok(OrderId::from_number(
             corporate_repo::next_number(conn, "order", FIRST_ORDER_NUMBER).await?,
         ))
@@ -297,7 +297,7 @@ impl Platform {
 
     async fn check_billing_account(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Connection,
         principal: &Principal,
         account_id: &str,
     ) -> Result<(), ServiceError> {
@@ -316,7 +316,7 @@ impl Platform {
 
     async fn accept_order(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Connection,
         principal: &Principal,
         order: &Order,
     ) -> Result<(), ServiceError> {
@@ -428,7 +428,7 @@ impl Platform {
 
 /// Makes the change an order asks for; `Err(reason)` when it can no longer be made.
 async fn apply_order(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     order: &Order,
     at: Timestamp,
 ) -> Result<Result<Option<i64>, String>, ServiceError> {

@@ -5,7 +5,7 @@ use sentral_domain::directory::{
 };
 use sentral_domain::secret::random_id;
 use sentral_domain::{EntityId, Timestamp};
-use sentral_store::AnyConnection;
+use sentral_store::Connection;
 use sentral_store::directory::{self as repo, absences};
 use serde_json::json;
 
@@ -36,7 +36,7 @@ pub struct AbsenceRequest {
 
 /// The member's enterprise and its numbering plan, which destinations are checked against.
 pub(crate) async fn enterprise_and_plan(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     member: &Member,
 ) -> Result<(Enterprise, NumberingPlan), ServiceError> {
     let enterprise_id = member

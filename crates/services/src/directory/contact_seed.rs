@@ -3,7 +3,7 @@
 
 use sentral_domain::Timestamp;
 use sentral_domain::directory::{Contact, ContactDetails, ContactNumber};
-use sentral_store::AnyConnection;
+use sentral_store::Connection;
 use sentral_store::directory::contacts;
 
 use crate::{Platform, ServiceError};
@@ -235,7 +235,7 @@ pub const DEMO_CONTACTS: usize = 200;
 
 /// Contacts number `range` of the generator, numbered in the enterprise's change sequence.
 pub(crate) async fn seed_contacts(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
     id_prefix: &str,
     range: std::ops::Range<usize>,

@@ -12,7 +12,7 @@ use sentral_domain::Timestamp;
 use sentral_domain::directory::{Contact, ContactDetails, ContactNumber, Enterprise, SyncCursor};
 use sentral_domain::secret::random_id;
 use sentral_store::directory::{self as repo, contacts, members};
-use sentral_store::{AnyConnection, JsonPage};
+use sentral_store::{Connection, JsonPage};
 use serde_json::json;
 
 use super::catalog::{check_email, check_numbers, invalid, text_field};
@@ -475,7 +475,7 @@ fn changes_page(page: contacts::ChangesPage, from: SyncCursor) -> Changes {
 
 /// A live contact as it is now, with the enterprise's change counter held.
 async fn locked_live_contact(
-    tx: &mut AnyConnection,
+    tx: &mut Connection,
     visible: &Contact,
 ) -> Result<Contact, ServiceError> {
     contacts::lock_changes(tx, &visible.enterprise_id).await?;

@@ -6,7 +6,7 @@ use sentral_domain::directory::{
     ShortNumber,
 };
 use sentral_domain::{EntityId, Msisdn, OrgNumber, Timestamp};
-use sentral_store::AnyConnection;
+use sentral_store::Connection;
 use sentral_store::directory::{self as repo, members};
 
 use crate::corporate::demo::{FIRST_NAMES, LAST_NAMES};
@@ -42,7 +42,7 @@ pub struct MemberPlan<'a> {
 
 /// Members number `range` of the plan, with their short numbers.
 pub async fn generate_members(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     plan: &MemberPlan<'_>,
     range: std::ops::Range<usize>,
     now: Timestamp,
@@ -109,7 +109,7 @@ pub async fn generate_members(
 
 /// An enterprise with its groups and a plan of `ranges`.
 pub async fn create_enterprise(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise: &Enterprise,
     group_first_id: u32,
     ranges: &[(&str, &str)],

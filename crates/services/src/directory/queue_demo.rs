@@ -5,7 +5,7 @@ use sentral_domain::directory::{
     Agent, AgentState, Destination, Queue, QueueSettings, QueueStrategy, ShortNumber,
 };
 use sentral_domain::{EntityId, Timestamp};
-use sentral_store::AnyConnection;
+use sentral_store::Connection;
 use sentral_store::directory::queues;
 
 use super::user_demo::DEMO_VOICEMAIL_NUMBER;
@@ -23,7 +23,7 @@ fn not_ready(reason: &str) -> AgentState {
 
 /// Queues and agents of `enterprise_id` (the demo plan and members exist already).
 pub(crate) async fn seed_demo_queues(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
     now: Timestamp,
 ) -> Result<(), ServiceError> {

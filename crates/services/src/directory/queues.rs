@@ -7,7 +7,7 @@ use sentral_domain::directory::{
     Agent, Destination, Enterprise, NumberingPlan, PlanDevice, PlanEntry, Queue, QueueSettings,
     QueueStrategy, ShortNumber,
 };
-use sentral_store::AnyConnection;
+use sentral_store::Connection;
 use sentral_store::directory::{self as repo, PlanUse, members, queues};
 use serde_json::json;
 
@@ -203,7 +203,7 @@ fn audit_detail(queue: &Queue) -> serde_json::Value {
 /// What else in the enterprise points at the queue, named: by its id (absences sending calls
 /// to it), and by its short number `number` (forwarding, absences, other queues' targets).
 async fn pointing_at(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     queue: &Queue,
     number: &str,
     now: Timestamp,
@@ -228,7 +228,7 @@ async fn pointing_at(
 }
 
 async fn enterprise_and_plan(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
 ) -> Result<(Enterprise, NumberingPlan), ServiceError> {
     let enterprise = repo::enterprise(conn, enterprise_id)

@@ -5,7 +5,7 @@ use sentral_domain::directory::{
     Absence, AbsenceAction, AbsenceKind, CallForwarding, Destination, ForwardingRule,
 };
 use sentral_domain::{EntityId, Timestamp};
-use sentral_store::AnyConnection;
+use sentral_store::Connection;
 use sentral_store::directory::{absences, forwarding};
 
 use crate::ServiceError;
@@ -28,7 +28,7 @@ fn rule(destination: Destination) -> ForwardingRule {
 
 /// Absences and forwarding of the demo members, in the seeding transaction.
 pub(crate) async fn seed_demo_user_settings(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     now: Timestamp,
 ) -> Result<(), ServiceError> {
     let absences = [

@@ -3,7 +3,7 @@
 
 use sentral_domain::directory::{PlanDevice, PlanEntry, ShortNumber, StatusSource, Terminal};
 use sentral_domain::{EntityId, Timestamp};
-use sentral_store::AnyConnection;
+use sentral_store::Connection;
 use sentral_store::directory as repo;
 use sentral_store::telephony as store;
 
@@ -16,7 +16,7 @@ pub const DEMO_MEMBERLINES: [(&str, &str, StatusSource); 2] = [
 ];
 
 pub(crate) async fn seed_demo_memberlines(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
     now: Timestamp,
 ) -> Result<(), ServiceError> {

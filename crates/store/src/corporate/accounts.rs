@@ -1,18 +1,18 @@
 //! Address cards and invoice accounts.
 
+use crate::db::Row;
 use sentral_domain::corporate::{
     AccountId, AccountReference, AccountStatus, AccountType, AddressCard, AddressCardId,
     CorporateAccount, InvoiceFormat, Payer, PersonName, PostalAddress,
 };
 use sentral_domain::{OrgNumber, Timestamp};
-use sqlx::any::AnyRow;
 
 use super::{Bind, Filter, Page, Reach};
 use crate::json_sql::{JsonPage, JsonSql, ObjectAround, ObjectSql};
 use crate::rows::{at, corrupt, int, opt_int, opt_org, opt_text, org, text};
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
-fn address_from(row: &AnyRow) -> Result<PostalAddress, StoreError> {
+fn address_from(row: &Row) -> Result<PostalAddress, StoreError> {
     Ok(PostalAddress {
         street_name: text(row, "street_name")?,
         street_address: text(row, "street_address")?,
@@ -22,17 +22,17 @@ fn address_from(row: &AnyRow) -> Result<PostalAddress, StoreError> {
     })
 }
 
-fn invoice_format(row: &AnyRow) -> Result<InvoiceFormat, StoreError> {
+fn invoice_format(row: &Row) -> Result<InvoiceFormat, StoreError> {
     let value = text(row, "invoice_format")?;
     InvoiceFormat::parse(&value).ok_or_else(|| corrupt("invoice format", &value))
 }
 
 pub async fn insert_address_card(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     card: &AddressCard,
 ) -> Result<(), StoreError> {
     let address = &card.address;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO address_cards (id, org_number, street_name, street_address, entrance_code, \
          postal_code, postal_place, invoice_format) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -46,11 +46,11 @@ pub async fn insert_address_card(
     .bind(card.invoice_format.as_str())
     .execute(conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as(format!("address card {}", card.id.as_str())))?;
+    .map_err(|e| e.conflict_as(format!("address card {}", card.id.as_str())))?;
     Ok(())
 }
 
-fn address_card_from(row: &AnyRow) -> Result<AddressCard, StoreError> {
+fn address_card_from(row: &Row) -> Result<AddressCard, StoreError> {
     let id = text(row, "id")?;
     Ok(AddressCard {
         id: AddressCardId::parse(&id)?,
@@ -61,10 +61,10 @@ fn address_card_from(row: &AnyRow) -> Result<AddressCard, StoreError> {
 }
 
 pub async fn address_card(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     id: &AddressCardId,
 ) -> Result<Option<AddressCard>, StoreError> {
-    sqlx::query("SELECT * FROM address_cards WHERE id = $1")
+    crate::db::query("SELECT * FROM address_cards WHERE id = $1")
         .bind(id.as_str())
         .fetch_optional(conn)
         .await?
@@ -74,10 +74,10 @@ pub async fn address_card(
 }
 
 pub async fn address_cards_of(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     org_number: &OrgNumber,
 ) -> Result<Vec<AddressCard>, StoreError> {
-    sqlx::query("SELECT * FROM address_cards WHERE org_number = $1 ORDER BY id")
+    crate::db::query("SELECT * FROM address_cards WHERE org_number = $1 ORDER BY id")
         .bind(org_number.as_str())
         .fetch_all(conn)
         .await?
@@ -87,7 +87,7 @@ pub async fn address_cards_of(
 }
 
 pub async fn insert_account(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     account: &CorporateAccount,
 ) -> Result<(), StoreError> {
     let (payer_org, person) = match &account.payer {
@@ -100,7 +100,7 @@ pub async fn insert_account(
         .as_str()
         .parse()
         .map_err(|_| corrupt("account id", account.id.as_str()))?;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO corporate_accounts (id, owner_org, payer_org, payer_first, payer_middle, \
          payer_last, reference1, reference2, reference3, address_card_id, street_name, \
          street_address, entrance_code, postal_code, postal_place, invoice_format, status, \
@@ -131,7 +131,7 @@ pub async fn insert_account(
     .bind(id_number)
     .execute(&mut *conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as(format!("account {}", account.id)))?;
+    .map_err(|e| e.conflict_as(format!("account {}", account.id)))?;
     write_document(conn, &account.id).await
 }
 
@@ -141,14 +141,14 @@ const ACCOUNT_COLUMNS: &str = "id, owner_org, payer_org, payer_first, payer_midd
      entrance_code, postal_code, postal_place, invoice_format, status, account_type, created_at, \
      activates_at, listed_from";
 
-fn reference(row: &AnyRow, column: &'static str) -> Result<Option<AccountReference>, StoreError> {
+fn reference(row: &Row, column: &'static str) -> Result<Option<AccountReference>, StoreError> {
     opt_text(row, column)?
         .map(|value| AccountReference::parse(column, &value))
         .transpose()
         .map_err(Into::into)
 }
 
-fn account_from(row: &AnyRow) -> Result<CorporateAccount, StoreError> {
+fn account_from(row: &Row) -> Result<CorporateAccount, StoreError> {
     let payer = match opt_org(row, "payer_org")? {
         Some(org_number) => Payer::Company(org_number),
         None => Payer::Person(PersonName {
@@ -184,12 +184,12 @@ fn account_from(row: &AnyRow) -> Result<CorporateAccount, StoreError> {
 }
 
 pub async fn account(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     id: &AccountId,
 ) -> Result<Option<CorporateAccount>, StoreError> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM corporate_accounts WHERE id = $1");
     // Only column names are interpolated; the id is bound.
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    crate::db::query(crate::db::AssertSqlSafe(sql))
         .bind(id.as_str())
         .fetch_optional(conn)
         .await?
@@ -200,7 +200,7 @@ pub async fn account(
 
 /// The accounts within `reach` listed at `now`, by account number.
 pub async fn accounts_page(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     reach: Reach<'_>,
     now: Timestamp,
     offset: i64,
@@ -303,10 +303,10 @@ fn write_documents_sql(json: JsonSql, condition: &str) -> String {
 }
 
 /// Stores the account's object around its status, in the caller's transaction.
-async fn write_document(conn: &mut AnyConnection, id: &AccountId) -> Result<(), StoreError> {
+async fn write_document(conn: &mut Connection, id: &AccountId) -> Result<(), StoreError> {
     let sql = write_documents_sql(JsonSql::of(conn), "a.id = $1");
     // Only column names and constants are interpolated; the id is bound.
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    crate::db::query(crate::db::AssertSqlSafe(sql))
         .bind(id.as_str())
         .execute(conn)
         .await?;
@@ -315,20 +315,22 @@ async fn write_document(conn: &mut AnyConnection, id: &AccountId) -> Result<(), 
 
 /// Stores the objects of the accounts that have none (rows from before migration 10, or written
 /// by an older node); run at start. Returns how many there were.
-pub async fn write_missing_documents(conn: &mut AnyConnection) -> Result<u64, StoreError> {
+pub async fn write_missing_documents(conn: &mut Connection) -> Result<u64, StoreError> {
     let sql = write_documents_sql(
         JsonSql::of(conn),
         "a.json_head IS NULL OR a.json_tail IS NULL",
     );
     // Only column names and constants are interpolated.
-    let done = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(conn).await?;
+    let done = crate::db::query(crate::db::AssertSqlSafe(sql))
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected())
 }
 
 /// [`accounts_page`] with the page's JSON written by the store: one row back, not one per
 /// account.
 pub async fn accounts_page_json(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     reach: Reach<'_>,
     now: Timestamp,
     offset: i64,
@@ -359,7 +361,7 @@ pub async fn accounts_page_json(
     );
     // Only column names, constants and placeholders are interpolated; every value is bound.
     let row = page
-        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
         .fetch_one(conn)
         .await?;
     Ok(AccountsJson {

@@ -1,11 +1,11 @@
 //! Products ordered on agreements.
 
+use crate::db::Row;
 use sentral_domain::Timestamp;
 use sentral_domain::corporate::{AgreementProduct, AgreementProductStatus, ConfigurationValue};
-use sqlx::any::AnyRow;
 
 use crate::rows::{at, int, opt_int, opt_text, text};
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
 fn configurations_from(json: &str) -> Result<Vec<ConfigurationValue>, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("configurations: {e}")))
@@ -15,7 +15,7 @@ pub(crate) fn configurations_json(values: &[ConfigurationValue]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".to_owned())
 }
 
-fn product_from(row: &AnyRow) -> Result<AgreementProduct, StoreError> {
+fn product_from(row: &Row) -> Result<AgreementProduct, StoreError> {
     let status = text(row, "status")?;
     Ok(AgreementProduct {
         id: int(row, "id")?,
@@ -33,10 +33,10 @@ fn product_from(row: &AnyRow) -> Result<AgreementProduct, StoreError> {
 }
 
 pub async fn insert_product(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     product: &AgreementProduct,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO agreement_products (id, agreement_id, offer_id, name, status, \
          billing_account_id, parent_id, configurations, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -53,15 +53,15 @@ pub async fn insert_product(
     .bind(product.updated_at.millis())
     .execute(conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as(format!("agreement product {}", product.id)))?;
+    .map_err(|e| e.conflict_as(format!("agreement product {}", product.id)))?;
     Ok(())
 }
 
 pub async fn products_of(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     agreement_id: &str,
 ) -> Result<Vec<AgreementProduct>, StoreError> {
-    sqlx::query("SELECT * FROM agreement_products WHERE agreement_id = $1 ORDER BY id")
+    crate::db::query("SELECT * FROM agreement_products WHERE agreement_id = $1 ORDER BY id")
         .bind(agreement_id)
         .fetch_all(conn)
         .await?
@@ -71,10 +71,10 @@ pub async fn products_of(
 }
 
 pub async fn product(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     id: i64,
 ) -> Result<Option<AgreementProduct>, StoreError> {
-    sqlx::query("SELECT * FROM agreement_products WHERE id = $1")
+    crate::db::query("SELECT * FROM agreement_products WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await?
@@ -84,13 +84,13 @@ pub async fn product(
 }
 
 pub async fn update_product(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     id: i64,
     status: AgreementProductStatus,
     configurations: &[ConfigurationValue],
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "UPDATE agreement_products SET status = $2, configurations = $3, updated_at = $4 \
          WHERE id = $1",
     )
@@ -105,7 +105,7 @@ pub async fn update_product(
 
 /// The agreements owned by any of `org_numbers`, by id.
 pub async fn agreements_of(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     org_numbers: &[String],
 ) -> Result<Vec<sentral_domain::platform::Agreement>, StoreError> {
     let mut filter = super::Filter::default();
@@ -114,7 +114,7 @@ pub async fn agreements_of(
     let sql = format!("SELECT * FROM agreements{} ORDER BY id", filter.where_sql());
     // Only clauses built by the filter are interpolated; every value is bound.
     filter
-        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
         .fetch_all(conn)
         .await?
         .iter()

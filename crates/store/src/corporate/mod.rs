@@ -6,20 +6,15 @@ pub mod agreements;
 pub mod orders;
 pub mod subscriptions;
 
-use sqlx::Row;
-use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::query::Query;
+use crate::db::Query;
+use crate::db::Row;
 
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
 /// Hands out the next number of the counter `name`, starting at `first`. Atomic on both
 /// backends: the row is updated in the caller's transaction.
-pub async fn next_number(
-    conn: &mut AnyConnection,
-    name: &str,
-    first: i64,
-) -> Result<i64, StoreError> {
-    let row = sqlx::query(
+pub async fn next_number(conn: &mut Connection, name: &str, first: i64) -> Result<i64, StoreError> {
+    let row = crate::db::query(
         "INSERT INTO counters (name, value) VALUES ($1, $2) \
          ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
     )
@@ -27,7 +22,7 @@ pub async fn next_number(
     .bind(first)
     .fetch_one(conn)
     .await?;
-    Ok(row.try_get::<i64, _>("value")?)
+    row.try_get::<i64, _>("value")
 }
 
 /// A value bound to a dynamically built query.
@@ -80,10 +75,7 @@ impl Filter {
         }
     }
 
-    pub fn apply<'q>(
-        &self,
-        mut query: Query<'q, sqlx::Any, AnyArguments>,
-    ) -> Query<'q, sqlx::Any, AnyArguments> {
+    pub fn apply(&self, mut query: Query) -> Query {
         for bind in &self.binds {
             query = match bind {
                 Bind::Text(text) => query.bind(text.clone()),
@@ -96,25 +88,25 @@ impl Filter {
     }
 
     /// Runs `SELECT COUNT(*)` over `from` with this filter.
-    pub async fn count(&self, conn: &mut AnyConnection, from: &str) -> Result<i64, StoreError> {
+    pub async fn count(&self, conn: &mut Connection, from: &str) -> Result<i64, StoreError> {
         let sql = format!("SELECT COUNT(*) AS n FROM {from}{}", self.where_sql());
         // Only clauses built by this module are interpolated; every value is bound.
         let row = self
-            .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
             .fetch_one(conn)
             .await?;
-        Ok(row.try_get::<i64, _>("n")?)
+        row.try_get::<i64, _>("n")
     }
 
     /// Runs `SELECT * FROM from WHERE … ORDER BY … LIMIT … OFFSET …`.
     pub async fn page(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Connection,
         from: &str,
         order_by: &str,
         offset: i64,
         limit: i64,
-    ) -> Result<Vec<AnyRow>, StoreError> {
+    ) -> Result<Vec<Row>, StoreError> {
         self.select_page(conn, "*", from, order_by, offset, limit)
             .await
     }
@@ -122,13 +114,13 @@ impl Filter {
     /// Runs `SELECT columns FROM from WHERE … ORDER BY … LIMIT … OFFSET …`.
     pub async fn select_page(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Connection,
         columns: &str,
         from: &str,
         order_by: &str,
         offset: i64,
         limit: i64,
-    ) -> Result<Vec<AnyRow>, StoreError> {
+    ) -> Result<Vec<Row>, StoreError> {
         let mut filter = self.clone();
         let limit_placeholder = filter.bind(Bind::Int(limit));
         let offset_placeholder = filter.bind(Bind::Int(offset));
@@ -137,10 +129,10 @@ impl Filter {
             self.where_sql()
         );
         // Only clauses built by this module are interpolated; every value is bound.
-        Ok(filter
-            .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        filter
+            .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
             .fetch_all(conn)
-            .await?)
+            .await
     }
 }
 

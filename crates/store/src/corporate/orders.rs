@@ -1,14 +1,13 @@
 //! Orders on subscriptions and agreements.
 
+use crate::db::Row;
 use sentral_domain::Msisdn;
 use sentral_domain::Timestamp;
 use sentral_domain::corporate::{Order, OrderId, OrderStatus, OrderSubject, OrderType};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use super::agreements::configurations_json;
 use crate::rows::{at, corrupt, opt_int, opt_text, org, text};
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
 fn subject_parts(subject: &OrderSubject) -> (&'static str, &str) {
     match subject {
@@ -17,9 +16,9 @@ fn subject_parts(subject: &OrderSubject) -> (&'static str, &str) {
     }
 }
 
-pub async fn insert_order(conn: &mut AnyConnection, order: &Order) -> Result<(), StoreError> {
+pub async fn insert_order(conn: &mut Connection, order: &Order) -> Result<(), StoreError> {
     let (kind, subject) = subject_parts(&order.subject);
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO corporate_orders (id, subject_kind, subject, org_number, order_type, \
          product_offer_id, product_id, billing_account_id, configurations, status, failure, \
          created_at, due_at, completed_at, created_by) \
@@ -42,11 +41,11 @@ pub async fn insert_order(conn: &mut AnyConnection, order: &Order) -> Result<(),
     .bind(&order.created_by)
     .execute(conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as(format!("order {}", order.id)))?;
+    .map_err(|e| e.conflict_as(format!("order {}", order.id)))?;
     Ok(())
 }
 
-fn order_from(row: &AnyRow) -> Result<Order, StoreError> {
+fn order_from(row: &Row) -> Result<Order, StoreError> {
     let kind = text(row, "subject_kind")?;
     let subject = text(row, "subject")?;
     let subject = match kind.as_str() {
@@ -77,8 +76,8 @@ fn order_from(row: &AnyRow) -> Result<Order, StoreError> {
     })
 }
 
-pub async fn order(conn: &mut AnyConnection, id: &OrderId) -> Result<Option<Order>, StoreError> {
-    sqlx::query("SELECT * FROM corporate_orders WHERE id = $1")
+pub async fn order(conn: &mut Connection, id: &OrderId) -> Result<Option<Order>, StoreError> {
+    crate::db::query("SELECT * FROM corporate_orders WHERE id = $1")
         .bind(id.as_str())
         .fetch_optional(conn)
         .await?
@@ -89,11 +88,11 @@ pub async fn order(conn: &mut AnyConnection, id: &OrderId) -> Result<Option<Orde
 
 /// Orders in progress on `subject`, oldest first.
 pub async fn open_orders_on(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     subject: &OrderSubject,
 ) -> Result<Vec<Order>, StoreError> {
     let (kind, subject) = subject_parts(subject);
-    sqlx::query(
+    crate::db::query(
         "SELECT * FROM corporate_orders WHERE subject_kind = $1 AND subject = $2 \
          AND status = $3 ORDER BY created_at, id",
     )
@@ -109,11 +108,11 @@ pub async fn open_orders_on(
 
 /// Orders in progress whose time has come, oldest first.
 pub async fn due_orders(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     now: Timestamp,
     limit: i64,
 ) -> Result<Vec<Order>, StoreError> {
-    sqlx::query(
+    crate::db::query(
         "SELECT * FROM corporate_orders WHERE status = $1 AND due_at <= $2 \
          ORDER BY due_at, id LIMIT $3",
     )
@@ -128,8 +127,8 @@ pub async fn due_orders(
 }
 
 /// The earliest due time of an order in progress.
-pub async fn next_due(conn: &mut AnyConnection) -> Result<Option<Timestamp>, StoreError> {
-    let row = sqlx::query("SELECT MIN(due_at) AS due FROM corporate_orders WHERE status = $1")
+pub async fn next_due(conn: &mut Connection) -> Result<Option<Timestamp>, StoreError> {
+    let row = crate::db::query("SELECT MIN(due_at) AS due FROM corporate_orders WHERE status = $1")
         .bind(OrderStatus::InProgress.as_str())
         .fetch_one(conn)
         .await?;
@@ -140,14 +139,14 @@ pub async fn next_due(conn: &mut AnyConnection) -> Result<Option<Timestamp>, Sto
 
 /// Finishes an order still in progress; false when another node finished it first.
 pub async fn finish_order(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     id: &OrderId,
     status: OrderStatus,
     failure: Option<&str>,
     product_id: Option<i64>,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
+    let done = crate::db::query(
         "UPDATE corporate_orders SET status = $2, failure = $3, completed_at = $4, \
          product_id = COALESCE($5, product_id) WHERE id = $1 AND status = $6",
     )

@@ -1,11 +1,11 @@
 //! Members' absences. The action is stored as its type and target (destination or queue id).
 
+use crate::db::Row;
 use sentral_domain::Timestamp;
 use sentral_domain::directory::{Absence, AbsenceAction, AbsenceKind, Destination};
-use sqlx::any::AnyRow;
 
 use crate::rows::{at, id, opt_text, text};
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
 fn action_from(kind: &str, target: Option<String>) -> Result<AbsenceAction, StoreError> {
     let corrupt = || StoreError::Corrupt(format!("absence action {kind:?}"));
@@ -19,7 +19,7 @@ fn action_from(kind: &str, target: Option<String>) -> Result<AbsenceAction, Stor
     })
 }
 
-pub(crate) fn absence_from(row: &AnyRow) -> Result<Absence, StoreError> {
+pub(crate) fn absence_from(row: &Row) -> Result<Absence, StoreError> {
     let kind = text(row, "kind")?;
     Ok(Absence {
         id: id(row, "id")?,
@@ -34,8 +34,8 @@ pub(crate) fn absence_from(row: &AnyRow) -> Result<Absence, StoreError> {
     })
 }
 
-pub async fn insert(conn: &mut AnyConnection, absence: &Absence) -> Result<(), StoreError> {
-    sqlx::query(
+pub async fn insert(conn: &mut Connection, absence: &Absence) -> Result<(), StoreError> {
+    crate::db::query(
         "INSERT INTO absences (id, member_id, kind, starts_at, ends_at, note, action, \
          action_target, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
@@ -51,14 +51,14 @@ pub async fn insert(conn: &mut AnyConnection, absence: &Absence) -> Result<(), S
     .bind(absence.updated_at.millis())
     .execute(conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as(format!("absence {}", absence.id)))?;
+    .map_err(|e| e.conflict_as(format!("absence {}", absence.id)))?;
     Ok(())
 }
 
 /// Replaces every field but the id, the member and the creation time. False when there is no
 /// such absence of that member.
-pub async fn update(conn: &mut AnyConnection, absence: &Absence) -> Result<bool, StoreError> {
-    let done = sqlx::query(
+pub async fn update(conn: &mut Connection, absence: &Absence) -> Result<bool, StoreError> {
+    let done = crate::db::query(
         "UPDATE absences SET kind = $3, starts_at = $4, ends_at = $5, note = $6, action = $7, \
          action_target = $8, updated_at = $9 WHERE id = $1 AND member_id = $2",
     )
@@ -78,11 +78,11 @@ pub async fn update(conn: &mut AnyConnection, absence: &Absence) -> Result<bool,
 
 /// False when there is no such absence of that member.
 pub async fn delete(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     member_id: &str,
     absence_id: &str,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query("DELETE FROM absences WHERE id = $1 AND member_id = $2")
+    let done = crate::db::query("DELETE FROM absences WHERE id = $1 AND member_id = $2")
         .bind(absence_id)
         .bind(member_id)
         .execute(conn)
@@ -92,11 +92,11 @@ pub async fn delete(
 
 /// One absence of a member; another member's absence is not found.
 pub async fn absence(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     member_id: &str,
     absence_id: &str,
 ) -> Result<Option<Absence>, StoreError> {
-    sqlx::query("SELECT * FROM absences WHERE id = $1 AND member_id = $2")
+    crate::db::query("SELECT * FROM absences WHERE id = $1 AND member_id = $2")
         .bind(absence_id)
         .bind(member_id)
         .fetch_optional(conn)
@@ -107,11 +107,8 @@ pub async fn absence(
 }
 
 /// Every absence of a member, by start then id.
-pub async fn of_member(
-    conn: &mut AnyConnection,
-    member_id: &str,
-) -> Result<Vec<Absence>, StoreError> {
-    sqlx::query("SELECT * FROM absences WHERE member_id = $1 ORDER BY starts_at, id")
+pub async fn of_member(conn: &mut Connection, member_id: &str) -> Result<Vec<Absence>, StoreError> {
+    crate::db::query("SELECT * FROM absences WHERE member_id = $1 ORDER BY starts_at, id")
         .bind(member_id)
         .fetch_all(conn)
         .await?
@@ -122,11 +119,11 @@ pub async fn of_member(
 
 /// The member's absence at `now` (from inclusive, until exclusive), if any.
 pub async fn current(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     member_id: &str,
     now: Timestamp,
 ) -> Result<Option<Absence>, StoreError> {
-    sqlx::query(
+    crate::db::query(
         "SELECT * FROM absences WHERE member_id = $1 AND starts_at <= $2 AND ends_at > $2 \
          ORDER BY starts_at DESC, id LIMIT 1",
     )
@@ -142,8 +139,8 @@ pub async fn current(
 /// Takes the member's row lock for the rest of the transaction, so that two writers checking
 /// the same member's absences for overlaps run one after the other (PostgreSQL; SQLite has a
 /// single writer anyway).
-pub async fn lock_member(conn: &mut AnyConnection, member_id: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE members SET updated_at = updated_at WHERE id = $1")
+pub async fn lock_member(conn: &mut Connection, member_id: &str) -> Result<(), StoreError> {
+    crate::db::query("UPDATE members SET updated_at = updated_at WHERE id = $1")
         .bind(member_id)
         .execute(conn)
         .await?;
@@ -152,10 +149,10 @@ pub async fn lock_member(conn: &mut AnyConnection, member_id: &str) -> Result<()
 
 /// Deletes absences that ended before `cutoff`; returns how many.
 pub async fn purge_ended_before(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     cutoff: Timestamp,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM absences WHERE ends_at < $1")
+    let done = crate::db::query("DELETE FROM absences WHERE ends_at < $1")
         .bind(cutoff.millis())
         .execute(conn)
         .await?;

@@ -7,15 +7,14 @@
 //! order, and the committed sequence numbers a reader sees always form a prefix: reading
 //! `change_seq > cursor` never skips a change that commits later.
 
+use crate::db::Row;
 use sentral_domain::Timestamp;
 use sentral_domain::directory::{Contact, ContactDetails, ContactNumber, PurgeMark, SyncCursor};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::corporate::{Bind, Filter, Page};
 use crate::json_sql::{JsonPage, JsonSql, ObjectSql};
 use crate::rows::{at, escape_like, int, opt_int, opt_text, text};
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
 const COLUMNS: &str = "id, enterprise_id, external_id, first_name, last_name, company, title, \
      department, email, numbers, street_address, postal_code, postal_place, note, created_at, \
@@ -33,11 +32,11 @@ fn counter_name(enterprise_id: &str) -> String {
 /// Hands out `count` change sequence numbers of the enterprise and returns the first; with
 /// `count` 0 it hands out none and returns the next one. Holds the counter row until commit.
 pub async fn reserve_seqs(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
     count: i64,
 ) -> Result<i64, StoreError> {
-    let row = sqlx::query(
+    let row = crate::db::query(
         "INSERT INTO counters (name, value) VALUES ($1, $2) \
          ON CONFLICT (name) DO UPDATE SET value = counters.value + $2 RETURNING value",
     )
@@ -50,16 +49,13 @@ pub async fn reserve_seqs(
 
 /// Takes the enterprise's change counter for the rest of the transaction (writers of the same
 /// enterprise wait here) and returns the highest sequence number handed out so far.
-pub async fn lock_changes(
-    conn: &mut AnyConnection,
-    enterprise_id: &str,
-) -> Result<i64, StoreError> {
+pub async fn lock_changes(conn: &mut Connection, enterprise_id: &str) -> Result<i64, StoreError> {
     Ok(reserve_seqs(conn, enterprise_id, 0).await? - 1)
 }
 
 /// The highest change sequence number handed out so far (0 when none), without locking.
-pub async fn high_water(conn: &mut AnyConnection, enterprise_id: &str) -> Result<i64, StoreError> {
-    let row = sqlx::query("SELECT value FROM counters WHERE name = $1")
+pub async fn high_water(conn: &mut Connection, enterprise_id: &str) -> Result<i64, StoreError> {
+    let row = crate::db::query("SELECT value FROM counters WHERE name = $1")
         .bind(counter_name(enterprise_id))
         .fetch_optional(conn)
         .await?;
@@ -69,7 +65,7 @@ pub async fn high_water(conn: &mut AnyConnection, enterprise_id: &str) -> Result
     })
 }
 
-fn contact_from(row: &AnyRow) -> Result<Contact, StoreError> {
+fn contact_from(row: &Row) -> Result<Contact, StoreError> {
     let numbers: Vec<ContactNumber> = serde_json::from_str(&text(row, "numbers")?)
         .map_err(|e| StoreError::Corrupt(format!("contact numbers: {e}")))?;
     Ok(Contact {
@@ -138,7 +134,7 @@ fn conflict(contacts: &[Contact]) -> String {
 }
 
 /// Inserts contacts (new ones or tombstones), many rows per statement.
-pub async fn insert_many(conn: &mut AnyConnection, contacts: &[Contact]) -> Result<(), StoreError> {
+pub async fn insert_many(conn: &mut Connection, contacts: &[Contact]) -> Result<(), StoreError> {
     for chunk in contacts.chunks(INSERT_CHUNK) {
         let mut filter = Filter::default();
         let rows: Vec<String> = chunk
@@ -157,20 +153,20 @@ pub async fn insert_many(conn: &mut AnyConnection, contacts: &[Contact]) -> Resu
         );
         // Only placeholders are interpolated; every value is bound.
         filter
-            .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
             .execute(&mut *conn)
             .await
-            .map_err(|e| StoreError::from(e).conflict_as(conflict(chunk)))?;
+            .map_err(|e| e.conflict_as(conflict(chunk)))?;
     }
     Ok(())
 }
 
-pub async fn insert(conn: &mut AnyConnection, contact: &Contact) -> Result<(), StoreError> {
+pub async fn insert(conn: &mut Connection, contact: &Contact) -> Result<(), StoreError> {
     insert_many(conn, std::slice::from_ref(contact)).await
 }
 
 /// Writes every field of a stored contact (its id and enterprise stay).
-pub async fn update(conn: &mut AnyConnection, contact: &Contact) -> Result<(), StoreError> {
+pub async fn update(conn: &mut Connection, contact: &Contact) -> Result<(), StoreError> {
     let mut filter = Filter::default();
     let mut binds = row_binds(contact).into_iter();
     let id = filter.bind(binds.next().unwrap_or(Bind::NullText));
@@ -184,16 +180,16 @@ pub async fn update(conn: &mut AnyConnection, contact: &Contact) -> Result<(), S
     let sql = format!("UPDATE contacts SET {} WHERE id = {id}", sets.join(", "));
     // Only column names and placeholders are interpolated; every value is bound.
     filter
-        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
         .execute(conn)
         .await
-        .map_err(|e| StoreError::from(e).conflict_as(conflict(std::slice::from_ref(contact))))?;
+        .map_err(|e| e.conflict_as(conflict(std::slice::from_ref(contact))))?;
     Ok(())
 }
 
 /// A contact or tombstone by id.
-pub async fn contact(conn: &mut AnyConnection, id: &str) -> Result<Option<Contact>, StoreError> {
-    sqlx::query("SELECT * FROM contacts WHERE id = $1")
+pub async fn contact(conn: &mut Connection, id: &str) -> Result<Option<Contact>, StoreError> {
+    crate::db::query("SELECT * FROM contacts WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await?
@@ -204,7 +200,7 @@ pub async fn contact(conn: &mut AnyConnection, id: &str) -> Result<Option<Contac
 
 /// Contacts and tombstones of the enterprise with any of `external_ids`.
 pub async fn by_external_ids(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
     external_ids: &[String],
 ) -> Result<Vec<Contact>, StoreError> {
@@ -218,7 +214,7 @@ pub async fn by_external_ids(
         let sql = format!("SELECT * FROM contacts{}", filter.where_sql());
         // Only clauses built by the filter are interpolated; every value is bound.
         let rows = filter
-            .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
             .fetch_all(&mut *conn)
             .await?;
         for row in &rows {
@@ -231,7 +227,7 @@ pub async fn by_external_ids(
 /// Live contacts of the enterprise by last name, first name; `search` matches names, company,
 /// e-mail and numbers (contains, case-insensitive).
 pub async fn list(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
     search: Option<&str>,
     offset: i64,
@@ -314,7 +310,7 @@ fn contact_object(json: JsonSql) -> String {
 /// Up to `limit` changes matching `clause` (over `$1` … `$n` of `binds`), oldest first, as one
 /// row: the page's JSON, its last change number and whether more follow.
 async fn changes_page(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     clause: &str,
     binds: Vec<Bind>,
     limit: i64,
@@ -339,7 +335,7 @@ async fn changes_page(
     );
     // Only column names, constants and placeholders are interpolated; every value is bound.
     let row = filter
-        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
         .fetch_one(conn)
         .await?;
     Ok(ChangesPage {
@@ -351,7 +347,7 @@ async fn changes_page(
 
 /// Up to `limit` changes (contacts and tombstones) after `cursor`, oldest first.
 pub async fn changes_after(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
     cursor: SyncCursor,
     limit: i64,
@@ -370,7 +366,7 @@ pub async fn changes_after(
 
 /// Up to `limit` changes (contacts and tombstones) made strictly after `since`, oldest first.
 pub async fn changed_since(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
     since: Timestamp,
     limit: i64,
@@ -380,7 +376,7 @@ pub async fn changed_since(
     // enterprise's first few changes when `since` is early (found at once, exactly: every lower
     // sequence number is looked at); otherwise the covering (enterprise, updated_at, seq) index
     // gives it, reading only the changes after `since`.
-    let first = sqlx::query(
+    let first = crate::db::query(
         "SELECT COALESCE(\
          (SELECT MIN(change_seq) FROM (SELECT change_seq, updated_at FROM contacts \
           WHERE enterprise_id = $1 ORDER BY change_seq LIMIT 64) earliest WHERE updated_at > $2), \
@@ -414,14 +410,15 @@ pub async fn changed_since(
 
 /// How far the enterprise's tombstones have been purged.
 pub async fn purge_mark(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
 ) -> Result<PurgeMark, StoreError> {
-    let row =
-        sqlx::query("SELECT purged_seq, purged_at FROM contact_purges WHERE enterprise_id = $1")
-            .bind(enterprise_id)
-            .fetch_optional(conn)
-            .await?;
+    let row = crate::db::query(
+        "SELECT purged_seq, purged_at FROM contact_purges WHERE enterprise_id = $1",
+    )
+    .bind(enterprise_id)
+    .fetch_optional(conn)
+    .await?;
     Ok(match row {
         Some(row) => PurgeMark {
             seq: int(&row, "purged_seq")?,
@@ -433,11 +430,8 @@ pub async fn purge_mark(
 
 /// Deletes tombstones deleted before `before`, in every enterprise, and moves each
 /// enterprise's purge mark past them. Run it in a transaction so both happen together.
-pub async fn purge_tombstones(
-    conn: &mut AnyConnection,
-    before: Timestamp,
-) -> Result<u64, StoreError> {
-    sqlx::query(
+pub async fn purge_tombstones(conn: &mut Connection, before: Timestamp) -> Result<u64, StoreError> {
+    crate::db::query(
         "INSERT INTO contact_purges (enterprise_id, purged_seq, purged_at) \
          SELECT enterprise_id, MAX(change_seq), MAX(deleted_at) FROM contacts \
          WHERE deleted_at IS NOT NULL AND deleted_at < $1 GROUP BY enterprise_id \
@@ -451,7 +445,7 @@ pub async fn purge_tombstones(
     .execute(&mut *conn)
     .await?;
     let deleted =
-        sqlx::query("DELETE FROM contacts WHERE deleted_at IS NOT NULL AND deleted_at < $1")
+        crate::db::query("DELETE FROM contacts WHERE deleted_at IS NOT NULL AND deleted_at < $1")
             .bind(before.millis())
             .execute(conn)
             .await?;

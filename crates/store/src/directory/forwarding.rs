@@ -1,20 +1,20 @@
 //! Members' call forwarding: one row per member that has changed the defaults.
 
+use crate::db::Row;
 use sentral_domain::Timestamp;
 use sentral_domain::directory::{CallForwarding, Destination, ForwardingRule};
-use sqlx::any::AnyRow;
 
 use crate::rows::{at, flag, int, opt_text};
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
-fn rule_from(row: &AnyRow, prefix: &str) -> Result<ForwardingRule, StoreError> {
+fn rule_from(row: &Row, prefix: &str) -> Result<ForwardingRule, StoreError> {
     Ok(ForwardingRule {
         active: flag(row, &format!("{prefix}_active"))?,
         destination: opt_text(row, &format!("{prefix}_destination"))?.map(Destination::from_stored),
     })
 }
 
-pub(crate) fn forwarding_from(row: &AnyRow) -> Result<CallForwarding, StoreError> {
+pub(crate) fn forwarding_from(row: &Row) -> Result<CallForwarding, StoreError> {
     let ring = int(row, "no_answer_ring_seconds")?;
     Ok(CallForwarding {
         immediate: rule_from(row, "immediate")?,
@@ -29,10 +29,10 @@ pub(crate) fn forwarding_from(row: &AnyRow) -> Result<CallForwarding, StoreError
 
 /// The member's settings; the defaults (everything inactive) when none are stored.
 pub async fn forwarding(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     member_id: &str,
 ) -> Result<CallForwarding, StoreError> {
-    sqlx::query("SELECT * FROM call_forwarding WHERE member_id = $1")
+    crate::db::query("SELECT * FROM call_forwarding WHERE member_id = $1")
         .bind(member_id)
         .fetch_optional(conn)
         .await?
@@ -44,7 +44,7 @@ pub async fn forwarding(
 
 /// Stores the member's settings, replacing any earlier ones.
 pub async fn save(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     member_id: &str,
     forwarding: &CallForwarding,
     now: Timestamp,
@@ -52,7 +52,7 @@ pub async fn save(
     // Portable upsert: SQLite and PostgreSQL both speak ON CONFLICT … DO UPDATE.
     let destination =
         |rule: &ForwardingRule| rule.destination.as_ref().map(|d| d.as_str().to_owned());
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO call_forwarding (member_id, immediate_active, immediate_destination, \
          busy_active, busy_destination, no_answer_active, no_answer_destination, \
          no_answer_ring_seconds, unavailable_active, unavailable_destination, updated_at) \

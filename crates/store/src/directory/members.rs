@@ -1,21 +1,21 @@
 //! Members' directory entries: the people of an enterprise.
 
+use crate::db::Row;
 use sentral_domain::directory::{ContactNumber, Member};
 use sentral_domain::{EntityId, Msisdn, Timestamp};
-use sqlx::any::AnyRow;
 
 use crate::corporate::{Bind, Filter, Page};
 use crate::json_sql::JsonSql;
 use crate::rows::{at, escape_like, opt_text, org, text};
 use crate::trigram;
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
 /// Members with their short number (the plan entry that points at them).
 const SELECT: &str = "SELECT m.*, s.short_number AS short_number FROM members m \
      LEFT JOIN short_numbers s ON s.kind = 'member' AND s.target = m.id \
      AND s.enterprise_id = m.enterprise_id";
 
-fn member_from(row: &AnyRow) -> Result<Member, StoreError> {
+fn member_from(row: &Row) -> Result<Member, StoreError> {
     let other_numbers: Vec<ContactNumber> = serde_json::from_str(&text(row, "other_numbers")?)
         .map_err(|e| StoreError::Corrupt(format!("member numbers: {e}")))?;
     Ok(Member {
@@ -46,11 +46,11 @@ fn numbers_json(numbers: &[ContactNumber]) -> String {
 
 /// Inserts a member with every directory field (the short number is a plan entry of its own).
 pub async fn insert_member(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     member: &Member,
     password_hash: Option<&str>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO members (id, org_number, first_name, last_name, mobile, email, password_hash, \
          created_at, updated_at, enterprise_id, group_id, title, department, company, \
          street_address, postal_code, postal_place, external_id, other_numbers) \
@@ -78,7 +78,7 @@ pub async fn insert_member(
     .execute(conn)
     .await
     .map_err(|e| {
-        StoreError::from(e).conflict_as(format!(
+        e.conflict_as(format!(
             "a member with mobile {} or externalId {}",
             member.mobile,
             member.external_id.as_deref().unwrap_or("-")
@@ -87,10 +87,10 @@ pub async fn insert_member(
     Ok(())
 }
 
-pub async fn member(conn: &mut AnyConnection, id: &str) -> Result<Option<Member>, StoreError> {
+pub async fn member(conn: &mut Connection, id: &str) -> Result<Option<Member>, StoreError> {
     let sql = format!("{SELECT} WHERE m.id = $1");
     // A constant query text; the value is bound.
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    crate::db::query(crate::db::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(conn)
         .await?
@@ -101,12 +101,12 @@ pub async fn member(conn: &mut AnyConnection, id: &str) -> Result<Option<Member>
 
 /// The member behind a mobile number.
 pub async fn member_by_mobile(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     mobile: &Msisdn,
 ) -> Result<Option<Member>, StoreError> {
     let sql = format!("{SELECT} WHERE m.mobile = $1");
     // A constant query text; the value is bound.
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    crate::db::query(crate::db::AssertSqlSafe(sql))
         .bind(mobile.as_str())
         .fetch_optional(conn)
         .await?
@@ -132,7 +132,7 @@ const FROM_WITH_SHORT_NUMBER: &str = "members m LEFT JOIN short_numbers s ON s.k
 /// Members of an enterprise by name; `query` matches names, e-mail and numbers (contains,
 /// case-insensitive) or a short number exactly.
 pub async fn search(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
     query: Option<&str>,
     group_id: Option<&str>,
@@ -216,11 +216,11 @@ pub async fn search(
 /// search index), then their rows. Walking the name index instead would read every member
 /// when few match.
 async fn matches_page(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     filter: &Filter,
     offset: i64,
     limit: i64,
-) -> Result<Vec<AnyRow>, StoreError> {
+) -> Result<Vec<Row>, StoreError> {
     let mut page = filter.clone();
     let limit = page.bind(Bind::Int(limit));
     let offset = page.bind(Bind::Int(offset));
@@ -232,20 +232,19 @@ async fn matches_page(
         filter.where_sql()
     );
     // Only clauses built by the filter and placeholders are interpolated; every value is bound.
-    Ok(page
-        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+    page.apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
         .fetch_all(conn)
-        .await?)
+        .await
 }
 
 /// Writes the member's directory fields (names, e-mail, numbers, company, address, title,
 /// department, group, external id).
 pub async fn update_member(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     member: &Member,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "UPDATE members SET first_name = $2, last_name = $3, email = $4, title = $5, \
          department = $6, company = $7, street_address = $8, postal_code = $9, postal_place = $10, \
          external_id = $11, other_numbers = $12, group_id = $13, updated_at = $14 WHERE id = $1",
@@ -267,7 +266,7 @@ pub async fn update_member(
     .execute(conn)
     .await
     .map_err(|e| {
-        StoreError::from(e).conflict_as(format!(
+        e.conflict_as(format!(
             "a member with externalId {}",
             member.external_id.as_deref().unwrap_or_default()
         ))
@@ -277,12 +276,12 @@ pub async fn update_member(
 
 /// Puts an existing member (an end user made by the platform) into an enterprise.
 pub async fn join_enterprise(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     member_id: &str,
     enterprise_id: &str,
     group_id: Option<&str>,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE members SET enterprise_id = $2, group_id = $3 WHERE id = $1")
+    crate::db::query("UPDATE members SET enterprise_id = $2, group_id = $3 WHERE id = $1")
         .bind(member_id)
         .bind(enterprise_id)
         .bind(group_id)

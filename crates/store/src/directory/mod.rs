@@ -6,17 +6,17 @@ pub mod forwarding;
 pub mod members;
 pub mod queues;
 
+use crate::db::Row;
 use sentral_domain::Timestamp;
 use sentral_domain::directory::{
     Enterprise, Group, NumberRange, NumberingPlan, PlanDevice, PlanEntry, ShortNumber,
 };
-use sqlx::any::AnyRow;
 
 use crate::corporate::Filter;
 use crate::rows::{at, int, opt_text, org, text};
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
-fn enterprise_from(row: &AnyRow) -> Result<Enterprise, StoreError> {
+fn enterprise_from(row: &Row) -> Result<Enterprise, StoreError> {
     Ok(Enterprise {
         id: text(row, "id")?,
         agreement_id: text(row, "agreement_id")?,
@@ -31,10 +31,10 @@ fn enterprise_from(row: &AnyRow) -> Result<Enterprise, StoreError> {
 }
 
 pub async fn insert_enterprise(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise: &Enterprise,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO enterprises (id, agreement_id, org_number, name, internal_number_length, \
          switchboard_number, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -48,15 +48,12 @@ pub async fn insert_enterprise(
     .bind(enterprise.updated_at.millis())
     .execute(conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as(format!("enterprise {}", enterprise.id)))?;
+    .map_err(|e| e.conflict_as(format!("enterprise {}", enterprise.id)))?;
     Ok(())
 }
 
-pub async fn enterprise(
-    conn: &mut AnyConnection,
-    id: &str,
-) -> Result<Option<Enterprise>, StoreError> {
-    sqlx::query("SELECT * FROM enterprises WHERE id = $1")
+pub async fn enterprise(conn: &mut Connection, id: &str) -> Result<Option<Enterprise>, StoreError> {
+    crate::db::query("SELECT * FROM enterprises WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await?
@@ -67,7 +64,7 @@ pub async fn enterprise(
 
 /// The enterprises of any of `org_numbers`, by id.
 pub async fn enterprises_of(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     org_numbers: &[String],
 ) -> Result<Vec<Enterprise>, StoreError> {
     let mut filter = Filter::default();
@@ -79,7 +76,7 @@ pub async fn enterprises_of(
     );
     // Only clauses built by the filter are interpolated; every value is bound.
     filter
-        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
         .fetch_all(conn)
         .await?
         .iter()
@@ -87,18 +84,18 @@ pub async fn enterprises_of(
         .collect()
 }
 
-pub async fn insert_group(conn: &mut AnyConnection, group: &Group) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO enterprise_groups (id, enterprise_id, name) VALUES ($1, $2, $3)")
+pub async fn insert_group(conn: &mut Connection, group: &Group) -> Result<(), StoreError> {
+    crate::db::query("INSERT INTO enterprise_groups (id, enterprise_id, name) VALUES ($1, $2, $3)")
         .bind(&group.id)
         .bind(&group.enterprise_id)
         .bind(&group.name)
         .execute(conn)
         .await
-        .map_err(|e| StoreError::from(e).conflict_as(format!("group {}", group.name)))?;
+        .map_err(|e| e.conflict_as(format!("group {}", group.name)))?;
     Ok(())
 }
 
-fn group_from(row: &AnyRow) -> Result<Group, StoreError> {
+fn group_from(row: &Row) -> Result<Group, StoreError> {
     Ok(Group {
         id: text(row, "id")?,
         enterprise_id: text(row, "enterprise_id")?,
@@ -106,8 +103,8 @@ fn group_from(row: &AnyRow) -> Result<Group, StoreError> {
     })
 }
 
-pub async fn group(conn: &mut AnyConnection, id: &str) -> Result<Option<Group>, StoreError> {
-    sqlx::query("SELECT * FROM enterprise_groups WHERE id = $1")
+pub async fn group(conn: &mut Connection, id: &str) -> Result<Option<Group>, StoreError> {
+    crate::db::query("SELECT * FROM enterprise_groups WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await?
@@ -117,10 +114,10 @@ pub async fn group(conn: &mut AnyConnection, id: &str) -> Result<Option<Group>, 
 }
 
 pub async fn groups_of(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
 ) -> Result<Vec<Group>, StoreError> {
-    sqlx::query("SELECT * FROM enterprise_groups WHERE enterprise_id = $1 ORDER BY id")
+    crate::db::query("SELECT * FROM enterprise_groups WHERE enterprise_id = $1 ORDER BY id")
         .bind(enterprise_id)
         .fetch_all(conn)
         .await?
@@ -131,42 +128,44 @@ pub async fn groups_of(
 
 /// The enterprise's numbering plan: its length, ranges and entries, in number order.
 pub async fn plan(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise: &Enterprise,
 ) -> Result<NumberingPlan, StoreError> {
     let length = enterprise.internal_number_length;
-    let short = |row: &AnyRow, column: &str| -> Result<ShortNumber, StoreError> {
+    let short = |row: &Row, column: &str| -> Result<ShortNumber, StoreError> {
         let value = text(row, column)?;
         ShortNumber::parse(&value, u8::try_from(value.len()).unwrap_or(0)).map_err(Into::into)
     };
-    let ranges =
-        sqlx::query("SELECT * FROM numbering_ranges WHERE enterprise_id = $1 ORDER BY range_from")
-            .bind(&enterprise.id)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|row| {
-                Ok(NumberRange {
-                    from: short(row, "range_from")?,
-                    to: short(row, "range_to")?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-    let entries =
-        sqlx::query("SELECT * FROM short_numbers WHERE enterprise_id = $1 ORDER BY short_number")
-            .bind(&enterprise.id)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|row| {
-                let kind = text(row, "kind")?;
-                Ok(PlanEntry {
-                    short_number: short(row, "short_number")?,
-                    device: PlanDevice::from_parts(&kind, text(row, "target")?)
-                        .ok_or_else(|| StoreError::Corrupt(format!("plan entry kind {kind:?}")))?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+    let ranges = crate::db::query(
+        "SELECT * FROM numbering_ranges WHERE enterprise_id = $1 ORDER BY range_from",
+    )
+    .bind(&enterprise.id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(NumberRange {
+            from: short(row, "range_from")?,
+            to: short(row, "range_to")?,
+        })
+    })
+    .collect::<Result<Vec<_>, StoreError>>()?;
+    let entries = crate::db::query(
+        "SELECT * FROM short_numbers WHERE enterprise_id = $1 ORDER BY short_number",
+    )
+    .bind(&enterprise.id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| {
+        let kind = text(row, "kind")?;
+        Ok(PlanEntry {
+            short_number: short(row, "short_number")?,
+            device: PlanDevice::from_parts(&kind, text(row, "target")?)
+                .ok_or_else(|| StoreError::Corrupt(format!("plan entry kind {kind:?}")))?,
+        })
+    })
+    .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(NumberingPlan {
         internal_number_length: length,
         ranges,
@@ -176,12 +175,12 @@ pub async fn plan(
 
 /// Replaces the plan's length, ranges and entries.
 pub async fn replace_plan(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
     plan: &NumberingPlan,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "UPDATE enterprises SET internal_number_length = $2, updated_at = $3 WHERE id = $1",
     )
     .bind(enterprise_id)
@@ -189,12 +188,12 @@ pub async fn replace_plan(
     .bind(now.millis())
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM numbering_ranges WHERE enterprise_id = $1")
+    crate::db::query("DELETE FROM numbering_ranges WHERE enterprise_id = $1")
         .bind(enterprise_id)
         .execute(&mut *conn)
         .await?;
     for range in &plan.ranges {
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO numbering_ranges (enterprise_id, range_from, range_to) VALUES ($1, $2, $3)",
         )
         .bind(enterprise_id)
@@ -203,7 +202,7 @@ pub async fn replace_plan(
         .execute(&mut *conn)
         .await?;
     }
-    sqlx::query("DELETE FROM short_numbers WHERE enterprise_id = $1")
+    crate::db::query("DELETE FROM short_numbers WHERE enterprise_id = $1")
         .bind(enterprise_id)
         .execute(&mut *conn)
         .await?;
@@ -214,11 +213,11 @@ pub async fn replace_plan(
 }
 
 pub async fn insert_entry(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
     entry: &PlanEntry,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO short_numbers (enterprise_id, short_number, kind, target) VALUES ($1, $2, $3, $4)",
     )
     .bind(enterprise_id)
@@ -228,7 +227,7 @@ pub async fn insert_entry(
     .execute(conn)
     .await
     .map_err(|e| {
-        StoreError::from(e).conflict_as(format!("short number {}", entry.short_number.as_str()))
+        e.conflict_as(format!("short number {}", entry.short_number.as_str()))
     })?;
     Ok(())
 }
@@ -247,13 +246,13 @@ pub struct PlanUse {
 
 /// The plan's users in `enterprise_id` (short numbers: at most 6 digits, as stored).
 pub async fn plan_uses(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
     now: Timestamp,
 ) -> Result<Vec<PlanUse>, StoreError> {
     let is_short = |number: &str| number.len() <= 6;
     let mut uses = Vec::new();
-    let rows = sqlx::query(
+    let rows = crate::db::query(
         "SELECT f.member_id, f.immediate_destination, f.busy_destination, \
          f.no_answer_destination, f.unavailable_destination FROM call_forwarding f \
          JOIN members m ON m.id = f.member_id WHERE m.enterprise_id = $1 ORDER BY f.member_id",
@@ -278,7 +277,7 @@ pub async fn plan_uses(
             }
         }
     }
-    let rows = sqlx::query(
+    let rows = crate::db::query(
         "SELECT a.id, a.action, a.action_target FROM absences a JOIN members m ON m.id = a.member_id \
          WHERE m.enterprise_id = $1 AND a.action IN ('forwardTo', 'queue') AND a.ends_at > $2 \
          ORDER BY a.id",
@@ -306,7 +305,7 @@ pub async fn plan_uses(
             _ => {}
         }
     }
-    let rows = sqlx::query(
+    let rows = crate::db::query(
         "SELECT id, name, overflow_target, no_agent_target FROM queues WHERE enterprise_id = $1 \
          ORDER BY id",
     )

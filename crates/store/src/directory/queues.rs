@@ -1,16 +1,16 @@
 //! Call queues and their agents. A queue's number is its plan entry (kind `queue`), read through
 //! a join as a member's short number is, so a numbering-plan change that moves it moves it here.
 
+use crate::db::Row;
 use sentral_domain::directory::{
     Agent, AgentPerson, AgentState, Destination, PlanDevice, PlanEntry, Queue, QueueSettings,
     QueueStrategy, ShortNumber,
 };
 use sentral_domain::{EntityId, Msisdn, Timestamp};
-use sqlx::any::AnyRow;
 
 use crate::corporate::{Bind, Filter, next_number};
 use crate::rows::{at, corrupt, escape_like, int, opt_text, text};
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
 /// Queues with their number (one row per queue even if a plan lists the queue twice).
 const SELECT_QUEUES: &str = "SELECT q.*, (SELECT MIN(s.short_number) FROM short_numbers s \
@@ -24,12 +24,12 @@ const SELECT_AGENTS: &str = "SELECT a.*, m.enterprise_id AS enterprise_id, \
      LEFT JOIN short_numbers s ON s.kind = 'member' AND s.target = m.id \
      AND s.enterprise_id = m.enterprise_id";
 
-fn seconds(row: &AnyRow, column: &str) -> Result<u32, StoreError> {
+fn seconds(row: &Row, column: &str) -> Result<u32, StoreError> {
     let value = int(row, column)?;
     u32::try_from(value).map_err(|_| corrupt(column, &value.to_string()))
 }
 
-fn queue_from(row: &AnyRow) -> Result<Queue, StoreError> {
+fn queue_from(row: &Row) -> Result<Queue, StoreError> {
     let id = text(row, "id")?;
     let number = opt_text(row, "number")?
         .ok_or_else(|| StoreError::Corrupt(format!("queue {id} has no plan entry")))?;
@@ -55,7 +55,7 @@ fn queue_from(row: &AnyRow) -> Result<Queue, StoreError> {
     })
 }
 
-fn agent_from(row: &AnyRow) -> Result<Agent, StoreError> {
+fn agent_from(row: &Row) -> Result<Agent, StoreError> {
     let state = text(row, "state")?;
     Ok(Agent {
         member_id: EntityId::new(text(row, "member_id")?),
@@ -67,7 +67,7 @@ fn agent_from(row: &AnyRow) -> Result<Agent, StoreError> {
     })
 }
 
-fn agent_with_person(row: &AnyRow) -> Result<(Agent, AgentPerson), StoreError> {
+fn agent_with_person(row: &Row) -> Result<(Agent, AgentPerson), StoreError> {
     let person = AgentPerson {
         enterprise_id: text(row, "enterprise_id")?,
         first_name: text(row, "first_name")?,
@@ -80,10 +80,10 @@ fn agent_with_person(row: &AnyRow) -> Result<(Agent, AgentPerson), StoreError> {
 
 /// A queue id no queue and no plan entry uses yet: the next of a counter, in the caller's
 /// transaction (plans made before queues were stored may hold queue ids of their own).
-pub async fn next_queue_id(conn: &mut AnyConnection) -> Result<String, StoreError> {
+pub async fn next_queue_id(conn: &mut Connection) -> Result<String, StoreError> {
     loop {
         let id = next_number(conn, "queue_id", 1).await?.to_string();
-        let taken = sqlx::query(
+        let taken = crate::db::query(
             "SELECT 1 AS taken FROM queues WHERE id = $1 UNION ALL \
              SELECT 1 AS taken FROM short_numbers WHERE kind = 'queue' AND target = $1",
         )
@@ -98,8 +98,8 @@ pub async fn next_queue_id(conn: &mut AnyConnection) -> Result<String, StoreErro
 }
 
 /// Inserts the queue and its plan entry.
-pub async fn insert(conn: &mut AnyConnection, queue: &Queue) -> Result<(), StoreError> {
-    sqlx::query(
+pub async fn insert(conn: &mut Connection, queue: &Queue) -> Result<(), StoreError> {
+    crate::db::query(
         "INSERT INTO queues (id, enterprise_id, name, strategy, ring_timeout, max_length, \
          max_wait, max_wait_no_agent, wrap_up_time, overflow_target, no_agent_target, \
          service_level_seconds, created_at, updated_at) \
@@ -133,7 +133,7 @@ pub async fn insert(conn: &mut AnyConnection, queue: &Queue) -> Result<(), Store
     .bind(queue.updated_at.millis())
     .execute(&mut *conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as(format!("a queue named {:?}", queue.name)))?;
+    .map_err(|e| e.conflict_as(format!("a queue named {:?}", queue.name)))?;
     let entry = PlanEntry {
         short_number: queue.number.clone(),
         device: PlanDevice::Queue(queue.id.clone()),
@@ -142,8 +142,8 @@ pub async fn insert(conn: &mut AnyConnection, queue: &Queue) -> Result<(), Store
 }
 
 /// Writes the queue's name and settings, and moves its plan entry to its number.
-pub async fn update(conn: &mut AnyConnection, queue: &Queue) -> Result<(), StoreError> {
-    sqlx::query(
+pub async fn update(conn: &mut Connection, queue: &Queue) -> Result<(), StoreError> {
+    crate::db::query(
         "UPDATE queues SET name = $2, strategy = $3, ring_timeout = $4, max_length = $5, \
          max_wait = $6, max_wait_no_agent = $7, wrap_up_time = $8, overflow_target = $9, \
          no_agent_target = $10, service_level_seconds = $11, updated_at = $12 WHERE id = $1",
@@ -174,8 +174,8 @@ pub async fn update(conn: &mut AnyConnection, queue: &Queue) -> Result<(), Store
     .bind(queue.updated_at.millis())
     .execute(&mut *conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as(format!("a queue named {:?}", queue.name)))?;
-    sqlx::query(
+    .map_err(|e| e.conflict_as(format!("a queue named {:?}", queue.name)))?;
+    crate::db::query(
         "UPDATE short_numbers SET short_number = $3 \
          WHERE enterprise_id = $1 AND kind = 'queue' AND target = $2",
     )
@@ -184,36 +184,34 @@ pub async fn update(conn: &mut AnyConnection, queue: &Queue) -> Result<(), Store
     .bind(queue.number.as_str())
     .execute(conn)
     .await
-    .map_err(|e| {
-        StoreError::from(e).conflict_as(format!("short number {}", queue.number.as_str()))
-    })?;
+    .map_err(|e| e.conflict_as(format!("short number {}", queue.number.as_str())))?;
     Ok(())
 }
 
 /// Deletes the queue, its agents and its plan entry.
-pub async fn delete(conn: &mut AnyConnection, queue: &Queue) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM queue_agents WHERE queue_id = $1")
+pub async fn delete(conn: &mut Connection, queue: &Queue) -> Result<(), StoreError> {
+    crate::db::query("DELETE FROM queue_agents WHERE queue_id = $1")
         .bind(&queue.id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
+    crate::db::query(
         "DELETE FROM short_numbers WHERE enterprise_id = $1 AND kind = 'queue' AND target = $2",
     )
     .bind(&queue.enterprise_id)
     .bind(&queue.id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM queues WHERE id = $1")
+    crate::db::query("DELETE FROM queues WHERE id = $1")
         .bind(&queue.id)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-pub async fn queue(conn: &mut AnyConnection, id: &str) -> Result<Option<Queue>, StoreError> {
+pub async fn queue(conn: &mut Connection, id: &str) -> Result<Option<Queue>, StoreError> {
     let sql = format!("{SELECT_QUEUES} WHERE q.id = $1");
     // A constant query text; the value is bound.
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    crate::db::query(crate::db::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(conn)
         .await?
@@ -224,7 +222,7 @@ pub async fn queue(conn: &mut AnyConnection, id: &str) -> Result<Option<Queue>, 
 
 /// The queues of any of `enterprise_ids`, by enterprise then name.
 pub async fn of_enterprises(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_ids: &[String],
 ) -> Result<Vec<Queue>, StoreError> {
     let mut filter = Filter::default();
@@ -236,7 +234,7 @@ pub async fn of_enterprises(
     );
     // Only clauses built by the filter are interpolated; every value is bound.
     filter
-        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
         .fetch_all(conn)
         .await?
         .iter()
@@ -246,12 +244,12 @@ pub async fn of_enterprises(
 
 /// The queue's agents in position order, with who they are.
 pub async fn agents(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     queue_id: &str,
 ) -> Result<Vec<(Agent, AgentPerson)>, StoreError> {
     let sql = format!("{SELECT_AGENTS} WHERE a.queue_id = $1 ORDER BY a.position, a.member_id");
     // A constant query text; the value is bound.
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    crate::db::query(crate::db::AssertSqlSafe(sql))
         .bind(queue_id)
         .fetch_all(conn)
         .await?
@@ -261,13 +259,13 @@ pub async fn agents(
 }
 
 pub async fn agent(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     queue_id: &str,
     member_id: &str,
 ) -> Result<Option<(Agent, AgentPerson)>, StoreError> {
     let sql = format!("{SELECT_AGENTS} WHERE a.queue_id = $1 AND a.member_id = $2");
     // A constant query text; the values are bound.
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    crate::db::query(crate::db::AssertSqlSafe(sql))
         .bind(queue_id)
         .bind(member_id)
         .fetch_optional(conn)
@@ -279,8 +277,8 @@ pub async fn agent(
 
 /// Adds the agent at its position; those at or after it move one down. A member that is an
 /// agent of the queue already is a conflict, and then nothing moves.
-pub async fn insert_agent(conn: &mut AnyConnection, agent: &Agent) -> Result<(), StoreError> {
-    sqlx::query(
+pub async fn insert_agent(conn: &mut Connection, agent: &Agent) -> Result<(), StoreError> {
+    crate::db::query(
         "INSERT INTO queue_agents (queue_id, member_id, position, state, reason, \
          state_changed_at, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -294,12 +292,12 @@ pub async fn insert_agent(conn: &mut AnyConnection, agent: &Agent) -> Result<(),
     .execute(&mut *conn)
     .await
     .map_err(|e| {
-        StoreError::from(e).conflict_as(format!(
+        e.conflict_as(format!(
             "member {} as an agent of queue {}",
             agent.member_id, agent.queue_id
         ))
     })?;
-    sqlx::query(
+    crate::db::query(
         "UPDATE queue_agents SET position = position + 1 \
          WHERE queue_id = $1 AND position >= $2 AND member_id <> $3",
     )
@@ -314,8 +312,8 @@ pub async fn insert_agent(conn: &mut AnyConnection, agent: &Agent) -> Result<(),
 /// Takes the queue's row lock for the rest of the transaction, so that two writers changing
 /// the same queue or its agents' order run one after the other (PostgreSQL; SQLite has a
 /// single writer anyway).
-pub async fn lock(conn: &mut AnyConnection, queue_id: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE queues SET updated_at = updated_at WHERE id = $1")
+pub async fn lock(conn: &mut Connection, queue_id: &str) -> Result<(), StoreError> {
+    crate::db::query("UPDATE queues SET updated_at = updated_at WHERE id = $1")
         .bind(queue_id)
         .execute(conn)
         .await?;
@@ -324,19 +322,19 @@ pub async fn lock(conn: &mut AnyConnection, queue_id: &str) -> Result<(), StoreE
 
 /// Removes the agent; those after it move one up. False when it was not an agent there.
 pub async fn delete_agent(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     queue_id: &str,
     member_id: &str,
 ) -> Result<bool, StoreError> {
     let Some((agent, _)) = agent(conn, queue_id, member_id).await? else {
         return Ok(false);
     };
-    sqlx::query("DELETE FROM queue_agents WHERE queue_id = $1 AND member_id = $2")
+    crate::db::query("DELETE FROM queue_agents WHERE queue_id = $1 AND member_id = $2")
         .bind(queue_id)
         .bind(member_id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
+    crate::db::query(
         "UPDATE queue_agents SET position = position - 1 WHERE queue_id = $1 AND position > $2",
     )
     .bind(queue_id)
@@ -347,13 +345,13 @@ pub async fn delete_agent(
 }
 
 pub async fn set_agent_state(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     queue_id: &str,
     member_id: &str,
     state: &AgentState,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "UPDATE queue_agents SET state = $3, reason = $4, state_changed_at = $5 \
          WHERE queue_id = $1 AND member_id = $2",
     )
@@ -367,8 +365,8 @@ pub async fn set_agent_state(
     Ok(())
 }
 
-pub async fn agent_count(conn: &mut AnyConnection, queue_id: &str) -> Result<i64, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM queue_agents WHERE queue_id = $1")
+pub async fn agent_count(conn: &mut Connection, queue_id: &str) -> Result<i64, StoreError> {
+    let row = crate::db::query("SELECT COUNT(*) AS n FROM queue_agents WHERE queue_id = $1")
         .bind(queue_id)
         .fetch_one(conn)
         .await?;
@@ -378,7 +376,7 @@ pub async fn agent_count(conn: &mut AnyConnection, queue_id: &str) -> Result<i64
 /// Agents of queues of `enterprise_ids` whose name contains `query` (case-insensitive), whose
 /// mobile number contains it, or whose short number is it; by name, member and queue.
 pub async fn search_agents(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_ids: &[String],
     query: Option<&str>,
 ) -> Result<Vec<(Agent, AgentPerson)>, StoreError> {
@@ -402,7 +400,7 @@ pub async fn search_agents(
     );
     // Only clauses built by the filter are interpolated; every value is bound.
     filter
-        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
         .fetch_all(conn)
         .await?
         .iter()
@@ -413,11 +411,11 @@ pub async fn search_agents(
 /// Every queue of the enterprise with its agents in position order: what the telephony engine
 /// distributes calls by.
 pub async fn load_enterprise_queues(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     enterprise_id: &str,
 ) -> Result<Vec<(Queue, Vec<Agent>)>, StoreError> {
     let queues = of_enterprises(conn, &[enterprise_id.to_owned()]).await?;
-    let rows = sqlx::query(
+    let rows = crate::db::query(
         "SELECT a.* FROM queue_agents a JOIN queues q ON q.id = a.queue_id \
          WHERE q.enterprise_id = $1 ORDER BY a.queue_id, a.position, a.member_id",
     )

@@ -9,7 +9,31 @@ pub struct TestStore {
     schema: Option<PgTestSchema>,
 }
 
+/// What is left to clean up of a [`TestStore`] whose store is shared by tasks.
+pub struct Leftovers {
+    _dir: Option<tempfile::TempDir>,
+    schema: Option<PgTestSchema>,
+}
+
+impl Leftovers {
+    pub async fn cleanup(self, store: std::sync::Arc<Store>) {
+        store.close().await;
+        if let Some(schema) = self.schema {
+            schema.drop_schema().await.expect("drop test schema");
+        }
+    }
+}
+
 impl TestStore {
+    /// The store behind an `Arc` for tasks, and what to clean up after them.
+    pub fn share(self) -> (std::sync::Arc<Store>, &'static str, Leftovers) {
+        let leftovers = Leftovers {
+            _dir: self._dir,
+            schema: self.schema,
+        };
+        (std::sync::Arc::new(self.store), self.name, leftovers)
+    }
+
     pub async fn cleanup(self) {
         self.store.close().await;
         if let Some(schema) = self.schema {

@@ -9,7 +9,7 @@ use sentral_domain::directory::{
 };
 use sentral_domain::platform::Agreement;
 use sentral_store::directory::{self as repo, contacts};
-use sentral_store::{AnyConnection, StoreError, platform};
+use sentral_store::{Connection, StoreError, platform};
 
 use crate::backends;
 use crate::platform::seed_world;
@@ -17,7 +17,7 @@ use crate::platform::seed_world;
 const NOW: Timestamp = Timestamp::from_millis(1_790_000_000_000);
 
 /// Enterprises "E1" (agreement 1001) and "E2" (agreement 1002).
-pub(crate) async fn enterprises(conn: &mut AnyConnection) {
+pub(crate) async fn enterprises(conn: &mut Connection) {
     seed_world(conn).await;
     let second = Agreement {
         id: "1002".into(),

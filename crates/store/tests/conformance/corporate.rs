@@ -28,7 +28,7 @@ fn address() -> PostalAddress {
     }
 }
 
-pub(crate) async fn organizations(conn: &mut sentral_store::AnyConnection) {
+pub(crate) async fn organizations(conn: &mut sentral_store::Connection) {
     for number in ["914742315", "987654325"] {
         let organization = Organization {
             org_number: org(number),

@@ -4,6 +4,7 @@
 mod backends;
 mod contacts;
 mod corporate;
+mod executor;
 mod member_search;
 mod platform;
 mod queues;

@@ -4,9 +4,8 @@
 
 use sentral_domain::directory::{Member, PlanDevice, PlanEntry, ShortNumber};
 use sentral_domain::{EntityId, Msisdn, OrgNumber, Timestamp};
-use sentral_store::AnyConnection;
+use sentral_store::Connection;
 use sentral_store::directory::{self as repo, members};
-use sqlx::Row;
 
 use crate::backends;
 use crate::contacts::enterprises;
@@ -46,7 +45,7 @@ fn member(n: usize) -> Member {
 /// The predicate member search had before the index, run as it was: ids of one page and the
 /// total.
 async fn plain_search(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     query: &str,
     offset: i64,
     limit: i64,
@@ -61,7 +60,7 @@ async fn plain_search(
          OR m.id IN (SELECT target FROM short_numbers WHERE enterprise_id = $1 \
          AND kind = 'member' AND short_number = $3))";
     let pattern = format!("%{escaped}%");
-    let total = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let total = sentral_store::db::query(sentral_store::db::AssertSqlSafe(format!(
         "SELECT COUNT(*) AS n FROM members m WHERE {clause}"
     )))
     .bind("E1")
@@ -72,7 +71,7 @@ async fn plain_search(
     .unwrap()
     .try_get::<i64, _>("n")
     .unwrap();
-    let ids = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let ids = sentral_store::db::query(sentral_store::db::AssertSqlSafe(format!(
         "SELECT m.id FROM members m WHERE {clause} \
          ORDER BY m.last_name, m.first_name, m.id LIMIT $4 OFFSET $5"
     )))
@@ -91,7 +90,7 @@ async fn plain_search(
 }
 
 /// Every page of `queries` that the tests look at answers as the plain predicate.
-async fn check(conn: &mut AnyConnection, backend: &str, queries: &[&str]) {
+async fn check(conn: &mut Connection, backend: &str, queries: &[&str]) {
     for &query in queries {
         for (offset, limit) in [(0, 50), (40, 25), (1_000, 100)] {
             let found = members::search(&mut *conn, "E1", Some(query), None, offset, limit)

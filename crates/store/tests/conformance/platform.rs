@@ -35,7 +35,7 @@ pub fn sample_app(id: &str, partner: &EntityId) -> Application {
 }
 
 /// Partner 914742315 with customer 987654325 (and its subsidiary 923609016), agreement 1001.
-pub async fn seed_world(conn: &mut sentral_store::AnyConnection) -> EntityId {
+pub async fn seed_world(conn: &mut sentral_store::Connection) -> EntityId {
     for (number, name, parent) in [
         ("914742315", "Partner AS", None),
         ("987654325", "Customer ASA", None),

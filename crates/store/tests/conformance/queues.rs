@@ -7,7 +7,7 @@ use sentral_domain::directory::{
 };
 use sentral_domain::{EntityId, Msisdn, OrgNumber, Timestamp};
 use sentral_store::directory::{self as repo, members, queues};
-use sentral_store::{AnyConnection, StoreError};
+use sentral_store::{Connection, StoreError};
 
 use crate::backends;
 use crate::contacts::enterprises;
@@ -65,7 +65,7 @@ fn agent(member: &str, queue: &str, position: u32, state: AgentState) -> Agent {
     }
 }
 
-async fn world(conn: &mut AnyConnection) {
+async fn world(conn: &mut Connection) {
     enterprises(conn).await;
     for (id, enterprise, org, last, mobile, short) in [
         ("mem_a", "E1", "987654325", "Aas", "4790000001", "101"),

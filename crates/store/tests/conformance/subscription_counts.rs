@@ -6,11 +6,10 @@
 
 use sentral_domain::Msisdn;
 use sentral_domain::corporate::{SubscriptionProduct, SubscriptionStatus};
-use sentral_store::AnyConnection;
+use sentral_store::Connection;
 use sentral_store::corporate::subscriptions::{self, SubscriptionSearch};
 use sentral_store::corporate::{Reach, accounts};
 use sentral_store::records;
-use sqlx::Row;
 
 use crate::backends;
 use crate::corporate::{NOW, account, organizations, subscription};
@@ -26,7 +25,7 @@ fn account_id(number: u32) -> String {
 }
 
 /// Subscription `n`: on an account by `n`, with some of the products, some suspended.
-async fn insert(conn: &mut AnyConnection, n: u32) {
+async fn insert(conn: &mut Connection, n: u32) {
     let (account, owner) = ACCOUNTS[(n % 7 % 3) as usize];
     let mut row = subscription(
         91_000_000 + n,
@@ -51,8 +50,8 @@ async fn insert(conn: &mut AnyConnection, n: u32) {
         .unwrap();
 }
 
-async fn pairs(conn: &mut AnyConnection, sql: &'static str) -> Vec<(String, i64)> {
-    let mut found: Vec<(String, i64)> = sqlx::query(sql)
+async fn pairs(conn: &mut Connection, sql: &'static str) -> Vec<(String, i64)> {
+    let mut found: Vec<(String, i64)> = sentral_store::db::query(sql)
         .fetch_all(conn)
         .await
         .unwrap()
@@ -64,7 +63,7 @@ async fn pairs(conn: &mut AnyConnection, sql: &'static str) -> Vec<(String, i64)
 }
 
 /// Every counter (left out when zero) equals its `COUNT(*)`.
-async fn counters_are_exact(conn: &mut AnyConnection, backend: &str, moment: &str) {
+async fn counters_are_exact(conn: &mut Connection, backend: &str, moment: &str) {
     let counted = pairs(
         conn,
         "SELECT org_number || '/' || account_id AS k, n FROM subscription_counts WHERE n <> 0",
@@ -106,7 +105,7 @@ fn quoted(values: &[String]) -> String {
 /// The search as one plain query over `mobile_subscriptions`, as it was before the counters:
 /// the page's numbers and the total.
 async fn plain_search(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     reach: Reach<'_>,
     search: &SubscriptionSearch,
     offset: i64,
@@ -151,7 +150,7 @@ async fn plain_search(
     } else {
         format!("msisdn {direction}")
     };
-    let total = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let total = sentral_store::db::query(sentral_store::db::AssertSqlSafe(format!(
         "SELECT COUNT(*) AS n FROM mobile_subscriptions WHERE {clause}"
     )))
     .fetch_one(&mut *conn)
@@ -159,7 +158,7 @@ async fn plain_search(
     .unwrap()
     .try_get::<i64, _>("n")
     .unwrap();
-    let msisdns = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let msisdns = sentral_store::db::query(sentral_store::db::AssertSqlSafe(format!(
         "SELECT msisdn FROM mobile_subscriptions WHERE {clause} ORDER BY {order_by} \
          LIMIT {limit} OFFSET {offset}"
     )))
@@ -174,7 +173,7 @@ async fn plain_search(
 
 /// Every filter shape, page and direction answers as the plain query; the first page's
 /// summaries are the subscriptions' own.
-async fn searches_answer_as_the_plain_query(conn: &mut AnyConnection, backend: &str, moment: &str) {
+async fn searches_answer_as_the_plain_query(conn: &mut Connection, backend: &str, moment: &str) {
     let (a, b) = (vec![A.to_owned()], vec![B.to_owned()]);
     let both = vec![A.to_owned(), B.to_owned()];
     let (one, three) = (vec![account_id(1)], vec![account_id(3)]);
@@ -316,11 +315,11 @@ async fn counters_stay_exact_and_searches_answer_as_the_plain_query() {
         // A subscription keeps its organisation and account, an add-on its keys.
         let mut tx = backend.store.write().await.unwrap();
         // Subscription 1 is on account 2; account 1 has the same owner.
-        let moved = sqlx::query(
+        let moved = sentral_store::db::query(
             "UPDATE mobile_subscriptions SET account_id = $1 WHERE msisdn = '4791000001'",
         )
         .bind(account_id(1))
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await;
         assert!(moved.is_err(), "{name}: an account move is refused");
         drop(tx);

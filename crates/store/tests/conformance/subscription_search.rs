@@ -4,10 +4,9 @@
 //! backend.
 
 use sentral_domain::corporate::{UserReference, UserReferences};
-use sentral_store::AnyConnection;
+use sentral_store::Connection;
 use sentral_store::corporate::subscriptions::{self, SubscriptionSearch};
 use sentral_store::corporate::{Reach, accounts};
-use sqlx::Row;
 
 use crate::backends;
 use crate::corporate::{NOW, account, organizations, subscription};
@@ -31,7 +30,7 @@ fn references(n: u32) -> UserReferences {
 /// The predicate the search had before the index, run as it was: msisdns of one page and the
 /// total.
 async fn plain_search(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     text: &str,
     offset: i64,
     limit: i64,
@@ -44,7 +43,7 @@ async fn plain_search(
     let clause = "org_number = $1 AND (LOWER(reference1) LIKE $2 ESCAPE '\\' \
          OR LOWER(reference2) LIKE $2 ESCAPE '\\' OR LOWER(reference3) LIKE $2 ESCAPE '\\')";
     let pattern = format!("%{escaped}%");
-    let total = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let total = sentral_store::db::query(sentral_store::db::AssertSqlSafe(format!(
         "SELECT COUNT(*) AS n FROM mobile_subscriptions WHERE {clause}"
     )))
     .bind(OWNER)
@@ -54,7 +53,7 @@ async fn plain_search(
     .unwrap()
     .try_get::<i64, _>("n")
     .unwrap();
-    let msisdns = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let msisdns = sentral_store::db::query(sentral_store::db::AssertSqlSafe(format!(
         "SELECT msisdn FROM mobile_subscriptions WHERE {clause} ORDER BY msisdn DESC \
          LIMIT $3 OFFSET $4"
     )))
@@ -72,7 +71,7 @@ async fn plain_search(
 }
 
 /// Every page of `texts` that the tests look at answers as the plain predicate.
-async fn check(conn: &mut AnyConnection, reach: Reach<'_>, backend: &str, texts: &[&str]) {
+async fn check(conn: &mut Connection, reach: Reach<'_>, backend: &str, texts: &[&str]) {
     for &text in texts {
         for (offset, limit) in [(0, 50), (30, 20), (1_100, 100)] {
             let found = subscriptions::search(

@@ -6,14 +6,14 @@ use sentral_domain::directory::{
 use sentral_domain::platform::Organization;
 use sentral_domain::{EntityId, Msisdn, OrgNumber, Timestamp};
 use sentral_store::directory::{absences, forwarding, members};
-use sentral_store::{AnyConnection, platform};
+use sentral_store::{Connection, platform};
 
 use crate::backends;
 
 const NOW: Timestamp = Timestamp::from_millis(1_790_000_000_000);
 const HOUR: i64 = 3600;
 
-async fn two_members(conn: &mut AnyConnection) {
+async fn two_members(conn: &mut Connection) {
     let org = OrgNumber::parse("914742315").unwrap();
     let organization = Organization {
         org_number: org.clone(),
@@ -154,7 +154,7 @@ async fn absences_are_updated_and_deleted_only_through_their_member() {
     }
 }
 
-async fn current(conn: &mut AnyConnection, at: Timestamp) -> Option<String> {
+async fn current(conn: &mut Connection, at: Timestamp) -> Option<String> {
     absences::current(conn, "mem_a", at)
         .await
         .unwrap()

@@ -6,23 +6,23 @@ pub use search::{SubscriptionSearch, SummariesJson, search, search_json};
 
 use std::collections::HashMap;
 
+use crate::db::Row;
 use sentral_domain::corporate::{
     AccountId, MobileSubscription, PersonName, SubscriptionProduct, SubscriptionStatus,
     SubscriptionSummary, UserReference, UserReferences,
 };
 use sentral_domain::{Msisdn, Timestamp};
-use sqlx::any::AnyRow;
 
 use crate::rows::{at, int, opt_text, org, placeholders, text};
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
 pub async fn insert_subscription(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     subscription: &MobileSubscription,
 ) -> Result<(), StoreError> {
     let user = subscription.user.as_ref();
     let references = &subscription.references;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO mobile_subscriptions (msisdn, org_number, account_id, plan_id, status, \
          first_name, middle_name, last_name, reference1, reference2, reference3, iccid, \
          activated_at, updated_at) \
@@ -44,9 +44,7 @@ pub async fn insert_subscription(
     .bind(subscription.updated_at.millis())
     .execute(&mut *conn)
     .await
-    .map_err(|e| {
-        StoreError::from(e).conflict_as(format!("subscription {}", subscription.msisdn))
-    })?;
+    .map_err(|e| e.conflict_as(format!("subscription {}", subscription.msisdn)))?;
     for product in &subscription.products {
         insert_product(
             conn,
@@ -62,20 +60,20 @@ pub async fn insert_subscription(
     Ok(())
 }
 
-fn reference(row: &AnyRow, column: &'static str) -> Result<Option<UserReference>, StoreError> {
+fn reference(row: &Row, column: &'static str) -> Result<Option<UserReference>, StoreError> {
     opt_text(row, column)?
         .map(|value| UserReference::parse(column, &value))
         .transpose()
         .map_err(Into::into)
 }
 
-fn status(row: &AnyRow) -> Result<SubscriptionStatus, StoreError> {
+fn status(row: &Row) -> Result<SubscriptionStatus, StoreError> {
     let status = text(row, "status")?;
     SubscriptionStatus::parse(&status)
         .ok_or_else(|| StoreError::Corrupt(format!("subscription status {status:?}")))
 }
 
-fn references(row: &AnyRow) -> Result<UserReferences, StoreError> {
+fn references(row: &Row) -> Result<UserReferences, StoreError> {
     Ok(UserReferences {
         reference1: reference(row, "reference1")?,
         reference2: reference(row, "reference2")?,
@@ -87,7 +85,7 @@ fn references(row: &AnyRow) -> Result<UserReferences, StoreError> {
 const SUMMARY_COLUMNS: &str = "msisdn, org_number, account_id, plan_id, status, reference1, \
      reference2, reference3, updated_at";
 
-fn summary_from(row: &AnyRow) -> Result<SubscriptionSummary, StoreError> {
+fn summary_from(row: &Row) -> Result<SubscriptionSummary, StoreError> {
     Ok(SubscriptionSummary {
         msisdn: Msisdn::parse(&text(row, "msisdn")?)?,
         org_number: org(row, "org_number")?,
@@ -99,7 +97,7 @@ fn summary_from(row: &AnyRow) -> Result<SubscriptionSummary, StoreError> {
     })
 }
 
-fn subscription_from(row: &AnyRow) -> Result<MobileSubscription, StoreError> {
+fn subscription_from(row: &Row) -> Result<MobileSubscription, StoreError> {
     let user = match (opt_text(row, "first_name")?, opt_text(row, "last_name")?) {
         (Some(first_name), Some(last_name)) => Some(PersonName {
             first_name,
@@ -125,7 +123,7 @@ fn subscription_from(row: &AnyRow) -> Result<MobileSubscription, StoreError> {
 
 /// Fills in the add-ons of `subscriptions` with one query.
 async fn with_products(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     mut subscriptions: Vec<MobileSubscription>,
 ) -> Result<Vec<MobileSubscription>, StoreError> {
     if subscriptions.is_empty() {
@@ -137,7 +135,7 @@ async fn with_products(
         placeholders(1, subscriptions.len())
     );
     // Only placeholders are interpolated; every value is bound.
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = crate::db::query(crate::db::AssertSqlSafe(sql));
     for subscription in &subscriptions {
         query = query.bind(subscription.msisdn.as_str().to_owned());
     }
@@ -160,10 +158,10 @@ async fn with_products(
 }
 
 pub async fn subscription(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     msisdn: &Msisdn,
 ) -> Result<Option<MobileSubscription>, StoreError> {
-    let Some(row) = sqlx::query("SELECT * FROM mobile_subscriptions WHERE msisdn = $1")
+    let Some(row) = crate::db::query("SELECT * FROM mobile_subscriptions WHERE msisdn = $1")
         .bind(msisdn.as_str())
         .fetch_optional(&mut *conn)
         .await?
@@ -175,12 +173,12 @@ pub async fn subscription(
 }
 
 pub async fn update_references(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     msisdn: &Msisdn,
     references: &UserReferences,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    crate::db::query(
         "UPDATE mobile_subscriptions SET reference1 = $2, reference2 = $3, reference3 = $4, \
          updated_at = $5 WHERE msisdn = $1",
     )
@@ -195,7 +193,7 @@ pub async fn update_references(
 }
 
 pub async fn add_product(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     msisdn: &Msisdn,
     product: &SubscriptionProduct,
 ) -> Result<(), StoreError> {
@@ -205,13 +203,13 @@ pub async fn add_product(
 /// Inserts an add-on with a copy of its subscription's organisation and account (`owner`, or
 /// read from the subscription), which product searches and their counters read.
 async fn insert_product(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     msisdn: &Msisdn,
     product: &SubscriptionProduct,
     owner: Option<(&str, &str)>,
 ) -> Result<(), StoreError> {
     let query = match owner {
-        Some((org_number, account_id)) => sqlx::query(
+        Some((org_number, account_id)) => crate::db::query(
             "INSERT INTO subscription_products (msisdn, product_id, added_at, org_number, \
              account_id) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -221,7 +219,7 @@ async fn insert_product(
         .bind(org_number)
         .bind(account_id),
         // An unknown number leaves the copies NULL, which the table refuses.
-        None => sqlx::query(
+        None => crate::db::query(
             "INSERT INTO subscription_products (msisdn, product_id, added_at, org_number, \
              account_id) VALUES ($1, $2, $3, \
              (SELECT org_number FROM mobile_subscriptions WHERE msisdn = $1), \
@@ -231,19 +229,20 @@ async fn insert_product(
         .bind(product.product_id)
         .bind(product.added_at.millis()),
     };
-    query.execute(conn).await.map_err(|e| {
-        StoreError::from(e).conflict_as(format!("product {} on {msisdn}", product.product_id))
-    })?;
+    query
+        .execute(conn)
+        .await
+        .map_err(|e| e.conflict_as(format!("product {} on {msisdn}", product.product_id)))?;
     Ok(())
 }
 
 pub async fn remove_product(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     msisdn: &Msisdn,
     product_id: i64,
 ) -> Result<bool, StoreError> {
     let done =
-        sqlx::query("DELETE FROM subscription_products WHERE msisdn = $1 AND product_id = $2")
+        crate::db::query("DELETE FROM subscription_products WHERE msisdn = $1 AND product_id = $2")
             .bind(msisdn.as_str())
             .bind(product_id)
             .execute(conn)
@@ -252,11 +251,11 @@ pub async fn remove_product(
 }
 
 pub async fn touch(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     msisdn: &Msisdn,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE mobile_subscriptions SET updated_at = $2 WHERE msisdn = $1")
+    crate::db::query("UPDATE mobile_subscriptions SET updated_at = $2 WHERE msisdn = $1")
         .bind(msisdn.as_str())
         .bind(now.millis())
         .execute(conn)

@@ -1,18 +1,17 @@
 //! Searching subscriptions: one filter, its total (counted, or summed from the counters of
 //! migration 0011) and its page's numbers first, read as summaries or as the API's JSON.
 
+use crate::db::Row;
 use sentral_domain::Timestamp;
 use sentral_domain::corporate::catalogue::CATALOGUE;
 use sentral_domain::corporate::{SubscriptionStatus, SubscriptionSummary};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use super::{SUMMARY_COLUMNS, summary_from};
 use crate::corporate::{Bind, Filter, Page, Reach};
 use crate::json_sql::{JsonPage, JsonSql, ObjectSql};
 use crate::rows::{escape_like, text};
 use crate::trigram;
-use crate::{AnyConnection, StoreError};
+use crate::{Connection, StoreError};
 
 /// Search criteria; every one given must match.
 #[derive(Debug, Clone, Default)]
@@ -95,28 +94,27 @@ impl PageQuery {
     /// Runs `SELECT columns FROM mobile_subscriptions` over the page's numbers, then `rest`.
     async fn select(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Connection,
         columns: &str,
         rest: &str,
-    ) -> Result<Vec<AnyRow>, StoreError> {
+    ) -> Result<Vec<Row>, StoreError> {
         let sql = format!(
             "{}SELECT {columns} FROM mobile_subscriptions WHERE msisdn IN ({}){rest}",
             self.with, self.keys
         );
         // Only clauses built by the filter, column names, constants and placeholders are
         // interpolated; every value is bound.
-        Ok(self
-            .binds
-            .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        self.binds
+            .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
             .fetch_all(conn)
-            .await?)
+            .await
     }
 }
 
 /// How many subscriptions `filter` (reach, organisation, account and product only) matches:
 /// the sum of the counters of migration 0011, which have the owner columns under the same names.
 async fn counted(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     filter: &Filter,
     counts_from: &str,
 ) -> Result<i64, StoreError> {
@@ -125,16 +123,16 @@ async fn counted(
         filter.where_sql()
     );
     // Only clauses built by the filter and a table name are interpolated.
-    Ok(filter
-        .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+    filter
+        .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
         .fetch_one(conn)
         .await?
-        .try_get::<i64, _>("n")?)
+        .try_get::<i64, _>("n")
 }
 
 /// How many subscriptions in `reach` match `search`, and how to read one page of them.
 async fn plan(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     reach: Reach<'_>,
     search: &SubscriptionSearch,
     offset: i64,
@@ -262,7 +260,7 @@ async fn plan(
 /// One page of the summaries of the subscriptions in `reach` that match `search`, and how many
 /// match in all.
 pub async fn search(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     reach: Reach<'_>,
     search: &SubscriptionSearch,
     offset: i64,
@@ -292,7 +290,7 @@ pub struct SummariesJson {
 /// [`search`], its page written by the database as the API's JSON: the same objects, byte for
 /// byte, as the API's serde struct `SubscriptionSummaryBody` writes for [`search`]'s summaries.
 pub async fn search_json(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     reach: Reach<'_>,
     search: &SubscriptionSearch,
     offset: i64,

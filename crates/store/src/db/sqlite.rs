@@ -1,0 +1,453 @@
+//! SQLite through `rusqlite`, on the calling task's thread.
+//!
+//! - **Reads** take a connection from a small pool and run there and then: no thread hand-off,
+//!   statements prepared once per connection. A statement on a read connection that writes
+//!   (settings, the sandbox clock …) goes through the writer instead, so there is one writer.
+//! - **Writes** share one writer connection, taken in turn (a fair queue). Each write runs inside
+//!   a savepoint of an open transaction; at its commit it releases the savepoint and lets the
+//!   writers queued behind it run in the same transaction, then queues again and commits the
+//!   whole group with one `COMMIT` (one fsync) unless a writer of the group already did. A
+//!   writer is acknowledged only after the `COMMIT` that holds its changes (group commit).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{CachedStatement, OpenFlags};
+use tokio::sync::OwnedMutexGuard;
+
+use crate::db::{Arg, CommitStats, DbError, Outcome, Query, Row, Value, Want};
+
+/// Idle read connections kept open.
+const IDLE_READERS: usize = 8;
+/// Prepared statements kept per connection (the repositories have about 300 distinct ones).
+const STATEMENT_CACHE: usize = 512;
+
+/// One SQLite database file: its read connections and its writer.
+pub(crate) struct SqliteShared {
+    path: PathBuf,
+    stats: CommitStats,
+    readers: Mutex<Vec<rusqlite::Connection>>,
+    writer: Arc<tokio::sync::Mutex<WriterState>>,
+}
+
+struct WriterState {
+    /// Out of here only while a writer holds the lock.
+    conn: Option<rusqlite::Connection>,
+    /// The open transaction and the writers whose released savepoints it holds.
+    batch: Option<Arc<Batch>>,
+    members: usize,
+}
+
+/// One transaction shared by a group of writers.
+#[derive(Default)]
+struct Batch {
+    outcome: OnceLock<Result<(), String>>,
+}
+
+impl Batch {
+    fn fail(&self, why: &str) {
+        let _ = self.outcome.set(Err(why.to_owned()));
+    }
+}
+
+pub(crate) fn open(path: &Path) -> Result<Arc<SqliteShared>, DbError> {
+    let writer = open_connection(path)?;
+    Ok(Arc::new(SqliteShared {
+        path: path.to_owned(),
+        stats: CommitStats::default(),
+        readers: Mutex::new(Vec::new()),
+        writer: Arc::new(tokio::sync::Mutex::new(WriterState {
+            conn: Some(writer),
+            batch: None,
+            members: 0,
+        })),
+    }))
+}
+
+fn open_connection(path: &Path) -> Result<rusqlite::Connection, DbError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = rusqlite::Connection::open_with_flags(path, flags)?;
+    // WAL lets readers run beside the writer; FULL makes every commit durable.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
+/// A connection in use: a reader from the pool or the writer inside a write.
+pub(crate) struct SqliteConn {
+    pub(crate) conn: rusqlite::Connection,
+    role: Role,
+}
+
+enum Role {
+    Read(Arc<SqliteShared>),
+    Write,
+}
+
+impl SqliteConn {
+    pub(crate) async fn run(&mut self, query: &Query, want: Want) -> Result<Outcome, DbError> {
+        if let Role::Read(shared) = &self.role {
+            let writes = !self.conn.prepare_cached(query.sql.as_str())?.readonly();
+            if writes {
+                return shared.clone().write_one(query, want).await;
+            }
+        }
+        run_statement(&self.conn, query, want)
+    }
+
+    pub(crate) async fn run_script(&mut self, sql: &str) -> Result<(), DbError> {
+        match &self.role {
+            Role::Write => Ok(self.conn.execute_batch(sql)?),
+            Role::Read(shared) => {
+                let (conn, session) = shared.clone().begin().await?;
+                match conn.conn.execute_batch(sql) {
+                    Ok(()) => session.commit(conn.conn).await,
+                    Err(error) => {
+                        session.rollback(conn.conn);
+                        Err(error.into())
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl SqliteShared {
+    /// A read connection; give it back with [`SqliteShared::give_back`].
+    pub(crate) fn reader(self: &Arc<Self>) -> Result<SqliteConn, DbError> {
+        let idle = self
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open_connection(&self.path)?,
+        };
+        Ok(SqliteConn {
+            conn,
+            role: Role::Read(self.clone()),
+        })
+    }
+
+    pub(crate) fn give_back(&self, conn: SqliteConn) {
+        // A reader never holds a transaction open; one that does is dropped, not reused.
+        if matches!(conn.role, Role::Read(_)) && conn.conn.is_autocommit() {
+            let mut idle = self.readers.lock().unwrap_or_else(PoisonError::into_inner);
+            if idle.len() < IDLE_READERS {
+                idle.push(conn.conn);
+            }
+        }
+    }
+
+    pub(crate) fn stats(&self) -> &CommitStats {
+        &self.stats
+    }
+
+    /// Closes the idle read connections (the writer closes with the last reference).
+    pub(crate) fn close_readers(&self) {
+        self.readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    /// Waits for the writer and opens this write's savepoint, in the group's open transaction
+    /// or in a new one.
+    pub(crate) async fn begin(self: Arc<Self>) -> Result<(SqliteConn, WriteSession), DbError> {
+        let mut guard = self.writer.clone().lock_owned().await;
+        let conn = match guard.conn.take() {
+            Some(conn) => conn,
+            // Only after a commit task died with the connection: SQLite's own lock keeps
+            // the new one from writing before that one finished.
+            None => open_connection(&self.path)?,
+        };
+        let batch = match guard.batch.clone() {
+            Some(batch) if !conn.is_autocommit() => batch,
+            stale => {
+                if let Some(batch) = stale {
+                    batch.fail("the transaction was rolled back by the database");
+                }
+                // IMMEDIATE takes the write lock at once, so no statement of the group can
+                // fail with SQLITE_BUSY_SNAPSHOT after it read.
+                if let Err(error) = conn.execute_batch("BEGIN IMMEDIATE") {
+                    guard.conn = Some(conn);
+                    guard.batch = None;
+                    return Err(error.into());
+                }
+                let batch = Arc::new(Batch::default());
+                guard.batch = Some(batch.clone());
+                guard.members = 0;
+                batch
+            }
+        };
+        if let Err(error) = conn.execute_batch("SAVEPOINT w") {
+            rollback_locked(&mut guard, conn, &batch);
+            return Err(error.into());
+        }
+        let session = WriteSession {
+            shared: self.clone(),
+            guard: Some(guard),
+            batch,
+        };
+        Ok((
+            SqliteConn {
+                conn,
+                role: Role::Write,
+            },
+            session,
+        ))
+    }
+
+    /// A single write statement, as a write of its own.
+    async fn write_one(self: Arc<Self>, query: &Query, want: Want) -> Result<Outcome, DbError> {
+        let (conn, session) = self.begin().await?;
+        match run_statement(&conn.conn, query, want) {
+            Ok(outcome) => {
+                session.commit(conn.conn).await?;
+                Ok(outcome)
+            }
+            Err(error) => {
+                session.rollback(conn.conn);
+                Err(error)
+            }
+        }
+    }
+}
+
+/// A write in progress: the writer's lock, and the transaction its savepoint lives in.
+pub(crate) struct WriteSession {
+    shared: Arc<SqliteShared>,
+    guard: Option<OwnedMutexGuard<WriterState>>,
+    batch: Arc<Batch>,
+}
+
+impl WriteSession {
+    /// Releases the savepoint, lets the queued writers join the transaction, then waits until a
+    /// `COMMIT` of it has succeeded (or failed).
+    pub(crate) async fn commit(mut self, conn: rusqlite::Connection) -> Result<(), DbError> {
+        let Some(mut guard) = self.guard.take() else {
+            return Err(DbError::NotCommitted(
+                "the write was already finished".into(),
+            ));
+        };
+        if let Err(error) = conn.execute_batch("RELEASE w") {
+            rollback_locked(&mut guard, conn, &self.batch);
+            return Err(error.into());
+        }
+        guard.members += 1;
+        guard.conn = Some(conn);
+        drop(guard);
+        let waiter = CommitWaiter {
+            shared: self.shared.clone(),
+            batch: Some(self.batch.clone()),
+        };
+        waiter.wait().await
+    }
+
+    /// Undoes this write's savepoint; the group's transaction goes on if others are in it.
+    pub(crate) fn rollback(mut self, conn: rusqlite::Connection) {
+        if let Some(mut guard) = self.guard.take() {
+            rollback_locked(&mut guard, conn, &self.batch);
+        }
+    }
+}
+
+fn rollback_locked(guard: &mut WriterState, conn: rusqlite::Connection, batch: &Arc<Batch>) {
+    let _ = conn.execute_batch("ROLLBACK TO w; RELEASE w");
+    if conn.is_autocommit() {
+        // SQLite ended the whole transaction (an I/O or full-disk error): the group is lost.
+        batch.fail("the transaction was rolled back by the database");
+        guard.batch = None;
+        guard.members = 0;
+    } else if guard.members == 0 {
+        let _ = conn.execute_batch("ROLLBACK");
+        batch.fail("rolled back");
+        guard.batch = None;
+    }
+    guard.conn = Some(conn);
+}
+
+/// A writer waiting for its group's `COMMIT`. Dropped while waiting (a cancelled request), it
+/// leaves the commit to a task, so the group still commits.
+struct CommitWaiter {
+    shared: Arc<SqliteShared>,
+    batch: Option<Arc<Batch>>,
+}
+
+impl CommitWaiter {
+    async fn wait(mut self) -> Result<(), DbError> {
+        let Some(batch) = self.batch.clone() else {
+            return Err(DbError::NotCommitted("no transaction".into()));
+        };
+        let guard = self.shared.writer.clone().lock_owned().await;
+        self.batch = None;
+        if let Some(outcome) = batch.outcome.get() {
+            return outcome.clone().map_err(DbError::NotCommitted);
+        }
+        // The commit runs in a task of its own so that cancelling this request cannot stop it
+        // half-way with the writer's connection out of its place.
+        let shared = self.shared.clone();
+        let task = tokio::spawn(async move { commit_batch(&shared, guard, &batch).await });
+        match task.await {
+            Ok(result) => result,
+            Err(error) => Err(DbError::NotCommitted(format!(
+                "commit task failed: {error}"
+            ))),
+        }
+    }
+}
+
+impl Drop for CommitWaiter {
+    fn drop(&mut self) {
+        let Some(batch) = self.batch.take() else {
+            return;
+        };
+        if batch.outcome.get().is_some() {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let shared = self.shared.clone();
+            runtime.spawn(async move {
+                let guard = shared.writer.clone().lock_owned().await;
+                let _ = commit_batch(&shared, guard, &batch).await;
+            });
+        }
+    }
+}
+
+/// Commits the group's transaction unless that is done already; holds the writer throughout.
+async fn commit_batch(
+    shared: &SqliteShared,
+    mut guard: OwnedMutexGuard<WriterState>,
+    batch: &Arc<Batch>,
+) -> Result<(), DbError> {
+    if let Some(outcome) = batch.outcome.get() {
+        return outcome.clone().map_err(DbError::NotCommitted);
+    }
+    let is_open = guard
+        .batch
+        .as_ref()
+        .is_some_and(|open| Arc::ptr_eq(open, batch));
+    let Some(conn) = guard.conn.take().filter(|_| is_open) else {
+        batch.fail("the transaction was lost");
+        return Err(DbError::NotCommitted("the transaction was lost".into()));
+    };
+    // COMMIT waits for the disk (fsync): off the async threads.
+    let committed = tokio::task::spawn_blocking(move || {
+        let result = conn.execute_batch("COMMIT");
+        if result.is_err() && !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        (conn, result)
+    })
+    .await;
+    let writes = guard.members as u64;
+    let outcome = match committed {
+        Ok((conn, result)) => {
+            guard.conn = Some(conn);
+            result.map_err(|error| error.to_string())
+        }
+        Err(error) => {
+            guard.conn = open_connection(&shared.path).ok();
+            Err(format!("commit task failed: {error}"))
+        }
+    };
+    guard.batch = None;
+    guard.members = 0;
+    if outcome.is_ok() {
+        shared.stats.record(writes);
+    }
+    let _ = batch.outcome.set(outcome.clone());
+    outcome.map_err(DbError::NotCommitted)
+}
+
+/// Runs one statement on `conn`, binding `$n` to the n-th value.
+fn run_statement(
+    conn: &rusqlite::Connection,
+    query: &Query,
+    want: Want,
+) -> Result<Outcome, DbError> {
+    let mut statement = conn.prepare_cached(query.sql.as_str())?;
+    bind_all(&mut statement, &query.args)?;
+    let columns: Arc<[String]> = match want {
+        Want::Nothing => Arc::from(Vec::new()),
+        Want::Rows | Want::FirstRow => statement.column_names().map(str::to_owned).collect(),
+    };
+    let mut found = Vec::new();
+    {
+        let mut rows = statement.raw_query();
+        while let Some(row) = rows.next()? {
+            if want == Want::Nothing {
+                continue;
+            }
+            let mut values = Vec::with_capacity(columns.len());
+            for index in 0..columns.len() {
+                values.push(value_of(row.get_ref(index)?, &columns[index])?);
+            }
+            found.push(Row::new(columns.clone(), values));
+            if want == Want::FirstRow {
+                break;
+            }
+        }
+    }
+    Ok(Outcome {
+        rows: found,
+        rows_affected: conn.changes(),
+    })
+}
+
+fn bind_all(statement: &mut CachedStatement<'_>, args: &[Arg]) -> Result<(), DbError> {
+    for index in 1..=statement.parameter_count() {
+        // `$3` is the third value wherever it appears (SQLite numbers named parameters by
+        // first appearance).
+        let position = match statement.parameter_name(index) {
+            Some(name) => name
+                .get(1..)
+                .and_then(|digits| digits.parse::<usize>().ok())
+                .ok_or(DbError::MissingBind(index))?,
+            None => index,
+        };
+        let arg = position
+            .checked_sub(1)
+            .and_then(|at| args.get(at))
+            .ok_or(DbError::MissingBind(position))?;
+        statement.raw_bind_parameter(index, arg)?;
+    }
+    Ok(())
+}
+
+impl ToSql for Arg {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            Arg::Int(number) => ValueRef::Integer(*number),
+            Arg::Real(number) => ValueRef::Real(*number),
+            Arg::Text(text) => ValueRef::Text(text.as_bytes()),
+            Arg::Blob(bytes) => ValueRef::Blob(bytes),
+            Arg::NullInt | Arg::NullReal | Arg::NullText => ValueRef::Null,
+        }))
+    }
+}
+
+fn value_of(value: ValueRef<'_>, column: &str) -> Result<Value, DbError> {
+    Ok(match value {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(number) => Value::Int(number),
+        ValueRef::Real(number) => Value::Real(number),
+        ValueRef::Text(bytes) => Value::Text(
+            std::str::from_utf8(bytes)
+                .map_err(|error| DbError::Decode {
+                    column: column.to_owned(),
+                    message: error.to_string(),
+                })?
+                .to_owned(),
+        ),
+        ValueRef::Blob(bytes) => Value::Blob(bytes.to_vec()),
+    })
+}

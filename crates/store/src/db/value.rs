@@ -1,0 +1,255 @@
+//! Bound values going in and column values coming out, the same on both backends.
+
+use std::sync::Arc;
+
+use crate::StoreError;
+use crate::db::DbError;
+
+/// A value bound to a statement. NULLs keep their type: PostgreSQL needs one for every
+/// parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+    NullInt,
+    NullReal,
+    NullText,
+}
+
+/// A Rust value that can be bound.
+pub trait Encode {
+    fn encode(self) -> Arg;
+    /// The typed NULL an `Option::None` of this type binds.
+    fn null() -> Arg;
+}
+
+macro_rules! encode_int {
+    ($($t:ty),*) => {$(
+        impl Encode for $t {
+            fn encode(self) -> Arg {
+                Arg::Int(i64::from(self))
+            }
+            fn null() -> Arg {
+                Arg::NullInt
+            }
+        }
+    )*};
+}
+encode_int!(i64, i32, i16, u32, u16, u8);
+
+impl Encode for bool {
+    fn encode(self) -> Arg {
+        Arg::Int(i64::from(self))
+    }
+    fn null() -> Arg {
+        Arg::NullInt
+    }
+}
+
+impl Encode for f64 {
+    fn encode(self) -> Arg {
+        Arg::Real(self)
+    }
+    fn null() -> Arg {
+        Arg::NullReal
+    }
+}
+
+impl Encode for String {
+    fn encode(self) -> Arg {
+        Arg::Text(self)
+    }
+    fn null() -> Arg {
+        Arg::NullText
+    }
+}
+
+impl Encode for &str {
+    fn encode(self) -> Arg {
+        Arg::Text(self.to_owned())
+    }
+    fn null() -> Arg {
+        Arg::NullText
+    }
+}
+
+impl Encode for &String {
+    fn encode(self) -> Arg {
+        Arg::Text(self.clone())
+    }
+    fn null() -> Arg {
+        Arg::NullText
+    }
+}
+
+impl Encode for Vec<u8> {
+    fn encode(self) -> Arg {
+        Arg::Blob(self)
+    }
+    fn null() -> Arg {
+        Arg::NullText
+    }
+}
+
+impl<T: Encode> Encode for Option<T> {
+    fn encode(self) -> Arg {
+        match self {
+            Some(value) => value.encode(),
+            None => T::null(),
+        }
+    }
+    fn null() -> Arg {
+        T::null()
+    }
+}
+
+impl Encode for Arg {
+    fn encode(self) -> Arg {
+        self
+    }
+    fn null() -> Arg {
+        Arg::NullText
+    }
+}
+
+/// A column's value as the database returned it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+/// One result row: its values by position, the statement's column names shared by its rows.
+#[derive(Debug, Clone)]
+pub struct Row {
+    columns: Arc<[String]>,
+    values: Vec<Value>,
+}
+
+/// A column named or numbered.
+pub trait ColumnIndex {
+    fn position(&self, columns: &[String]) -> Option<usize>;
+    fn describe(&self) -> String;
+}
+
+impl ColumnIndex for &str {
+    fn position(&self, columns: &[String]) -> Option<usize> {
+        columns.iter().position(|column| column == self)
+    }
+    fn describe(&self) -> String {
+        (*self).to_owned()
+    }
+}
+
+impl ColumnIndex for usize {
+    fn position(&self, columns: &[String]) -> Option<usize> {
+        (*self < columns.len()).then_some(*self)
+    }
+    fn describe(&self) -> String {
+        format!("#{self}")
+    }
+}
+
+impl Row {
+    pub(crate) fn new(columns: Arc<[String]>, values: Vec<Value>) -> Self {
+        Self { columns, values }
+    }
+
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// The column's value as `T`; a missing column or another type is an error naming it.
+    pub fn try_get<T: Decode, I: ColumnIndex>(&self, index: I) -> Result<T, StoreError> {
+        let decode_error = |message: String| {
+            StoreError::Database(DbError::Decode {
+                column: index.describe(),
+                message,
+            })
+        };
+        let position = index
+            .position(&self.columns)
+            .ok_or_else(|| decode_error("no such column".to_owned()))?;
+        T::decode(&self.values[position]).map_err(decode_error)
+    }
+
+    pub fn value<I: ColumnIndex>(&self, index: I) -> Option<&Value> {
+        index
+            .position(&self.columns)
+            .map(|position| &self.values[position])
+    }
+}
+
+/// A Rust type a column value can be read as.
+pub trait Decode: Sized {
+    fn decode(value: &Value) -> Result<Self, String>;
+}
+
+fn mismatch(expected: &str, value: &Value) -> String {
+    let found = match value {
+        Value::Null => "NULL",
+        Value::Int(_) => "an integer",
+        Value::Real(_) => "a real number",
+        Value::Text(_) => "text",
+        Value::Blob(_) => "a blob",
+    };
+    format!("expected {expected}, found {found}")
+}
+
+impl Decode for i64 {
+    fn decode(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Int(number) => Ok(*number),
+            other => Err(mismatch("an integer", other)),
+        }
+    }
+}
+
+impl Decode for bool {
+    fn decode(value: &Value) -> Result<Self, String> {
+        i64::decode(value).map(|number| number != 0)
+    }
+}
+
+impl Decode for f64 {
+    fn decode(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Real(number) => Ok(*number),
+            // SQLite keeps an integral REAL as an integer in some expressions.
+            Value::Int(number) => Ok(*number as f64),
+            other => Err(mismatch("a real number", other)),
+        }
+    }
+}
+
+impl Decode for String {
+    fn decode(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Text(text) => Ok(text.clone()),
+            other => Err(mismatch("text", other)),
+        }
+    }
+}
+
+impl Decode for Vec<u8> {
+    fn decode(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Blob(bytes) => Ok(bytes.clone()),
+            other => Err(mismatch("a blob", other)),
+        }
+    }
+}
+
+impl<T: Decode> Decode for Option<T> {
+    fn decode(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Null => Ok(None),
+            other => T::decode(other).map(Some),
+        }
+    }
+}
