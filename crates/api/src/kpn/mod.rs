@@ -18,7 +18,7 @@ use sentral_services::Principal;
 
 use crate::AppState;
 pub use error::{KpnError, KpnErrorBody, KpnWrappedError};
-use operations::{BASE_PATH, KpnOperation, OPERATIONS};
+use operations::{ALIASES, BASE_PATH, KpnOperation, OPERATIONS};
 
 /// A caller of the KPN API, authenticated by bearer token.
 pub struct KpnCaller(pub Principal);
@@ -65,8 +65,17 @@ fn not_implemented(operation: &'static KpnOperation) -> MethodRouter<AppState> {
 
 pub fn routes() -> Router<AppState> {
     let mut by_path: BTreeMap<String, MethodRouter<AppState>> = BTreeMap::new();
-    for operation in OPERATIONS {
-        let path = route_path(operation.path);
+    // Every operation of the table at its path, and each deprecated alias (`/order/blocksim`)
+    // at its own path with the handler of the operation it names.
+    let aliases = ALIASES.iter().filter_map(|alias| {
+        operations::by_id(alias.operation_id).map(|operation| (alias.path, operation))
+    });
+    let mounted = OPERATIONS
+        .iter()
+        .map(|operation| (operation.path, operation))
+        .chain(aliases);
+    for (spec_path, operation) in mounted {
+        let path = route_path(spec_path);
         let router = match by_path.remove(&path) {
             Some(existing) => existing.merge(not_implemented(operation)),
             None => not_implemented(operation),
