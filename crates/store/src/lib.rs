@@ -9,6 +9,7 @@ pub mod corporate;
 pub mod directory;
 mod error;
 mod json_sql;
+pub mod kpn;
 mod migrate;
 pub mod platform;
 pub mod records;
