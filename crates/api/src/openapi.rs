@@ -251,8 +251,22 @@ fn kpn_document() -> OpenApiDoc {
                 "bearer",
                 Vec::<String>::new(),
             ))
-            .response("401", error())
-            .response("501", error());
+            .response("401", error());
+        // Built operations answer 200 and their rule errors; the rest answer 501.
+        builder = if kpn::is_implemented(operation) {
+            builder
+                .response(
+                    "200",
+                    ResponseBuilder::new()
+                        .description("OK (application/json); a write answers an OrderSummary")
+                        .build(),
+                )
+                .response("400", error())
+                .response("403", error())
+                .response("404", error())
+        } else {
+            builder.response("501", error())
+        };
         if alias {
             builder = builder.deprecated(Some(utoipa::openapi::Deprecated::True));
         }
