@@ -11,14 +11,20 @@ Python 3.11 standard library only: the YAML is parsed just enough for the `paths
 indent 6), with support for quoted keys/values, plain multi-line scalars, block scalars
 (`>`, `>-`, `|`, `|-`, ...) and block or flow (`[a, b]`) tag lists.
 
-Operations without an `operationId` cannot be represented in the table (the id is its key);
-they are left out, listed in a comment in the generated file and printed as a warning.
+The spec has 99 method+path operations, 3 of them without an `operationId`. The table lists all
+99: those 3 get a stable synthetic id (SYNTHETIC_IDS below; `spec_operation_id` is `None` for
+them), and a spec operation without an id that SYNTHETIC_IDS does not name is an error, so a new
+one gets a deliberate name. Paths that sentral serves beyond the spec for older clients are
+listed apart as deprecated aliases (ALIASES below) of the operation whose handler serves them.
+
+    python3 scripts/gen_kpn_operations.py --json    # print the table as JSON (for scripts)
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import re
 import sys
 from dataclasses import dataclass
@@ -34,10 +40,26 @@ SPEC_CANDIDATES = (REPO_ROOT / SPEC_REL, REPO_ROOT.parent / SPEC_REL)
 OUTPUT_PATH = REPO_ROOT / OUTPUT_REL
 
 EXPECTED_BASE_PATH = "/mobile/kpn/mobileservices"
-# Number of operations that carry an operationId (the ones in the table) ...
+# Number of operations that carry an operationId in the spec ...
 EXPECTED_OPERATIONS = 96
-# ... and number of method entries under `paths:` in total (3 of them have no operationId).
+# ... and number of method entries under `paths:` in total (3 of them have no operationId); the
+# table lists every one of them.
 EXPECTED_METHOD_ENTRIES = 99
+
+# The spec's operations without an operationId, and the id the table gives each. These are
+# sentral's names, chosen in the spec's own style (`<verb><Thing>Using<METHOD>`); they must never
+# change once published (clients and the coverage table refer to them).
+SYNTHETIC_IDS = {
+    ("GET", "/contract/overview"): "getContractOverviewUsingGET",
+    ("GET", "/contracting/templates"): "getTemplateOverviewUsingGET",
+    ("GET", "/contracting/templates/{id}"): "getTemplateDetailsUsingGET",
+}
+
+# Paths that are not in the spec but that sentral serves, deprecated, for older clients:
+# (method, path, operationId of the spec operation whose handler serves it, note).
+ALIASES = (
+    ("POST", "/order/blocksim", "blockSimUsingPOST", "older clients post here; same handler as POST /order/block-sim"),
+)
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 
@@ -325,9 +347,14 @@ class Operation:
     method: str  # upper case
     path: str
     line: int  # 1-based line of the method key
-    operation_id: str | None = None
+    operation_id: str | None = None  # the spec's
     summary: str | None = None
     tags: list[str] | None = None
+    synthetic_id: str | None = None  # from SYNTHETIC_IDS, for an operation without operation_id
+
+    @property
+    def table_id(self) -> str:
+        return self.operation_id or self.synthetic_id or ""
 
 
 def load_lines(spec_path: Path) -> list[str]:
@@ -520,24 +547,47 @@ def rust_str(s: str) -> str:
     return "".join(out)
 
 
-def render(ops: list[Operation], skipped: list[Operation], base_path: str) -> str:
+def render(ops: list[Operation], base_path: str) -> str:
     ops = sorted(ops, key=lambda o: (o.path, o.method))
+    synthetic = [o for o in ops if not o.operation_id]
     w: list[str] = []
     w.append(HEADER)
     w.append("//")
-    w.append(f"// {len(ops)} operations, sorted by path then method. Regenerate with")
-    w.append("// `python3 scripts/gen_kpn_operations.py`; CI runs it with `--check`.")
-    if skipped:
+    w.append(
+        f"// {len(ops)} operations, every method+path of the spec, sorted by path then method, and "
+        f"{len(ALIASES)} deprecated"
+    )
+    w.append("// alias. Regenerate with `python3 scripts/gen_kpn_operations.py`; CI runs it with `--check`.")
+    if synthetic:
         w.append("//")
-        w.append("// Operations in the spec without an `operationId`, hence not listed below:")
-        for o in sorted(skipped, key=lambda o: (o.path, o.method)):
-            w.append(f"// - {o.method} {o.path} (spec line {o.line}): {o.summary or ''}".rstrip())
+        w.append(
+            f"// {len(ops) - len(synthetic)} carry the spec's operationId; {len(synthetic)} have none in the spec "
+            "and are listed under a"
+        )
+        w.append("// synthetic id (`spec_operation_id: None`):")
+        for o in synthetic:
+            w.append(f"// - {o.method} {o.path} (spec line {o.line}) as {o.synthetic_id}: {o.summary or ''}".rstrip())
+    if ALIASES:
+        w.append("//")
+        w.append("// Deprecated aliases (not in the spec), served by the handler of the operation they name:")
+        for method, path, target, _note in ALIASES:
+            w.append(f"// - {method} {path} -> {target}")
     w.append("")
     w.append("/// One operation of the KPN MSM v11 API, as listed in the official description.")
     w.append("#[derive(Debug, Clone, Copy, PartialEq, Eq)]")
     w.append("pub struct KpnOperation {")
-    w.append("    /// The spec's operationId, e.g. `getSubscribersUsingGET`.")
+    w.append(
+        "    /// The operation's id in sentral: the spec's operationId (e.g. `getSubscribersUsingGET`), "
+        "or a synthetic"
+    )
+    w.append("    /// one in the same style where the spec has none (see `spec_operation_id`).")
     w.append("    pub operation_id: &'static str,")
+    w.append(
+        "    /// The spec's operationId; `None` for the operations the spec lists without one, whose "
+        "`operation_id`"
+    )
+    w.append("    /// is sentral's.")
+    w.append("    pub spec_operation_id: Option<&'static str>,")
     w.append("    /// Upper-case HTTP method.")
     w.append("    pub method: &'static str,")
     w.append(
@@ -550,18 +600,62 @@ def render(ops: list[Operation], skipped: list[Operation], base_path: str) -> st
     w.append("    pub summary: &'static str,")
     w.append("}")
     w.append("")
+    w.append(
+        "/// A path that is not in the spec but that sentral serves, deprecated, with the handler of "
+        "another operation."
+    )
+    w.append("#[derive(Debug, Clone, Copy, PartialEq, Eq)]")
+    w.append("pub struct KpnAlias {")
+    w.append("    /// Upper-case HTTP method (the same as the operation's).")
+    w.append("    pub method: &'static str,")
+    w.append("    /// Path relative to the base path.")
+    w.append("    pub path: &'static str,")
+    w.append("    /// The `operation_id` of the operation whose handler serves the alias.")
+    w.append("    pub operation_id: &'static str,")
+    w.append("    pub note: &'static str,")
+    w.append("}")
+    w.append("")
     w.append(f"pub const BASE_PATH: &str = {rust_str(base_path)};")
     w.append("")
     w.append("pub const OPERATIONS: &[KpnOperation] = &[")
     for o in ops:
+        spec_id = f"Some({rust_str(o.operation_id)})" if o.operation_id else "None"
         w.append("    KpnOperation {")
-        w.append(f"        operation_id: {rust_str(o.operation_id or '')},")
+        w.append(f"        operation_id: {rust_str(o.table_id)},")
+        w.append(f"        spec_operation_id: {spec_id},")
         w.append(f"        method: {rust_str(o.method)},")
         w.append(f"        path: {rust_str(o.path)},")
         w.append(f"        tag: {rust_str(o.tags[0] if o.tags else '')},")
         w.append(f"        summary: {rust_str(o.summary or '')},")
         w.append("    },")
     w.append("];")
+    w.append("")
+    # Laid out as rustfmt would (a one-element array of a struct sits on the `= &[` line).
+    if len(ALIASES) == 1:
+        method, path, target, note = ALIASES[0]
+        w.append("pub const ALIASES: &[KpnAlias] = &[KpnAlias {")
+        w.append(f"    method: {rust_str(method)},")
+        w.append(f"    path: {rust_str(path)},")
+        w.append(f"    operation_id: {rust_str(target)},")
+        w.append(f"    note: {rust_str(note)},")
+        w.append("}];")
+    else:
+        w.append("pub const ALIASES: &[KpnAlias] = &[")
+        for method, path, target, note in ALIASES:
+            w.append("    KpnAlias {")
+            w.append(f"        method: {rust_str(method)},")
+            w.append(f"        path: {rust_str(path)},")
+            w.append(f"        operation_id: {rust_str(target)},")
+            w.append(f"        note: {rust_str(note)},")
+            w.append("    },")
+        w.append("];")
+    w.append("")
+    w.append("/// The operation of the table with this `operation_id`.")
+    w.append("pub fn by_id(operation_id: &str) -> Option<&'static KpnOperation> {")
+    w.append("    OPERATIONS")
+    w.append("        .iter()")
+    w.append("        .find(|operation| operation.operation_id == operation_id)")
+    w.append("}")
     w.append("")
     w.append("#[cfg(test)]")
     w.append("mod tests {")
@@ -571,6 +665,13 @@ def render(ops: list[Operation], skipped: list[Operation], base_path: str) -> st
     w.append("    #[test]")
     w.append("    fn count_matches_spec() {")
     w.append(f"        assert_eq!(OPERATIONS.len(), {len(ops)});")
+    w.append("        assert_eq!(")
+    w.append("            OPERATIONS")
+    w.append("                .iter()")
+    w.append("                .filter(|op| op.spec_operation_id.is_some())")
+    w.append("                .count(),")
+    w.append(f"            {len(ops) - len(synthetic)}")
+    w.append("        );")
     w.append("    }")
     w.append("")
     w.append("    #[test]")
@@ -586,37 +687,56 @@ def render(ops: list[Operation], skipped: list[Operation], base_path: str) -> st
     w.append("    }")
     w.append("")
     w.append("    #[test]")
+    w.append("    fn spec_operation_id_is_the_id_where_the_spec_has_one() {")
+    w.append("        for op in OPERATIONS {")
+    w.append("            if let Some(spec_id) = op.spec_operation_id {")
+    w.append("                assert_eq!(spec_id, op.operation_id);")
+    w.append("            }")
+    w.append("        }")
+    w.append("    }")
+    w.append("")
+    w.append("    #[test]")
     w.append("    fn method_and_path_are_unique() {")
     w.append("        let mut seen = HashSet::new();")
-    w.append("        for op in OPERATIONS {")
+    w.append("        for (method, path) in OPERATIONS")
+    w.append("            .iter()")
+    w.append("            .map(|op| (op.method, op.path))")
+    w.append("            .chain(ALIASES.iter().map(|alias| (alias.method, alias.path)))")
+    w.append("        {")
     w.append("            assert!(")
-    w.append("                seen.insert((op.method, op.path)),")
-    w.append('                "duplicate route {} {}",')
-    w.append("                op.method,")
-    w.append("                op.path")
+    w.append("                seen.insert((method, path)),")
+    w.append('                "duplicate route {method} {path}"')
     w.append("            );")
+    w.append("        }")
+    w.append("    }")
+    w.append("")
+    w.append("    #[test]")
+    w.append("    fn aliases_name_an_operation_of_the_same_method() {")
+    w.append("        for alias in ALIASES {")
+    w.append('            let target = by_id(alias.operation_id).expect("alias of a listed operation");')
+    w.append('            assert_eq!(target.method, alias.method, "{}", alias.path);')
     w.append("        }")
     w.append("    }")
     w.append("")
     w.append("    #[test]")
     w.append("    fn paths_are_relative_to_base_path() {")
     w.append("        assert!(BASE_PATH.starts_with('/') && !BASE_PATH.ends_with('/'));")
-    w.append("        for op in OPERATIONS {")
-    w.append("            assert!(")
-    w.append("                op.path.starts_with('/'),")
-    w.append("                \"{} does not start with '/'\",")
-    w.append("                op.path")
-    w.append("            );")
+    w.append("        for path in OPERATIONS")
+    w.append("            .iter()")
+    w.append("            .map(|op| op.path)")
+    w.append("            .chain(ALIASES.iter().map(|alias| alias.path))")
+    w.append("        {")
+    w.append('            assert!(path.starts_with(\'/\'), "{path} does not start with \'/\'");')
     w.append("        }")
     w.append("    }")
     w.append("")
     w.append("    #[test]")
     w.append("    fn fields_are_well_formed() {")
-    w.append("        const METHODS: &[&str] = &[\"GET\", \"PUT\", \"POST\", \"DELETE\", \"OPTIONS\", \"HEAD\", \"PATCH\"];")
+    w.append('        const METHODS: &[&str] = &["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH"];')
     w.append("        for op in OPERATIONS {")
-    w.append("            assert!(METHODS.contains(&op.method), \"bad method {}\", op.method);")
+    w.append('            assert!(METHODS.contains(&op.method), "bad method {}", op.method);')
     w.append("            assert!(!op.operation_id.is_empty());")
-    w.append("            assert!(!op.tag.is_empty(), \"{} has no tag\", op.operation_id);")
+    w.append('            assert!(!op.tag.is_empty(), "{} has no tag", op.operation_id);')
     w.append("        }")
     w.append("    }")
     w.append("")
@@ -637,10 +757,21 @@ def render(ops: list[Operation], skipped: list[Operation], base_path: str) -> st
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="exit 1 if the committed file differs from the generated one")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="exit 1 if the committed file differs from the generated one")
+    mode.add_argument(
+        "--json",
+        action="store_true",
+        help="print the table (operations and aliases) as JSON on stdout instead of writing the file",
+    )
     ap.add_argument("--spec", type=Path, help="path to the Swagger document (default: %s)" % SPEC_REL)
     ap.add_argument("--output", type=Path, default=OUTPUT_PATH, help="generated file (default: %s)" % OUTPUT_REL)
     args = ap.parse_args(argv)
+    # With --json, stdout carries the JSON alone; the report goes to stderr.
+    info_file = sys.stderr if args.json else sys.stdout
+
+    def info(text: str) -> None:
+        print(text, file=info_file)
 
     spec = args.spec
     if spec is None:
@@ -665,13 +796,38 @@ def main(argv: list[str]) -> int:
         problems.append(f"expected basePath {EXPECTED_BASE_PATH!r}, found {base_path!r}")
 
     named = [o for o in all_ops if o.operation_id]
-    skipped = [o for o in all_ops if not o.operation_id]
+    unnamed = [o for o in all_ops if not o.operation_id]
 
     ids: dict[str, Operation] = {}
     for o in named:
         if o.operation_id in ids:
             problems.append(f"duplicate operationId {o.operation_id} (spec lines {ids[o.operation_id].line} and {o.line})")
         ids[o.operation_id] = o
+
+    # The operations without an operationId get their synthetic one; each synthetic id must name
+    # an operation that still lacks one and must not collide with any id of the spec.
+    by_route = {(o.method, o.path): o for o in all_ops}
+    for (method, path), synthetic in sorted(SYNTHETIC_IDS.items()):
+        o = by_route.get((method, path))
+        if o is None:
+            problems.append(f"SYNTHETIC_IDS names {method} {path}, which is not in the spec")
+        elif o.operation_id:
+            problems.append(
+                f"SYNTHETIC_IDS names {method} {path}, but the spec now gives it operationId {o.operation_id}: "
+                "drop the synthetic id (and mind clients of the old name)"
+            )
+        elif synthetic in ids:
+            problems.append(f"synthetic id {synthetic} for {method} {path} is already the spec's id of another operation")
+        else:
+            o.synthetic_id = synthetic
+            ids[synthetic] = o
+    for o in unnamed:
+        if not o.synthetic_id:
+            problems.append(
+                f"{o.method} {o.path} (spec line {o.line}) has no operationId: give it one in SYNTHETIC_IDS"
+            )
+
+    for o in all_ops:
         if not o.tags:
             problems.append(f"{o.method} {o.path} (line {o.line}) has no tag")
         if o.summary is None:
@@ -679,11 +835,23 @@ def main(argv: list[str]) -> int:
         if not o.path.startswith("/"):
             problems.append(f"{o.method} {o.path} (line {o.line}) does not start with '/'")
 
-    print(f"spec: {spec}")
-    print(f"method entries under paths: {len(all_ops)}")
-    print(f"operations with operationId: {len(named)}")
-    for o in sorted(skipped, key=lambda o: (o.path, o.method)):
-        print(f"warning: no operationId, left out: {o.method} {o.path} (spec line {o.line}) - {o.summary}", file=sys.stderr)
+    for method, path, target, _note in ALIASES:
+        if (method, path) in by_route:
+            problems.append(f"alias {method} {path} is an operation of the spec itself")
+        t = ids.get(target)
+        if t is None:
+            problems.append(f"alias {method} {path} names {target}, which is not an operation of the table")
+        elif t.method != method:
+            problems.append(f"alias {method} {path} names {target}, a {t.method} operation")
+
+    info(f"spec: {spec}")
+    info(f"method entries under paths: {len(all_ops)}")
+    info(f"operations with operationId: {len(named)}")
+    for o in sorted(unnamed, key=lambda o: (o.path, o.method)):
+        if o.synthetic_id:
+            info(f"no operationId in the spec, listed as {o.synthetic_id}: {o.method} {o.path} (spec line {o.line})")
+    for method, path, target, _note in ALIASES:
+        info(f"deprecated alias: {method} {path} -> {target}")
 
     if len(named) != EXPECTED_OPERATIONS:
         problems.append(f"expected {EXPECTED_OPERATIONS} operations with an operationId, found {len(named)}")
@@ -691,30 +859,29 @@ def main(argv: list[str]) -> int:
         problems.append(f"expected {EXPECTED_METHOD_ENTRIES} method entries under paths, found {len(all_ops)}")
 
     tag_counts: dict[str, int] = {}
-    for o in named:
+    for o in all_ops:
         if o.tags:
             tag_counts[o.tags[0]] = tag_counts.get(o.tags[0], 0) + 1
-    print("tags:")
+    info("tags:")
     for tag, n in sorted(tag_counts.items()):
-        print(f"  {tag}: {n}")
+        info(f"  {tag}: {n}")
 
-    # Routing conflicts are checked over every path in the spec, including the ones whose
-    # operations lack an operationId: a router serving the whole API has to mount them too.
-    same_shape, param_conf, lit_vs_param = find_conflicts([o.path for o in all_ops])
+    # Routing conflicts are checked over every path the router mounts: the spec's and the aliases.
+    same_shape, param_conf, lit_vs_param = find_conflicts([o.path for o in all_ops] + [a[1] for a in ALIASES])
     for group in same_shape:
         print(
             "warning: paths differ only in parameter names, axum 0.8 cannot route both: " + ", ".join(group),
             file=sys.stderr,
         )
     if not same_shape:
-        print("routing: no paths differ only in parameter names")
+        info("routing: no paths differ only in parameter names")
     for (prefix, pos), by_name in sorted(param_conf.items()):
-        print(
+        info(
             f"note: different parameter names under {prefix} (segment {pos + 1}); fine in axum 0.8 "
             "where the routes differ afterwards: " + "; ".join(f"{name} in {', '.join(ps)}" for name, ps in sorted(by_name.items()))
         )
     for (prefix, pos), (lits, params) in sorted(lit_vs_param.items()):
-        print(
+        info(
             f"note: literal vs parameter under {prefix} (segment {pos + 1}): "
             f"{', '.join(sorted(lits))} vs {', '.join(sorted(params))} (fine in axum 0.8)"
         )
@@ -724,7 +891,29 @@ def main(argv: list[str]) -> int:
             print(f"error: {p}", file=sys.stderr)
         return 2
 
-    generated = render(named, skipped, base_path)
+    if args.json:
+        table = {
+            "base_path": base_path,
+            "operations": [
+                {
+                    "operation_id": o.table_id,
+                    "spec_operation_id": o.operation_id,
+                    "method": o.method,
+                    "path": o.path,
+                    "tag": o.tags[0] if o.tags else "",
+                    "summary": o.summary or "",
+                }
+                for o in sorted(all_ops, key=lambda o: (o.path, o.method))
+            ],
+            "aliases": [
+                {"method": m, "path": p, "operation_id": t, "note": n} for m, p, t, n in ALIASES
+            ],
+        }
+        json.dump(table, sys.stdout, indent=1)
+        print()
+        return 0
+
+    generated = render(all_ops, base_path)
 
     out: Path = args.output
     if args.check:
@@ -741,15 +930,15 @@ def main(argv: list[str]) -> int:
                 )
             )
             return 1
-        print(f"{out} is up to date ({len(named)} operations)")
+        print(f"{out} is up to date ({len(all_ops)} operations, {len(ALIASES)} aliases)")
         return 0
 
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.is_file() and out.read_text(encoding="utf-8") == generated:
-        print(f"{out} unchanged ({len(named)} operations)")
+        print(f"{out} unchanged ({len(all_ops)} operations, {len(ALIASES)} aliases)")
     else:
         out.write_text(generated, encoding="utf-8", newline="\n")
-        print(f"wrote {out} ({len(named)} operations)")
+        print(f"wrote {out} ({len(all_ops)} operations, {len(ALIASES)} aliases)")
     return 0
 
 

@@ -3,11 +3,20 @@
 
 use std::fmt::Write;
 
-use crate::kpn::operations::{BASE_PATH, OPERATIONS as KPN};
+use crate::kpn::operations::{ALIASES as KPN_ALIASES, BASE_PATH, OPERATIONS as KPN, by_id};
 use crate::telenor::operations::OPERATIONS as TELENOR;
 
-/// The KPN operations sentral has built (none yet: every one answers 501 `not_implemented`).
+/// The KPN operations sentral has built, by `operation_id` of the generated table (none yet:
+/// every one answers 501 `not_implemented`). A deprecated alias is built when its operation is.
 const KPN_IMPLEMENTED: &[&str] = &[];
+
+fn kpn_status(operation_id: &str) -> &'static str {
+    if KPN_IMPLEMENTED.contains(&operation_id) {
+        "implemented"
+    } else {
+        "not implemented"
+    }
+}
 
 pub fn markdown() -> String {
     let mut out = String::from(
@@ -31,8 +40,9 @@ pub fn markdown() -> String {
     );
     let _ = writeln!(
         out,
-        "| KPN Mobile Service Management v11 | {kpn_done} | {} |\n",
-        KPN.len()
+        "| KPN Mobile Service Management v11 | {kpn_done} | {} (+ {} deprecated alias) |\n",
+        KPN.len(),
+        KPN_ALIASES.len()
     );
     out.push_str(
         "## Telenor and MBN\n\n| method | path | API product | status |\n|---|---|---|---|\n",
@@ -52,19 +62,68 @@ pub fn markdown() -> String {
     }
     let _ = writeln!(
         out,
-        "\n## KPN Mobile Service Management v11 (base path `{BASE_PATH}`)\n\n| method | path | operationId | status |\n|---|---|---|---|"
+        "\n## KPN Mobile Service Management v11 (base path `{BASE_PATH}`)\n\n\
+         The spec gives no operationId to three of its operations; they are listed under sentral's \
+         own id, marked *(no operationId in the spec)*. A deprecated alias is served by the handler \
+         of the operation it names.\n\n\
+         | method | path | operationId | status |\n|---|---|---|---|"
     );
     for operation in KPN {
-        let status = if KPN_IMPLEMENTED.contains(&operation.operation_id) {
-            "implemented"
-        } else {
-            "not implemented"
+        let id = match operation.spec_operation_id {
+            Some(id) => id.to_owned(),
+            None => format!("{} *(no operationId in the spec)*", operation.operation_id),
         };
         let _ = writeln!(
             out,
-            "| {} | `{}` | {} | {status} |",
-            operation.method, operation.path, operation.operation_id
+            "| {} | `{}` | {id} | {} |",
+            operation.method,
+            operation.path,
+            kpn_status(operation.operation_id)
+        );
+    }
+    for alias in KPN_ALIASES {
+        let target = by_id(alias.operation_id).map_or("?", |operation| operation.path);
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} *(deprecated alias of `{target}`)* | {} |",
+            alias.method,
+            alias.path,
+            alias.operation_id,
+            kpn_status(alias.operation_id)
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_kpn_operations_are_listed() {
+        for id in KPN_IMPLEMENTED {
+            assert!(by_id(id).is_some(), "{id} is not an operation of the table");
+        }
+    }
+
+    #[test]
+    fn the_kpn_table_lists_every_operation_and_the_alias() {
+        let table = markdown();
+        let kpn = table
+            .split_once("## KPN Mobile Service Management v11")
+            .expect("a KPN section")
+            .1;
+        let rows = kpn
+            .lines()
+            .filter(|line| {
+                line.starts_with("| GET ")
+                    || line.starts_with("| POST ")
+                    || line.starts_with("| PUT ")
+            })
+            .count();
+        assert_eq!(rows, 99 + 1);
+        assert!(kpn.contains("| GET | `/contract/overview` | getContractOverviewUsingGET *(no operationId in the spec)* |"));
+        assert!(kpn.contains("| POST | `/order/blocksim` | blockSimUsingPOST *(deprecated alias of `/order/block-sim`)* |"));
+        assert!(table.contains("| KPN Mobile Service Management v11 | "));
+    }
 }

@@ -1,15 +1,13 @@
 //! One OpenAPI document per dialect, generated from the code, served at `/openapi/<dialect>.json`
 //! with a Swagger UI at `/docs` whose assets are embedded in the binary.
 
-use utoipa::openapi::path::{
-    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
-};
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{SwaggerUi, Url};
 
-use crate::kpn::operations::{BASE_PATH, OPERATIONS};
+use crate::kpn::operations::{ALIASES, BASE_PATH, OPERATIONS, by_id};
 use crate::{kpn, mbn, ops, sandbox, telenor};
 
 struct BearerAuth;
@@ -202,7 +200,15 @@ struct KpnDoc;
 
 fn kpn_document() -> OpenApiDoc {
     let mut doc = KpnDoc::openapi();
-    for operation in OPERATIONS {
+    // Each operation of the table, then each deprecated alias with its operation's description.
+    let aliases = ALIASES
+        .iter()
+        .filter_map(|alias| Some((alias.path, by_id(alias.operation_id)?, true)));
+    let entries = OPERATIONS
+        .iter()
+        .map(|operation| (operation.path, operation, false))
+        .chain(aliases);
+    for (path, operation, alias) in entries {
         let method = match operation.method {
             "GET" => HttpMethod::Get,
             "POST" => HttpMethod::Post,
@@ -222,16 +228,48 @@ fn kpn_document() -> OpenApiDoc {
                 )
                 .build()
         };
+        let description = if alias {
+            Some(format!(
+                "Deprecated alias of `{} {}`, served by the same handler.",
+                operation.method, operation.path
+            ))
+        } else if operation.spec_operation_id.is_none() {
+            Some(format!(
+                "The official description gives this operation no operationId; `{}` is sentral's.",
+                operation.operation_id
+            ))
+        } else {
+            None
+        };
         let mut builder = OperationBuilder::new()
-            .operation_id(Some(operation.operation_id))
+            // OpenAPI wants operationIds unique: an alias goes without.
+            .operation_id((!alias).then_some(operation.operation_id))
             .summary(Some(operation.summary))
+            .description(description)
             .tag(operation.tag)
             .security(utoipa::openapi::security::SecurityRequirement::new(
                 "bearer",
                 Vec::<String>::new(),
             ))
-            .response("401", error())
-            .response("501", error());
+            .response("401", error());
+        // Built operations answer 200 and their rule errors; the rest answer 501.
+        builder = if kpn::is_implemented(operation) {
+            builder
+                .response(
+                    "200",
+                    ResponseBuilder::new()
+                        .description("OK (application/json); a write answers an OrderSummary")
+                        .build(),
+                )
+                .response("400", error())
+                .response("403", error())
+                .response("404", error())
+        } else {
+            builder.response("501", error())
+        };
+        if alias {
+            builder = builder.deprecated(Some(utoipa::openapi::Deprecated::True));
+        }
         for name in operation
             .path
             .split('/')
@@ -244,9 +282,9 @@ fn kpn_document() -> OpenApiDoc {
                     .required(utoipa::openapi::Required::True),
             );
         }
-        let path = format!("{BASE_PATH}{}", operation.path);
-        let item = PathItem::new(method, builder.build());
-        doc.paths.paths.insert(path, item);
+        // Several methods share a path (GET and POST /address/customer …): add, never replace.
+        doc.paths
+            .add_path_operation(format!("{BASE_PATH}{path}"), vec![method], builder.build());
     }
     doc
 }

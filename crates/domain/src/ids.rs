@@ -37,7 +37,8 @@ string_id!(
     EntityId
 );
 
-/// A Norwegian organisation number: 9 digits, the last a modulus-11 check digit.
+/// An organisation's identifier, one type per country: a Norwegian organisation number (9
+/// digits, the last a modulus-11 check digit) or a Dutch KvK number written `NL` + 8 digits.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct OrgNumber(String);
@@ -46,6 +47,12 @@ impl OrgNumber {
     const WEIGHTS: [u32; 8] = [3, 2, 7, 6, 5, 4, 3, 2];
 
     pub fn parse(text: &str) -> Result<Self, DomainError> {
+        if let Some(kvk) = text.strip_prefix("NL") {
+            if kvk.len() == 8 && kvk.bytes().all(|b| b.is_ascii_digit()) {
+                return Ok(Self(text.to_owned()));
+            }
+            return Err(DomainError::InvalidOrgNumber(text.to_owned()));
+        }
         let digits: Vec<u32> = text.chars().filter_map(|c| c.to_digit(10)).collect();
         let well_formed = text.len() == 9 && digits.len() == 9;
         if !well_formed || Self::check_digit(&digits[..8]) != Some(digits[8]) {
@@ -260,6 +267,14 @@ mod tests {
             "",
             " 14742315",
         ] {
+            assert!(OrgNumber::parse(invalid).is_err(), "{invalid}");
+        }
+    }
+
+    #[test]
+    fn org_number_takes_a_dutch_kvk_number_with_its_country() {
+        assert!(OrgNumber::parse("NL69599084").is_ok());
+        for invalid in ["NL6959908", "NL695990841", "NLabcdefgh", "nl69599084"] {
             assert!(OrgNumber::parse(invalid).is_err(), "{invalid}");
         }
     }

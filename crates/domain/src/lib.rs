@@ -6,6 +6,7 @@ pub mod corporate;
 pub mod directory;
 pub mod error;
 pub mod ids;
+pub mod kpn;
 pub mod platform;
 pub mod products;
 pub mod secret;

@@ -134,10 +134,14 @@ impl Platform {
                 .collect(),
         };
         self.create_application(&actor, pilot).await?;
+        self.seed_demo_kpn(now).await.map_err(|e| match e {
+            crate::kpn::KpnError::Service(e) => e,
+            crate::kpn::KpnError::Rule(rule) => ServiceError::internal(rule),
+        })?;
         let kpn = NewApplication {
             name: "Demo Fleet Manager (KPN)".into(),
             products: vec![ApiProduct::KpnMsm],
-            kpn_customer: Some(org(CUSTOMER_ORG)?),
+            kpn_customer: Some(org(crate::kpn::demo::CUSTOMER_KVK)?),
             client_id: Some(ClientId::parse(KPN_CLIENT_ID).map_err(ServiceError::internal)?),
             client_secret: Some(Secret::new(KPN_CLIENT_SECRET)),
             ..NewApplication {

@@ -9,6 +9,7 @@ pub mod corporate;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod kpn;
 pub mod limits;
 pub mod passwords;
 pub mod platform;

@@ -10,6 +10,7 @@ pub mod db;
 pub mod directory;
 mod error;
 mod json_sql;
+pub mod kpn;
 mod migrate;
 pub mod platform;
 pub mod records;

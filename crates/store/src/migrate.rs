@@ -97,6 +97,7 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
             "../migrations/0012_subscription_status_search.sql"
         )),
     ),
+    (13, "kpn", Both(include_str!("../migrations/0013_kpn.sql"))),
 ];
 
 /// Every table, children before parents: the order in which a reset empties them.
@@ -113,6 +114,11 @@ pub const ALL_TABLES: &[&str] = &[
     "subscription_product_counts",
     "subscription_counts",
     "subscription_products",
+    "kpn_orders",
+    "kpn_contracts",
+    "kpn_items",
+    "kpn_customers",
+    "kpn_privileges",
     "corporate_orders",
     "mobile_subscriptions",
     "agreement_products",

@@ -27,6 +27,12 @@ pub enum KpnError {
         retry_after_seconds: u64,
     },
     NotImplemented(&'static str),
+    /// A rule of the API with its own error name (`VIRTUAL_HIERARCHY_ITEM_NOT_FOUND` …).
+    Named {
+        status: StatusCode,
+        name: &'static str,
+        message: String,
+    },
     Internal,
 }
 
@@ -113,6 +119,11 @@ impl KpnError {
                 "not_implemented",
                 format!("{operation} is not implemented by sentral yet"),
             ),
+            Named {
+                status,
+                name,
+                message,
+            } => (*status, name, message.clone()),
             Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",
@@ -164,6 +175,41 @@ impl IntoResponse for KpnError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
         }
         response
+    }
+}
+
+impl From<sentral_services::kpn::KpnFailure> for KpnError {
+    fn from(failure: sentral_services::kpn::KpnFailure) -> Self {
+        use sentral_services::kpn::KpnFailure::*;
+        let (status, name) = match &failure {
+            ItemNotFound(_) => (StatusCode::NOT_FOUND, "VIRTUAL_HIERARCHY_ITEM_NOT_FOUND"),
+            ContractNotFound(_) => (StatusCode::NOT_FOUND, "CONTRACT_NOT_FOUND"),
+            OrderNotFound(_) => (StatusCode::NOT_FOUND, "ORDER_NOT_FOUND"),
+            OperationNotPossible(_) => (StatusCode::BAD_REQUEST, "OPERATION_NOT_POSSIBLE"),
+            WrongGroupType(_) => (StatusCode::BAD_REQUEST, "WRONG_GROUP_TYPE"),
+            RequireDebtorInPath(_) => (StatusCode::BAD_REQUEST, "REQUIRE_DEBTOR_IN_PATH"),
+            OnlySingleTypeAllowedInPath(_) => {
+                (StatusCode::BAD_REQUEST, "ONLY_SINGLE_TYPE_ALLOWED_IN_PATH")
+            }
+            ValueNotUnique(_) => (StatusCode::BAD_REQUEST, "VALUE_NOT_UNIQUE"),
+            RemovingBlocked(_) => (StatusCode::BAD_REQUEST, "REMOVING_BLOCKED"),
+            OrderingBlocked(_) => (StatusCode::FORBIDDEN, "ORDERING_IS_BLOCKED_FOR_CUSTOMER"),
+            ForbiddenForUser(_) => (StatusCode::FORBIDDEN, "FORBIDDEN_FOR_USER"),
+        };
+        KpnError::Named {
+            status,
+            name,
+            message: failure.to_string(),
+        }
+    }
+}
+
+impl From<sentral_services::kpn::KpnError> for KpnError {
+    fn from(error: sentral_services::kpn::KpnError) -> Self {
+        match error {
+            sentral_services::kpn::KpnError::Rule(failure) => failure.into(),
+            sentral_services::kpn::KpnError::Service(error) => error.into(),
+        }
     }
 }
 

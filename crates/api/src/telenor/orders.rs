@@ -79,6 +79,8 @@ impl From<Order> for OrderBody {
         let (msisdn, agreement_id) = match order.subject {
             OrderSubject::Subscription(msisdn) => (Some(msisdn.to_string()), None),
             OrderSubject::Agreement(id) => (None, Some(id)),
+            // KPN orders are never found through the Telenor order endpoints.
+            OrderSubject::KpnItem(_) | OrderSubject::KpnContract(_) => (None, None),
         };
         Self {
             order_id: order.id.to_string(),

@@ -71,10 +71,7 @@ async fn listed_operations_answer_501_in_the_kpn_envelope_and_unknown_ones_404()
         .unwrap();
     let token = token["access_token"].as_str().unwrap();
     let response = server
-        .get(
-            "/mobile/kpn/mobileservices/hierarchy/subscribers/1234568",
-            token,
-        )
+        .get("/mobile/kpn/mobileservices/hierarchy/grip-entities", token)
         .await;
     assert_eq!(response.status(), 501);
     let body: Value = response.json().await.unwrap();

@@ -9,10 +9,19 @@ use crate::error::DomainError;
 use crate::ids::{Msisdn, OrgNumber};
 
 wire_enum!(
+    /// The Telenor order types, then the KPN operations (named as KPN names them in
+    /// `OrderSummary.operation`), which the same engine carries out.
     OrderType {
         AddProduct = "ADD_PRODUCT",
         RemoveProduct = "REMOVE_PRODUCT",
         UpdateProduct = "UPDATE_PRODUCT",
+        CreateUser = "createUser",
+        ChangeUserData = "changeUserData",
+        DeleteUser = "deleteUser",
+        MoveUser = "moveUser",
+        MoveGroup = "moveGroup",
+        BlockSim = "blockSim",
+        UnblockSim = "unblockSim",
     }
 );
 
@@ -23,6 +32,8 @@ wire_enum!(
         InProgress = "IN_PROGRESS",
         Completed = "COMPLETED",
         Failed = "FAILED",
+        /// Cancelled before it completed (KPN track & trace); its effect is never applied.
+        Canceled = "CANCELED",
     }
 );
 
@@ -60,6 +71,10 @@ impl fmt::Display for OrderId {
 pub enum OrderSubject {
     Subscription(Msisdn),
     Agreement(String),
+    /// A KPN hierarchy item (group or subscriber) by its id.
+    KpnItem(i64),
+    /// A KPN contract by its id.
+    KpnContract(i64),
 }
 
 /// A configuration's value on an order or an ordered product.

@@ -321,10 +321,7 @@ impl Platform {
         order: &Order,
     ) -> Result<(), ServiceError> {
         repo::insert_order(conn, order).await?;
-        let subject = match &order.subject {
-            OrderSubject::Subscription(msisdn) => msisdn.as_str().to_owned(),
-            OrderSubject::Agreement(id) => id.clone(),
-        };
+        let (_, subject) = repo::subject_parts(&order.subject);
         audit(
             conn,
             order.created_at,
@@ -403,7 +400,12 @@ impl Platform {
     async fn complete_order(&self, order: Order) -> Result<(), ServiceError> {
         let at = order.due_at;
         let mut tx = self.store.write().await?;
-        let outcome = apply_order(&mut tx, &order, at).await?;
+        let outcome = match order.subject {
+            OrderSubject::KpnItem(_) | OrderSubject::KpnContract(_) => {
+                crate::kpn::engine::apply(&mut tx, &order, at).await?
+            }
+            _ => apply_order(&mut tx, &order, at).await?,
+        };
         let (status, failure, product_id) = match &outcome {
             Ok(product_id) => (OrderStatus::Completed, None, *product_id),
             Err(reason) => (OrderStatus::Failed, Some(reason.as_str()), None),
@@ -456,12 +458,18 @@ async fn apply_order(
                         return Ok(Err(format!("{msisdn} has no product {product_id}")));
                     }
                 }
-                OrderType::UpdateProduct => {
-                    return Ok(Err("subscription products cannot be updated".into()));
+                _ => {
+                    return Ok(Err(format!(
+                        "{} is not an order on subscription products",
+                        order_type.as_str()
+                    )));
                 }
             }
             subscriptions::touch(conn, msisdn, at).await?;
             Ok(Ok(None))
+        }
+        (OrderSubject::KpnItem(_) | OrderSubject::KpnContract(_), _) => {
+            Ok(Err("a KPN order is completed by the KPN engine".into()))
         }
         (OrderSubject::Agreement(_), order_type) => {
             let Some(product) = order.product_id else {

@@ -9,11 +9,20 @@ use super::agreements::configurations_json;
 use crate::rows::{at, corrupt, opt_int, opt_text, org, text};
 use crate::{Connection, StoreError};
 
-fn subject_parts(subject: &OrderSubject) -> (&'static str, &str) {
+/// The subject's kind and value as stored.
+pub fn subject_parts(subject: &OrderSubject) -> (&'static str, String) {
     match subject {
-        OrderSubject::Subscription(msisdn) => ("subscription", msisdn.as_str()),
-        OrderSubject::Agreement(id) => ("agreement", id.as_str()),
+        OrderSubject::Subscription(msisdn) => ("subscription", msisdn.as_str().to_owned()),
+        OrderSubject::Agreement(id) => ("agreement", id.clone()),
+        OrderSubject::KpnItem(id) => ("kpn-item", id.to_string()),
+        OrderSubject::KpnContract(id) => ("kpn-contract", id.to_string()),
     }
+}
+
+fn kpn_id(subject: &str) -> Result<i64, StoreError> {
+    subject
+        .parse()
+        .map_err(|_| corrupt("KPN order subject", subject))
 }
 
 pub async fn insert_order(conn: &mut Connection, order: &Order) -> Result<(), StoreError> {
@@ -45,12 +54,14 @@ pub async fn insert_order(conn: &mut Connection, order: &Order) -> Result<(), St
     Ok(())
 }
 
-fn order_from(row: &Row) -> Result<Order, StoreError> {
+pub(crate) fn order_from(row: &Row) -> Result<Order, StoreError> {
     let kind = text(row, "subject_kind")?;
     let subject = text(row, "subject")?;
     let subject = match kind.as_str() {
         "subscription" => OrderSubject::Subscription(Msisdn::parse(&subject)?),
         "agreement" => OrderSubject::Agreement(subject),
+        "kpn-item" => OrderSubject::KpnItem(kpn_id(&subject)?),
+        "kpn-contract" => OrderSubject::KpnContract(kpn_id(&subject)?),
         other => return Err(corrupt("order subject kind", other)),
     };
     let order_type = text(row, "order_type")?;

@@ -1,0 +1,304 @@
+//! The KPN dialect's lists, rules and error names from their real causes.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::harness::TestServer;
+use crate::kpn_harness::{call, expect_error, get, kpn_client_for, kpn_token, kpn_token_for, post};
+
+async fn roots(server: &TestServer, token: &str) -> (i64, Vec<Value>) {
+    let (_, roots) = get(server, "/hierarchy/children", token).await;
+    let customer = roots["result"][0]["path"][0]["id"].as_i64().unwrap();
+    (customer, roots["result"].as_array().unwrap().clone())
+}
+
+#[tokio::test]
+async fn lists_page_from_inclusive_to_exclusive_and_filter_with_or_and_and() {
+    let server = TestServer::demo().await;
+    let token = kpn_token(&server).await;
+    let (_, all) = get(&server, "/hierarchy/subscribers?to=0", &token).await;
+    assert_eq!(all["total"], 40);
+    assert_eq!(all["result"].as_array().unwrap().len(), 0);
+    let (_, beyond) = get(&server, "/hierarchy/subscribers?from=35&to=100", &token).await;
+    assert_eq!(beyond["result"].as_array().unwrap().len(), 5);
+    assert_eq!(beyond["total"], 40);
+    let (_, default) = get(&server, "/hierarchy/subscribers", &token).await;
+    assert_eq!(default["result"].as_array().unwrap().len(), 20);
+    let (_, or) = get(
+        &server,
+        "/hierarchy/subscribers?filters=EMPLOYEE_NUMBER:%221001%22,%221002%22",
+        &token,
+    )
+    .await;
+    assert_eq!(or["total"], 2, "{or}");
+    let (_, and) = get(
+        &server,
+        "/hierarchy/subscribers?filters=EMPLOYEE_NUMBER:%221001%22,%221002%22;FIRSTNAME:%22sanne%22",
+        &token,
+    )
+    .await;
+    assert_eq!(and["total"], 1, "{and}");
+    assert_eq!(and["result"][0]["firstName"], "Sanne");
+    let unknown = get(
+        &server,
+        "/hierarchy/subscribers?filters=SHOE_SIZE:%2242%22",
+        &token,
+    )
+    .await;
+    expect_error(&unknown, 400, "bad_request");
+    assert!(
+        unknown.1["message"]
+            .as_str()
+            .unwrap()
+            .contains("EMPLOYEE_NUMBER")
+    );
+    let bad_to = get(&server, "/hierarchy/subscribers?to=ten", &token).await;
+    expect_error(&bad_to, 400, "bad_request");
+    let (_, sorted) = get(
+        &server,
+        "/hierarchy/subscribers?sortBy=EMPLOYEE_NUMBER&order=DESC&to=1",
+        &token,
+    )
+    .await;
+    assert_eq!(sorted["result"][0]["employeeNumber"], "1040");
+    let (_, mobile) = get(&server, "/contract/all?category=MOBILE&to=100", &token).await;
+    assert_eq!(mobile["total"], 35);
+    assert_eq!(
+        mobile["result"][0]["product"]["en"],
+        "Smartphone Subscription"
+    );
+    let (_, overview) = get(&server, "/contract/overview", &token).await;
+    assert_eq!(overview["mobile"], 35, "{overview}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_tree_rules_answer_their_error_names() {
+    let server = TestServer::demo().await;
+    let token = kpn_token(&server).await;
+    let (customer, roots) = roots(&server, &token).await;
+    let debtor = roots[0]["id"].as_i64().unwrap();
+    let under_customer = post(
+        &server,
+        "/hierarchy/children/cost-center",
+        &token,
+        json!({"groupId": customer, "name": "X", "costCenterNumber": "CC-900"}),
+    )
+    .await;
+    expect_error(&under_customer, 400, "WRONG_GROUP_TYPE");
+    let (status, custom) = post(
+        &server,
+        "/hierarchy/children/virtual-group",
+        &token,
+        json!({"groupId": customer, "name": "Top group"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{custom}");
+    let custom = custom["groupId"].as_i64().unwrap();
+    let no_debtor = post(
+        &server,
+        "/hierarchy/children/cost-center",
+        &token,
+        json!({"groupId": custom, "name": "X", "costCenterNumber": "CC-901"}),
+    )
+    .await;
+    expect_error(&no_debtor, 400, "REQUIRE_DEBTOR_IN_PATH");
+    let nested = post(
+        &server,
+        "/hierarchy/children/virtual-group",
+        &token,
+        json!({"groupId": custom, "name": "Nested"}),
+    )
+    .await;
+    expect_error(&nested, 400, "WRONG_GROUP_TYPE");
+    let duplicate = post(
+        &server,
+        "/hierarchy/children/cost-center",
+        &token,
+        json!({"groupId": debtor, "name": "Dup", "costCenterNumber": "CC-100"}),
+    )
+    .await;
+    expect_error(&duplicate, 400, "VALUE_NOT_UNIQUE");
+    let (_, children) = get(&server, &format!("/hierarchy/children?id={debtor}"), &token).await;
+    let centre = children["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["type"] == "COST_CENTER")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let twice = post(
+        &server,
+        "/hierarchy/children/cost-center",
+        &token,
+        json!({"groupId": centre, "name": "Sub", "costCenterNumber": "CC-902"}),
+    )
+    .await;
+    expect_error(&twice, 400, "ONLY_SINGLE_TYPE_ALLOWED_IN_PATH");
+    let occupied = post(
+        &server,
+        &format!("/hierarchy/children/{centre}/remove"),
+        &token,
+        json!({}),
+    )
+    .await;
+    expect_error(&occupied, 400, "REMOVING_BLOCKED");
+    let debtor_update = post(
+        &server,
+        &format!("/hierarchy/children/{debtor}"),
+        &token,
+        json!({"name": "Renamed"}),
+    )
+    .await;
+    expect_error(&debtor_update, 400, "WRONG_GROUP_TYPE");
+    let (status, _) = post(
+        &server,
+        &format!("/hierarchy/children/{custom}/remove"),
+        &token,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let missing = get(&server, "/hierarchy/children/999999999", &token).await;
+    expect_error(&missing, 404, "VIRTUAL_HIERARCHY_ITEM_NOT_FOUND");
+
+    // A subscriber with contracts cannot be deleted; one without a surname cannot be created.
+    let (_, first) = get(&server, "/hierarchy/subscribers?to=1", &token).await;
+    let holder = first["result"][0]["id"].as_i64().unwrap();
+    let holds = post(
+        &server,
+        &format!("/hierarchy/subscribers/{holder}/delete"),
+        &token,
+        json!({}),
+    )
+    .await;
+    expect_error(&holds, 400, "OPERATION_NOT_POSSIBLE");
+    let nameless = post(
+        &server,
+        "/hierarchy/subscribers",
+        &token,
+        json!({"groupId": centre, "subscriber": {"firstName": "No"}}),
+    )
+    .await;
+    expect_error(&nameless, 400, "bad_request");
+    assert!(nameless.1["message"].as_str().unwrap().contains("surname"));
+    let long = post(
+        &server,
+        "/hierarchy/subscribers",
+        &token,
+        json!({"groupId": centre, "referenceNumber": "x".repeat(26), "subscriber": {"surname": "A"}}),
+    )
+    .await;
+    expect_error(&long, 400, "bad_request");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_cancelled_order_is_never_applied() {
+    let server = TestServer::demo().await;
+    let token = kpn_token(&server).await;
+    let (_, roots) = roots(&server, &token).await;
+    let debtor = roots[0]["id"].as_i64().unwrap();
+    let (_, created) = post(
+        &server,
+        "/hierarchy/subscribers",
+        &token,
+        json!({"groupId": debtor, "subscriber": {"surname": "Nooit", "employeeNumber": "777777"}}),
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap();
+    let (status, _) = call(
+        &server,
+        Method::POST,
+        &format!("/track-and-trace/orders/{id}/cancel?note=mistake"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    server.advance_clock(10).await;
+    let (_, order) = get(&server, &format!("/track-and-trace/orders/{id}"), &token).await;
+    assert_eq!(order["status"], "CANCELED", "{order}");
+    assert_eq!(order["cancelOrder"]["enabled"], false);
+    let (_, found) = get(
+        &server,
+        "/hierarchy/subscribers?filters=EMPLOYEE_NUMBER:%22777777%22",
+        &token,
+    )
+    .await;
+    assert_eq!(found["total"], 0, "{found}");
+    let again = post(
+        &server,
+        &format!("/track-and-trace/orders/{id}/cancel"),
+        &token,
+        json!({}),
+    )
+    .await;
+    expect_error(&again, 400, "OPERATION_NOT_POSSIBLE");
+    let (_, overview) = get(&server, "/track-and-trace/overview", &token).await;
+    assert_eq!(overview["CANCELED"], 1, "{overview}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn frozen_customers_privileges_and_other_customers_ids() {
+    let server = TestServer::demo().await;
+    let token = kpn_token(&server).await;
+    let (_, demo) = get(&server, "/hierarchy/subscribers?to=1", &token).await;
+    let demo_subscriber = demo["result"][0]["id"].as_i64().unwrap();
+    let (_, contracts) = get(&server, "/contract/all?to=1", &token).await;
+    let demo_contract = contracts["result"][0]["id"].as_i64().unwrap();
+
+    let (client, secret, _) = kpn_client_for(&server, "NL70427135", "Frozen fleet").await;
+    let frozen = kpn_token_for(&server, &client, &secret).await;
+    let (_, roots) = get(&server, "/hierarchy/children?includeCustomer=true", &frozen).await;
+    let frozen_root = roots["result"][0]["id"].as_i64().unwrap();
+    assert_eq!(roots["result"][0]["type"], "CUSTOMER");
+    let (_, details) = get(
+        &server,
+        &format!("/hierarchy/children/{frozen_root}"),
+        &frozen,
+    )
+    .await;
+    assert_eq!(details["customer"]["orderFrozen"], true, "{details}");
+    let ordering = post(
+        &server,
+        "/hierarchy/subscribers",
+        &frozen,
+        json!({"groupId": frozen_root, "subscriber": {"surname": "X"}}),
+    )
+    .await;
+    expect_error(&ordering, 403, "ORDERING_IS_BLOCKED_FOR_CUSTOMER");
+    // Another customer's ids are not found, never shown.
+    let probe = get(
+        &server,
+        &format!("/hierarchy/subscribers/{demo_subscriber}"),
+        &frozen,
+    )
+    .await;
+    expect_error(&probe, 404, "VIRTUAL_HIERARCHY_ITEM_NOT_FOUND");
+    let probe = get(&server, &format!("/contract/id/{demo_contract}"), &frozen).await;
+    expect_error(&probe, 404, "CONTRACT_NOT_FOUND");
+    let probe = get(
+        &server,
+        &format!("/order/operations?contractId={demo_contract}"),
+        &frozen,
+    )
+    .await;
+    expect_error(&probe, 404, "CONTRACT_NOT_FOUND");
+
+    // A token without the hierarchy privileges.
+    let (client, secret, app) = kpn_client_for(&server, "NL69599084", "Tracker only").await;
+    server
+        .platform
+        .set_kpn_privileges(&app, &[sentral_domain::kpn::Privilege::OrdersTrackAndTrace])
+        .await
+        .unwrap();
+    let tracker = kpn_token_for(&server, &client, &secret).await;
+    let denied = get(&server, "/hierarchy/subscribers", &tracker).await;
+    expect_error(&denied, 403, "FORBIDDEN_FOR_USER");
+    let (status, _) = get(&server, "/track-and-trace/orders", &tracker).await;
+    assert_eq!(status, 200);
+    server.stop().await;
+}

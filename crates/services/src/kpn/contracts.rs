@@ -1,0 +1,259 @@
+//! Contracts (`rest-contract-controller`) and SIM block/unblock with the operations available
+//! on a contract (`rest-block-sim-controller`, `rest-order-controller`).
+
+use sentral_domain::corporate::{OrderSubject, OrderType};
+use sentral_domain::kpn::{
+    CONTRACT_FILTERS, CONTRACT_SORTS, Contract, ContractCategory, ContractState, HierarchyItem,
+    KpnChange, Page, Receiver, RequestKind,
+};
+use sentral_store::kpn::contracts::{self as repo, ContractQuery, ContractRow};
+use sentral_store::kpn::items;
+
+use super::engine::NewOrder;
+use super::subscribers::{parse_filters, parse_order, parse_sort};
+use super::track::BlockingOrder;
+use super::{
+    Customer, KpnFailure, KpnResult, OrderSummary, SIM_ORDER_SECONDS, Tree, invalid, privileges,
+    reference_number,
+};
+use crate::{Platform, Principal};
+
+/// The contract lists' parameters as sent (`CQ`).
+#[derive(Debug, Clone, Default)]
+pub struct ContractListQuery {
+    pub category: Option<String>,
+    pub filters: Option<String>,
+    pub patterns: Vec<String>,
+    pub sort_by: Option<String>,
+    pub order: Option<String>,
+    pub page: Page,
+}
+
+/// A contract with the hierarchy path of its holder (the holder last).
+#[derive(Debug, Clone)]
+pub struct ContractView {
+    pub contract: Contract,
+    pub path: Vec<HierarchyItem>,
+}
+
+/// `OperationsAvailability` of one contract: (name, enabled, visible) and the open orders.
+#[derive(Debug, Clone)]
+pub struct ContractOperations {
+    pub contract_id: i64,
+    pub operations: Vec<(&'static str, bool, bool)>,
+    pub blocking: Vec<BlockingOrder>,
+}
+
+impl Platform {
+    async fn kpn_contract_in(&self, customer: &Customer, id: i64) -> KpnResult<Contract> {
+        let mut conn = self.store.read().await?;
+        repo::contract(&mut conn, &customer.org_number, id)
+            .await?
+            .ok_or_else(|| {
+                KpnFailure::ContractNotFound(format!(
+                    "contract {id} does not exist or is not visible to you"
+                ))
+                .into()
+            })
+    }
+
+    pub async fn kpn_contracts(
+        &self,
+        principal: &Principal,
+        owner_id: Option<i64>,
+        request: ContractListQuery,
+    ) -> KpnResult<(Vec<ContractRow>, i64)> {
+        let needs = if owner_id.is_some() {
+            privileges::HIERARCHY_VIEW
+        } else {
+            privileges::CONTRACT_VIEW
+        };
+        let customer = self.kpn_customer(principal, needs).await?;
+        if let Some(owner) = owner_id {
+            self.kpn_subscriber_in(&customer, owner).await?;
+        }
+        let category = match request.category.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(
+                ContractCategory::parse(&text.to_ascii_uppercase()).ok_or_else(|| {
+                    invalid(
+                        "category",
+                        format!(
+                            "must be one of {}, got {text:?}",
+                            ContractCategory::values()
+                        ),
+                    )
+                })?,
+            ),
+        };
+        let query = ContractQuery {
+            owner_id,
+            category,
+            filters: parse_filters(request.filters.as_deref(), CONTRACT_FILTERS)?,
+            patterns: request.patterns,
+            sort_by: parse_sort(request.sort_by.as_deref(), CONTRACT_SORTS)?,
+            order: parse_order(request.order.as_deref())?,
+        };
+        let mut conn = self.store.read().await?;
+        Ok(repo::find_contracts(&mut conn, &customer.org_number, &query, request.page).await?)
+    }
+
+    pub async fn kpn_contract(&self, principal: &Principal, id: i64) -> KpnResult<ContractView> {
+        let customer = self
+            .kpn_customer(principal, privileges::CONTRACT_VIEW)
+            .await?;
+        let contract = self.kpn_contract_in(&customer, id).await?;
+        let mut conn = self.store.read().await?;
+        let tree = Tree::new(items::groups(&mut conn, &customer.org_number).await?);
+        let owner = items::item(&mut conn, &customer.org_number, contract.owner_id).await?;
+        let mut path: Vec<HierarchyItem> = match &owner {
+            Some(owner) => tree.path_of(owner.parent_id).into_iter().cloned().collect(),
+            None => Vec::new(),
+        };
+        path.extend(owner);
+        Ok(ContractView { contract, path })
+    }
+
+    /// `/contract/overview`: the customer's contracts counted by category, every category
+    /// listed.
+    pub async fn kpn_contract_overview(
+        &self,
+        principal: &Principal,
+    ) -> KpnResult<Vec<(String, i64)>> {
+        let customer = self
+            .kpn_customer(principal, privileges::CONTRACT_VIEW)
+            .await?;
+        let mut conn = self.store.read().await?;
+        let counts = repo::count_by_category(&mut conn, &customer.org_number).await?;
+        Ok(["MOBILE", "FIXED", "FIXED_MOBILE", "HARDWARE", "OTHER"]
+            .iter()
+            .map(|category| {
+                let n = counts
+                    .iter()
+                    .filter(|(c, _)| c == category)
+                    .map(|(_, n)| *n)
+                    .sum();
+                (category.to_lowercase(), n)
+            })
+            .collect())
+    }
+
+    pub async fn kpn_contract_operations(
+        &self,
+        principal: &Principal,
+        contract_id: Option<i64>,
+    ) -> KpnResult<ContractOperations> {
+        let customer = self.kpn_customer(principal, privileges::ORDERING).await?;
+        let id = contract_id.ok_or_else(|| invalid("contractId", "is required"))?;
+        let contract = self.kpn_contract_in(&customer, id).await?;
+        let mut conn = self.store.read().await?;
+        let blocking = self
+            .kpn_blocking(&mut conn, OrderSubject::KpnContract(id))
+            .await?;
+        let free = blocking.is_empty() && !customer.settings.order_frozen;
+        let mobile = contract.category == ContractCategory::Mobile;
+        let active = contract.state == ContractState::Active;
+        let blocked = contract.state == ContractState::Blocked;
+        Ok(ContractOperations {
+            contract_id: id,
+            operations: vec![
+                ("blockSim", free && mobile && active, mobile),
+                ("unblockSim", free && mobile && blocked, mobile),
+                ("replaceSim", false, mobile),
+                ("modify", false, true),
+                ("move", false, true),
+                ("portOut", false, mobile),
+                ("terminate", false, true),
+                ("combineFixedMobile", false, false),
+                ("separateFixedMobile", false, false),
+            ],
+            blocking,
+        })
+    }
+
+    /// Blocks (`block`) or unblocks a contract's SIM: an order that sets the state on completion.
+    pub async fn kpn_sim(
+        &self,
+        principal: &Principal,
+        block: bool,
+        contract_id: Option<i64>,
+        reference: Option<String>,
+    ) -> KpnResult<OrderSummary> {
+        let customer = self.kpn_customer(principal, privileges::ORDERING).await?;
+        let id = contract_id.ok_or_else(|| invalid("contractId", "is required"))?;
+        let contract = self.kpn_contract_in(&customer, id).await?;
+        Self::check_not_frozen(&customer)?;
+        let reference = reference_number(reference.as_deref())?;
+        let (wanted, operation) = if block {
+            (ContractState::Active, "blockSim")
+        } else {
+            (ContractState::Blocked, "unblockSim")
+        };
+        if contract.category != ContractCategory::Mobile || contract.sim_card_number.is_none() {
+            return Err(
+                KpnFailure::OperationNotPossible(format!("contract {id} has no SIM card")).into(),
+            );
+        }
+        if contract.state != wanted {
+            return Err(KpnFailure::OperationNotPossible(format!(
+                "{operation} needs a contract in state {}; contract {id} is {}",
+                wanted.as_str(),
+                contract.state.as_str()
+            ))
+            .into());
+        }
+        let mut tx = self.store.write().await?;
+        let open = self
+            .kpn_blocking(&mut tx, OrderSubject::KpnContract(id))
+            .await?;
+        if let Some(order) = open.first() {
+            return Err(KpnFailure::OperationNotPossible(format!(
+                "contract {id} has an open order {} ({}); wait for it or cancel it",
+                order.id,
+                order.status.as_str()
+            ))
+            .into());
+        }
+        let owner = items::item(&mut tx, &customer.org_number, contract.owner_id).await?;
+        let (receiver, context_name) = match owner.as_ref().and_then(|o| o.subscriber.as_ref()) {
+            Some(data) => (
+                super::subscribers::receiver(contract.owner_id, data, &customer),
+                data.display_name(),
+            ),
+            None => (
+                Receiver {
+                    id: Some(contract.owner_id),
+                    company_name: Some(customer.name.clone()),
+                    ..Receiver::default()
+                },
+                contract.product_en.clone(),
+            ),
+        };
+        let new = NewOrder {
+            subject: OrderSubject::KpnContract(id),
+            operation: if block {
+                OrderType::BlockSim
+            } else {
+                OrderType::UnblockSim
+            },
+            kind: RequestKind::ServiceRequest,
+            change: if block {
+                KpnChange::BlockSim
+            } else {
+                KpnChange::UnblockSim
+            },
+            reference_number: reference,
+            context_name,
+            receiver,
+            msisdn: contract.mobile_number.clone(),
+            sim: contract.sim_card_number.clone(),
+            starts_at: self.now(),
+            seconds: SIM_ORDER_SECONDS,
+        };
+        let summary = self
+            .place_kpn_order(&mut tx, principal, &customer, new)
+            .await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+}

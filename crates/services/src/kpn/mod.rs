@@ -1,0 +1,277 @@
+//! The KPN Mobile Service Management use cases over the shared domain: who the caller acts for
+//! (the application's bound customer), the privileges an operation needs (KPN.md decision 7),
+//! the hierarchy's rules, and orders placed on the shared order engine.
+
+pub mod contracts;
+pub mod demo;
+pub(crate) mod engine;
+pub mod hierarchy;
+mod rules;
+pub mod subscribers;
+pub mod track;
+mod tree;
+
+use sentral_domain::kpn::Privilege;
+use sentral_domain::platform::Organization;
+use sentral_domain::{OrgNumber, Timestamp};
+use sentral_store::kpn::customers::{self as customer_repo, KpnCustomer};
+use thiserror::Error;
+
+use crate::{Platform, Principal, ServiceError};
+pub use tree::Tree;
+
+/// A rule of the KPN API with its own error name (`ErrorResponse.name`); the message names
+/// the field or value at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum KpnFailure {
+    #[error("{0}")]
+    ItemNotFound(String),
+    #[error("{0}")]
+    ContractNotFound(String),
+    #[error("{0}")]
+    OrderNotFound(String),
+    #[error("{0}")]
+    OperationNotPossible(String),
+    #[error("{0}")]
+    WrongGroupType(String),
+    #[error("{0}")]
+    RequireDebtorInPath(String),
+    #[error("{0}")]
+    OnlySingleTypeAllowedInPath(String),
+    #[error("{0}")]
+    ValueNotUnique(String),
+    #[error("{0}")]
+    RemovingBlocked(String),
+    #[error("{0}")]
+    OrderingBlocked(String),
+    #[error("{0}")]
+    ForbiddenForUser(String),
+}
+
+#[derive(Debug, Error)]
+pub enum KpnError {
+    #[error("{0}")]
+    Rule(#[from] KpnFailure),
+    #[error("{0}")]
+    Service(#[from] ServiceError),
+}
+
+impl From<sentral_store::StoreError> for KpnError {
+    fn from(error: sentral_store::StoreError) -> Self {
+        KpnError::Service(error.into())
+    }
+}
+
+impl From<crate::AuthFailure> for KpnError {
+    fn from(error: crate::AuthFailure) -> Self {
+        KpnError::Service(error.into())
+    }
+}
+
+pub type KpnResult<T> = Result<T, KpnError>;
+
+pub(crate) fn invalid(field: &str, message: impl Into<String>) -> KpnError {
+    KpnError::Service(ServiceError::invalid(field, message))
+}
+
+pub(crate) fn item_not_found(id: i64) -> KpnError {
+    KpnFailure::ItemNotFound(format!(
+        "hierarchy item {id} does not exist or is not visible to you"
+    ))
+    .into()
+}
+
+/// The privilege sets the spec names per operation ("one of").
+pub mod privileges {
+    use sentral_domain::kpn::Privilege::{self, *};
+
+    pub const HIERARCHY_VIEW: &[Privilege] = &[
+        UnauthorizedOrdersCreation,
+        OrdersAuthorization,
+        VirtualHierarchyView,
+        VirtualHierarchyManagement,
+        BulkUploadDataOfEndUser,
+    ];
+    pub const HIERARCHY_MANAGE: &[Privilege] = &[
+        UnauthorizedOrdersCreation,
+        OrdersAuthorization,
+        VirtualHierarchyManagement,
+        BulkUploadDataOfEndUser,
+    ];
+    pub const CONTRACT_VIEW: &[Privilege] = &[
+        UnauthorizedOrdersCreation,
+        OrdersAuthorization,
+        VirtualHierarchyView,
+        VirtualHierarchyManagement,
+    ];
+    pub const ORDERING: &[Privilege] = &[UnauthorizedOrdersCreation, OrdersAuthorization];
+    pub const TRACK_AND_TRACE: &[Privilege] = &[OrdersTrackAndTrace, OrdersAuthorization];
+}
+
+/// The customer a KPN caller acts for.
+#[derive(Debug, Clone)]
+pub struct Customer {
+    pub org_number: OrgNumber,
+    pub name: String,
+    pub settings: KpnCustomer,
+    /// The application's name, shown as who ordered.
+    pub ordered_by: String,
+}
+
+/// Seconds an order takes on the sandbox clock (KPN.md decision 1).
+pub const SUBSCRIBER_ORDER_SECONDS: i64 = 2;
+pub const SIM_ORDER_SECONDS: i64 = 5;
+
+impl Platform {
+    /// The caller's customer, once its token holds one of `needs` (else 403 FORBIDDEN_FOR_USER).
+    /// Completes due orders first, so every read sees them.
+    pub async fn kpn_customer(
+        &self,
+        principal: &Principal,
+        needs: &[Privilege],
+    ) -> KpnResult<Customer> {
+        let org_number = principal
+            .app
+            .kpn_customer
+            .clone()
+            .filter(|org| principal.visibility.sees_company(org))
+            .ok_or_else(|| {
+                KpnFailure::ForbiddenForUser(format!(
+                    "application {} is bound to no KPN customer",
+                    principal.app.name
+                ))
+            })?;
+        self.complete_due_orders().await?;
+        let mut conn = self.store.read().await?;
+        let held = customer_repo::privileges(&mut conn, principal.app.id.as_str()).await?;
+        if let Some(held) = held
+            && !needs
+                .iter()
+                .any(|need| held.iter().any(|h| h == need.as_str()))
+        {
+            let names: Vec<&str> = needs.iter().map(|p| p.as_str()).collect();
+            return Err(KpnFailure::ForbiddenForUser(format!(
+                "this operation needs one of the privileges {}",
+                names.join(", ")
+            ))
+            .into());
+        }
+        let settings = customer_repo::customer(&mut conn, &org_number).await?;
+        let organization = sentral_store::platform::organization(&mut conn, &org_number).await?;
+        drop(conn);
+        let organization = organization
+            .ok_or_else(|| ServiceError::not_found(format!("organisation {org_number}")))?;
+        let settings = match settings {
+            Some(settings) => settings,
+            None => self.open_kpn_customer(&organization, false).await?,
+        };
+        Ok(Customer {
+            org_number,
+            name: organization.name,
+            settings,
+            ordered_by: principal.app.name.clone(),
+        })
+    }
+
+    /// Makes an organisation a KPN customer: its CUSTOMER item and settings (idempotent).
+    pub async fn open_kpn_customer(
+        &self,
+        organization: &Organization,
+        order_frozen: bool,
+    ) -> KpnResult<KpnCustomer> {
+        let mut tx = self.store.write().await?;
+        if let Some(existing) = customer_repo::customer(&mut tx, &organization.org_number).await? {
+            return Ok(existing);
+        }
+        let item_id = next_item_id(&mut tx).await?;
+        let item = sentral_domain::kpn::HierarchyItem {
+            id: item_id,
+            kind: sentral_domain::kpn::ItemKind::Customer,
+            parent_id: None,
+            name: organization.name.clone(),
+            cost_center_number: None,
+            subscriber: None,
+        };
+        let now = self.now();
+        sentral_store::kpn::items::insert_item(&mut tx, &organization.org_number, &item, None, now)
+            .await?;
+        let settings = KpnCustomer {
+            org_number: organization.org_number.clone(),
+            item_id,
+            order_frozen,
+            krn_number: None,
+            ckr_number: None,
+            billing_retention_period: "6".into(),
+        };
+        customer_repo::insert_customer(&mut tx, &settings).await?;
+        tx.commit().await?;
+        Ok(settings)
+    }
+
+    /// Limits a KPN application's tokens to `privileges` (by default it has them all).
+    pub async fn set_kpn_privileges(
+        &self,
+        app_id: &str,
+        privileges: &[Privilege],
+    ) -> Result<(), ServiceError> {
+        let names: Vec<String> = privileges.iter().map(|p| p.as_str().to_owned()).collect();
+        let mut tx = self.store.write().await?;
+        customer_repo::set_privileges(&mut tx, app_id, &names).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The first id of the hierarchy's shared id space.
+const FIRST_ITEM_ID: i64 = 1_000_001;
+/// The first contract id.
+pub(crate) const FIRST_CONTRACT_ID: i64 = 5_000_001;
+
+pub(crate) async fn next_item_id(conn: &mut sentral_store::Connection) -> KpnResult<i64> {
+    Ok(sentral_store::corporate::next_number(conn, "kpn-item", FIRST_ITEM_ID).await?)
+}
+
+pub(crate) async fn next_contract_id(conn: &mut sentral_store::Connection) -> KpnResult<i64> {
+    Ok(sentral_store::corporate::next_number(conn, "kpn-contract", FIRST_CONTRACT_ID).await?)
+}
+
+/// `OrderSummary`: what every KPN write answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderSummary {
+    pub id: i64,
+    pub operation: String,
+    pub status: String,
+    pub reference_number: String,
+    pub context_name: String,
+    pub creation_date: Timestamp,
+}
+
+/// Checks the caller's `referenceNumber` (≤ 25 characters).
+pub(crate) fn reference_number(given: Option<&str>) -> KpnResult<Option<String>> {
+    match given.map(str::trim).filter(|text| !text.is_empty()) {
+        Some(text) if text.chars().count() > 25 => Err(invalid(
+            "referenceNumber",
+            format!("is at most 25 characters, got {}", text.chars().count()),
+        )),
+        other => Ok(other.map(str::to_owned)),
+    }
+}
+
+/// The wish date of an order: RFC 3339 or a plain date; in the past means now.
+pub(crate) fn wish_date(given: Option<&str>, now: Timestamp) -> KpnResult<Timestamp> {
+    let Some(text) = given.map(str::trim).filter(|text| !text.is_empty()) else {
+        return Ok(now);
+    };
+    let parsed = Timestamp::parse_rfc3339(text)
+        .or_else(|| Timestamp::parse_rfc3339(&format!("{text}T00:00:00Z")))
+        .ok_or_else(|| {
+            invalid(
+                "wishDate",
+                format!("{text:?} is not a date-time such as 2025-03-01T09:00:00Z"),
+            )
+        })?;
+    if parsed.millis() > now.plus_seconds(90 * 24 * 3600).millis() {
+        return Err(invalid("wishDate", "is at most 90 days ahead"));
+    }
+    Ok(if parsed < now { now } else { parsed })
+}
