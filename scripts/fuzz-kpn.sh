@@ -6,7 +6,8 @@
 # application/json, and any operation of the required list (the current part of the KPN work, below)
 # answering 501 not_implemented; an operation of a later part may still answer 501 not_implemented.
 # Checks: not_a_server_error (as kpn_not_a_server_error), response_schema_conformance,
-# content_type_conformance and kpn_json_answers (scripts/fuzz_kpn_hooks.py).
+# content_type_conformance (as kpn_content_type_conformance: an empty 200 where the spec declares no
+# body needs no Content-Type) and kpn_json_answers (scripts/fuzz_kpn_hooks.py).
 #
 #   scripts/fuzz-kpn.sh                                  # every operation, 25 examples each
 #   FUZZ_MAX_EXAMPLES=10 scripts/fuzz-kpn.sh             # fewer (CI)
@@ -216,6 +217,53 @@ token=$(curl -fsS -d client_id=demo-kpn-client -d client_secret=demo-kpn-secret 
   python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 api="$base/mobile/kpn/mobileservices"
 
+# Real ids for the generated requests: a path or body id that is a random int64 finds nothing (404)
+# and the answers behind it are never checked. The demo's groups, subscribers, contracts and a few
+# orders placed here (block a SIM, create a subscriber, move one across debtors) are collected;
+# the hooks put one of them into most generated cases (see map_case in the hooks file).
+ids="$work_dir/ids.json"
+python3 - "$api" "$token" >"$ids" <<'EOF' || { echo "warning: could not collect demo ids; fuzzing with generated ids only" >&2; echo '{}' >"$ids"; }
+import json, sys, time, urllib.error, urllib.request
+api, token = sys.argv[1], sys.argv[2]
+def call(path, body=None):
+    request = urllib.request.Request(api + path, headers={"Authorization": f"Bearer {token}"},
+                                     data=None if body is None else json.dumps(body).encode())
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+    except (urllib.error.HTTPError, ValueError) as error:
+        print(f"warning: {path}: {error}", file=sys.stderr)
+        return {}
+def page(path):
+    return call(path + ("&" if "?" in path else "?") + "from=0&to=100").get("result") or []
+ids = {"debtor": [], "group": [], "cost_center": [], "subscriber": [], "contract": [], "order": [], "service_request": []}
+for root in page("/hierarchy/children"):
+    ids["debtor"].append(root["id"])
+    for child in page(f"/hierarchy/children?id={root['id']}"):
+        if child.get("type") != "SUBSCRIBER":
+            ids["group"].append(child["id"])
+        if child.get("type") == "COST_CENTER":
+            ids["cost_center"].append(child["id"])
+ids["group"] += ids["debtor"]
+ids["subscriber"] = [s["id"] for s in page("/hierarchy/subscribers")]
+ids["contract"] = [c["id"] for c in page("/contract/all")]
+if ids["contract"]:
+    call("/order/block-sim", {"contractId": ids["contract"][-1], "referenceNumber": "fuzz-kpn"})
+if ids["cost_center"]:
+    call("/hierarchy/subscribers", {"groupId": ids["cost_center"][0], "referenceNumber": "fuzz-kpn",
+                                    "subscriber": {"firstName": "Fuzz", "surname": "Tester", "employeeNumber": "99999"}})
+if len(ids["cost_center"]) > 1 and ids["subscriber"]:
+    call(f"/hierarchy/subscribers/{ids['subscriber'][0]}/move",
+         {"destinationGroupId": ids["cost_center"][-1], "referenceNumber": "fuzz-kpn"})
+ids["order"] = [o["id"] for o in page("/track-and-trace/orders")]
+ids["service_request"] = [o["id"] for o in page("/track-and-trace/service-requests")]
+ids["item"] = ids["group"] + ids["subscriber"][:5]
+print(json.dumps(ids))
+print("demo ids: " + ", ".join(f"{k} {len(v)}" for k, v in ids.items()), file=sys.stderr)
+EOF
+
 echo "spec: $spec"
 echo "schemathesis $schemathesis_version on CPython $py_version; $max_examples examples per operation"
 echo "required (must not answer 501 not_implemented): ${#required[@]} operations (parts ${FUZZ_KPN_REQUIRED+custom list}${FUZZ_KPN_REQUIRED-$parts})"
@@ -224,7 +272,7 @@ echo "required (must not answer 501 not_implemented): ${#required[@]} operations
 st_args=(
   run "$spec" --url "$api"
   -H "Authorization: Bearer $token"
-  --checks kpn_not_a_server_error,response_schema_conformance,content_type_conformance,kpn_json_answers
+  --checks kpn_not_a_server_error,response_schema_conformance,kpn_content_type_conformance,kpn_json_answers
   --phases examples,coverage,fuzzing # stateless: each request stands alone
   --max-examples "$max_examples"
   --continue-on-failure
@@ -238,23 +286,31 @@ started=$SECONDS
 st_status=0
 (
   cd "$work_dir" &&
-    FUZZ_KPN_TABLE="$table" FUZZ_KPN_REQUIRED="${required[*]}" FUZZ_KPN_STATS="$stats" \
+    FUZZ_KPN_TABLE="$table" FUZZ_KPN_REQUIRED="${required[*]}" FUZZ_KPN_STATS="$stats" FUZZ_KPN_IDS="$ids" \
       SCHEMATHESIS_HOOKS="$OLDPWD/scripts/fuzz_kpn_hooks.py" "$st" "${st_args[@]}" "${extra[@]}"
 ) || st_status=$?
 
 failed=()
 [ "$st_status" -ne 0 ] && failed+=("schemathesis (exit $st_status)")
 
-# The deprecated alias answers as the operation it names (the official spec does not list it).
-probe() {
-  curl -sS -o "$data_dir/probe.json" -w '%{http_code}' -H "Authorization: Bearer $token" \
-    -H 'content-type: application/json' -d '{"contractId": 1, "referenceNumber": "fuzz-kpn"}' "$api$1"
-  printf ' %s' "$(python3 -c 'import json, sys
-try: print(json.load(open(sys.argv[1])).get("name", ""))
-except Exception: print("")' "$data_dir/probe.json")"
+# The deprecated alias answers as the operation it names (the official spec does not list it): each
+# blocks another demo contract's SIM (two of the demo's contracts, else an unknown id for both).
+contract_for_probe() {
+  python3 -c 'import json, sys
+ids = json.load(open(sys.argv[1])).get("contract") or []
+print(ids[int(sys.argv[2])] if len(ids) > int(sys.argv[2]) else 1)' "$ids" "$1"
 }
-canonical=$(probe /order/block-sim)
-alias=$(probe /order/blocksim)
+probe() {
+  local code name
+  code=$(curl -sS -o "$data_dir/probe.json" -w '%{http_code}' -H "Authorization: Bearer $token" \
+    -H 'content-type: application/json' -d "{\"contractId\": $2, \"referenceNumber\": \"fuzz-kpn\"}" "$api$1")
+  name=$(python3 -c 'import json, sys
+try: print(json.load(open(sys.argv[1])).get("name", ""))
+except Exception: print("")' "$data_dir/probe.json")
+  echo "$code${name:+ $name}"
+}
+canonical=$(probe /order/block-sim "$(contract_for_probe 1)")
+alias=$(probe /order/blocksim "$(contract_for_probe 2)")
 if [ "$canonical" = "$alias" ]; then
   echo "alias POST /order/blocksim answers as POST /order/block-sim ($alias)"
 else
