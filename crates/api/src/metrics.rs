@@ -220,6 +220,31 @@ pub fn render_event_delivery(out: &mut String, metrics: &sentral_events::HubMetr
     }
 }
 
+/// The store's writes and the commits that made them durable (SQLite shares commits between
+/// concurrent writes: writes / commits is the group size).
+pub fn render_store_commits(out: &mut String, stats: Option<(u64, u64)>) {
+    let Some((writes, commits)) = stats else {
+        return;
+    };
+    for (name, help, value) in [
+        (
+            "sentral_store_writes_total",
+            "Write transactions committed.",
+            writes,
+        ),
+        (
+            "sentral_store_commits_total",
+            "Commits (fsyncs) that made them durable.",
+            commits,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+        );
+    }
+}
+
 /// Every (method, route, stats) in label order.
 fn flatten(routes: &RouteTable) -> impl Iterator<Item = (&str, &str, &RouteStats)> {
     routes.iter().flat_map(|(method, by_route)| {

@@ -39,5 +39,6 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut text = state.metrics.render();
     crate::metrics::render_event_delivery(&mut text, &state.platform.monitor_hub().metrics());
+    crate::metrics::render_store_commits(&mut text, state.platform.store().commit_stats());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
