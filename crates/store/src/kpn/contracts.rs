@@ -76,7 +76,7 @@ pub async fn insert_contract(
     .bind(items)
     .execute(conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as(format!("contract {}", contract.id)))?;
+    .map_err(|e| e.conflict_as(format!("contract {}", contract.id)))?;
     Ok(())
 }
 

@@ -32,9 +32,7 @@ pub async fn insert_customer(
     .bind(&customer.billing_retention_period)
     .execute(conn)
     .await
-    .map_err(|e| {
-        StoreError::from(e).conflict_as(format!("KPN customer {}", customer.org_number))
-    })?;
+    .map_err(|e| e.conflict_as(format!("KPN customer {}", customer.org_number)))?;
     Ok(())
 }
 

@@ -77,7 +77,7 @@ pub async fn insert_item(
     .bind(now.millis())
     .execute(conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as("costCenterNumber"))?;
+    .map_err(|e| e.conflict_as("costCenterNumber"))?;
     Ok(())
 }
 
@@ -154,7 +154,7 @@ pub async fn child_count(conn: &mut Connection, id: i64) -> Result<i64, StoreErr
         .bind(id)
         .fetch_one(conn)
         .await?;
-    Ok(row.try_get::<i64, _>("n")?)
+    row.try_get::<i64, _>("n")
 }
 
 /// A subscriber in a list, with what the list shows beside it.
@@ -310,7 +310,7 @@ pub async fn update_group(
     .bind(now.millis())
     .execute(conn)
     .await
-    .map_err(|e| StoreError::from(e).conflict_as("costCenterNumber"))?;
+    .map_err(|e| e.conflict_as("costCenterNumber"))?;
     Ok(done.rows_affected() == 1)
 }
 
