@@ -20,8 +20,13 @@
 //! start (closed loop) or intended start (open loop) falls in that window.
 //! Non-2xx responses and errors are counted over the whole run, warm-up
 //! included.
+//!
+//! The request is a fixed method and URL; its body may be a template in which
+//! every `{n}` is replaced by a counter shared by all connections (0, 1, 2, …),
+//! so that each request of a write benchmark creates something unique.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -36,9 +41,53 @@ const GRACE: Duration = Duration::from_secs(2);
 /// Pause before reconnecting after a failed connect.
 const RECONNECT_BACKOFF: Duration = Duration::from_millis(10);
 
+/// A request body in which every [`BodyTemplate::PLACEHOLDER`] is replaced by
+/// a per-request counter.
+#[derive(Clone, Debug, Default)]
+pub struct BodyTemplate {
+    /// The text between the placeholders (one more part than placeholders).
+    parts: Vec<Bytes>,
+}
+
+impl BodyTemplate {
+    pub const PLACEHOLDER: &'static str = "{n}";
+
+    pub fn new(text: &str) -> BodyTemplate {
+        BodyTemplate {
+            parts: text
+                .split(Self::PLACEHOLDER)
+                .map(|part| Bytes::copy_from_slice(part.as_bytes()))
+                .collect(),
+        }
+    }
+
+    /// The body of request number `n`.
+    pub fn render(&self, n: u64) -> Bytes {
+        match self.parts.as_slice() {
+            [] => Bytes::new(),
+            [whole] => whole.clone(),
+            [first, rest @ ..] => {
+                let number = n.to_string();
+                let len =
+                    self.parts.iter().map(Bytes::len).sum::<usize>() + number.len() * rest.len();
+                let mut out = Vec::with_capacity(len);
+                out.extend_from_slice(first);
+                for part in rest {
+                    out.extend_from_slice(number.as_bytes());
+                    out.extend_from_slice(part);
+                }
+                Bytes::from(out)
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct LoadConfig {
     pub target: Target,
+    pub method: Method,
+    /// Request body (`None`: empty); `{n}` is replaced per request.
+    pub body: Option<BodyTemplate>,
     pub headers: Vec<Header>,
     pub connections: usize,
     pub duration: Duration,
@@ -63,6 +112,9 @@ pub struct LoadResult {
     pub non_2xx_example: Option<u16>,
     /// Transport errors (connect, I/O, protocol, timeout) over the whole run.
     pub errors: u64,
+    /// Every response (any status) over the whole run, warm-up included: the
+    /// divisor for the server's CPU time over the same run.
+    pub responses: u64,
     pub first_error: Option<String>,
     /// Open loop only: requests scheduled in the window but never sent.
     pub unsent: u64,
@@ -103,6 +155,9 @@ pub async fn run(cfg: &LoadConfig) -> Result<LoadResult, String> {
     let end = measure_from + cfg.duration;
     let shared = Arc::new(Shared {
         target: cfg.target.clone(),
+        method: cfg.method.clone(),
+        body: cfg.body.clone(),
+        counter: AtomicU64::new(0),
         headers: cfg.headers.clone(),
         measure_from,
         end,
@@ -134,6 +189,7 @@ pub async fn run(cfg: &LoadConfig) -> Result<LoadResult, String> {
         non_2xx: total.non_2xx,
         non_2xx_example: total.non_2xx_example,
         errors: total.errors,
+        responses: total.responses,
         first_error: total.first_error,
         unsent: total.unsent,
         latency: Percentiles::compute(&mut total.latencies),
@@ -142,6 +198,10 @@ pub async fn run(cfg: &LoadConfig) -> Result<LoadResult, String> {
 
 struct Shared {
     target: Target,
+    method: Method,
+    body: Option<BodyTemplate>,
+    /// The next `{n}` of the body template.
+    counter: AtomicU64,
     headers: Vec<Header>,
     measure_from: Instant,
     end: Instant,
@@ -151,7 +211,11 @@ struct Shared {
 
 impl Shared {
     fn request(&self) -> hyper::Request<Body> {
-        client::build_request(&self.target, Method::GET, &self.headers, Bytes::new())
+        let body = match &self.body {
+            None => Bytes::new(),
+            Some(template) => template.render(self.counter.fetch_add(1, Ordering::Relaxed)),
+        };
+        client::build_request(&self.target, self.method.clone(), &self.headers, body)
     }
 }
 
@@ -179,6 +243,7 @@ struct Worker {
     non_2xx: u64,
     non_2xx_example: Option<u16>,
     errors: u64,
+    responses: u64,
     first_error: Option<String>,
     unsent: u64,
     /// Open loop: index of the next scheduled request.
@@ -198,6 +263,7 @@ impl Worker {
             non_2xx: 0,
             non_2xx_example: None,
             errors: 0,
+            responses: 0,
             first_error: None,
             unsent: 0,
             next: 0,
@@ -219,6 +285,7 @@ impl Worker {
         self.non_2xx += other.non_2xx;
         self.non_2xx_example = self.non_2xx_example.or(other.non_2xx_example);
         self.errors += other.errors;
+        self.responses += other.responses;
         self.first_error = self.first_error.take().or(other.first_error);
         self.unsent += other.unsent;
     }
@@ -357,6 +424,7 @@ async fn drive(sender: &mut SendRequest<Body>, shared: &Shared, w: &mut Worker) 
         };
         match result {
             Ok(status) => {
+                w.responses += 1;
                 let success = status.is_success();
                 if !success {
                     w.non_2xx += 1;
@@ -374,5 +442,22 @@ async fn drive(sender: &mut SendRequest<Body>, shared: &Shared, w: &mut Worker) 
                 return true;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_template_substitutes_every_placeholder() {
+        let t = BodyTemplate::new(r#"{"externalId":"x-{n}","email":"p{n}@example.no"}"#);
+        assert_eq!(
+            t.render(42),
+            Bytes::from_static(br#"{"externalId":"x-42","email":"p42@example.no"}"#)
+        );
+        assert_eq!(BodyTemplate::new("plain").render(7), "plain");
+        assert_eq!(BodyTemplate::new("{n}").render(0), "0");
+        assert_eq!(BodyTemplate::new("").render(3), "");
     }
 }

@@ -1,14 +1,17 @@
-//! `sentral-bench`: hello-world baseline server, HTTP/1.1 load generator and
-//! the `run` command that benchmarks sentral against the baseline.
+//! `sentral-bench`: hello-world baseline server, HTTP/1.1 load generator, the
+//! `run` command that benchmarks sentral against the baseline and the `table`
+//! command that measures every endpoint row of issue 17 beside it.
 //! See docs/benchmarks.md.
 
 mod baseline;
 mod client;
 mod load;
+mod perf;
 mod procs;
 mod report;
 mod run;
 mod stats;
+mod table;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,6 +42,9 @@ enum Cmd {
     Load(LoadArgs),
     /// Start the baseline and sentral, measure both, print a Markdown report.
     Run(RunArgs),
+    /// Start the baseline and `sentral serve --demo`, measure every endpoint row (reads, one
+    /// write, optionally pinned rows) beside the baseline, print a Markdown table.
+    Table(TableArgs),
 }
 
 #[derive(Args)]
@@ -46,6 +52,12 @@ struct LoadArgs {
     /// Target URL (http:// only), e.g. http://127.0.0.1:8081/hello
     #[arg(long)]
     url: String,
+    /// Request method.
+    #[arg(long, default_value = "GET")]
+    method: String,
+    /// Request body; every `{n}` in it is replaced by a per-request counter (0, 1, …).
+    #[arg(long, value_name = "TEXT")]
+    body: Option<String>,
     /// Extra request header, 'Name: value' (repeatable).
     #[arg(long = "header", short = 'H', value_name = "'NAME: VALUE'")]
     headers: Vec<String>,
@@ -82,6 +94,46 @@ struct RunArgs {
     keep_temp: bool,
 }
 
+#[derive(Args)]
+struct TableArgs {
+    /// sentral binary [default: target/release/sentral]
+    #[arg(long, value_name = "PATH")]
+    sentral: Option<PathBuf>,
+    /// PostgreSQL instead of SQLite: a fresh schema is created there (with psql), the server
+    /// is pointed at it, and it is dropped afterwards.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+    /// Measured seconds per row (each also gets a 1 s warm-up).
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    duration: f64,
+    /// Connections of the read rows.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Connections of the write row (contact create).
+    #[arg(long, default_value_t = 8)]
+    write_connections: usize,
+    /// Add the pinned rows: the hello-world and the subscription search with both servers on
+    /// --server-cpus and the load generator (one thread) on --load-cpus. Implied by either.
+    #[arg(long)]
+    pin: bool,
+    /// CPU list (taskset) of the servers in the pinned rows [default: 0]
+    #[arg(long, env = "BENCH_SERVER_CPUS", value_name = "CPUS")]
+    server_cpus: Option<String>,
+    /// CPU list (taskset) of the load generator in the pinned rows [default: 1]
+    #[arg(long, env = "BENCH_LOAD_CPUS", value_name = "CPUS")]
+    load_cpus: Option<String>,
+    /// After the table, profile the server with `perf record` for SECS under the contacts
+    /// page and summarise where its CPU went.
+    #[arg(long, value_name = "SECS")]
+    perf: Option<f64>,
+    /// Also write the Markdown table to this file.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Keep the temp dir (server logs, data) even on success.
+    #[arg(long)]
+    keep_temp: bool,
+}
+
 fn seconds(value: f64, flag: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(value)
         .map_err(|_| format!("{flag} must be a non-negative number of seconds, got {value}"))
@@ -94,6 +146,7 @@ async fn main() -> ExitCode {
         Cmd::Hello { listen } => baseline::serve(listen).await.map(|()| true),
         Cmd::Load(args) => load_cmd(args).await,
         Cmd::Run(args) => run_cmd(args).await,
+        Cmd::Table(args) => table_cmd(args).await,
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
@@ -112,8 +165,12 @@ async fn load_cmd(args: LoadArgs) -> Result<bool, String> {
         .iter()
         .map(|h| client::parse_header(h))
         .collect::<Result<Vec<_>, _>>()?;
+    let method = hyper::Method::from_bytes(args.method.to_ascii_uppercase().as_bytes())
+        .map_err(|e| format!("invalid --method {:?}: {e}", args.method))?;
     let cfg = load::LoadConfig {
         target: client::Target::parse(&args.url).await?,
+        method,
+        body: args.body.as_deref().map(load::BodyTemplate::new),
         headers,
         connections: args.connections,
         duration: seconds(args.duration, "--duration")?,
@@ -146,6 +203,42 @@ async fn run_cmd(args: RunArgs) -> Result<bool, String> {
         eprintln!("[sentral-bench] report written to {}", path.display());
     }
     let warnings = report.warnings();
+    for w in &warnings {
+        eprintln!("{w}");
+    }
+    Ok(warnings.is_empty())
+}
+
+/// Returns whether every row was clean.
+async fn table_cmd(args: TableArgs) -> Result<bool, String> {
+    if args.connections == 0 || args.write_connections == 0 {
+        return Err("--connections and --write-connections must be at least 1".into());
+    }
+    let pinning = (args.pin || args.server_cpus.is_some() || args.load_cpus.is_some()).then(|| {
+        table::Pinning {
+            server_cpus: args.server_cpus.unwrap_or_else(|| "0".into()),
+            load_cpus: args.load_cpus.unwrap_or_else(|| "1".into()),
+        }
+    });
+    let cfg = table::TableConfig {
+        sentral: args.sentral,
+        database_url: args.database_url,
+        duration: seconds(args.duration, "--duration")?,
+        connections: args.connections,
+        write_connections: args.write_connections,
+        pinning,
+        perf: args.perf.map(|s| seconds(s, "--perf")).transpose()?,
+        keep_temp: args.keep_temp,
+    };
+    let table = table::run(&cfg).await?;
+    let markdown = table.markdown();
+    print!("{markdown}");
+    if let Some(path) = &args.out {
+        std::fs::write(path, &markdown)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("[sentral-bench] table written to {}", path.display());
+    }
+    let warnings = table.warnings();
     for w in &warnings {
         eprintln!("{w}");
     }

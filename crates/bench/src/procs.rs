@@ -66,6 +66,14 @@ impl Servers {
         }
     }
 
+    /// The process id of the named server.
+    pub fn pid(&self, name: &str) -> Option<u32> {
+        self.procs
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.child.id())
+    }
+
     pub fn log_of(&self, name: &str) -> String {
         self.procs
             .iter()

@@ -17,12 +17,12 @@ use crate::stats::{Ms, Percentiles, micros};
 
 /// The authenticated read that is measured.
 pub const READ_PATH: &str = "/organizations/v1/organizations";
-const TOKEN_PATH: &str = "/oauth/v2/token";
+pub const TOKEN_PATH: &str = "/oauth/v2/token";
 const TOKEN_BODY: &str = "grant_type=password&username=api0000000001&password=demo-password";
 const CLIENT_CREDENTIALS: &str = "demo-client:demo-secret";
 const TOKEN_REQUESTS: usize = 200;
-const READY_TIMEOUT: Duration = Duration::from_secs(30);
-const WARMUP: Duration = Duration::from_secs(1);
+pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
+pub const WARMUP: Duration = Duration::from_secs(1);
 /// Open-loop runs are offered this fraction of the measured closed-loop max.
 const OPEN_LOOP_FRACTION: f64 = 0.8;
 
@@ -52,12 +52,12 @@ pub async fn run(cfg: &RunConfig) -> Result<Report, String> {
     result
 }
 
-fn progress(msg: &str) {
+pub fn progress(msg: &str) {
     eprintln!("[sentral-bench] {msg}");
 }
 
 /// `--sentral`, else `target/release/sentral`, else a `sentral` next to us.
-fn resolve_sentral(explicit: Option<&Path>) -> Result<PathBuf, String> {
+pub fn resolve_sentral(explicit: Option<&Path>) -> Result<PathBuf, String> {
     if let Some(p) = explicit {
         return if p.is_file() {
             Ok(p.to_owned())
@@ -82,7 +82,7 @@ fn resolve_sentral(explicit: Option<&Path>) -> Result<PathBuf, String> {
     }
 }
 
-async fn shutdown_signal() -> &'static str {
+pub async fn shutdown_signal() -> &'static str {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).ok();
     let sigterm = async {
@@ -218,6 +218,8 @@ impl Job<'_> {
         ));
         let result = load::run(&LoadConfig {
             target: target.clone(),
+            method: Method::GET,
+            body: None,
             headers,
             connections: self.cfg.connections,
             duration: self.cfg.duration,
@@ -275,7 +277,7 @@ fn token_headers() -> Vec<Header> {
 }
 
 /// Password grant → `access_token`.
-async fn fetch_token(target: &Target) -> Result<String, String> {
+pub async fn fetch_token(target: &Target) -> Result<String, String> {
     let body = Bytes::from_static(TOKEN_BODY.as_bytes());
     let (status, body) = client::request_once(target, Method::POST, &token_headers(), body).await?;
     let text = String::from_utf8_lossy(&body);
