@@ -252,6 +252,8 @@ pub enum DbError {
     RowNotFound,
     #[error("the statement has no value bound for ${0}")]
     MissingBind(usize),
+    #[error("no write could start within {0} s: the store's writer is held")]
+    WriterBusy(u64),
     #[error("the store is closed")]
     Closed,
     /// The write transaction this write was part of did not commit.

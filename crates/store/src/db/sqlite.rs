@@ -18,6 +18,8 @@ use tokio::sync::OwnedMutexGuard;
 
 use crate::db::{Arg, CommitStats, DbError, Outcome, Query, Row, Value, Want};
 
+/// How long a write waits for the writer before it fails.
+const WRITER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// Idle read connections kept open.
 const IDLE_READERS: usize = 8;
 /// Prepared statements kept per connection (the repositories have about 300 distinct ones).
@@ -161,7 +163,10 @@ impl SqliteShared {
     /// Waits for the writer and opens this write's savepoint, in the group's open transaction
     /// or in a new one.
     pub(crate) async fn begin(self: Arc<Self>) -> Result<(SqliteConn, WriteSession), DbError> {
-        let mut guard = self.writer.clone().lock_owned().await;
+        // A write begun while the same task holds the writer would wait for ever; say so instead.
+        let mut guard = tokio::time::timeout(WRITER_WAIT, self.writer.clone().lock_owned())
+            .await
+            .map_err(|_| DbError::WriterBusy(WRITER_WAIT.as_secs()))?;
         let conn = match guard.conn.take() {
             Some(conn) => conn,
             // Only after a commit task died with the connection: SQLite's own lock keeps
