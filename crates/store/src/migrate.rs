@@ -98,6 +98,11 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
         )),
     ),
     (13, "kpn", Both(include_str!("../migrations/0013_kpn.sql"))),
+    (
+        14,
+        "kpn-shared-domain",
+        Both(include_str!("../migrations/0014_kpn_shared_domain.sql")),
+    ),
 ];
 
 /// Every table, children before parents: the order in which a reset empties them.

@@ -81,7 +81,7 @@ async fn group(
 }
 
 /// A mobile contract's item tree: the subscription with its voice, data and SIM items.
-fn mobile_items(contract_id: i64) -> Vec<ContractItemNode> {
+pub(crate) fn mobile_items(contract_id: i64) -> Vec<ContractItemNode> {
     let base = contract_id * 10;
     let node = |offset: i64, bs: i64, en: &str, nl: &str, children| ContractItemNode {
         id: base + offset,

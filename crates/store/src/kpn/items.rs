@@ -288,6 +288,20 @@ pub async fn update_subscriber(
     .bind(data.fixed_number.as_deref())
     .bind(now.millis())
     .bind(ItemKind::Subscriber.as_str())
+    .execute(&mut *conn)
+    .await?;
+    // A subscriber that is an MBN member changes as that member too: its surname always, its
+    // first name and e-mail when given (the directory needs both).
+    crate::db::query(
+        "UPDATE members SET first_name = COALESCE($2, first_name), last_name = $3, \
+         email = COALESCE($4, email), \
+         updated_at = $5 WHERE id = (SELECT member_id FROM kpn_items WHERE id = $1)",
+    )
+    .bind(id)
+    .bind(data.first_name.as_deref().filter(|name| !name.is_empty()))
+    .bind(&data.surname)
+    .bind(data.email.as_deref())
+    .bind(now.millis())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -6,6 +6,7 @@ pub mod contracts;
 pub mod customers;
 pub mod items;
 pub mod orders;
+pub mod shared;
 
 use crate::corporate::{Bind, Filter};
 use crate::rows::escape_like;
