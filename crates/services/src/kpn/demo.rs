@@ -22,11 +22,11 @@ pub const FROZEN_NAME: &str = "Bevroren Klant B.V.";
 pub const PRODUCT_EN: &str = "Smartphone Subscription";
 pub const PRODUCT_NL: &str = "Smartphone Abonnement";
 
-const FIRST_NAMES: &[&str] = &[
+pub(crate) const FIRST_NAMES: &[&str] = &[
     "Jan", "Sanne", "Pieter", "Lotte", "Daan", "Emma", "Sem", "Julia", "Bram", "Fleur", "Thijs",
     "Anouk", "Lucas", "Eva", "Ruben", "Lisa", "Jesse", "Noor", "Milan", "Sophie",
 ];
-const SURNAMES: &[(Option<&str>, &str)] = &[
+pub(crate) const SURNAMES: &[(Option<&str>, &str)] = &[
     (Some("de"), "Vries"),
     (Some("van"), "Dijk"),
     (None, "Bakker"),

@@ -7,6 +7,7 @@ pub mod demo;
 pub(crate) mod engine;
 pub mod hierarchy;
 mod rules;
+pub mod scale;
 pub mod shared;
 pub mod subscribers;
 pub mod track;
@@ -233,7 +234,7 @@ impl Platform {
 }
 
 /// The first id of the hierarchy's shared id space.
-const FIRST_ITEM_ID: i64 = 1_000_001;
+pub(crate) const FIRST_ITEM_ID: i64 = 1_000_001;
 /// The first contract id.
 pub(crate) const FIRST_CONTRACT_ID: i64 = 5_000_001;
 
