@@ -93,7 +93,14 @@ pub(crate) async fn page_keys(
     page: sentral_domain::kpn::Page,
 ) -> Result<Vec<i64>, crate::StoreError> {
     let rows = filter
-        .select_page(conn, &format!("{key} AS id"), from, order, page.from, page.limit())
+        .select_page(
+            conn,
+            &format!("{key} AS id"),
+            from,
+            order,
+            page.from,
+            page.limit(),
+        )
         .await?;
     rows.iter().map(|row| crate::rows::int(row, "id")).collect()
 }
