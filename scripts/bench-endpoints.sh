@@ -7,7 +7,7 @@
 #                        script builds target/release/sentral from the tree and measures that
 #   --database-url URL   PostgreSQL: a fresh schema there (psql), dropped afterwards
 #   --pin                add the pinned rows (BENCH_SERVER_CPUS / BENCH_LOAD_CPUS, default 0 and 1)
-#   --perf SECS          profile the server with perf under the contacts page after the table
+#   --perf SECS          profile the server with perf under the contacts page (before the write row)
 #   --duration SECS      per row (default 10), --out FILE, --keep-temp
 # Examples:
 #   SENTRAL_BIN=/work/bench-bin/sentral-before scripts/bench-endpoints.sh --pin --perf 10

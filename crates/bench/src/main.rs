@@ -122,8 +122,8 @@ struct TableArgs {
     /// CPU list (taskset) of the load generator in the pinned rows [default: 1]
     #[arg(long, env = "BENCH_LOAD_CPUS", value_name = "CPUS")]
     load_cpus: Option<String>,
-    /// After the table, profile the server with `perf record` for SECS under the contacts
-    /// page and summarise where its CPU went.
+    /// Profile the server with `perf record` for SECS under the contacts page (after the read
+    /// rows, before the write row) and summarise where its CPU went.
     #[arg(long, value_name = "SECS")]
     perf: Option<f64>,
     /// Also write the Markdown table to this file.

@@ -105,7 +105,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             let seeded = seeded.map_err(|e| format!("cannot seed: {e}"))?;
             println!(
                 "seeded {} ({}) on agreement {}, enterprise {}: {} accounts, {} subscriptions and \
-                 members in {:.1} s; \
+                 members, and KPN customer {} ({}) with as many subscribers and contracts for \
+                 {} / {}, in {:.1} s; \
                  serve it with `sentral serve --demo` on the same store and the demo credentials",
                 sentral_services::corporate::scale::SCALE_NAME,
                 seeded.org_number,
@@ -113,6 +114,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 seeded.enterprise_id,
                 seeded.accounts,
                 seeded.subscriptions,
+                sentral_services::kpn::scale::SCALE_NAME,
+                seeded.kpn_customer,
+                sentral_services::kpn::scale::SCALE_CLIENT_ID,
+                sentral_services::kpn::scale::SCALE_CLIENT_SECRET,
                 started.elapsed().as_secs_f64()
             );
             Ok(())

@@ -23,6 +23,10 @@ pub const SYSTEM_USER: &str = "api0000000001";
 pub const SYSTEM_USER_PASSWORD: &str = "demo-password";
 pub const KPN_CLIENT_ID: &str = "demo-kpn-client";
 pub const KPN_CLIENT_SECRET: &str = "demo-kpn-secret";
+/// A KPN client bound to the Norwegian demo customer: its members as subscribers, its
+/// subscriptions as contracts (KPN.md).
+pub const KPN_NO_CLIENT_ID: &str = "demo-kpn-no-client";
+pub const KPN_NO_CLIENT_SECRET: &str = "demo-kpn-no-secret";
 /// End users of the demo enterprise who can log in on the authorisation page.
 pub const END_USERS: &[(&str, &str, &str)] = &[
     ("Kari", "Nordmann", "91000001"),
@@ -177,9 +181,42 @@ impl Platform {
 
         self.seed_demo_corporate(now).await?;
         self.seed_demo_directory(now).await?;
+        self.seed_demo_kpn_no(&actor).await?;
 
         let mut conn = self.store.read().await?;
         records::set_setting(&mut conn, SEEDED_SETTING, &now.to_rfc3339()).await?;
+        Ok(())
+    }
+}
+
+impl Platform {
+    /// The KPN view of the Norwegian demo customer, opened while seeding so its ids are the same
+    /// on every reset, and the KPN client bound to it.
+    async fn seed_demo_kpn_no(&self, actor: &Actor) -> Result<(), ServiceError> {
+        let mut conn = self.store.read().await?;
+        let organization = repo::organization(&mut conn, &org(CUSTOMER_ORG)?)
+            .await?
+            .ok_or_else(|| ServiceError::internal("demo customer"))?;
+        drop(conn);
+        self.open_kpn_customer(&organization, false)
+            .await
+            .map_err(|e| match e {
+                crate::kpn::KpnError::Service(e) => e,
+                crate::kpn::KpnError::Rule(rule) => ServiceError::internal(rule),
+            })?;
+        let client = NewApplication {
+            partner: org(PARTNER_ORG)?,
+            name: "Demo Fleet Manager (KPN, Demo Kunde AS)".into(),
+            products: vec![ApiProduct::KpnMsm],
+            billing_account: Some("55000001".into()),
+            owner: "Per Partner".into(),
+            created_by: "per@demopartner.no".into(),
+            kpn_customer: Some(org(CUSTOMER_ORG)?),
+            client_id: Some(ClientId::parse(KPN_NO_CLIENT_ID).map_err(ServiceError::internal)?),
+            client_secret: Some(Secret::new(KPN_NO_CLIENT_SECRET)),
+            redirect_uris: Vec::new(),
+        };
+        self.create_application(actor, client).await?;
         Ok(())
     }
 }

@@ -98,6 +98,19 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
         )),
     ),
     (13, "kpn", Both(include_str!("../migrations/0013_kpn.sql"))),
+    (
+        14,
+        "kpn-shared-domain",
+        Both(include_str!("../migrations/0014_kpn_shared_domain.sql")),
+    ),
+    (
+        15,
+        "kpn-search",
+        PerBackend {
+            sqlite: include_str!("../migrations/0015_kpn_search.sqlite.sql"),
+            postgres: include_str!("../migrations/0015_kpn_search.postgres.sql"),
+        },
+    ),
 ];
 
 /// Every table, children before parents: the order in which a reset empties them.
@@ -115,6 +128,7 @@ pub const ALL_TABLES: &[&str] = &[
     "subscription_counts",
     "subscription_products",
     "kpn_orders",
+    "kpn_contract_counts",
     "kpn_contracts",
     "kpn_items",
     "kpn_customers",

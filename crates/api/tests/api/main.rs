@@ -11,6 +11,7 @@ mod kpn;
 mod kpn_harness;
 mod kpn_lifecycle;
 mod kpn_rules;
+mod kpn_shared_domain;
 mod mbn_call_scenarios;
 mod mbn_catalog;
 mod mbn_contact_feed_json;

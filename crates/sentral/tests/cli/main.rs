@@ -4,6 +4,7 @@
 //! data dir (the embedded store takes a lock on it), so the commands of one test run in order.
 
 mod demo;
+mod durability;
 mod seed;
 mod support;
 

@@ -38,6 +38,8 @@ pub struct ScaleSeed {
     pub enterprise_id: String,
     pub accounts: usize,
     pub subscriptions: usize,
+    /// The KPN customer with as many subscribers and contracts.
+    pub kpn_customer: OrgNumber,
 }
 
 impl Platform {
@@ -120,6 +122,7 @@ impl Platform {
             progress("contacts", done, total)
         })
         .await?;
+        let kpn_customer = self.seed_scale_kpn(subscriptions, &mut progress).await?;
         let username = SystemUserName::parse(demo::SYSTEM_USER).map_err(ServiceError::internal)?;
         self.grant_system_user(&actor, &username, GrantTarget::Company, org_number.as_str())
             .await?;
@@ -131,6 +134,7 @@ impl Platform {
             enterprise_id: SCALE_ENTERPRISE_ID.into(),
             accounts: accounts.len(),
             subscriptions,
+            kpn_customer,
         })
     }
 }

@@ -22,11 +22,11 @@ pub const FROZEN_NAME: &str = "Bevroren Klant B.V.";
 pub const PRODUCT_EN: &str = "Smartphone Subscription";
 pub const PRODUCT_NL: &str = "Smartphone Abonnement";
 
-const FIRST_NAMES: &[&str] = &[
+pub(crate) const FIRST_NAMES: &[&str] = &[
     "Jan", "Sanne", "Pieter", "Lotte", "Daan", "Emma", "Sem", "Julia", "Bram", "Fleur", "Thijs",
     "Anouk", "Lucas", "Eva", "Ruben", "Lisa", "Jesse", "Noor", "Milan", "Sophie",
 ];
-const SURNAMES: &[(Option<&str>, &str)] = &[
+pub(crate) const SURNAMES: &[(Option<&str>, &str)] = &[
     (Some("de"), "Vries"),
     (Some("van"), "Dijk"),
     (None, "Bakker"),
@@ -81,7 +81,7 @@ async fn group(
 }
 
 /// A mobile contract's item tree: the subscription with its voice, data and SIM items.
-fn mobile_items(contract_id: i64) -> Vec<ContractItemNode> {
+pub(crate) fn mobile_items(contract_id: i64) -> Vec<ContractItemNode> {
     let base = contract_id * 10;
     let node = |offset: i64, bs: i64, en: &str, nl: &str, children| ContractItemNode {
         id: base + offset,

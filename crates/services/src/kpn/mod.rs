@@ -7,6 +7,8 @@ pub mod demo;
 pub(crate) mod engine;
 pub mod hierarchy;
 mod rules;
+pub mod scale;
+pub mod shared;
 pub mod subscribers;
 pub mod track;
 mod tree;
@@ -173,7 +175,8 @@ impl Platform {
         })
     }
 
-    /// Makes an organisation a KPN customer: its CUSTOMER item and settings (idempotent).
+    /// Makes an organisation a KPN customer: its CUSTOMER item and settings, and the tree of its
+    /// members and subscriptions when it has them (idempotent).
     pub async fn open_kpn_customer(
         &self,
         organization: &Organization,
@@ -204,6 +207,14 @@ impl Platform {
             billing_retention_period: "6".into(),
         };
         customer_repo::insert_customer(&mut tx, &settings).await?;
+        shared::link_shared_domain(
+            &mut tx,
+            &organization.org_number,
+            &organization.name,
+            item_id,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(settings)
     }
@@ -223,7 +234,7 @@ impl Platform {
 }
 
 /// The first id of the hierarchy's shared id space.
-const FIRST_ITEM_ID: i64 = 1_000_001;
+pub(crate) const FIRST_ITEM_ID: i64 = 1_000_001;
 /// The first contract id.
 pub(crate) const FIRST_CONTRACT_ID: i64 = 5_000_001;
 

@@ -25,6 +25,26 @@ pub async fn next_number(conn: &mut Connection, name: &str, first: i64) -> Resul
     row.try_get::<i64, _>("value")
 }
 
+/// Hands out `count` consecutive numbers of the counter `name` (starting at `first`) and
+/// answers the first of them.
+pub async fn reserve_numbers(
+    conn: &mut Connection,
+    name: &str,
+    first: i64,
+    count: i64,
+) -> Result<i64, StoreError> {
+    let row = crate::db::query(
+        "INSERT INTO counters (name, value) VALUES ($1, $2) \
+         ON CONFLICT (name) DO UPDATE SET value = counters.value + $3 RETURNING value",
+    )
+    .bind(name)
+    .bind(first + count - 1)
+    .bind(count)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get::<i64, _>("value")? - count + 1)
+}
+
 /// A value bound to a dynamically built query.
 #[derive(Debug, Clone)]
 pub(crate) enum Bind {

@@ -263,7 +263,7 @@ pub async fn update_member(
     .bind(numbers_json(&member.other_numbers))
     .bind(member.group_id.as_deref())
     .bind(now.millis())
-    .execute(conn)
+    .execute(&mut *conn)
     .await
     .map_err(|e| {
         e.conflict_as(format!(
@@ -271,6 +271,20 @@ pub async fn update_member(
             member.external_id.as_deref().unwrap_or_default()
         ))
     })?;
+    // The KPN subscriber that stands for the member (kpn::shared) shows the same names and
+    // e-mail; its list name is KPN's "prefix surname, firstName".
+    crate::db::query(
+        "UPDATE kpn_items SET first_name = NULLIF($2, ''), surname = $3, email = $4, \
+         name = COALESCE(surname_prefix || ' ', '') || $3 \
+         || CASE WHEN $2 = '' THEN '' ELSE ', ' || $2 END, updated_at = $5 WHERE member_id = $1",
+    )
+    .bind(member.id.as_str())
+    .bind(&member.first_name)
+    .bind(&member.last_name)
+    .bind(&member.email)
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

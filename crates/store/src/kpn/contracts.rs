@@ -202,7 +202,22 @@ pub async fn find_contracts(
             .iter()
             .any(|c| matches!(c.column, "FIRSTNAME" | "LASTNAME" | "SURNAME_PREFIX"));
     let count_from = if uses_owner { FROM } else { "kpn_contracts c" };
-    let total = filter.count(conn, count_from).await?;
+    let unfiltered = query.owner_id.is_none()
+        && query.category.is_none()
+        && query.filters.columns.is_empty()
+        && query.patterns.iter().all(|p| p.trim().is_empty());
+    let total = if unfiltered {
+        // The customer's count kept by triggers (migration 0015) instead of counting its rows.
+        crate::db::query("SELECT n FROM kpn_contract_counts WHERE org_number = $1")
+            .bind(org_number.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|row| int(&row, "n"))
+            .transpose()?
+            .unwrap_or(0)
+    } else {
+        filter.count(conn, count_from).await?
+    };
     if page.limit() == 0 || page.from >= total {
         return Ok((Vec::new(), total));
     }
@@ -211,17 +226,22 @@ pub async fn find_contracts(
         Some(key) => format!("{key} {direction}, c.id {direction}"),
         None => format!("c.id {direction}"),
     };
-    let rows = filter
-        .select_page(
-            conn,
-            "c.*, s.first_name AS owner_first_name, s.surname_prefix AS owner_prefix, \
-             s.surname AS owner_surname",
-            FROM,
-            &order,
-            page.from,
-            page.limit(),
-        )
-        .await?;
+    // Keys first: the page's ids (through the customer's index when unsorted), then its rows.
+    let keys_from = if uses_owner || query.sort_by.is_some() {
+        FROM
+    } else {
+        "kpn_contracts c"
+    };
+    let ids = super::page_keys(conn, &filter, "c.id", keys_from, &order, page).await?;
+    let rows = super::rows_in_order(
+        conn,
+        "c.*, s.first_name AS owner_first_name, s.surname_prefix AS owner_prefix, \
+         s.surname AS owner_surname",
+        FROM,
+        "c.id",
+        &ids,
+    )
+    .await?;
     let contracts = rows
         .iter()
         .map(|row| {

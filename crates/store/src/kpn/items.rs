@@ -6,6 +6,7 @@ use sentral_domain::kpn::{Filters, HierarchyItem, ItemKind, Page, SortOrder, Sub
 use sentral_domain::{OrgNumber, Timestamp};
 
 use crate::corporate::{Bind, Filter};
+use crate::json_sql::JsonSql;
 use crate::rows::{corrupt, flag, int, opt_int, opt_text, text};
 use crate::{Connection, StoreError};
 
@@ -196,16 +197,66 @@ fn subscriber_column(column: &str) -> Option<&'static str> {
 const FIRST_PHONE: &str =
     "(SELECT MIN(c.mobile_number) FROM kpn_contracts c WHERE c.owner_id = i.id)";
 
+/// The trigram index's column of a filter column (migration 0015).
+fn trigram_column(column: &str) -> Option<&'static str> {
+    Some(match column {
+        "FIRSTNAME" => "first_name",
+        "LASTNAME" => "surname",
+        "SURNAME_PREFIX" => "surname_prefix",
+        "EMPLOYEE_NUMBER" => "employee_number",
+        "FIXED_NUMBER" => "fixed_number",
+        _ => return None,
+    })
+}
+
+/// The FTS5 query that finds the candidates of `filters` in `kpn_items_trigram`: every column
+/// whose values all have a trigram, AND-ed (None: no such column, the filters scan).
+fn trigram_match(filters: &Filters) -> Option<String> {
+    let parts: Vec<String> = filters
+        .columns
+        .iter()
+        .filter_map(|column| {
+            let fts_column = trigram_column(column.column)?;
+            let phrases = column
+                .values
+                .iter()
+                .map(|value| crate::trigram::phrase(value))
+                .collect::<Option<Vec<_>>>()?;
+            (!phrases.is_empty()).then(|| format!("{fts_column} : ({})", phrases.join(" OR ")))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" AND "))
+}
+
 pub async fn find_subscribers(
     conn: &mut Connection,
     org_number: &OrgNumber,
     query: &SubscriberQuery,
     page: Page,
 ) -> Result<(Vec<SubscriberRow>, i64), StoreError> {
+    // On SQLite, filters with few candidates in the trigram index start from them (`+` keeps
+    // SQLite from walking the customer's index entries instead); PostgreSQL's trigram indexes
+    // serve the `LIKE`s below as they are. The exact predicates stay either way.
+    let mut trigram = None;
+    if JsonSql::of(conn) == JsonSql::Sqlite
+        && let Some(expr) = trigram_match(&query.filters)
+        && crate::trigram::few_candidates(conn, "kpn_items_trigram", &expr).await?
+    {
+        trigram = Some(expr);
+    }
+    let unindexed = if trigram.is_some() { "+" } else { "" };
     let mut filter = Filter::default();
     let org = filter.bind(Bind::Text(org_number.as_str().to_owned()));
     let kind = filter.bind(Bind::Text(ItemKind::Subscriber.as_str().to_owned()));
-    filter.push(format!("i.org_number = {org} AND i.kind = {kind}"));
+    filter.push(format!(
+        "{unindexed}i.org_number = {org} AND {unindexed}i.kind = {kind}"
+    ));
+    if let Some(expr) = trigram {
+        let expr = filter.bind(Bind::Text(expr));
+        filter.push(format!(
+            "i.rowid IN (SELECT rowid FROM kpn_items_trigram WHERE kpn_items_trigram MATCH {expr})"
+        ));
+    }
     super::add_filters(&mut filter, &query.filters, subscriber_column)?;
     super::add_patterns(
         &mut filter,
@@ -233,20 +284,13 @@ pub async fn find_subscribers(
         Some(key) => format!("{key} {direction}, i.id {direction}"),
         None => format!("i.id {direction}"),
     };
+    // Keys first: the page's ids from the index, then only those rows with their contracts.
+    let ids = super::page_keys(conn, &filter, "i.id", "kpn_items i", &order, page).await?;
     let columns = format!(
         "i.*, (SELECT COUNT(*) FROM kpn_contracts c WHERE c.owner_id = i.id) AS contract_count, \
          {FIRST_PHONE} AS first_phone"
     );
-    let rows = filter
-        .select_page(
-            conn,
-            &columns,
-            "kpn_items i",
-            &order,
-            page.from,
-            page.limit(),
-        )
-        .await?;
+    let rows = super::rows_in_order(conn, &columns, "kpn_items i", "i.id", &ids).await?;
     let subscribers = rows
         .iter()
         .map(|row| {
@@ -288,6 +332,20 @@ pub async fn update_subscriber(
     .bind(data.fixed_number.as_deref())
     .bind(now.millis())
     .bind(ItemKind::Subscriber.as_str())
+    .execute(&mut *conn)
+    .await?;
+    // A subscriber that is an MBN member changes as that member too: its surname always, its
+    // first name and e-mail when given (the directory needs both).
+    crate::db::query(
+        "UPDATE members SET first_name = COALESCE($2, first_name), last_name = $3, \
+         email = COALESCE($4, email), \
+         updated_at = $5 WHERE id = (SELECT member_id FROM kpn_items WHERE id = $1)",
+    )
+    .bind(id)
+    .bind(data.first_name.as_deref().filter(|name| !name.is_empty()))
+    .bind(&data.surname)
+    .bind(data.email.as_deref())
+    .bind(now.millis())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -5,6 +5,7 @@ mod backends;
 mod contacts;
 mod corporate;
 mod executor;
+mod kpn_search;
 mod member_search;
 mod platform;
 mod queues;

@@ -1,0 +1,144 @@
+//! One domain under both dialects (KPN.md): a KPN client bound to the Norwegian demo customer
+//! sees its MBN members as subscribers and its subscriptions as contracts, and a change made
+//! through one dialect is read back through the other, on every backend.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::harness::TestServer;
+use crate::kpn_harness::{call, get, kpn_token, kpn_token_for};
+
+const MEMBER: &str = "/catalog/members/mem_demo_003";
+
+async fn mbn_member(server: &TestServer, token: &str) -> Value {
+    let response = server.get(MEMBER, token).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+/// The one subscriber `filters` finds.
+async fn only_subscriber(server: &TestServer, token: &str, filters: &str) -> Value {
+    let (status, found) = get(
+        server,
+        &format!("/hierarchy/subscribers?filters={filters}"),
+        token,
+    )
+    .await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["total"], 1, "{filters}: {found}");
+    found["result"][0].clone()
+}
+
+async fn until_closed(server: &TestServer, token: &str, id: i64) {
+    for _ in 0..10 {
+        let (status, order) = get(server, &format!("/track-and-trace/orders/{id}"), token).await;
+        assert_eq!(status, 200, "{order}");
+        if order["status"] == "CLOSED" {
+            return;
+        }
+        server.advance_clock(2).await;
+    }
+    panic!("order {id} never closed");
+}
+
+#[tokio::test]
+async fn the_norwegian_customer_s_members_are_kpn_subscribers_in_both_directions() {
+    for server in TestServer::every_backend().await {
+        let kpn = kpn_token_for(&server, "demo-kpn-no-client", "demo-kpn-no-secret").await;
+        let mbn = server.demo_token().await;
+        let before = mbn_member(&server, &mbn).await;
+        assert_eq!(before["firstName"], "Ingrid", "{before}");
+
+        // The tree: the customer's billing accounts are the debtors below Demo Kunde AS.
+        let (status, roots) = get(&server, "/hierarchy/children", &kpn).await;
+        assert_eq!(status, 200, "{roots}");
+        assert!(roots["total"].as_i64().unwrap() >= 1, "{roots}");
+        assert_eq!(roots["result"][0]["type"], "DEBTOR");
+        assert_eq!(roots["result"][0]["path"][0]["type"], "CUSTOMER");
+        assert_eq!(roots["result"][0]["path"][0]["name"], "Demo Kunde AS");
+
+        // The member is a subscriber; its subscription (its mobile number) is its contract.
+        let listed = only_subscriber(&server, &kpn, "CONTRACTS:%224791000003%22").await;
+        assert_eq!(listed["lastName"], before["lastName"], "{listed}");
+        assert_eq!(listed["firstName"], "Ingrid");
+        assert_eq!(listed["contracts"]["amount"], 1, "{listed}");
+        assert_eq!(listed["contracts"]["firstPhoneNumber"], "4791000003");
+        let id = listed["id"].as_i64().unwrap();
+        let (status, details) = get(&server, &format!("/hierarchy/subscribers/{id}"), &kpn).await;
+        assert_eq!(status, 200, "{details}");
+        assert_eq!(details["email"], before["email"], "{details}");
+        assert_eq!(details["mobileNumber"], "4791000003");
+        let (status, contracts) = get(
+            &server,
+            &format!("/hierarchy/subscribers/{id}/contracts"),
+            &kpn,
+        )
+        .await;
+        assert_eq!(status, 200, "{contracts}");
+        assert_eq!(contracts["total"], 1, "{contracts}");
+        let contract = &contracts["result"][0];
+        assert_eq!(contract["mobileNumber"], "4791000003");
+        assert_eq!(contract["category"], "MOBILE");
+        let (status, all) = get(&server, "/contract/all?to=0", &kpn).await;
+        assert_eq!(status, 200, "{all}");
+        assert_eq!(
+            all["total"], 48,
+            "every subscription of 930000000 is a contract"
+        );
+
+        // KPN → MBN: a full replace of the subscriber changes the member once the order closes.
+        let (status, order) = call(
+            &server,
+            Method::PUT,
+            &format!("/hierarchy/subscribers/{id}"),
+            &kpn,
+            Some(json!({"referenceNumber": "shared-1", "subscriber": {
+                "surname": "Berg-Larsen", "firstName": "Ingrid", "surnamePrefix": "van",
+                "email": "ingrid@berg-larsen.no", "employeeNumber": "E-0003"}})),
+        )
+        .await;
+        assert_eq!(status, 200, "{order}");
+        until_closed(&server, &kpn, order["id"].as_i64().unwrap()).await;
+        let after = mbn_member(&server, &mbn).await;
+        assert_eq!(after["lastName"], "Berg-Larsen", "{after}");
+        assert_eq!(after["firstName"], "Ingrid");
+        assert_eq!(after["email"], "ingrid@berg-larsen.no");
+        assert_eq!(
+            after["mobile"], before["mobile"],
+            "the number is the subscription's"
+        );
+
+        // MBN → KPN: a member update is read back as the subscriber; KPN-only fields stay.
+        let response = server
+            .send(
+                Method::PUT,
+                MEMBER,
+                &mbn,
+                Some(json!({"firstName": "Inga", "email": "inga@demokunde.no"})),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let (status, details) = get(&server, &format!("/hierarchy/subscribers/{id}"), &kpn).await;
+        assert_eq!(status, 200, "{details}");
+        assert_eq!(details["firstName"], "Inga", "{details}");
+        assert_eq!(details["surname"], "Berg-Larsen");
+        assert_eq!(details["surnamePrefix"], "van");
+        assert_eq!(details["email"], "inga@demokunde.no");
+        assert_eq!(details["employeeNumber"], "E-0003");
+        let location = details["location"].as_array().unwrap();
+        assert_eq!(
+            location.last().unwrap(),
+            "van Berg-Larsen, Inga",
+            "{details}"
+        );
+        let found =
+            only_subscriber(&server, &kpn, "FIRSTNAME:%22inga%22;LASTNAME:%22larsen%22").await;
+        assert_eq!(found["id"], id);
+
+        // Demo Klant B.V.'s client does not see the Norwegian customer's subscriber.
+        let dutch = kpn_token(&server).await;
+        let (status, _) = get(&server, &format!("/hierarchy/subscribers/{id}"), &dutch).await;
+        assert_eq!(status, 404);
+        server.stop().await;
+    }
+}

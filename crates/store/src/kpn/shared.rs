@@ -1,0 +1,166 @@
+//! The shared domain under a KPN customer's tree: an organisation's MBN members are its
+//! subscribers and its mobile subscriptions its contracts. A linked subscriber's names and
+//! e-mail are written to the member and the item in one transaction, whichever dialect writes
+//! (`items::update_subscriber`, `directory::members::update_member`).
+
+use sentral_domain::OrgNumber;
+
+use crate::rows::{int, opt_text, text};
+use crate::{Connection, StoreError};
+
+/// A member of the organisation that no subscriber stands for yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnlinkedMember {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub mobile: String,
+    pub external_id: Option<String>,
+    /// The member's directory group (its department).
+    pub group_id: Option<String>,
+    pub group_name: Option<String>,
+    /// The account of the subscription behind the member's mobile number.
+    pub account_id: Option<String>,
+}
+
+pub async fn unlinked_members(
+    conn: &mut Connection,
+    org_number: &OrgNumber,
+) -> Result<Vec<UnlinkedMember>, StoreError> {
+    let rows = crate::db::query(
+        "SELECT m.id, m.first_name, m.last_name, m.email, m.mobile, m.external_id, \
+         g.id AS group_id, g.name AS group_name, s.account_id \
+         FROM members m LEFT JOIN enterprise_groups g ON g.id = m.group_id \
+         LEFT JOIN mobile_subscriptions s ON s.msisdn = m.mobile AND s.org_number = m.org_number \
+         WHERE m.org_number = $1 AND NOT EXISTS (SELECT 1 FROM kpn_items k WHERE k.member_id = m.id) \
+         ORDER BY m.id",
+    )
+    .bind(org_number.as_str())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(UnlinkedMember {
+                id: text(row, "id")?,
+                first_name: text(row, "first_name")?,
+                last_name: text(row, "last_name")?,
+                email: text(row, "email")?,
+                mobile: text(row, "mobile")?,
+                external_id: opt_text(row, "external_id")?,
+                group_id: opt_text(row, "group_id")?,
+                group_name: opt_text(row, "group_name")?,
+                account_id: opt_text(row, "account_id")?,
+            })
+        })
+        .collect()
+}
+
+/// A mobile subscription of the organisation that no contract stands for yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnlinkedSubscription {
+    pub msisdn: String,
+    pub account_id: String,
+    pub status: String,
+    pub iccid: String,
+    pub activated_at: i64,
+}
+
+pub async fn unlinked_subscriptions(
+    conn: &mut Connection,
+    org_number: &OrgNumber,
+) -> Result<Vec<UnlinkedSubscription>, StoreError> {
+    let rows = crate::db::query(
+        "SELECT s.msisdn, s.account_id, s.status, s.iccid, s.activated_at \
+         FROM mobile_subscriptions s WHERE s.org_number = $1 AND NOT EXISTS \
+         (SELECT 1 FROM kpn_contracts c WHERE c.subscription_msisdn = s.msisdn) ORDER BY s.msisdn",
+    )
+    .bind(org_number.as_str())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(UnlinkedSubscription {
+                msisdn: text(row, "msisdn")?,
+                account_id: text(row, "account_id")?,
+                status: text(row, "status")?,
+                iccid: text(row, "iccid")?,
+                activated_at: int(row, "activated_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The ids of the organisation's own billing accounts.
+pub async fn accounts_of(
+    conn: &mut Connection,
+    org_number: &OrgNumber,
+) -> Result<Vec<String>, StoreError> {
+    let rows =
+        crate::db::query("SELECT id FROM corporate_accounts WHERE owner_org = $1 ORDER BY id")
+            .bind(org_number.as_str())
+            .fetch_all(conn)
+            .await?;
+    rows.iter().map(|row| text(row, "id")).collect()
+}
+
+/// Makes subscriber `item_id` stand for member `member_id`.
+pub async fn link_member(
+    conn: &mut Connection,
+    item_id: i64,
+    member_id: &str,
+) -> Result<(), StoreError> {
+    crate::db::query("UPDATE kpn_items SET member_id = $2 WHERE id = $1")
+        .bind(item_id)
+        .bind(member_id)
+        .execute(conn)
+        .await
+        .map_err(|e| {
+            StoreError::from(e).conflict_as(format!("a subscriber of member {member_id}"))
+        })?;
+    Ok(())
+}
+
+/// Makes contract `contract_id` stand for the subscription of `msisdn`.
+pub async fn link_subscription(
+    conn: &mut Connection,
+    contract_id: i64,
+    msisdn: &str,
+) -> Result<(), StoreError> {
+    crate::db::query("UPDATE kpn_contracts SET subscription_msisdn = $2 WHERE id = $1")
+        .bind(contract_id)
+        .bind(msisdn)
+        .execute(conn)
+        .await
+        .map_err(|e| StoreError::from(e).conflict_as(format!("a contract of {msisdn}")))?;
+    Ok(())
+}
+
+/// The subscriber that stands for member `member_id`, if any.
+pub async fn subscriber_of_member(
+    conn: &mut Connection,
+    member_id: &str,
+) -> Result<Option<i64>, StoreError> {
+    let row = crate::db::query("SELECT id FROM kpn_items WHERE member_id = $1")
+        .bind(member_id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|row| int(&row, "id")).transpose()
+}
+
+/// The linked subscriber whose member has mobile `msisdn`.
+pub async fn subscriber_of_mobile(
+    conn: &mut Connection,
+    org_number: &OrgNumber,
+    msisdn: &str,
+) -> Result<Option<i64>, StoreError> {
+    let row = crate::db::query(
+        "SELECT k.id FROM kpn_items k JOIN members m ON m.id = k.member_id \
+         WHERE m.mobile = $1 AND k.org_number = $2",
+    )
+    .bind(msisdn)
+    .bind(org_number.as_str())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| int(&row, "id")).transpose()
+}
