@@ -154,13 +154,20 @@ fn subscriber(index: usize, id: i64, contract_id: i64, parent: i64) -> (Hierarch
             surname.to_lowercase(),
             index + 1
         )),
-        vip: index % 50 == 0,
+        vip: index.is_multiple_of(50),
         employee_number: Some(employee_number(index)),
-        gender: Some(if index % 2 == 0 { "MALE" } else { "FEMALE" }.into()),
+        gender: Some(
+            if index.is_multiple_of(2) {
+                "MALE"
+            } else {
+                "FEMALE"
+            }
+            .into(),
+        ),
         preferred_language: Some("NL".into()),
         comments: None,
         mobile_number: Some(mobile.clone()),
-        fixed_number: (index % 5 == 0).then(|| format!("3130{:07}", index)),
+        fixed_number: index.is_multiple_of(5).then(|| format!("3130{:07}", index)),
     };
     let item = HierarchyItem {
         id,

@@ -41,7 +41,7 @@ async fn insert_rows(
             .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
             .execute(&mut *conn)
             .await
-            .map_err(|e| StoreError::from(e).conflict_as(format!("{table_and_columns} rows")))?;
+            .map_err(|e| e.conflict_as(format!("{table_and_columns} rows")))?;
     }
     Ok(())
 }

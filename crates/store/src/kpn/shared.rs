@@ -115,9 +115,7 @@ pub async fn link_member(
         .bind(member_id)
         .execute(conn)
         .await
-        .map_err(|e| {
-            StoreError::from(e).conflict_as(format!("a subscriber of member {member_id}"))
-        })?;
+        .map_err(|e| e.conflict_as(format!("a subscriber of member {member_id}")))?;
     Ok(())
 }
 
@@ -132,7 +130,7 @@ pub async fn link_subscription(
         .bind(msisdn)
         .execute(conn)
         .await
-        .map_err(|e| StoreError::from(e).conflict_as(format!("a contract of {msisdn}")))?;
+        .map_err(|e| e.conflict_as(format!("a contract of {msisdn}")))?;
     Ok(())
 }
 

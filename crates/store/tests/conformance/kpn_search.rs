@@ -37,17 +37,17 @@ fn subscriber(n: usize) -> HierarchyItem {
         (Some("VAN"), "DIJK"),
     ][n % 5];
     let data = SubscriberData {
-        first_name: (n % 17 != 0).then(|| first.to_owned()),
+        first_name: (!n.is_multiple_of(17)).then(|| first.to_owned()),
         surname_prefix: prefix.map(str::to_owned),
         surname: surname.into(),
         email: None,
         vip: false,
-        employee_number: (n % 13 != 0).then(|| format!("E{:06}", 100_000 + n)),
+        employee_number: (!n.is_multiple_of(13)).then(|| format!("E{:06}", 100_000 + n)),
         gender: None,
         preferred_language: None,
         comments: None,
         mobile_number: None,
-        fixed_number: (n % 3 == 0).then(|| format!("3120{:07}", n)),
+        fixed_number: n.is_multiple_of(3).then(|| format!("3120{:07}", n)),
     };
     HierarchyItem {
         id: 10_000 + i64::try_from(n).unwrap(),
