@@ -103,14 +103,23 @@ pub async fn groups(
     conn: &mut Connection,
     org_number: &OrgNumber,
 ) -> Result<Vec<HierarchyItem>, StoreError> {
-    crate::db::query("SELECT * FROM kpn_items WHERE org_number = $1 AND kind <> $2 ORDER BY id")
-        .bind(org_number.as_str())
-        .bind(ItemKind::Subscriber.as_str())
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(item_from)
-        .collect()
+    // The group kinds by name, so the index (org_number, kind, id) seeks them: `kind <> …` would
+    // visit every subscriber of a large customer.
+    crate::db::query(
+        "SELECT * FROM kpn_items WHERE org_number = $1 \
+         AND kind IN ($2, $3, $4, $5, $6) ORDER BY id",
+    )
+    .bind(org_number.as_str())
+    .bind(ItemKind::Customer.as_str())
+    .bind(ItemKind::Debtor.as_str())
+    .bind(ItemKind::CostCenter.as_str())
+    .bind(ItemKind::CustomGroup.as_str())
+    .bind(ItemKind::BusinessLocation.as_str())
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(item_from)
+    .collect()
 }
 
 /// The direct children of `parent_id`, groups first then subscribers, each by name; `pattern`
