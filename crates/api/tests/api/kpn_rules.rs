@@ -302,3 +302,140 @@ async fn frozen_customers_privileges_and_other_customers_ids() {
     assert_eq!(status, 200);
     server.stop().await;
 }
+
+/// The id of the one demo subscriber with `employee_number`.
+async fn subscriber_by_employee_number(server: &TestServer, token: &str, number: &str) -> i64 {
+    let (status, found) = get(
+        server,
+        &format!("/hierarchy/subscribers?filters=EMPLOYEE_NUMBER:%22{number}%22"),
+        token,
+    )
+    .await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["total"], 1, "{found}");
+    found["result"][0]["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_second_order_on_a_subscriber_is_refused_while_one_is_open() {
+    let server = TestServer::demo().await;
+    let token = kpn_token(&server).await;
+    let (_, roots) = roots(&server, &token).await;
+    let debtor = roots[0]["id"].as_i64().unwrap();
+    // 1040 holds no contract, so nothing but the open order stands in the way.
+    let id = subscriber_by_employee_number(&server, &token, "1040").await;
+    let (_, free) = get(
+        &server,
+        &format!("/hierarchy/subscribers/{id}/operations"),
+        &token,
+    )
+    .await;
+    assert_eq!(free["removable"]["enabled"], true, "{free}");
+
+    // A move scheduled for tomorrow stays open (Scheduled, IN_PROGRESS) until then.
+    let tomorrow = sentral_domain::Timestamp::from_millis(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+            + 2 * 24 * 3600 * 1000,
+    )
+    .to_rfc3339();
+    let (status, moved) = post(
+        &server,
+        &format!("/hierarchy/subscribers/{id}/move"),
+        &token,
+        json!({"destinationGroupId": debtor, "wishDate": tomorrow}),
+    )
+    .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["status"], "Scheduled", "{moved}");
+    let open = moved["id"].as_i64().unwrap();
+
+    let (_, ops) = get(
+        &server,
+        &format!("/hierarchy/subscribers/{id}/operations"),
+        &token,
+    )
+    .await;
+    for operation in ["editable", "movable", "removable"] {
+        assert_eq!(ops[operation]["enabled"], false, "{operation}: {ops}");
+        assert_eq!(ops[operation]["blockingOrders"][0]["id"], open, "{ops}");
+        assert_eq!(
+            ops[operation]["blockingOrders"][0]["status"], "IN_PROGRESS",
+            "{ops}"
+        );
+    }
+
+    let refused = [
+        post(
+            &server,
+            &format!("/hierarchy/subscribers/{id}/delete"),
+            &token,
+            json!({"referenceNumber": "second"}),
+        )
+        .await,
+        call(
+            &server,
+            Method::PUT,
+            &format!("/hierarchy/subscribers/{id}"),
+            &token,
+            Some(json!({"subscriber": {"surname": "Tweede"}})),
+        )
+        .await,
+        post(
+            &server,
+            &format!("/hierarchy/subscribers/{id}/move"),
+            &token,
+            json!({"destinationGroupId": roots[1]["id"]}),
+        )
+        .await,
+        post(
+            &server,
+            "/hierarchy/children/move",
+            &token,
+            json!({"destinationGroupId": roots[1]["id"], "movedGroupIds": [id]}),
+        )
+        .await,
+    ];
+    for outcome in &refused {
+        expect_error(outcome, 400, "OPERATION_NOT_POSSIBLE");
+        let message = outcome.1["message"].as_str().unwrap();
+        assert!(message.contains(&open.to_string()), "{message}");
+    }
+    // None of the refused orders exists.
+    let (_, listed) = get(&server, "/track-and-trace/orders?patterns=second", &token).await;
+    assert_eq!(listed["total"], 0, "{listed}");
+
+    // Once the open order is cancelled, the subscriber may be changed again.
+    let (status, _) = call(
+        &server,
+        Method::POST,
+        &format!("/track-and-trace/service-requests/{open}/cancel"),
+        &token,
+        None,
+    )
+    .await;
+    let (status, _) = if status == 404 {
+        call(
+            &server,
+            Method::POST,
+            &format!("/track-and-trace/orders/{open}/cancel"),
+            &token,
+            None,
+        )
+        .await
+    } else {
+        (status, Value::Null)
+    };
+    assert_eq!(status, 200);
+    let (status, deleted) = post(
+        &server,
+        &format!("/hierarchy/subscribers/{id}/delete"),
+        &token,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{deleted}");
+    server.stop().await;
+}

@@ -203,17 +203,12 @@ impl Platform {
             .into());
         }
         let mut tx = self.store.write().await?;
-        let open = self
-            .kpn_blocking(&mut tx, OrderSubject::KpnContract(id))
-            .await?;
-        if let Some(order) = open.first() {
-            return Err(KpnFailure::OperationNotPossible(format!(
-                "contract {id} has an open order {} ({}); wait for it or cancel it",
-                order.id,
-                order.status.as_str()
-            ))
-            .into());
-        }
+        self.refuse_if_open(
+            &mut tx,
+            OrderSubject::KpnContract(id),
+            &format!("contract {id}"),
+        )
+        .await?;
         let owner = items::item(&mut tx, &customer.org_number, contract.owner_id).await?;
         let (receiver, context_name) = match owner.as_ref().and_then(|o| o.subscriber.as_ref()) {
             Some(data) => (

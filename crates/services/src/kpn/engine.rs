@@ -45,6 +45,26 @@ impl Platform {
         Ok(())
     }
 
+    /// Refuses a second order on `subject` (`what` names it, e.g. "subscriber 1000042") while
+    /// one is still open: 400 OPERATION_NOT_POSSIBLE naming the open order.
+    pub(crate) async fn refuse_if_open(
+        &self,
+        tx: &mut Connection,
+        subject: OrderSubject,
+        what: &str,
+    ) -> KpnResult<()> {
+        let open = self.kpn_blocking(tx, subject).await?;
+        match open.first() {
+            Some(order) => Err(KpnFailure::OperationNotPossible(format!(
+                "{what} has an open order {} ({}); wait for it or cancel it",
+                order.id,
+                order.status.as_str()
+            ))
+            .into()),
+            None => Ok(()),
+        }
+    }
+
     /// Accepts `new` in `tx` (the caller commits) and answers its `OrderSummary`.
     pub(crate) async fn place_kpn_order(
         &self,

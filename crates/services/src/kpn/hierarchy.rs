@@ -349,6 +349,12 @@ impl Platform {
         if moved.is_empty() || moved.len() > 10 {
             return Err(invalid("movedGroupIds", "give 1 to 10 ids"));
         }
+        if let Some(twice) = moved
+            .iter()
+            .find(|id| moved.iter().filter(|m| m == id).count() > 1)
+        {
+            return Err(invalid("movedGroupIds", format!("names {twice} twice")));
+        }
         let reference = reference_number(reference.as_deref())?;
         let starts_at = wish_date(wish.as_deref(), self.now())?;
         let mut tx = self.store.write().await?;
@@ -367,6 +373,8 @@ impl Platform {
                 ))
                 .into());
             }
+            self.refuse_if_open(&mut tx, OrderSubject::KpnItem(*id), &format!("item {id}"))
+                .await?;
             items.push(item);
         }
         let mut summaries = Vec::new();

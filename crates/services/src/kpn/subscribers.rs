@@ -323,6 +323,12 @@ impl Platform {
         let reference = reference_number(reference.as_deref())?;
         let data = input.into_data()?;
         let mut tx = self.store.write().await?;
+        self.refuse_if_open(
+            &mut tx,
+            OrderSubject::KpnItem(id),
+            &format!("subscriber {id}"),
+        )
+        .await?;
         let new = NewOrder {
             subject: OrderSubject::KpnItem(id),
             operation: OrderType::ChangeUserData,
@@ -356,6 +362,12 @@ impl Platform {
         Self::check_not_frozen(&customer)?;
         let reference = reference_number(reference.as_deref())?;
         let mut tx = self.store.write().await?;
+        self.refuse_if_open(
+            &mut tx,
+            OrderSubject::KpnItem(id),
+            &format!("subscriber {id}"),
+        )
+        .await?;
         let active = sentral_store::kpn::contracts::active_of(&mut tx, id).await?;
         if !active.is_empty() {
             let ids: Vec<String> = active.iter().map(i64::to_string).collect();
@@ -415,6 +427,12 @@ impl Platform {
             || tree.cost_center_of(parent) != tree.cost_center_of(destination_id);
         let data = item.subscriber.clone().unwrap_or_default();
         let mut tx = self.store.write().await?;
+        self.refuse_if_open(
+            &mut tx,
+            OrderSubject::KpnItem(id),
+            &format!("subscriber {id}"),
+        )
+        .await?;
         let new = NewOrder {
             subject: OrderSubject::KpnItem(id),
             operation: OrderType::MoveUser,
