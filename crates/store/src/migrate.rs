@@ -111,6 +111,11 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
             postgres: include_str!("../migrations/0015_kpn_search.postgres.sql"),
         },
     ),
+    (
+        17,
+        "kpn-order-hold",
+        Both(include_str!("../migrations/0017_kpn_order_hold.sql")),
+    ),
 ];
 
 /// Every table, children before parents: the order in which a reset empties them.

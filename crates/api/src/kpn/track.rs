@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use sentral_domain::kpn::RequestKind;
+use sentral_domain::kpn::{RequestKind, TrackStatus};
 use sentral_services::kpn::track::{TrackQuery, Tracked};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -49,6 +49,9 @@ pub struct TrackedBody {
     pub r#type: Localized,
     /// The track-and-trace status: NEW, IN_PROGRESS, CLOSED, CANCELED, REJECTED …
     pub status: &'static str,
+    /// AUTHORIZATION while the order waits for authorization (UNAUTHORIZED).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_action: Option<&'static str>,
     pub creation_date: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finish_date: Option<String>,
@@ -78,12 +81,18 @@ fn type_name(tracked: &Tracked) -> Localized {
     }
 }
 
+/// `requiredAction`: what the caller must do before the order goes on.
+fn required_action(tracked: &Tracked) -> Option<&'static str> {
+    (tracked.track_status() == TrackStatus::Unauthorized).then_some("AUTHORIZATION")
+}
+
 fn body(tracked: &Tracked) -> TrackedBody {
     let receiver = &tracked.record.receiver;
     TrackedBody {
         id: tracked.order.id.as_str().parse().unwrap_or_default(),
         r#type: type_name(tracked),
         status: tracked.track_status().as_str(),
+        required_action: required_action(tracked),
         creation_date: date(tracked.order.created_at),
         finish_date: tracked.finished_at().map(date),
         customer_reference: tracked.record.reference_number.clone(),
@@ -162,6 +171,8 @@ pub struct TrackedDetailsBody {
     pub id: i64,
     pub r#type: Localized,
     pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_action: Option<&'static str>,
     pub creation_date: String,
     pub start_date: String,
     pub wish_date: String,
@@ -197,6 +208,7 @@ fn details_body(tracked: &Tracked) -> TrackedDetailsBody {
         id: tracked.order.id.as_str().parse().unwrap_or_default(),
         r#type: type_name(tracked),
         status: tracked.track_status().as_str(),
+        required_action: required_action(tracked),
         creation_date: date(tracked.order.created_at),
         start_date: date(tracked.record.starts_at),
         wish_date: date(tracked.record.starts_at),

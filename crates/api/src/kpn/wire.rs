@@ -122,7 +122,8 @@ pub struct OrderSummaryBody {
     /// createUser, changeUserData, deleteUser, moveUser, moveGroup, blockSim, unblockSim.
     #[schema(example = "changeUserData")]
     pub operation: String,
-    /// Initialized, Scheduled, InProgress, Finished, Canceled or Rejected.
+    /// Initialized, Scheduled, InProgress, Finished, Canceled, Rejected, Draft,
+    /// WaitingForAuthorization, ExternalScheduled, Suspended or Waiting.
     #[schema(example = "Initialized")]
     pub status: String,
     #[schema(example = "1234568 [FSR9]")]

@@ -200,6 +200,7 @@ async fn a_cancelled_order_is_never_applied() {
     let token = kpn_token(&server).await;
     let (_, roots) = roots(&server, &token).await;
     let debtor = roots[0]["id"].as_i64().unwrap();
+    let (_, before) = get(&server, "/track-and-trace/overview", &token).await;
     let (_, created) = post(
         &server,
         "/hierarchy/subscribers",
@@ -237,7 +238,11 @@ async fn a_cancelled_order_is_never_applied() {
     .await;
     expect_error(&again, 400, "OPERATION_NOT_POSSIBLE");
     let (_, overview) = get(&server, "/track-and-trace/overview", &token).await;
-    assert_eq!(overview["CANCELED"], 1, "{overview}");
+    assert_eq!(
+        overview["CANCELED"].as_i64().unwrap(),
+        before["CANCELED"].as_i64().unwrap() + 1,
+        "{overview}"
+    );
     server.stop().await;
 }
 
@@ -437,5 +442,151 @@ async fn a_second_order_on_a_subscriber_is_refused_while_one_is_open() {
     )
     .await;
     assert_eq!(status, 200, "{deleted}");
+    server.stop().await;
+}
+
+const TRACK_STATUSES: [&str; 10] = [
+    "NEW",
+    "IN_PROGRESS",
+    "CLOSED",
+    "CANCELED",
+    "REJECTED",
+    "UNAUTHORIZED",
+    "DRAFT",
+    "THIRD_PARTY",
+    "HOLD_CUSTOMER",
+    "WAITING",
+];
+
+/// Asserts the demo world's orders in every status and service requests in several.
+async fn demo_orders_in_every_status(server: &TestServer, token: &str) {
+    for status in TRACK_STATUSES {
+        let (code, orders) = get(
+            server,
+            &format!("/track-and-trace/orders?status={status}"),
+            token,
+        )
+        .await;
+        assert_eq!(code, 200, "{orders}");
+        assert!(orders["total"].as_i64().unwrap() >= 1, "{status}: {orders}");
+        for order in orders["result"].as_array().unwrap() {
+            assert_eq!(order["status"], status, "{order}");
+            assert!(order["orderedBy"]["accountName"].is_string(), "{order}");
+            assert!(order["orderedFor"]["lastName"].is_string(), "{order}");
+            assert!(order["kpnReference"].is_string(), "{order}");
+            assert!(order["customerReference"].is_string(), "{order}");
+        }
+    }
+    for status in [
+        "NEW",
+        "IN_PROGRESS",
+        "CLOSED",
+        "CANCELED",
+        "REJECTED",
+        "WAITING",
+        "HOLD_CUSTOMER",
+    ] {
+        let (_, requests) = get(
+            server,
+            &format!("/track-and-trace/service-requests?status={status}"),
+            token,
+        )
+        .await;
+        assert!(
+            requests["total"].as_i64().unwrap() >= 1,
+            "{status}: {requests}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_demo_world_has_orders_in_every_status_and_reset_brings_them_back() {
+    let server = TestServer::demo().await;
+    let token = kpn_token(&server).await;
+    demo_orders_in_every_status(&server, &token).await;
+
+    let (_, unauthorized) = get(
+        &server,
+        "/track-and-trace/orders?status=UNAUTHORIZED",
+        &token,
+    )
+    .await;
+    let waiting = &unauthorized["result"][0];
+    assert_eq!(waiting["requiredAction"], "AUTHORIZATION", "{waiting}");
+    assert_eq!(waiting["orderedBy"]["accountName"], "Mijn KPN Zakelijk");
+    let (_, rejected) = get(&server, "/track-and-trace/orders?status=REJECTED", &token).await;
+    let id = rejected["result"][0]["id"].as_i64().unwrap();
+    let (status, details) = get(&server, &format!("/track-and-trace/orders/{id}"), &token).await;
+    assert_eq!(status, 200, "{details}");
+    assert!(
+        details["attributes"]["rejectionReason"].is_string(),
+        "{details}"
+    );
+    assert_eq!(details["cancelOrder"]["enabled"], false);
+    let (_, overview) = get(&server, "/track-and-trace/overview", &token).await;
+    for status in TRACK_STATUSES {
+        assert!(overview[status].as_i64().unwrap() >= 1, "{overview}");
+    }
+
+    // The held orders rest where they are while the clock runs; they block their subscriber.
+    let (_, held) = get(
+        &server,
+        "/track-and-trace/orders?status=HOLD_CUSTOMER",
+        &token,
+    )
+    .await;
+    let subscriber = held["result"][0]["orderedFor"]["id"].as_i64().unwrap();
+    let held_id = held["result"][0]["id"].as_i64().unwrap();
+    server.advance_clock(600).await;
+    let (_, still) = get(
+        &server,
+        &format!("/track-and-trace/orders/{held_id}"),
+        &token,
+    )
+    .await;
+    assert_eq!(still["status"], "HOLD_CUSTOMER", "{still}");
+    assert_eq!(still["cancelOrder"]["enabled"], true, "{still}");
+    let blocked = call(
+        &server,
+        Method::PUT,
+        &format!("/hierarchy/subscribers/{subscriber}"),
+        &token,
+        Some(json!({"subscriber": {"surname": "Anders"}})),
+    )
+    .await;
+    expect_error(&blocked, 400, "OPERATION_NOT_POSSIBLE");
+    assert!(
+        blocked.1["message"]
+            .as_str()
+            .unwrap()
+            .contains(&held_id.to_string())
+    );
+    let (status, _) = call(
+        &server,
+        Method::POST,
+        &format!("/track-and-trace/orders/{held_id}/cancel"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // A reset brings them all back.
+    let reset = server
+        .http
+        .post(server.url("/sandbox/v1/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 200);
+    let token = kpn_token(&server).await;
+    demo_orders_in_every_status(&server, &token).await;
+    let (_, again) = get(
+        &server,
+        &format!("/track-and-trace/orders/{held_id}"),
+        &token,
+    )
+    .await;
+    assert_eq!(again["status"], "HOLD_CUSTOMER", "{again}");
     server.stop().await;
 }

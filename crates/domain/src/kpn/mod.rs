@@ -9,7 +9,7 @@ pub mod status;
 use crate::corporate::wire_enum;
 
 pub use filters::{FilterError, Filters, Page, SortOrder};
-pub use orders::{KpnChange, KpnOrderRecord, Receiver, RequestKind};
+pub use orders::{HELD_DUE_AT, KpnChange, KpnOrderRecord, Receiver, RequestKind};
 pub use status::{KpnStatus, TrackStatus};
 
 wire_enum!(

@@ -91,4 +91,11 @@ pub struct KpnOrderRecord {
     pub change: KpnChange,
     /// The note given with a cancellation.
     pub note: Option<String>,
+    /// The open status the order rests in until someone acts (Draft, WaitingForAuthorization,
+    /// ExternalScheduled, Suspended, Waiting, or Initialized): the engine's ticker leaves such
+    /// an order alone (its due time is `HELD_DUE_AT`), cancelling it still works.
+    pub held: Option<super::KpnStatus>,
 }
+
+/// The due time of a held order: never reached, so the ticker does not complete it.
+pub const HELD_DUE_AT: crate::Timestamp = crate::Timestamp::from_millis(253_402_300_799_000);

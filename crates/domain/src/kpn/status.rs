@@ -13,6 +13,12 @@ pub enum KpnStatus {
     Finished,
     Canceled,
     Rejected,
+    /// The open states an order rests in until someone acts (`KpnOrderRecord::held`).
+    Draft,
+    WaitingForAuthorization,
+    ExternalScheduled,
+    Suspended,
+    Waiting,
 }
 
 /// How long an accepted order shows as Initialized (NEW) before it is InProgress.
@@ -51,7 +57,30 @@ impl KpnStatus {
             KpnStatus::Finished => "Finished",
             KpnStatus::Canceled => "Canceled",
             KpnStatus::Rejected => "Rejected",
+            KpnStatus::Draft => "Draft",
+            KpnStatus::WaitingForAuthorization => "WaitingForAuthorization",
+            KpnStatus::ExternalScheduled => "ExternalScheduled",
+            KpnStatus::Suspended => "Suspended",
+            KpnStatus::Waiting => "Waiting",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            KpnStatus::Initialized,
+            KpnStatus::Scheduled,
+            KpnStatus::InProgress,
+            KpnStatus::Finished,
+            KpnStatus::Canceled,
+            KpnStatus::Rejected,
+            KpnStatus::Draft,
+            KpnStatus::WaitingForAuthorization,
+            KpnStatus::ExternalScheduled,
+            KpnStatus::Suspended,
+            KpnStatus::Waiting,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
     }
 
     pub fn track(self) -> TrackStatus {
@@ -61,6 +90,11 @@ impl KpnStatus {
             KpnStatus::Finished => TrackStatus::Closed,
             KpnStatus::Canceled => TrackStatus::Canceled,
             KpnStatus::Rejected => TrackStatus::Rejected,
+            KpnStatus::Draft => TrackStatus::Draft,
+            KpnStatus::WaitingForAuthorization => TrackStatus::Unauthorized,
+            KpnStatus::ExternalScheduled => TrackStatus::ThirdParty,
+            KpnStatus::Suspended => TrackStatus::HoldCustomer,
+            KpnStatus::Waiting => TrackStatus::Waiting,
         }
     }
 }
@@ -82,11 +116,11 @@ crate::corporate::wire_enum!(
 );
 
 impl TrackStatus {
-    /// Still open: a blocking order, and cancellable.
+    /// Still open: a blocking order, and cancellable (every status but the three final ones).
     pub fn is_open(self) -> bool {
-        matches!(
+        !matches!(
             self,
-            TrackStatus::InProgress | TrackStatus::New | TrackStatus::Unauthorized
+            TrackStatus::Closed | TrackStatus::Canceled | TrackStatus::Rejected
         )
     }
 }
@@ -119,5 +153,29 @@ mod tests {
             KpnStatus::of(OrderStatus::Failed, t0, t0, later).track(),
             TrackStatus::Rejected
         );
+    }
+
+    #[test]
+    fn every_summary_status_parses_back_and_has_a_track_status() {
+        for name in [
+            "Initialized",
+            "Scheduled",
+            "InProgress",
+            "Finished",
+            "Canceled",
+            "Rejected",
+            "Draft",
+            "WaitingForAuthorization",
+            "ExternalScheduled",
+            "Suspended",
+            "Waiting",
+        ] {
+            let status = KpnStatus::parse(name).unwrap();
+            assert_eq!(status.as_str(), name);
+            let _ = status.track();
+        }
+        assert_eq!(KpnStatus::Suspended.track(), TrackStatus::HoldCustomer);
+        assert!(TrackStatus::HoldCustomer.is_open());
+        assert!(!TrackStatus::Closed.is_open());
     }
 }

@@ -1,6 +1,6 @@
 //! The KPN demo world (KPN.md): *Demo Klant B.V.* with two debtors, their cost centres and
-//! custom groups, ~40 subscribers with Dutch names and contracts; and a second customer whose
-//! ordering is frozen. Deterministic: the same ids and values on every reset.
+//! custom groups, ~40 subscribers with Dutch names and contracts, orders and service requests in
+//! every track-and-trace status (`demo_orders`); and a second customer whose ordering is frozen. Deterministic: the same ids and values on every reset.
 
 use sentral_domain::kpn::{
     Contract, ContractCategory, ContractItemNode, ContractState, HierarchyItem, ItemKind,
@@ -11,6 +11,7 @@ use sentral_domain::{OrgNumber, Timestamp};
 use sentral_store::Connection;
 use sentral_store::kpn::{contracts, items};
 
+use super::demo_orders::{DemoSubscriber, seed_demo_orders};
 use super::{KpnResult, Tree, next_contract_id, next_item_id};
 use crate::{Platform, ServiceError};
 
@@ -186,6 +187,7 @@ impl Platform {
             places.push(id);
         }
         let tree = Tree::new(items::groups(&mut tx, &org_number).await?);
+        let mut seeded = Vec::new();
         for index in 0..40usize {
             let first = FIRST_NAMES[index % FIRST_NAMES.len()];
             let (prefix, surname) = SURNAMES[(index * 3) % SURNAMES.len()];
@@ -216,9 +218,15 @@ impl Platform {
                 parent_id: Some(parent),
                 name: data.display_name(),
                 cost_center_number: None,
-                subscriber: Some(data),
+                subscriber: Some(data.clone()),
             };
             items::insert_item(&mut tx, &org_number, &item, tree.debtor_of(parent), now).await?;
+            let mut subscriber = DemoSubscriber {
+                id,
+                parent_id: parent,
+                data,
+                contract: None,
+            };
             // The last five hold no contract, so they can be deleted right away.
             if index < 35 {
                 let contract_id = next_contract_id(&mut tx).await?;
@@ -248,8 +256,15 @@ impl Platform {
                     items: mobile_items(contract_id),
                 };
                 contracts::insert_contract(&mut tx, &org_number, &contract).await?;
+                subscriber.contract = Some((
+                    contract_id,
+                    contract.mobile_number.clone().unwrap_or_default(),
+                    contract.sim_card_number.clone().unwrap_or_default(),
+                ));
             }
+            seeded.push(subscriber);
         }
+        seed_demo_orders(&mut tx, &org_number, &seeded, &places, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -108,6 +108,7 @@ impl Platform {
             starts_at: new.starts_at,
             change: new.change,
             note: None,
+            held: None,
         };
         kpn_repo::insert_record(tx, &customer.org_number, &record).await?;
         audit(
@@ -124,8 +125,12 @@ impl Platform {
     }
 }
 
+/// The order's `OrderSummary.status` at `now`: an open order resting in a held status shows it.
 pub(crate) fn status_of(order: &Order, record: &KpnOrderRecord, now: Timestamp) -> KpnStatus {
-    KpnStatus::of(order.status, order.created_at, record.starts_at, now)
+    match record.held {
+        Some(held) if order.status == OrderStatus::InProgress => held,
+        _ => KpnStatus::of(order.status, order.created_at, record.starts_at, now),
+    }
 }
 
 pub(crate) fn summary(order: &Order, record: &KpnOrderRecord, now: Timestamp) -> OrderSummary {

@@ -4,6 +4,7 @@
 
 pub mod contracts;
 pub mod demo;
+mod demo_orders;
 pub(crate) mod engine;
 pub mod hierarchy;
 mod rules;

@@ -4,7 +4,7 @@
 use crate::db::Row;
 use sentral_domain::OrgNumber;
 use sentral_domain::corporate::Order;
-use sentral_domain::kpn::{KpnChange, KpnOrderRecord, Receiver, RequestKind};
+use sentral_domain::kpn::{KpnChange, KpnOrderRecord, KpnStatus, Receiver, RequestKind};
 
 use crate::corporate::orders::order_from;
 use crate::rows::{at, corrupt, opt_text, text};
@@ -37,8 +37,8 @@ pub async fn insert_record(
 ) -> Result<(), StoreError> {
     crate::db::query(
         "INSERT INTO kpn_orders (order_id, org_number, request_kind, reference_number, \
-         kpn_reference, context_name, ordered_by, receiver, msisdn, sim, starts_at, change, note) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         kpn_reference, context_name, ordered_by, receiver, msisdn, sim, starts_at, change, note, \
+         held) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(&record.order_id)
     .bind(org_number.as_str())
@@ -53,6 +53,7 @@ pub async fn insert_record(
     .bind(record.starts_at.millis())
     .bind(json(&record.change)?)
     .bind(record.note.as_deref())
+    .bind(record.held.map(KpnStatus::as_str))
     .execute(conn)
     .await?;
     Ok(())
@@ -77,6 +78,9 @@ fn record_from(row: &Row) -> Result<KpnOrderRecord, StoreError> {
         starts_at: at(row, "starts_at")?,
         change,
         note: opt_text(row, "note")?,
+        held: opt_text(row, "held")?
+            .map(|held| KpnStatus::parse(&held).ok_or_else(|| corrupt("KPN held status", &held)))
+            .transpose()?,
     })
 }
 
@@ -96,7 +100,7 @@ pub async fn record(
 
 const JOINED: &str = "SELECT o.*, k.order_id, k.request_kind, k.reference_number, \
      k.kpn_reference, k.context_name, k.ordered_by, k.receiver, k.msisdn, k.sim, k.starts_at, \
-     k.change, k.note FROM kpn_orders k JOIN corporate_orders o ON o.id = k.order_id";
+     k.change, k.note, k.held FROM kpn_orders k JOIN corporate_orders o ON o.id = k.order_id";
 
 /// One order of the customer with its KPN side.
 pub async fn order(
