@@ -34,7 +34,7 @@ use sqlx::postgres::PgPoolOptions;
 pub use db::{Connection, DbError};
 pub use error::StoreError;
 pub use json_sql::JsonPage;
-pub use migrate::ALL_TABLES;
+pub use migrate::{ALL_TABLES, CONSTANT_TABLES};
 
 /// Where the data lives.
 #[derive(Debug, Clone, PartialEq, Eq)]

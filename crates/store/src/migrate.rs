@@ -112,11 +112,22 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
         },
     ),
     (
+        16,
+        "kpn-employee-number-search",
+        PerBackend {
+            sqlite: include_str!("../migrations/0016_kpn_employee_number_search.sqlite.sql"),
+            postgres: include_str!("../migrations/0016_kpn_employee_number_search.postgres.sql"),
+        },
+    ),
+    (
         17,
         "kpn-order-hold",
         Both(include_str!("../migrations/0017_kpn_order_hold.sql")),
     ),
 ];
+
+/// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.
+pub const CONSTANT_TABLES: &[&str] = &["kpn_suffix_positions"];
 
 /// Every table, children before parents: the order in which a reset empties them.
 pub const ALL_TABLES: &[&str] = &[
@@ -134,6 +145,8 @@ pub const ALL_TABLES: &[&str] = &[
     "subscription_products",
     "kpn_orders",
     "kpn_contract_counts",
+    "kpn_subscriber_counts",
+    "kpn_employee_number_suffixes",
     "kpn_contracts",
     "kpn_items",
     "kpn_customers",
