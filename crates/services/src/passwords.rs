@@ -2,10 +2,13 @@
 //! verifications so that a busy client does not pay the deliberate Argon2 cost on every grant.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    self, Decimal, Ident, Output, ParamsString, PasswordHash, PasswordHasher, PasswordVerifier,
+    Salt, SaltString,
+};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -16,7 +19,7 @@ pub fn hash_secret(secret: &str) -> Result<String, ServiceError> {
     let mut salt = [0u8; 16];
     getrandom_fill(&mut salt)?;
     let salt = SaltString::encode_b64(&salt).map_err(ServiceError::internal)?;
-    Argon2::default()
+    UnmappedArgon2
         .hash_password(secret.as_bytes(), &salt)
         .map(|hash| hash.to_string())
         .map_err(|e| ServiceError::Internal(format!("hashing failed: {e}")))
@@ -25,6 +28,61 @@ pub fn hash_secret(secret: &str) -> Result<String, ServiceError> {
 fn getrandom_fill(buffer: &mut [u8]) -> Result<(), ServiceError> {
     getrandom::fill(buffer).map_err(|e| ServiceError::Internal(format!("random source: {e}")))
 }
+
+/// Above glibc's largest dynamic mmap threshold (32 MiB), in Argon2's 1 KiB blocks.
+const UNMAPPED_CAPACITY_BLOCKS: usize = 33 * 1024;
+
+/// Argon2 (the same hashes as `Argon2::default()`, which it verifies and which verifies it) whose
+/// working memory (19 MiB with the default parameters) is reserved with a capacity above glibc's
+/// largest mmap threshold, so each hash maps it fresh and unmaps it when done. `Argon2` allocates
+/// exactly its size, which glibc then keeps in the hashing thread's arena: +19 MiB of resident
+/// memory for every thread that ever hashed. Only the blocks in use are touched.
+struct UnmappedArgon2;
+
+impl PasswordHasher for UnmappedArgon2 {
+    type Params = Params;
+
+    fn hash_password_customized<'a>(
+        &self,
+        password: &[u8],
+        algorithm: Option<Ident<'a>>,
+        version: Option<Decimal>,
+        params: Params,
+        salt: impl Into<Salt<'a>>,
+    ) -> password_hash::Result<PasswordHash<'a>> {
+        let algorithm = algorithm
+            .map(Algorithm::try_from)
+            .transpose()?
+            .unwrap_or_default();
+        let version = version
+            .map(Version::try_from)
+            .transpose()?
+            .unwrap_or_default();
+        let salt = salt.into();
+        let mut salt_buffer = [0u8; 64];
+        let salt_bytes = salt.decode_b64(&mut salt_buffer)?;
+        let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+        let mut memory = Vec::with_capacity(params.block_count().max(UNMAPPED_CAPACITY_BLOCKS));
+        memory.resize(params.block_count(), Block::default());
+        let argon2 = Argon2::new(algorithm, version, params.clone());
+        let hash = Output::init_with(output_len, |out| {
+            Ok(argon2.hash_password_into_with_memory(password, salt_bytes, out, &mut memory)?)
+        })?;
+        Ok(PasswordHash {
+            algorithm: algorithm.ident(),
+            version: Some(version.into()),
+            params: ParamsString::try_from(&params)?,
+            salt: Some(salt),
+            hash: Some(hash),
+        })
+    }
+}
+
+/// At most this many verifications at once, each with its 19 MiB: a burst of grants (or of
+/// guesses) waits instead of growing memory with the number of requests.
+static VERIFICATIONS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
 
 /// Lower-case hex SHA-256. Runs on every authenticated request (token hash), so it writes the
 /// digits directly instead of going through a `char` iterator.
@@ -65,10 +123,14 @@ impl VerifiedSecrets {
         }
         let stored = stored_hash.to_owned();
         let secret = presented.to_owned();
+        let _permit = VERIFICATIONS
+            .acquire()
+            .await
+            .map_err(|e| ServiceError::Internal(format!("verification slots: {e}")))?;
         let verified = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&stored)
                 .map(|parsed| {
-                    Argon2::default()
+                    UnmappedArgon2
                         .verify_password(secret.as_bytes(), &parsed)
                         .is_ok()
                 })
@@ -112,6 +174,28 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(sha256_hex("abc"), hex::encode(Sha256::digest(b"abc")));
+    }
+
+    #[test]
+    fn hashes_are_those_of_the_plain_argon2_both_ways() {
+        let ours = hash_secret("s3cret").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"s3cret", &parsed)
+                .is_ok()
+        );
+        assert!(
+            Argon2::default()
+                .verify_password(b"wrong", &parsed)
+                .is_err()
+        );
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let plain = Argon2::default().hash_password(b"pw", &salt).unwrap();
+        let again = UnmappedArgon2.hash_password(b"pw", &salt).unwrap();
+        assert_eq!(plain.to_string(), again.to_string());
+        assert!(UnmappedArgon2.verify_password(b"pw", &plain).is_ok());
+        assert!(UnmappedArgon2.verify_password(b"pw!", &plain).is_err());
     }
 
     #[tokio::test]
