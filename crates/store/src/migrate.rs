@@ -124,6 +124,11 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
         "kpn-order-hold",
         Both(include_str!("../migrations/0017_kpn_order_hold.sql")),
     ),
+    (
+        18,
+        "kpn-shared-links",
+        Both(include_str!("../migrations/0018_kpn_shared_links.sql")),
+    ),
 ];
 
 /// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.

@@ -142,3 +142,134 @@ async fn the_norwegian_customer_s_members_are_kpn_subscribers_in_both_directions
         server.stop().await;
     }
 }
+
+/// A member of Demo Kunde AS made on the MBN side after the KPN tree was linked, like
+/// `mem_demo_003` but with its own id, number and external id.
+async fn later_member(server: &TestServer, id: &str, mobile: &str, external_id: &str) {
+    use sentral_domain::{EntityId, Msisdn};
+    use sentral_store::directory::members;
+    let mut tx = server.platform.store().write().await.expect("write");
+    let mut member = members::member(&mut tx, "mem_demo_003")
+        .await
+        .expect("read")
+        .expect("the demo member");
+    member.id = EntityId::new(id.to_owned());
+    member.first_name = "Later".into();
+    member.last_name = format!("Member {id}");
+    member.email = format!("{id}@demokunde.no");
+    member.mobile = Msisdn::parse(mobile).unwrap();
+    member.external_id = Some(external_id.into());
+    member.short_number = None;
+    members::insert_member(&mut tx, &member, None)
+        .await
+        .expect("insert member");
+    tx.commit().await.expect("commit");
+}
+
+/// A subscription of Demo Kunde AS made on the Telenor side later, on the account of
+/// 4791000003's subscription.
+async fn later_subscription(server: &TestServer, msisdn: &str) {
+    use sentral_domain::Msisdn;
+    use sentral_store::corporate::subscriptions;
+    let mut tx = server.platform.store().write().await.expect("write");
+    let mut row = subscriptions::subscription(&mut tx, &Msisdn::parse("91000003").unwrap())
+        .await
+        .expect("read")
+        .expect("the demo subscription");
+    row.msisdn = Msisdn::parse(msisdn).unwrap();
+    row.iccid = format!("8947990{msisdn}");
+    subscriptions::insert_subscription(&mut tx, &row)
+        .await
+        .expect("insert subscription");
+    tx.commit().await.expect("commit");
+}
+
+#[tokio::test]
+async fn members_and_subscriptions_made_later_on_the_norwegian_side_are_kpn_subscribers_and_contracts()
+ {
+    for server in TestServer::every_backend().await {
+        let kpn = kpn_token_for(&server, "demo-kpn-no-client", "demo-kpn-no-secret").await;
+        let mbn = server.demo_token().await;
+        let (_, roots) = get(&server, "/hierarchy/children", &kpn).await;
+        let (_, all) = get(&server, "/contract/all?to=0", &kpn).await;
+        let contracts_before = all["total"].as_i64().unwrap();
+        let (_, people) = get(&server, "/hierarchy/subscribers?to=0", &kpn).await;
+        let subscribers_before = people["total"].as_i64().unwrap();
+        let (_, holder) = get(
+            &server,
+            "/hierarchy/subscribers?filters=CONTRACTS:%224791000003%22",
+            &kpn,
+        )
+        .await;
+        let debtor_of_3 = holder["result"][0]["path"][1]["id"].clone();
+        let centre_of_3 = holder["result"][0]["path"][2]["id"].clone();
+
+        // Made on the MBN and Telenor sides: a member with a new subscription, and a member
+        // without one; both dialects of the other side show them.
+        later_member(&server, "mem_later_1", "91000901", "L-0901").await;
+        later_subscription(&server, "91000901").await;
+        later_member(&server, "mem_later_2", "91000902", "L-0902").await;
+        let response = server.get("/catalog/members/mem_later_1", &mbn).await;
+        assert_eq!(response.status(), 200);
+        let response = server
+            .get(
+                "/corporate-mobile-subscriptions/v2/mobile-subscriptions/91000901",
+                &mbn,
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+
+        // KPN: a subscriber each, and a contract below the debtor of the existing account.
+        let (_, people) = get(&server, "/hierarchy/subscribers?to=0", &kpn).await;
+        assert_eq!(
+            people["total"].as_i64().unwrap(),
+            subscribers_before + 2,
+            "{people}"
+        );
+        let (_, all) = get(&server, "/contract/all?to=0", &kpn).await;
+        assert_eq!(all["total"].as_i64().unwrap(), contracts_before + 1);
+        let (_, again) = get(&server, "/hierarchy/children", &kpn).await;
+        assert_eq!(again["total"], roots["total"], "no new debtor: {again}");
+        let with_contract = only_subscriber(&server, &kpn, "EMPLOYEE_NUMBER:%22L-0901%22").await;
+        assert_eq!(with_contract["firstName"], "Later");
+        assert_eq!(with_contract["contracts"]["amount"], 1, "{with_contract}");
+        assert_eq!(with_contract["contracts"]["firstPhoneNumber"], "4791000901");
+        assert_eq!(
+            with_contract["path"][1]["id"], debtor_of_3,
+            "{with_contract}"
+        );
+        assert_eq!(
+            with_contract["path"][2]["id"], centre_of_3,
+            "{with_contract}"
+        );
+        let without = only_subscriber(&server, &kpn, "EMPLOYEE_NUMBER:%22L-0902%22").await;
+        assert_eq!(without["contracts"]["amount"], 0, "{without}");
+
+        // Linked once: a second read finds the same subscribers, no copies.
+        let (_, people) = get(&server, "/hierarchy/subscribers?to=0", &kpn).await;
+        assert_eq!(people["total"].as_i64().unwrap(), subscribers_before + 2);
+
+        // A KPN delete of an MBN member is refused (the MBN directory removes no members),
+        // so the two views of the person stay one.
+        let id = without["id"].as_i64().unwrap();
+        let refused = crate::kpn_harness::post(
+            &server,
+            &format!("/hierarchy/subscribers/{id}/delete"),
+            &kpn,
+            json!({}),
+        )
+        .await;
+        crate::kpn_harness::expect_error(&refused, 400, "OPERATION_NOT_POSSIBLE");
+        assert!(
+            refused.1["message"]
+                .as_str()
+                .unwrap()
+                .contains("mem_later_2"),
+            "{}",
+            refused.1
+        );
+        let response = server.get("/catalog/members/mem_later_2", &mbn).await;
+        assert_eq!(response.status(), 200);
+        server.stop().await;
+    }
+}

@@ -184,6 +184,14 @@ pub(crate) async fn apply(
             let active = contracts::active_of(conn, *id).await?;
             if !active.is_empty() {
                 Err(format!("subscriber {id} holds contracts {active:?}"))
+            } else if let Some(reason) = super::subscribers::linked_member(conn, *id)
+                .await
+                .map_err(|e| match e {
+                    super::KpnError::Service(e) => e,
+                    super::KpnError::Rule(rule) => ServiceError::internal(rule),
+                })?
+            {
+                Err(reason)
             } else if items::delete_item(conn, *id).await? {
                 Ok(None)
             } else {

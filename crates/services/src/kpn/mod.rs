@@ -161,6 +161,8 @@ impl Platform {
         }
         let settings = customer_repo::customer(&mut conn, &org_number).await?;
         let organization = sentral_store::platform::organization(&mut conn, &org_number).await?;
+        let unlinked = settings.is_some()
+            && sentral_store::kpn::shared::has_unlinked(&mut conn, &org_number).await?;
         drop(conn);
         let organization = organization
             .ok_or_else(|| ServiceError::not_found(format!("organisation {org_number}")))?;
@@ -168,6 +170,10 @@ impl Platform {
             Some(settings) => settings,
             None => self.open_kpn_customer(&organization, false).await?,
         };
+        if unlinked {
+            self.link_later_members(&organization, settings.item_id)
+                .await?;
+        }
         Ok(Customer {
             org_number,
             name: organization.name,
@@ -218,6 +224,30 @@ impl Platform {
         .await?;
         tx.commit().await?;
         Ok(settings)
+    }
+
+    /// Links the members and subscriptions the organisation got since its KPN tree was made
+    /// (on the MBN or Telenor side) — lazily, when the KPN side reads the customer, so every way
+    /// they are made is covered without the other dialects knowing KPN. Two requests racing to
+    /// link the same member: the loser's conflict is dropped, the winner's links stand.
+    async fn link_later_members(&self, organization: &Organization, root: i64) -> KpnResult<()> {
+        let mut tx = self.store.write().await?;
+        let linked = shared::link_shared_domain(
+            &mut tx,
+            &organization.org_number,
+            &organization.name,
+            root,
+            self.now(),
+        )
+        .await;
+        match linked {
+            Ok(()) => {
+                tx.commit().await?;
+                Ok(())
+            }
+            Err(KpnError::Service(ServiceError::Conflict { .. })) => Ok(()),
+            Err(other) => Err(other),
+        }
     }
 
     /// Limits a KPN application's tokens to `privileges` (by default it has them all).

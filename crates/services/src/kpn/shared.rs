@@ -2,7 +2,9 @@
 //! with MBN members and mobile subscriptions — the Norwegian demo customer, say — sees its
 //! billing accounts as debtors, its directory groups as cost centres below them, its members as
 //! subscribers and its subscriptions as contracts. The links are stored
-//! (`sentral_store::kpn::shared`), so a change through one dialect reads back through the other.
+//! (`sentral_store::kpn::shared`), so a change through one dialect reads back through the other;
+//! members and subscriptions the organisation gets later are linked when the KPN side next
+//! reads the customer.
 
 use std::collections::HashMap;
 
@@ -30,7 +32,9 @@ fn contract_state(status: &str) -> ContractState {
 }
 
 /// Gives the customer's tree (below its CUSTOMER item `root`) the organisation's accounts,
-/// groups, members and subscriptions not linked yet. An organisation without members or
+/// groups, members and subscriptions not linked yet, below the debtors and cost centres linked
+/// before: when the customer opens, and again when the organisation got members or
+/// subscriptions since (`Platform::kpn_customer`). An organisation without members or
 /// subscriptions gets nothing.
 pub(crate) async fn link_shared_domain(
     conn: &mut Connection,
@@ -48,8 +52,6 @@ pub(crate) async fn link_shared_domain(
         org_number,
         organization_name,
         root,
-        debtors: HashMap::new(),
-        cost_centers: HashMap::new(),
         now,
     };
     for account in shared::accounts_of(conn, org_number).await? {
@@ -127,36 +129,27 @@ pub(crate) async fn link_shared_domain(
     Ok(())
 }
 
-/// The debtors and cost centres made so far, by account and by (debtor, group).
+/// Where the organisation's people go: the debtors and cost centres of its accounts and
+/// directory groups, found in the tree (linked before) or made now.
 struct Places<'a> {
     org_number: &'a OrgNumber,
     organization_name: &'a str,
     root: i64,
-    debtors: HashMap<Option<String>, i64>,
-    cost_centers: HashMap<(i64, String), i64>,
     now: Timestamp,
 }
 
 impl Places<'_> {
     /// The debtor of `account` (a member without a subscription goes to the first one).
     async fn debtor(&mut self, conn: &mut Connection, account: Option<&str>) -> KpnResult<i64> {
-        let key = match account {
-            Some(account) => Some(account.to_owned()),
-            None => match self
-                .debtors
-                .iter()
-                .filter_map(|(k, v)| k.as_ref().map(|_| *v))
-                .min()
-            {
-                Some(first) => return Ok(first),
-                None => None,
-            },
+        let found = match account {
+            Some(account) => shared::debtor_of_account(conn, self.org_number, account).await?,
+            None => shared::first_debtor(conn, self.org_number).await?,
         };
-        if let Some(id) = self.debtors.get(&key) {
-            return Ok(*id);
+        if let Some(id) = found {
+            return Ok(id);
         }
         let id = next_item_id(conn).await?;
-        let name = match &key {
+        let name = match account {
             Some(account) => format!("{} {account}", self.organization_name),
             None => self.organization_name.to_owned(),
         };
@@ -169,7 +162,9 @@ impl Places<'_> {
             subscriber: None,
         };
         items::insert_item(conn, self.org_number, &item, Some(id), self.now).await?;
-        self.debtors.insert(key, id);
+        if let Some(account) = account {
+            shared::link_account(conn, id, account).await?;
+        }
         Ok(id)
     }
 
@@ -181,9 +176,8 @@ impl Places<'_> {
         group_id: &str,
         group_name: &str,
     ) -> KpnResult<i64> {
-        let key = (debtor, group_id.to_owned());
-        if let Some(id) = self.cost_centers.get(&key) {
-            return Ok(*id);
+        if let Some(id) = shared::cost_center_of_group(conn, debtor, group_id).await? {
+            return Ok(id);
         }
         let id = next_item_id(conn).await?;
         let item = HierarchyItem {
@@ -195,7 +189,7 @@ impl Places<'_> {
             subscriber: None,
         };
         items::insert_item(conn, self.org_number, &item, Some(debtor), self.now).await?;
-        self.cost_centers.insert(key, id);
+        shared::link_group(conn, id, group_id).await?;
         Ok(id)
     }
 }

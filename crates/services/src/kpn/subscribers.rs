@@ -377,6 +377,9 @@ impl Platform {
             ))
             .into());
         }
+        if let Some(member) = linked_member(&mut tx, id).await? {
+            return Err(KpnFailure::OperationNotPossible(member).into());
+        }
         let data = item.subscriber.clone().unwrap_or_default();
         let new = NewOrder {
             subject: OrderSubject::KpnItem(id),
@@ -491,6 +494,23 @@ pub struct SubscriberOperations {
     pub removable: bool,
     pub roles_editable: bool,
     pub blocking: Vec<super::track::BlockingOrder>,
+}
+
+/// Why subscriber `id` cannot be deleted as an MBN member of the shared domain (`None`: it is
+/// no member): the MBN directory removes no members, and deleting only the KPN side would part
+/// the two dialects' views of one person.
+pub(crate) async fn linked_member(
+    conn: &mut sentral_store::Connection,
+    id: i64,
+) -> KpnResult<Option<String>> {
+    Ok(sentral_store::kpn::shared::member_of_subscriber(conn, id)
+        .await?
+        .map(|member| {
+            format!(
+                "subscriber {id} is MBN member {member} of the shared domain, which the MBN \
+                 directory keeps (it removes no members), so it cannot be deleted through KPN"
+            )
+        }))
 }
 
 pub(crate) fn receiver(id: i64, data: &SubscriberData, customer: &Customer) -> Receiver {

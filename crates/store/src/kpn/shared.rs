@@ -162,3 +162,113 @@ pub async fn subscriber_of_mobile(
     .await?;
     row.map(|row| int(&row, "id")).transpose()
 }
+
+/// Whether the organisation has a member or a mobile subscription that no subscriber or
+/// contract stands for yet (one indexed look-up, made before every KPN read of the customer).
+pub async fn has_unlinked(
+    conn: &mut Connection,
+    org_number: &OrgNumber,
+) -> Result<bool, StoreError> {
+    let row = crate::db::query(
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM members m WHERE m.org_number = $1 \
+         AND NOT EXISTS (SELECT 1 FROM kpn_items k WHERE k.member_id = m.id)) \
+         OR EXISTS (SELECT 1 FROM mobile_subscriptions s WHERE s.org_number = $1 \
+         AND NOT EXISTS (SELECT 1 FROM kpn_contracts c WHERE c.subscription_msisdn = s.msisdn)) \
+         THEN 1 ELSE 0 END AS unlinked",
+    )
+    .bind(org_number.as_str())
+    .fetch_one(conn)
+    .await?;
+    Ok(int(&row, "unlinked")? == 1)
+}
+
+/// The debtor that stands for billing account `account_id`.
+pub async fn debtor_of_account(
+    conn: &mut Connection,
+    org_number: &OrgNumber,
+    account_id: &str,
+) -> Result<Option<i64>, StoreError> {
+    let row = crate::db::query(
+        "SELECT MIN(id) AS id FROM kpn_items WHERE org_number = $1 AND kind = 'DEBTOR' \
+         AND account_id = $2",
+    )
+    .bind(org_number.as_str())
+    .bind(account_id)
+    .fetch_one(conn)
+    .await?;
+    crate::rows::opt_int(&row, "id")
+}
+
+/// The customer's first debtor (where a member without a subscription goes).
+pub async fn first_debtor(
+    conn: &mut Connection,
+    org_number: &OrgNumber,
+) -> Result<Option<i64>, StoreError> {
+    let row = crate::db::query(
+        "SELECT MIN(id) AS id FROM kpn_items WHERE org_number = $1 AND kind = 'DEBTOR'",
+    )
+    .bind(org_number.as_str())
+    .fetch_one(conn)
+    .await?;
+    crate::rows::opt_int(&row, "id")
+}
+
+/// The cost centre below `debtor_id` that stands for directory group `group_id`.
+pub async fn cost_center_of_group(
+    conn: &mut Connection,
+    debtor_id: i64,
+    group_id: &str,
+) -> Result<Option<i64>, StoreError> {
+    let row = crate::db::query(
+        "SELECT MIN(id) AS id FROM kpn_items WHERE debtor_id = $1 AND kind = 'COST_CENTER' \
+         AND directory_group_id = $2",
+    )
+    .bind(debtor_id)
+    .bind(group_id)
+    .fetch_one(conn)
+    .await?;
+    crate::rows::opt_int(&row, "id")
+}
+
+/// Makes debtor `item_id` stand for billing account `account_id`.
+pub async fn link_account(
+    conn: &mut Connection,
+    item_id: i64,
+    account_id: &str,
+) -> Result<(), StoreError> {
+    crate::db::query("UPDATE kpn_items SET account_id = $2 WHERE id = $1")
+        .bind(item_id)
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Makes cost centre `item_id` stand for directory group `group_id`.
+pub async fn link_group(
+    conn: &mut Connection,
+    item_id: i64,
+    group_id: &str,
+) -> Result<(), StoreError> {
+    crate::db::query("UPDATE kpn_items SET directory_group_id = $2 WHERE id = $1")
+        .bind(item_id)
+        .bind(group_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The member that subscriber `item_id` stands for, if any.
+pub async fn member_of_subscriber(
+    conn: &mut Connection,
+    item_id: i64,
+) -> Result<Option<String>, StoreError> {
+    let row = crate::db::query("SELECT member_id FROM kpn_items WHERE id = $1")
+        .bind(item_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(match row {
+        Some(row) => opt_text(&row, "member_id")?,
+        None => None,
+    })
+}
