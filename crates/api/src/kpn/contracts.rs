@@ -9,10 +9,10 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-use super::input::{KpnBody, KpnQuery};
+use super::input::{Fields, KpnBody, KpnQuery};
 use super::wire::{
-    AvailabilityBody, BlockingOrderBody, HierarchyItemBody, Localized, OrderSummaryBody, Paged,
-    date, path_body,
+    AvailabilityBody, BlockingOrderBody, HierarchyItemBody, Localized, OrderAnswer, Paged, date,
+    ordered, path_body,
 };
 use super::{KpnCaller, KpnError, path_id};
 use crate::AppState;
@@ -93,10 +93,7 @@ pub async fn all(
         .platform
         .kpn_contracts(&principal, None, list_query(&query)?)
         .await?;
-    Ok(Json(Paged {
-        result: rows.into_iter().map(Into::into).collect(),
-        total,
-    }))
+    Ok(Json(Paged::of(rows, total)))
 }
 
 pub async fn of_subscriber(
@@ -114,10 +111,7 @@ pub async fn of_subscriber(
         .platform
         .kpn_contracts(&principal, Some(path_id("subscriberId", &id)?), request)
         .await?;
-    Ok(Json(Paged {
-        result: rows.into_iter().map(Into::into).collect(),
-        total,
-    }))
+    Ok(Json(Paged::of(rows, total)))
 }
 
 /// `getContractOverviewForVGroupUsingGET`: the subscriber's contracts by category.
@@ -285,34 +279,35 @@ pub async fn block_sim(
     State(state): State<AppState>,
     KpnCaller(principal): KpnCaller,
     KpnBody(body): KpnBody,
-) -> Result<Json<OrderSummaryBody>, KpnError> {
-    let summary = state
-        .platform
-        .kpn_sim(
-            &principal,
-            true,
-            body.int("contractId")?,
-            body.text("referenceNumber")?,
-        )
-        .await?;
-    Ok(Json(summary.into()))
+) -> OrderAnswer {
+    sim(&state, &principal, &body, true).await
 }
 
 pub async fn unblock_sim(
     State(state): State<AppState>,
     KpnCaller(principal): KpnCaller,
     KpnBody(body): KpnBody,
-) -> Result<Json<OrderSummaryBody>, KpnError> {
+) -> OrderAnswer {
+    sim(&state, &principal, &body, false).await
+}
+
+/// `BlockSimRequest` and `UnblockSimRequest`: the same body, the one order or the other.
+async fn sim(
+    state: &AppState,
+    principal: &sentral_services::Principal,
+    body: &Fields,
+    block: bool,
+) -> OrderAnswer {
     let summary = state
         .platform
         .kpn_sim(
-            &principal,
-            false,
+            principal,
+            block,
             body.int("contractId")?,
             body.text("referenceNumber")?,
         )
         .await?;
-    Ok(Json(summary.into()))
+    ordered(summary)
 }
 
 pub async fn available_operations(

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::input::{Fields, KpnBody, KpnQuery};
 use super::wire::{
-    AvailabilityBody, BlockingOrderBody, HierarchyItemBody, OrderSummaryBody, Paged, path_body,
+    AvailabilityBody, BlockingOrderBody, HierarchyItemBody, OrderAnswer, Paged, ordered, path_body,
 };
 use super::{KpnCaller, KpnError, path_id};
 use crate::AppState;
@@ -128,17 +128,14 @@ pub async fn find(
         .platform
         .kpn_find_subscribers(&principal, request)
         .await?;
-    Ok(Json(Paged {
-        result: views.into_iter().map(Into::into).collect(),
-        total,
-    }))
+    Ok(Json(Paged::of(views, total)))
 }
 
 pub async fn create(
     State(state): State<AppState>,
     KpnCaller(principal): KpnCaller,
     KpnBody(body): KpnBody,
-) -> Result<Json<OrderSummaryBody>, KpnError> {
+) -> OrderAnswer {
     let subscriber = subscriber_input(&body.object("subscriber")?)?;
     let summary = state
         .platform
@@ -149,7 +146,7 @@ pub async fn create(
             subscriber,
         )
         .await?;
-    Ok(Json(summary.into()))
+    ordered(summary)
 }
 
 pub async fn details(
@@ -189,7 +186,7 @@ pub async fn replace(
     KpnCaller(principal): KpnCaller,
     Path(id, _): Path<String, KpnError>,
     KpnBody(body): KpnBody,
-) -> Result<Json<OrderSummaryBody>, KpnError> {
+) -> OrderAnswer {
     let subscriber = subscriber_input(&body.object("subscriber")?)?;
     let summary = state
         .platform
@@ -200,7 +197,7 @@ pub async fn replace(
             subscriber,
         )
         .await?;
-    Ok(Json(summary.into()))
+    ordered(summary)
 }
 
 pub async fn delete(
@@ -208,7 +205,7 @@ pub async fn delete(
     KpnCaller(principal): KpnCaller,
     Path(id, _): Path<String, KpnError>,
     KpnBody(body): KpnBody,
-) -> Result<Json<OrderSummaryBody>, KpnError> {
+) -> OrderAnswer {
     let summary = state
         .platform
         .kpn_delete_subscriber(
@@ -217,7 +214,7 @@ pub async fn delete(
             body.text("referenceNumber")?,
         )
         .await?;
-    Ok(Json(summary.into()))
+    ordered(summary)
 }
 
 pub async fn move_subscriber(
@@ -225,7 +222,7 @@ pub async fn move_subscriber(
     KpnCaller(principal): KpnCaller,
     Path(id, _): Path<String, KpnError>,
     KpnBody(body): KpnBody,
-) -> Result<Json<OrderSummaryBody>, KpnError> {
+) -> OrderAnswer {
     let summary = state
         .platform
         .kpn_move_subscriber(
@@ -236,7 +233,7 @@ pub async fn move_subscriber(
             body.text("wishDate")?,
         )
         .await?;
-    Ok(Json(summary.into()))
+    ordered(summary)
 }
 
 /// `SubscriberOperationsAvailability`.

@@ -16,6 +16,24 @@ pub struct Paged<T: Serialize + ToSchema> {
     pub total: i64,
 }
 
+impl<T: Serialize + ToSchema> Paged<T> {
+    /// A page of the services' `rows` in their wire shape, beside the whole set's `total`.
+    pub fn of<R: Into<T>>(rows: Vec<R>, total: i64) -> Self {
+        Self {
+            result: rows.into_iter().map(Into::into).collect(),
+            total,
+        }
+    }
+}
+
+/// What every KPN write answers: 200 with its `OrderSummary`.
+pub type OrderAnswer = Result<axum::Json<OrderSummaryBody>, super::KpnError>;
+
+/// The `OrderSummary` answer of a write.
+pub fn ordered(summary: OrderSummary) -> OrderAnswer {
+    Ok(axum::Json(summary.into()))
+}
+
 /// KPN's dates: RFC 3339 with milliseconds and an offset, e.g. `2022-02-25T11:01:03.100+00:00`.
 pub fn date(at: Timestamp) -> String {
     let text = at.to_rfc3339();

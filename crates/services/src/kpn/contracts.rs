@@ -10,7 +10,7 @@ use sentral_store::kpn::contracts::{self as repo, ContractQuery, ContractRow};
 use sentral_store::kpn::items;
 
 use super::engine::NewOrder;
-use super::subscribers::{parse_filters, parse_order, parse_sort};
+use super::query::{parse_filters, parse_order, parse_sort};
 use super::track::BlockingOrder;
 use super::{
     Customer, KpnFailure, KpnResult, OrderSummary, SIM_ORDER_SECONDS, Tree, invalid, privileges,

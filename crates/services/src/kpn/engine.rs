@@ -6,14 +6,14 @@ use sentral_domain::Timestamp;
 use sentral_domain::corporate::{Order, OrderId, OrderStatus, OrderSubject, OrderType};
 use sentral_domain::kpn::{
     ContractState, HierarchyItem, ItemKind, KpnChange, KpnOrderRecord, KpnStatus, Receiver,
-    RequestKind,
+    RequestKind, SubscriberData,
 };
 use sentral_store::Connection;
 use sentral_store::corporate::orders as engine_repo;
 use sentral_store::kpn::{contracts, items, orders as kpn_repo};
 use serde_json::json;
 
-use super::{Customer, KpnFailure, KpnResult, OrderSummary, Tree};
+use super::{Customer, KpnFailure, KpnResult, OrderSummary, SUBSCRIBER_ORDER_SECONDS, Tree};
 use crate::platform::audit;
 use crate::{Platform, Principal, ServiceError};
 
@@ -30,6 +30,34 @@ pub(crate) struct NewOrder {
     pub sim: Option<String>,
     pub starts_at: Timestamp,
     pub seconds: i64,
+}
+
+impl NewOrder {
+    /// An order on subscriber `id` for `customer`: its receiver and context name from `data`,
+    /// done in the subscriber delay after `starts_at` (KPN.md decision 1).
+    pub fn for_subscriber(
+        id: i64,
+        data: &SubscriberData,
+        customer: &Customer,
+        operation: OrderType,
+        change: KpnChange,
+        reference_number: Option<String>,
+        starts_at: Timestamp,
+    ) -> Self {
+        Self {
+            subject: OrderSubject::KpnItem(id),
+            operation,
+            kind: RequestKind::Order,
+            change,
+            reference_number,
+            context_name: data.display_name(),
+            receiver: super::subscribers::receiver(id, data, customer),
+            msisdn: None,
+            sim: None,
+            starts_at,
+            seconds: SUBSCRIBER_ORDER_SECONDS,
+        }
+    }
 }
 
 impl Platform {

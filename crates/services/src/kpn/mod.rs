@@ -7,6 +7,7 @@ pub mod demo;
 mod demo_orders;
 pub(crate) mod engine;
 pub mod hierarchy;
+mod query;
 mod rules;
 pub mod scale;
 pub mod shared;

@@ -9,7 +9,7 @@ use sentral_store::corporate::orders as engine_repo;
 use sentral_store::kpn::orders as repo;
 
 use super::engine::status_of;
-use super::subscribers::{parse_order, parse_sort};
+use super::query::{parse_order, parse_sort};
 use super::{KpnFailure, KpnResult, invalid, privileges};
 use crate::platform::audit;
 use crate::{Platform, Principal};
