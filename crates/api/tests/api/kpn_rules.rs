@@ -588,5 +588,37 @@ async fn the_demo_world_has_orders_in_every_status_and_reset_brings_them_back() 
     )
     .await;
     assert_eq!(again["status"], "HOLD_CUSTOMER", "{again}");
+
+    // Two days on, the open ones have finished (their change made), the held ones still rest.
+    server.advance_clock(2 * 24 * 3600).await;
+    let token = kpn_token(&server).await;
+    let (_, moved) = get(
+        &server,
+        "/track-and-trace/orders?patterns=reorg-ict",
+        &token,
+    )
+    .await;
+    assert_eq!(moved["result"][0]["status"], "CLOSED", "{moved}");
+    let (_, blocked) = get(
+        &server,
+        "/track-and-trace/service-requests?patterns=left%20on%20the%20train",
+        &token,
+    )
+    .await;
+    assert_eq!(blocked["result"][0]["status"], "CLOSED", "{blocked}");
+    let (_, in_progress) = get(
+        &server,
+        "/track-and-trace/orders?status=IN_PROGRESS&to=0",
+        &token,
+    )
+    .await;
+    assert_eq!(in_progress["total"], 0, "{in_progress}");
+    let (_, still) = get(
+        &server,
+        &format!("/track-and-trace/orders/{held_id}"),
+        &token,
+    )
+    .await;
+    assert_eq!(still["status"], "HOLD_CUSTOMER", "{still}");
     server.stop().await;
 }
