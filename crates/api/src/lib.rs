@@ -74,7 +74,7 @@ fn not_found(request: &Request, unknown_path: bool) -> Response {
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("a handler panicked");
+    tracing::error!(request_id = %request_id::current(), "a handler panicked");
     telenor::TelenorError::Internal.into_response()
 }
 

@@ -267,11 +267,11 @@ impl From<ServiceError> for KpnError {
                 retry_after_seconds,
             },
             ServiceError::Store(cause) => {
-                tracing::error!(error = %cause, "store failed");
+                tracing::error!(request_id = %crate::request_id::current(), error = %cause, "store failed");
                 KpnError::Internal
             }
             ServiceError::Internal(cause) => {
-                tracing::error!(error = %cause, "internal error");
+                tracing::error!(request_id = %crate::request_id::current(), error = %cause, "internal error");
                 KpnError::Internal
             }
         }

@@ -411,7 +411,7 @@ pub async fn authorize_login(
                     "Wrong mobile number or password.".to_owned()
                 }
                 other => {
-                    tracing::error!(error = %other, "login failed");
+                    tracing::error!(request_id = %crate::request_id::current(), error = %other, "login failed");
                     "Login failed; try again.".to_owned()
                 }
             };

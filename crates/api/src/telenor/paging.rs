@@ -98,7 +98,7 @@ pub fn with_content(content: &str, tail: &impl Serialize) -> Response {
     let tail = match serde_json::to_string(tail) {
         Ok(tail) => tail,
         Err(error) => {
-            tracing::error!(%error, "page fields did not serialize");
+            tracing::error!(request_id = %crate::request_id::current(), %error, "page fields did not serialize");
             return TelenorError::Internal.into_response();
         }
     };
