@@ -129,6 +129,14 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
         "kpn-shared-links",
         Both(include_str!("../migrations/0018_kpn_shared_links.sql")),
     ),
+    (
+        19,
+        "kpn-links-stale",
+        PerBackend {
+            sqlite: include_str!("../migrations/0019_kpn_links_stale.sqlite.sql"),
+            postgres: include_str!("../migrations/0019_kpn_links_stale.postgres.sql"),
+        },
+    ),
 ];
 
 /// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.

@@ -162,8 +162,7 @@ impl Platform {
         }
         let settings = customer_repo::customer(&mut conn, &org_number).await?;
         let organization = sentral_store::platform::organization(&mut conn, &org_number).await?;
-        let unlinked = settings.is_some()
-            && sentral_store::kpn::shared::has_unlinked(&mut conn, &org_number).await?;
+        let unlinked = settings.as_ref().is_some_and(|s| s.links_stale);
         drop(conn);
         let organization = organization
             .ok_or_else(|| ServiceError::not_found(format!("organisation {org_number}")))?;
@@ -213,6 +212,8 @@ impl Platform {
             krn_number: None,
             ckr_number: None,
             billing_retention_period: "6".into(),
+            // Linked below, in the same transaction.
+            links_stale: false,
         };
         customer_repo::insert_customer(&mut tx, &settings).await?;
         shared::link_shared_domain(
@@ -233,6 +234,7 @@ impl Platform {
     /// link the same member: the loser's conflict is dropped, the winner's links stand.
     async fn link_later_members(&self, organization: &Organization, root: i64) -> KpnResult<()> {
         let mut tx = self.store.write().await?;
+        customer_repo::clear_links_stale(&mut tx, &organization.org_number).await?;
         let linked = shared::link_shared_domain(
             &mut tx,
             &organization.org_number,

@@ -14,6 +14,9 @@ pub struct KpnCustomer {
     pub krn_number: Option<String>,
     pub ckr_number: Option<String>,
     pub billing_retention_period: String,
+    /// The organisation got members or subscriptions since its tree was last linked to them
+    /// (migration 0019's triggers set it).
+    pub links_stale: bool,
 }
 
 pub async fn insert_customer(
@@ -22,7 +25,7 @@ pub async fn insert_customer(
 ) -> Result<(), StoreError> {
     crate::db::query(
         "INSERT INTO kpn_customers (org_number, item_id, order_frozen, krn_number, ckr_number, \
-         billing_retention_period) VALUES ($1, $2, $3, $4, $5, $6)",
+         billing_retention_period, links_stale) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(customer.org_number.as_str())
     .bind(customer.item_id)
@@ -30,6 +33,7 @@ pub async fn insert_customer(
     .bind(customer.krn_number.as_deref())
     .bind(customer.ckr_number.as_deref())
     .bind(&customer.billing_retention_period)
+    .bind(i64::from(customer.links_stale))
     .execute(conn)
     .await
     .map_err(|e| e.conflict_as(format!("KPN customer {}", customer.org_number)))?;
@@ -54,7 +58,21 @@ pub async fn customer(
         krn_number: opt_text(&row, "krn_number")?,
         ckr_number: opt_text(&row, "ckr_number")?,
         billing_retention_period: text(&row, "billing_retention_period")?,
+        links_stale: flag(&row, "links_stale")?,
     }))
+}
+
+/// Marks the customer's tree as linked to every member and subscription its organisation has:
+/// done first in the linking's transaction, so one added meanwhile marks it stale again.
+pub async fn clear_links_stale(
+    conn: &mut Connection,
+    org_number: &OrgNumber,
+) -> Result<(), StoreError> {
+    crate::db::query("UPDATE kpn_customers SET links_stale = 0 WHERE org_number = $1")
+        .bind(org_number.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The privileges stored for an application (`None`: it has every privilege).

@@ -163,25 +163,6 @@ pub async fn subscriber_of_mobile(
     row.map(|row| int(&row, "id")).transpose()
 }
 
-/// Whether the organisation has a member or a mobile subscription that no subscriber or
-/// contract stands for yet (one indexed look-up, made before every KPN read of the customer).
-pub async fn has_unlinked(
-    conn: &mut Connection,
-    org_number: &OrgNumber,
-) -> Result<bool, StoreError> {
-    let row = crate::db::query(
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM members m WHERE m.org_number = $1 \
-         AND NOT EXISTS (SELECT 1 FROM kpn_items k WHERE k.member_id = m.id)) \
-         OR EXISTS (SELECT 1 FROM mobile_subscriptions s WHERE s.org_number = $1 \
-         AND NOT EXISTS (SELECT 1 FROM kpn_contracts c WHERE c.subscription_msisdn = s.msisdn)) \
-         THEN 1 ELSE 0 END AS unlinked",
-    )
-    .bind(org_number.as_str())
-    .fetch_one(conn)
-    .await?;
-    Ok(int(&row, "unlinked")? == 1)
-}
-
 /// The debtor that stands for billing account `account_id`.
 pub async fn debtor_of_account(
     conn: &mut Connection,
