@@ -162,6 +162,22 @@ impl Engine {
                 )));
             }
         }
+        // Joining two calls that share another party would put that device in one call twice
+        // (connected to itself): refused, as a switch refuses it.
+        let held = self.call(held_call)?;
+        let active = self.call(active_call)?;
+        if let Some(shared) = held
+            .live_parties()
+            .filter(|p| p.device != device)
+            .find(|p| active.live_parties().any(|q| q.device == p.device))
+        {
+            return Err(CstaError::RequestIncompatibleWithObject(format!(
+                "device {} is a party of both calls {} and {}",
+                shared.device,
+                self.call_ref(held_call),
+                self.call_ref(active_call)
+            )));
+        }
         Ok(())
     }
 
