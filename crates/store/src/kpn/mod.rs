@@ -8,6 +8,7 @@ pub mod customers;
 pub mod items;
 pub mod orders;
 pub mod shared;
+pub mod subscriber_search;
 
 use crate::corporate::{Bind, Filter};
 use crate::rows::escape_like;
