@@ -135,6 +135,10 @@ pub struct EnterpriseConfig {
     pub originator_ring_seconds: u32,
     /// Statuses applications last set for their memberlines.
     pub terminal_statuses: Vec<(DeviceId, sentral_domain::directory::TerminalStatus)>,
+    /// Short numbers of the plan that name a number instead of a device of their own (the
+    /// plan's virtual entries), `(short number, digits)`: dialling the short number dials that
+    /// number, and events show it with this short number (unless it has one of its own).
+    pub short_aliases: Vec<(String, String)>,
 }
 
 impl EnterpriseConfig {
@@ -153,15 +157,16 @@ impl EnterpriseConfig {
 pub(crate) struct Directory {
     pub devices: HashMap<DeviceId, DeviceConfig>,
     pub short_numbers: HashMap<String, DeviceId>,
-    pub short_length: Option<usize>,
+    /// The alias short number of numbers that have none of their own (see
+    /// [`EnterpriseConfig::short_aliases`]), for showing them in events.
+    pub alias_of: HashMap<DeviceId, String>,
 }
 
 impl Directory {
-    pub fn build(devices: &[DeviceConfig]) -> Self {
+    pub fn build(config: &EnterpriseConfig) -> Self {
         let mut directory = Directory::default();
-        for device in devices {
+        for device in &config.devices {
             if let Some(short) = &device.short_number {
-                directory.short_length = Some(short.len());
                 directory
                     .short_numbers
                     .insert(short.clone(), device.number.clone());
@@ -170,7 +175,39 @@ impl Directory {
                 .devices
                 .insert(device.number.clone(), device.clone());
         }
+        // An alias resolves through the devices' own short numbers or as E.164, never through
+        // another alias (no loops); one whose digits are no number reaches nothing.
+        let mut aliases = Vec::new();
+        for (short, digits) in &config.short_aliases {
+            if directory.short_numbers.contains_key(short) {
+                continue;
+            }
+            if let Some(number) = directory.resolve(digits) {
+                aliases.push((short.clone(), number));
+            }
+        }
+        for (short, number) in aliases {
+            let own = directory
+                .devices
+                .get(&number)
+                .is_some_and(|d| d.short_number.is_some());
+            if !own {
+                directory
+                    .alias_of
+                    .entry(number.clone())
+                    .or_insert_with(|| short.clone());
+            }
+            directory.short_numbers.insert(short, number);
+        }
         directory
+    }
+
+    /// The short number events show for `device`: its own, else an alias naming it.
+    pub fn short_number_of(&self, device: &str) -> Option<String> {
+        self.devices
+            .get(device)
+            .and_then(|d| d.short_number.clone())
+            .or_else(|| self.alias_of.get(device).cloned())
     }
 
     /// Dialled digits to a device number: a short number through the plan, else the digits as

@@ -249,11 +249,7 @@ impl Engine {
     pub(crate) fn device_ref(&self, device: &str) -> DeviceRef {
         DeviceRef {
             device_id: device.to_owned(),
-            short_number: self
-                .directory
-                .devices
-                .get(device)
-                .and_then(|d| d.short_number.clone()),
+            short_number: self.directory.short_number_of(device),
         }
     }
 
@@ -481,7 +477,7 @@ impl Engine {
     /// Installs a configuration: directory, queues, absence timers. Runtime state of devices
     /// and agents that remain is kept.
     pub(crate) fn install(&mut self, config: EnterpriseConfig) {
-        self.directory = Directory::build(&config.devices);
+        self.directory = Directory::build(&config);
         let mut numbers: Vec<&DeviceId> = self.directory.devices.keys().collect();
         numbers.sort();
         let numbers: Vec<DeviceId> = numbers.into_iter().cloned().collect();

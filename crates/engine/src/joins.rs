@@ -73,28 +73,8 @@ impl Engine {
         if let Some(entry) = self.calls.get_mut(&consult) {
             entry.called = Some(target.clone());
         }
-        self.set_connection(consult, device, ConnectionState::Connected);
-        let fields = EventFields {
-            calling_device: Some(self.device_ref(device)),
-            called_device: Some(self.device_ref(&target)),
-            ..EventFields::default()
-        };
-        self.emit(
-            EventKind::ServiceInitiated,
-            Cause::Consultation,
-            device,
-            Some(consult),
-            &[],
-            fields.clone(),
-        );
-        self.emit(
-            EventKind::Originated,
-            Cause::Consultation,
-            device,
-            Some(consult),
-            &[],
-            fields,
-        );
+        // CALL-MODEL.md: call 2 initiated→connected, as a call dialled on the handset.
+        self.originate(consult, device, &target, Cause::Consultation);
         self.route(consult, to, Cause::Consultation);
         Outcome::Call {
             call: consult,

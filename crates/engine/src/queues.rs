@@ -216,13 +216,20 @@ impl Engine {
             .position(|c| *c == call)
             .map(|p| p as u32 + 1);
         let number_queued = queue.waiting.len() as u32;
-        let calling = self.calls.get(&call).map(|c| self.device_ref(&c.calling));
+        let entry = self.calls.get(&call);
+        // ECMA-269 Queued: the queue, the calling, called and last redirection device.
         let fields = EventFields {
             queue: Some(self.device_ref(&device)),
             queue_id: Some(queue_id.to_owned()),
             queue_position: position,
             number_queued: Some(number_queued),
-            calling_device: calling,
+            calling_device: entry.map(|c| self.device_ref(&c.calling)),
+            called_device: entry
+                .and_then(|c| c.called.as_deref())
+                .map(|d| self.device_ref(d)),
+            last_redirection_device: entry
+                .and_then(|c| c.last_redirection.as_deref())
+                .map(|d| self.device_ref(d)),
             ..EventFields::default()
         };
         self.emit(EventKind::Queued, cause, &device, Some(call), &[], fields);
@@ -342,9 +349,14 @@ impl Engine {
         if let Some(entry) = self.calls.get_mut(&call) {
             entry.last_redirection = Some(device.clone());
         }
+        let entry = self.calls.get(&call);
         let fields = EventFields {
             diverting_device: Some(self.device_ref(&device)),
             new_destination: agents.first().map(|a| self.device_ref(a)),
+            calling_device: entry.map(|c| self.device_ref(&c.calling)),
+            called_device: entry
+                .and_then(|c| c.called.as_deref())
+                .map(|d| self.device_ref(d)),
             queue_id: Some(queue_id.to_owned()),
             ..EventFields::default()
         };
@@ -474,13 +486,19 @@ impl Engine {
     /// Takes a call out of its queue (caller left, deflected, overflowed): offers end silently
     /// with ConnectionCleared, the queue forgets it.
     pub(crate) fn leave_queue(&mut self, call: CallId, cause: Cause) {
+        self.leave_queue_except(call, cause, None);
+    }
+
+    /// [`Self::leave_queue`], but the offer to `except` is left for the caller to end (a
+    /// deflecting agent's connection ends with its Diverted).
+    pub(crate) fn leave_queue_except(&mut self, call: CallId, cause: Cause, except: Option<&str>) {
         let Some(stage) = self.calls.get_mut(&call).and_then(|c| c.queue.take()) else {
             return;
         };
         let Some(queue_id) = self.queue_by_device.get(&stage.queue).cloned() else {
             return;
         };
-        for agent in &stage.offered {
+        for agent in stage.offered.iter().filter(|a| Some(a.as_str()) != except) {
             self.set_connection(call, agent, ConnectionState::Null);
             let fields = EventFields {
                 releasing_device: Some(self.device_ref(agent)),

@@ -179,10 +179,17 @@ impl Engine {
         };
         entry.last_redirection = Some(device.to_owned());
         entry.diversions = entry.diversions.saturating_add(1);
+        // ECMA-269 Diverted: the diverting device, the new destination, and the call's calling
+        // and (first) called device.
         let fields = EventFields {
             diverting_device: Some(self.device_ref(device)),
             new_destination: Some(self.device_ref(&destination)),
             calling_device: self.calls.get(&call).map(|c| self.device_ref(&c.calling)),
+            called_device: self
+                .calls
+                .get(&call)
+                .and_then(|c| c.called.as_deref())
+                .map(|d| self.device_ref(d)),
             ..EventFields::default()
         };
         self.emit(

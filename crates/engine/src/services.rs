@@ -31,8 +31,7 @@ impl Engine {
             }
             Command::ClearCall { call } => {
                 self.call(call)?;
-                let calling = self.call(call)?.calling.clone();
-                self.clear_call(call, &calling, Cause::NormalClearing);
+                self.clear_every_connection(call);
                 Outcome::Done
             }
             Command::HoldCall { call, device } => {
@@ -60,7 +59,9 @@ impl Engine {
             Command::DeflectCall { call, device, to } => {
                 self.expect_state(call, &device, &[ConnectionState::Alerting])?;
                 self.resolve(&to)?;
-                self.leave_queue(call, Cause::Redirected);
+                // A deflected queue offer: the other offers end, the deflecting agent's
+                // connection ends with its Diverted (CALL-MODEL: alerting→null [Diverted]).
+                self.leave_queue_except(call, Cause::Redirected, Some(&device));
                 self.divert(call, &device, &to, Cause::Redirected);
                 Outcome::Done
             }
@@ -348,30 +349,14 @@ impl Engine {
         } else if self.directory.resolve(from).as_deref() != Some(from) {
             return Err(CstaError::InvalidDeviceIdentifier(from.to_owned()));
         }
-        self.resolve(to)?;
+        let called = self.resolve(to)?;
         let call = self.new_call(from);
-        self.set_connection(call, from, ConnectionState::Connected);
         if internal {
-            let fields = EventFields {
-                calling_device: Some(self.device_ref(from)),
-                ..EventFields::default()
-            };
-            self.emit(
-                EventKind::ServiceInitiated,
-                Cause::NewCall,
-                from,
-                Some(call),
-                &[],
-                fields.clone(),
-            );
-            self.emit(
-                EventKind::Originated,
-                Cause::NewCall,
-                from,
-                Some(call),
-                &[],
-                fields,
-            );
+            // Dialled on the handset (ECMA-269 manual origination): off-hook is
+            // ServiceInitiated in `initiated`, the digits dialled Originated in `connected`.
+            self.originate(call, from, &called, Cause::NewCall);
+        } else {
+            self.set_connection(call, from, ConnectionState::Connected);
         }
         self.route(call, to, Cause::NewCall);
         Ok(Outcome::Call {
@@ -411,6 +396,38 @@ impl Engine {
         if let Some(pending) = pending {
             self.route(call, &pending.digits, Cause::MakeCall);
         }
+    }
+
+    /// A member's phone starts a call of its own to `called`: ServiceInitiated (initiated),
+    /// then Originated (connected) naming the device dialled.
+    pub(crate) fn originate(&mut self, call: CallId, device: &str, called: &str, cause: Cause) {
+        self.set_connection(call, device, ConnectionState::Initiated);
+        let fields = EventFields {
+            calling_device: Some(self.device_ref(device)),
+            ..EventFields::default()
+        };
+        self.emit(
+            EventKind::ServiceInitiated,
+            cause,
+            device,
+            Some(call),
+            &[],
+            fields,
+        );
+        self.set_connection(call, device, ConnectionState::Connected);
+        let fields = EventFields {
+            calling_device: Some(self.device_ref(device)),
+            called_device: Some(self.device_ref(called)),
+            ..EventFields::default()
+        };
+        self.emit(
+            EventKind::Originated,
+            cause,
+            device,
+            Some(call),
+            &[],
+            fields,
+        );
     }
 
     pub(crate) fn reject(&mut self, call: CallId, device: &str) {
@@ -488,6 +505,48 @@ impl Engine {
         if remaining < 2 {
             self.clear_call(call, device, cause);
         }
+    }
+
+    /// ClearCall: every connection ends with its ConnectionCleared, in the call's order (the
+    /// calling device first), then CallCleared (ECMA-269 Clear Call; CALL-MODEL.md names the
+    /// service but not its events).
+    pub(crate) fn clear_every_connection(&mut self, call: CallId) {
+        let Some(entry) = self.calls.get(&call) else {
+            return;
+        };
+        let calling = entry.calling.clone();
+        // Offers of a queue call end first, as when the caller leaves.
+        self.leave_queue(call, Cause::NormalClearing);
+        let parties: Vec<DeviceId> = self
+            .calls
+            .get(&call)
+            .map(|c| c.live_parties().map(|p| p.device.clone()).collect())
+            .unwrap_or_default();
+        for device in &parties {
+            self.set_connection(call, device, ConnectionState::Null);
+            let fields = EventFields {
+                releasing_device: Some(self.device_ref(device)),
+                ..EventFields::default()
+            };
+            self.emit(
+                EventKind::ConnectionCleared,
+                Cause::NormalClearing,
+                device,
+                Some(call),
+                &[device],
+                fields,
+            );
+        }
+        let extra: Vec<&str> = parties.iter().map(String::as_str).collect();
+        self.emit(
+            EventKind::CallCleared,
+            Cause::NormalClearing,
+            &calling,
+            Some(call),
+            &extra,
+            EventFields::default(),
+        );
+        self.calls.remove(&call);
     }
 
     /// Ends a call: every remaining connection goes null, then CallCleared about the device

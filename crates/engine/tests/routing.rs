@@ -85,7 +85,7 @@ fn a_current_absence_that_diverts_wins_over_ringing() {
     assert_eq!(
         summary(&events),
         expect(&[
-            ("ServiceInitiated", "newCall", A, "connected"),
+            ("ServiceInitiated", "newCall", A, "initiated"),
             ("Originated", "newCall", A, "connected"),
             ("Diverted", "absence", B, "null"),
             ("Delivered", "absence", D, "alerting"),

@@ -164,7 +164,7 @@ fn consultation_then_transfer_joins_the_far_ends() {
         summary(&calls_only(step.events)),
         expect(&[
             ("Held", "consultation", A, "hold"),
-            ("ServiceInitiated", "consultation", A, "connected"),
+            ("ServiceInitiated", "consultation", A, "initiated"),
             ("Originated", "consultation", A, "connected"),
             ("Delivered", "consultation", C, "alerting"),
         ])
