@@ -2,6 +2,8 @@
 //! dialect's 4xx: malformed JSON, wrong types, unknown enum values, bad UTF-8, wrong content type
 //! and oversized bodies never reach a handler, and never become a 500 or axum's plain text.
 
+pub mod update;
+
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;

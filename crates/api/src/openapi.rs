@@ -2,6 +2,8 @@
 //! with a Swagger UI at `/docs` whose assets are embedded in the binary.
 
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ArrayBuilder, ArrayItems, ObjectBuilder, OneOfBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
@@ -193,7 +195,13 @@ struct SandboxDoc;
             `name: not_implemented` (see docs/coverage.md). Errors use KPN's ErrorResponse."
     ),
     paths(kpn::oauth::access_token),
-    components(schemas(kpn::KpnErrorBody, kpn::KpnWrappedError)),
+    components(schemas(
+        kpn::KpnErrorBody,
+        kpn::KpnWrappedError,
+        kpn::subscribers::UpdateSubscriberRequestParams,
+        kpn::hierarchy::UpdateChildRequestParams,
+        kpn::wire::HierarchyItemBody
+    )),
     modifiers(&BearerAuth)
 )]
 struct KpnDoc;
@@ -270,6 +278,26 @@ fn kpn_document() -> OpenApiDoc {
         if alias {
             builder = builder.deprecated(Some(utoipa::openapi::Deprecated::True));
         }
+        // The update bodies, with what a round trip may send back (no additionalProperties:
+        // KPN ignores fields it does not know).
+        let update_body = match operation.operation_id {
+            "updateSubscriberUsingPUT" => Some("UpdateSubscriberRequestParams"),
+            "updateChildUsingPOST" => Some("UpdateChildRequestParams"),
+            _ => None,
+        };
+        if let Some(schema) = update_body {
+            builder = builder.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name(schema)))
+                            .build(),
+                    )
+                    .required(Some(utoipa::openapi::Required::True))
+                    .build(),
+            ));
+        }
         for name in operation
             .path
             .split('/')
@@ -287,6 +315,21 @@ fn kpn_document() -> OpenApiDoc {
             .add_path_operation(format!("{BASE_PATH}{path}"), vec![method], builder.build());
     }
     doc
+}
+
+/// A read-only list property of an update body, `null` allowed: utoipa puts `readOnly` of an
+/// `Option<Vec<T>>` field on its items, where it says nothing of the property.
+pub(crate) fn read_only_list(
+    items: impl Into<ArrayItems>,
+    description: Option<&str>,
+) -> utoipa::openapi::Schema {
+    OneOfBuilder::new()
+        .item(ArrayBuilder::new().items(items))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(description)
+        .read_only(true)
+        .build()
+        .into()
 }
 
 /// Every dialect's document: its name, where it is served, and the document itself. The files

@@ -14,6 +14,7 @@ use super::wire::{
 use super::{KpnCaller, KpnError, path_id};
 use crate::AppState;
 use crate::body::Path;
+use crate::body::update::{Unknown, UpdateFields, representation};
 
 pub async fn children(
     State(state): State<AppState>,
@@ -130,17 +131,12 @@ pub struct ItemDetailsBody {
     pub cost_center: Option<CostCenterBody>,
 }
 
-pub async fn details(
-    State(state): State<AppState>,
-    KpnCaller(principal): KpnCaller,
-    Path(id, _): Path<String, KpnError>,
-) -> Result<Json<ItemDetailsBody>, KpnError> {
-    let (view, customer) = state
-        .platform
-        .kpn_item_details(&principal, path_id("id", &id)?)
-        .await?;
+fn item_details_body(
+    view: &sentral_services::kpn::hierarchy::ItemView,
+    customer: &sentral_services::kpn::Customer,
+) -> ItemDetailsBody {
     let item = &view.item;
-    Ok(Json(ItemDetailsBody {
+    ItemDetailsBody {
         name: item.name.clone(),
         path: path_body(&view.path),
         customer: (item.kind == ItemKind::Customer).then(|| CustomerDetailsBody {
@@ -157,8 +153,60 @@ pub async fn details(
             .cost_center_number
             .clone()
             .map(|number| CostCenterBody { number }),
-    }))
+    }
 }
+
+pub async fn details(
+    State(state): State<AppState>,
+    KpnCaller(principal): KpnCaller,
+    Path(id, _): Path<String, KpnError>,
+) -> Result<Json<ItemDetailsBody>, KpnError> {
+    let (view, customer) = state
+        .platform
+        .kpn_item_details(&principal, path_id("id", &id)?)
+        .await?;
+    Ok(Json(item_details_body(&view, &customer)))
+}
+
+/// `UpdateChildRequestParams`. The details as GET answers them may be sent back with changes:
+/// `customer`, `debtor` and `costCenter` must be the group's (the number changes through
+/// `costCenterNumber`); `path` is ignored whatever its value (a move is `/children/move`), and
+/// so are fields sentral does not know.
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // only the OpenAPI document reads it
+pub struct UpdateChildRequestParams {
+    pub name: Option<String>,
+    pub cost_center_number: Option<String>,
+    #[schema(read_only)]
+    pub customer: Option<CustomerDetailsBody>,
+    #[schema(read_only)]
+    pub debtor: Option<DebtorDetailsBody>,
+    #[schema(read_only)]
+    pub cost_center: Option<CostCenterBody>,
+    #[schema(schema_with = derived_path)]
+    pub path: Option<Vec<HierarchyItemBody>>,
+}
+
+/// The `path` of an update body: the items above it, as GET answers them.
+pub(super) fn derived_path() -> utoipa::openapi::Schema {
+    crate::openapi::read_only_list(
+        utoipa::openapi::Ref::from_schema_name("HierarchyItemBody"),
+        Some("Derived from the hierarchy: ignored whatever its value."),
+    )
+}
+
+/// An update of a group: the details as GET answers them may be sent back with changes; the
+/// details sentral keeps must be the group's (the cost centre's number changes through
+/// `costCenterNumber`); the path is ignored (a move is `/children/move`), and so are fields
+/// sentral does not know.
+pub const GROUP_UPDATE: UpdateFields = UpdateFields {
+    what: "a hierarchy group",
+    writable: &["name", "costCenterNumber"],
+    read_only: &["customer", "debtor", "costCenter"],
+    derived: &["path"],
+    unknown: Unknown::Ignore,
+};
 
 pub async fn update(
     State(state): State<AppState>,
@@ -166,11 +214,19 @@ pub async fn update(
     Path(id, _): Path<String, KpnError>,
     KpnBody(body): KpnBody,
 ) -> Result<(), KpnError> {
+    let id = path_id("id", &id)?;
+    let (platform, caller) = (&state.platform, &principal);
+    let body = body
+        .update(&GROUP_UPDATE, move || async move {
+            let (view, customer) = platform.kpn_item_details(caller, id).await?;
+            Ok::<_, KpnError>(representation(item_details_body(&view, &customer)))
+        })
+        .await?;
     state
         .platform
         .kpn_update_group(
             &principal,
-            path_id("id", &id)?,
+            id,
             body.text("name")?,
             body.text("costCenterNumber")?,
         )

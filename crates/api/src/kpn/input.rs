@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use serde_json::{Map, Value};
 
 use super::KpnError;
+use crate::body::update::UpdateFields;
 use sentral_domain::kpn::Page;
 
 /// The query string as its pairs, in order.
@@ -226,6 +227,24 @@ impl Fields {
                 self.path(name),
                 kind(other)
             ))),
+        }
+    }
+
+    /// The fields an update may change by `rule` (crate::body::update), once the read-only
+    /// ones sent back are found equal to `current()`, the resource as GET answers it; an error
+    /// names the field by its path.
+    pub async fn update<F, Fut>(self, rule: &UpdateFields, current: F) -> Result<Fields, KpnError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Value, KpnError>>,
+    {
+        let prefix = self.prefix;
+        match rule.apply(self.map, current).await {
+            Ok(map) => Ok(Fields::new(map, &prefix)),
+            Err(KpnError::BadRequest(detail)) => {
+                Err(KpnError::BadRequest(format!("{prefix}{detail}")))
+            }
+            Err(other) => Err(other),
         }
     }
 

@@ -4,13 +4,13 @@
 
 mod contracts;
 mod error;
-mod hierarchy;
+pub(crate) mod hierarchy;
 mod input;
 pub mod oauth;
 pub mod operations;
-mod subscribers;
+pub(crate) mod subscribers;
 mod track;
-mod wire;
+pub(crate) mod wire;
 
 use std::collections::BTreeMap;
 

@@ -13,6 +13,7 @@ use super::wire::{
 use super::{KpnCaller, KpnError, path_id};
 use crate::AppState;
 use crate::body::Path;
+use crate::body::update::{Unknown, UpdateFields, representation};
 
 /// `Subscriber` (list item).
 #[derive(Debug, Serialize, ToSchema)]
@@ -149,19 +150,11 @@ pub async fn create(
     ordered(summary)
 }
 
-pub async fn details(
-    State(state): State<AppState>,
-    KpnCaller(principal): KpnCaller,
-    Path(id, _): Path<String, KpnError>,
-) -> Result<Json<SubscriberDetailsBody>, KpnError> {
-    let view = state
-        .platform
-        .kpn_subscriber(&principal, path_id("id", &id)?)
-        .await?;
+fn details_body(view: SubscriberView) -> SubscriberDetailsBody {
     let data = view.data();
     let mut location: Vec<String> = view.path.iter().map(|item| item.name.clone()).collect();
     location.push(data.display_name());
-    Ok(Json(SubscriberDetailsBody {
+    SubscriberDetailsBody {
         id: view.item.id,
         path: path_body(&view.path),
         location,
@@ -178,8 +171,95 @@ pub async fn details(
         fixed_number: data.fixed_number,
         user: false,
         grip_user: false,
-    }))
+    }
 }
+
+pub async fn details(
+    State(state): State<AppState>,
+    KpnCaller(principal): KpnCaller,
+    Path(id, _): Path<String, KpnError>,
+) -> Result<Json<SubscriberDetailsBody>, KpnError> {
+    let view = state
+        .platform
+        .kpn_subscriber(&principal, path_id("id", &id)?)
+        .await?;
+    Ok(Json(details_body(view)))
+}
+
+/// `UpdateSubscriberRequestParams`: a full replace of the subscriber.
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // only the OpenAPI document reads it
+pub struct UpdateSubscriberRequestParams {
+    pub reference_number: Option<String>,
+    pub subscriber: SubscriberDetailsRequestParams,
+}
+
+/// `SubscriberDetailsRequestParams`: only `surname` is required; fields left out are reset.
+/// The details as GET answers them may be sent back with changes: `id` must be the
+/// subscriber's; `path`, `location`, `user` and `gripUser` are ignored whatever their value (a
+/// move is `/move`), and so are fields sentral does not know.
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // only the OpenAPI document reads it
+pub struct SubscriberDetailsRequestParams {
+    pub first_name: Option<String>,
+    pub surname_prefix: Option<String>,
+    pub surname: String,
+    pub email: Option<String>,
+    pub vip: Option<bool>,
+    pub employee_number: Option<String>,
+    pub gender: Option<String>,
+    pub preferred_language: Option<String>,
+    pub comments: Option<String>,
+    pub mobile_number: Option<String>,
+    pub fixed_number: Option<String>,
+    /// The subscriber's id: must be the path's.
+    #[schema(read_only)]
+    pub id: Option<i64>,
+    #[schema(schema_with = super::hierarchy::derived_path)]
+    pub path: Option<Vec<HierarchyItemBody>>,
+    #[schema(schema_with = derived_location)]
+    pub location: Option<Vec<String>>,
+    /// Ignored whatever its value.
+    #[schema(read_only)]
+    pub user: Option<bool>,
+    /// Ignored whatever its value.
+    #[schema(read_only)]
+    pub grip_user: Option<bool>,
+}
+
+fn derived_location() -> utoipa::openapi::Schema {
+    crate::openapi::read_only_list(
+        utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String),
+        Some("Derived from the hierarchy and the name: ignored whatever its value."),
+    )
+}
+
+/// The `subscriber` of an update: the details as GET answers them may be sent back with
+/// changes; `id` must be the subscriber's; the path, location and flags are ignored (a move is
+/// `/move`), and so are fields sentral does not know (KPN clients echo them).
+pub const SUBSCRIBER_UPDATE: UpdateFields = UpdateFields {
+    what: "a subscriber",
+    writable: &[
+        "firstName",
+        "surnamePrefix",
+        "prefix",
+        "surname",
+        "lastName",
+        "email",
+        "vip",
+        "employeeNumber",
+        "gender",
+        "preferredLanguage",
+        "comments",
+        "mobileNumber",
+        "fixedNumber",
+    ],
+    read_only: &["id"],
+    derived: &["path", "location", "user", "gripUser"],
+    unknown: Unknown::Ignore,
+};
 
 pub async fn replace(
     State(state): State<AppState>,
@@ -187,15 +267,19 @@ pub async fn replace(
     Path(id, _): Path<String, KpnError>,
     KpnBody(body): KpnBody,
 ) -> OrderAnswer {
-    let subscriber = subscriber_input(&body.object("subscriber")?)?;
+    let id = path_id("id", &id)?;
+    let (platform, caller) = (&state.platform, &principal);
+    let subscriber = body
+        .object("subscriber")?
+        .update(&SUBSCRIBER_UPDATE, move || async move {
+            let view = platform.kpn_subscriber(caller, id).await?;
+            Ok::<_, KpnError>(representation(details_body(view)))
+        })
+        .await?;
+    let subscriber = subscriber_input(&subscriber)?;
     let summary = state
         .platform
-        .kpn_replace_subscriber(
-            &principal,
-            path_id("id", &id)?,
-            body.text("referenceNumber")?,
-            subscriber,
-        )
+        .kpn_replace_subscriber(&principal, id, body.text("referenceNumber")?, subscriber)
         .await?;
     ordered(summary)
 }

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use super::fields;
 use crate::AppState;
+use crate::body::update::{Unknown, UpdateFields, representation};
 use crate::body::{Json as JsonBody, Path};
 use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
 
@@ -108,9 +109,12 @@ impl AbsenceBody {
 }
 
 /// A new absence, or the whole of a replaced one. Absences of a member may not overlap; one
-/// may start when another ends.
+/// may start when another ends. An absence as GET answers it may be sent (a copy, or a
+/// replacement with changes): on a replacement the read-only fields are ignored when they are
+/// the absence's and a 400 naming the field when not (a new absence ignores them); `current`
+/// is ignored; any other field is a 400 naming it.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AbsenceInputBody {
     /// `meeting`, `illness`, `holiday`, `lunch`, `trip` or `other`.
     #[schema(example = "meeting")]
@@ -125,11 +129,27 @@ pub struct AbsenceInputBody {
     pub note: Option<String>,
     /// Left out: `{"type": "none"}`.
     pub action: Option<ActionBody>,
+    #[schema(read_only, example = "abs_3f9a0c1d2e4b5a69")]
+    pub id: Option<String>,
+    #[schema(read_only, example = "mem_demo_002")]
+    pub member_id: Option<String>,
+    /// Derived from `from`, `until` and the clock: ignored whatever its value.
+    #[schema(read_only)]
+    pub current: Option<bool>,
+    #[schema(read_only)]
+    pub created_at: Option<String>,
+    #[schema(read_only)]
+    pub updated_at: Option<String>,
 }
 
-/// Fields the answer carries that a client may send back unchanged; they are ignored.
-const READ_ONLY: [&str; 5] = ["id", "memberId", "current", "createdAt", "updatedAt"];
-const WRITABLE: [&str; 5] = ["kind", "from", "until", "note", "action"];
+/// The fields of an absence (see [`AbsenceInputBody`]).
+pub const ABSENCE_FIELDS: UpdateFields = UpdateFields {
+    what: "an absence",
+    writable: &["kind", "from", "until", "note", "action"],
+    read_only: &["id", "memberId", "createdAt", "updatedAt"],
+    derived: &["current"],
+    unknown: Unknown::Refuse,
+};
 
 fn required(body: &Map<String, Value>, field: &str) -> Result<String, TelenorError> {
     fields::text(body, field)?
@@ -155,17 +175,8 @@ pub(super) fn object(body: Value) -> Result<Map<String, Value>, TelenorError> {
     }
 }
 
-fn absence_request(body: Value) -> Result<AbsenceRequest, TelenorError> {
-    let body = object(body)?;
-    if let Some(unknown) = body
-        .keys()
-        .find(|key| !WRITABLE.contains(&key.as_str()) && !READ_ONLY.contains(&key.as_str()))
-    {
-        return Err(TelenorError::BadRequest(format!(
-            "{unknown}: unknown field; an absence has {}",
-            WRITABLE.join(", ")
-        )));
-    }
+/// The absence a body's writable fields describe (checked by [`ABSENCE_FIELDS`] before).
+fn absence_request(body: Map<String, Value>) -> Result<AbsenceRequest, TelenorError> {
     let kind = AbsenceKind::parse(required(&body, "kind")?.trim())
         .map_err(|e| TelenorError::BadRequest(format!("kind: {e}")))?;
     Ok(AbsenceRequest {
@@ -244,7 +255,7 @@ pub async fn create(
     JsonBody(body, _): JsonBody<Value, TelenorError>,
 ) -> Result<Response, TelenorError> {
     caller.require(ApiProduct::MbnUser)?;
-    let request = absence_request(body)?;
+    let request = absence_request(ABSENCE_FIELDS.new_resource::<TelenorError>(object(body)?)?)?;
     let absence = state
         .platform
         .create_absence(&caller, &member_id, request)
@@ -319,6 +330,14 @@ pub async fn replace(
     JsonBody(body, _): JsonBody<Value, TelenorError>,
 ) -> Result<Json<AbsenceBody>, TelenorError> {
     caller.require(ApiProduct::MbnUser)?;
+    let (platform, caller_ref) = (&state.platform, &caller);
+    let (member, id) = (member_id.as_str(), absence_id.as_str());
+    let body = ABSENCE_FIELDS
+        .apply(object(body)?, move || async move {
+            let absence = platform.absence(caller_ref, member, id).await?;
+            Ok::<_, TelenorError>(representation(AbsenceBody::of(absence, platform.now())))
+        })
+        .await?;
     let request = absence_request(body)?;
     let absence = state
         .platform

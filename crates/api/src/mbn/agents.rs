@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::fields;
 use crate::AppState;
+use crate::body::update::refuse_unknown;
 use crate::body::{Json as JsonBody, Path, Query};
 use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
 
@@ -198,20 +199,6 @@ fn state_text(body: &serde_json::Map<String, Value>) -> Result<Option<String>, T
     fields::text(body, "state")
 }
 
-fn check_fields(
-    body: &serde_json::Map<String, Value>,
-    allowed: &[&str],
-    what: &str,
-) -> Result<(), TelenorError> {
-    match body.keys().find(|key| !allowed.contains(&key.as_str())) {
-        Some(unknown) => Err(TelenorError::BadRequest(format!(
-            "{unknown}: unknown field; {what} has {}",
-            allowed.join(", ")
-        ))),
-        None => Ok(()),
-    }
-}
-
 /// List the queue's agents in position order.
 #[utoipa::path(
     get,
@@ -270,9 +257,10 @@ pub async fn add(
 ) -> Result<Response, TelenorError> {
     caller.require(ApiProduct::MbnQueue)?;
     let body = super::absences::object(body)?;
-    check_fields(
+    refuse_unknown::<TelenorError>(
         &body,
         &["memberId", "position", "state", "reason"],
+        "",
         "an agent",
     )?;
     let new = NewAgent {
@@ -363,7 +351,7 @@ pub async fn set_state(
 ) -> Result<Json<AgentBody>, TelenorError> {
     caller.require(ApiProduct::MbnQueue)?;
     let body = super::absences::object(body)?;
-    check_fields(&body, &["state", "reason"], "an agent state")?;
+    refuse_unknown::<TelenorError>(&body, &["state", "reason"], "", "an agent state")?;
     let requested =
         state_text(&body)?.ok_or_else(|| TelenorError::BadRequest("state: is required".into()))?;
     let reason = fields::nullable_text(&body, "reason")?.flatten();

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::fields;
 use crate::AppState;
 use crate::body::Path;
+use crate::body::update::{Unknown, UpdateFields, representation};
 use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
 
 /// An enterprise the token acts for, in `userInfo`.
@@ -210,6 +211,7 @@ pub async fn group_enterprise(
 
 /// Allowed short numbers from `from` to `to`, inclusive.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RangeBody {
     #[schema(example = "100")]
     pub from: String,
@@ -219,7 +221,7 @@ pub struct RangeBody {
 
 /// A short number and the device it reaches.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PlanEntryBody {
     #[schema(example = "101")]
     pub short_number: String,
@@ -266,14 +268,27 @@ fn plan_body(enterprise_id: String, plan: NumberingPlan) -> NumberingPlanBody {
 }
 
 /// A new plan: the length (unchanged when left out), the ranges, and, when given, every entry.
+/// The plan as GET answers it may be sent back with its changes: `enterpriseId` is ignored
+/// when it is the plan's, a 400 when not; any other field is a 400 naming it.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NumberingPlanUpdate {
     pub internal_number_length: Option<i64>,
     pub ranges: Vec<RangeBody>,
     /// Replaces every entry; left out, the entries stay as they are.
     pub entries: Option<Vec<PlanEntryBody>>,
+    #[schema(read_only, example = "100001")]
+    pub enterprise_id: Option<String>,
 }
+
+/// The fields of a numbering-plan change (see [`NumberingPlanUpdate`]).
+pub const PLAN_UPDATE: UpdateFields = UpdateFields {
+    what: "a numbering plan",
+    writable: &["internalNumberLength", "ranges", "entries"],
+    read_only: &["enterpriseId"],
+    derived: &[],
+    unknown: Unknown::Refuse,
+};
 
 /// The enterprise's private numbering plan.
 #[utoipa::path(
@@ -332,7 +347,13 @@ pub async fn replace_numbering_plan(
     body: axum::body::Bytes,
 ) -> Result<Json<NumberingPlanBody>, TelenorError> {
     caller.require(ApiProduct::MbnCatalog)?;
-    let body = fields::object(&body)?;
+    let (platform, caller_ref, id) = (&state.platform, &caller, enterprise_id.as_str());
+    let body = PLAN_UPDATE
+        .apply(fields::object(&body)?, move || async move {
+            let plan = platform.numbering_plan(caller_ref, id).await?;
+            Ok::<_, TelenorError>(representation(plan_body(id.to_owned(), plan)))
+        })
+        .await?;
     let ranges: Vec<RangeBody> = fields::typed(&body, "ranges")?.unwrap_or_default();
     let entries: Option<Vec<PlanEntryBody>> = fields::typed(&body, "entries")?;
     let change = PlanChange {

@@ -20,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::fields;
 use super::members::NumberBody;
 use crate::AppState;
+use crate::body::update::{Unknown, UpdateFields, representation};
 use crate::body::{Json as JsonBody, Query};
 use crate::telenor::paging::{PageParams, integer, with_content};
 use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
@@ -431,9 +432,11 @@ pub async fn get_one(
 }
 
 /// A partial update: fields left out keep their value, `null` clears one; `numbers` and
-/// `address` replace the whole list and address.
+/// `address` replace the whole list and address. The contact as GET answers it may be sent
+/// back with its changes: the read-only fields are ignored when they are the contact's, a 400
+/// naming the field when not; any other field is a 400 naming it.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContactUpdateBody {
     pub external_id: Option<String>,
     pub first_name: Option<String>,
@@ -445,28 +448,49 @@ pub struct ContactUpdateBody {
     pub numbers: Option<Vec<NumberBody>>,
     pub address: Option<ContactAddressBody>,
     pub note: Option<String>,
+    #[schema(read_only, example = "ct_9f86d081884c7d65")]
+    pub contact_id: Option<String>,
+    #[schema(read_only, example = "100001")]
+    pub enterprise_id: Option<String>,
+    #[schema(read_only)]
+    pub created_at: Option<String>,
+    #[schema(read_only)]
+    pub updated_at: Option<String>,
+    #[schema(read_only)]
+    pub deleted: Option<bool>,
+    #[schema(read_only)]
+    pub deleted_at: Option<String>,
 }
 
-const UPDATE_FIELDS: &[&str] = &[
-    "externalId",
-    "firstName",
-    "lastName",
-    "company",
-    "title",
-    "department",
-    "email",
-    "numbers",
-    "address",
-    "note",
-];
+/// The fields of a contact update (see [`ContactUpdateBody`]).
+pub const CONTACT_UPDATE: UpdateFields = UpdateFields {
+    what: "a contact",
+    writable: &[
+        "externalId",
+        "firstName",
+        "lastName",
+        "company",
+        "title",
+        "department",
+        "email",
+        "numbers",
+        "address",
+        "note",
+    ],
+    read_only: &[
+        "contactId",
+        "enterpriseId",
+        "createdAt",
+        "updatedAt",
+        "deleted",
+        "deletedAt",
+    ],
+    derived: &[],
+    unknown: Unknown::Refuse,
+};
 
+/// The change a body's writable fields make (checked by [`CONTACT_UPDATE`] before).
 fn contact_update(body: &Map<String, Value>) -> Result<ContactUpdate, TelenorError> {
-    if let Some(unknown) = body.keys().find(|k| !UPDATE_FIELDS.contains(&k.as_str())) {
-        return Err(TelenorError::BadRequest(format!(
-            "{unknown}: unknown field; the fields are {}",
-            UPDATE_FIELDS.join(", ")
-        )));
-    }
     let text = |field| fields::nullable_text(body, field);
     let address = match body.get("address") {
         None => None,
@@ -528,7 +552,14 @@ pub async fn update(
     body: axum::body::Bytes,
 ) -> Result<Json<ContactBody>, TelenorError> {
     caller.require(ApiProduct::MbnCatalog)?;
-    let update = contact_update(&fields::object(&body)?)?;
+    let (platform, caller_ref, id) = (&state.platform, &caller, contact_id.as_str());
+    let body = CONTACT_UPDATE
+        .apply(fields::object(&body)?, move || async move {
+            let contact = platform.contact(caller_ref, id).await?;
+            Ok::<_, TelenorError>(representation(ContactBody::from(contact)))
+        })
+        .await?;
+    let update = contact_update(&body)?;
     let contact = state
         .platform
         .update_contact(&caller, &contact_id, update)

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::fields;
 use crate::AppState;
+use crate::body::update::{Unknown, UpdateFields, refuse_unknown, representation};
 use crate::body::{Json as JsonBody, Path};
 use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
 
@@ -80,16 +81,51 @@ impl CallForwardingBody {
     }
 }
 
-/// A change: rules left out keep their settings; in a rule, `active` or `destination` left out
-/// keeps its value and a null destination clears it.
+/// A rule's change: `active` or `destination` left out keeps its value, a null destination
+/// clears it.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CallForwardingChangeBody {
-    pub immediate: Option<RuleBody>,
-    pub busy: Option<RuleBody>,
-    pub no_answer: Option<NoAnswerBody>,
-    pub unavailable: Option<RuleBody>,
+#[serde(deny_unknown_fields)]
+pub struct RuleChangeBody {
+    pub active: Option<bool>,
+    #[schema(example = "4791500000")]
+    pub destination: Option<String>,
 }
+
+/// The no-answer rule's change, with `ringSeconds` (5–60).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NoAnswerChangeBody {
+    pub active: Option<bool>,
+    #[schema(example = "102")]
+    pub destination: Option<String>,
+    #[schema(example = 20, minimum = 5, maximum = 60)]
+    pub ring_seconds: Option<i64>,
+}
+
+/// A change: rules left out keep their settings. The call forwarding as GET answers it may be
+/// sent back with its changes: the read-only fields are ignored when they are the member's, a
+/// 400 naming the field when not; any other field is a 400 naming it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CallForwardingChangeBody {
+    pub immediate: Option<RuleChangeBody>,
+    pub busy: Option<RuleChangeBody>,
+    pub no_answer: Option<NoAnswerChangeBody>,
+    pub unavailable: Option<RuleChangeBody>,
+    #[schema(read_only, example = "mem_demo_001")]
+    pub member_id: Option<String>,
+    #[schema(read_only)]
+    pub updated_at: Option<String>,
+}
+
+/// The fields of a call-forwarding change (see [`CallForwardingChangeBody`]).
+pub const FORWARDING_CHANGE: UpdateFields = UpdateFields {
+    what: "call forwarding",
+    writable: &["immediate", "busy", "noAnswer", "unavailable"],
+    read_only: &["memberId", "updatedAt"],
+    derived: &[],
+    unknown: Unknown::Refuse,
+};
 
 /// Errors of a rule's fields named by the rule, e.g. `busy.destination: …`.
 fn within(rule: &str, error: TelenorError) -> TelenorError {
@@ -118,12 +154,7 @@ fn rule_change(
     } else {
         &["active", "destination"]
     };
-    if let Some(unknown) = rule.keys().find(|key| !allowed.contains(&key.as_str())) {
-        return Err(TelenorError::BadRequest(format!(
-            "{name}.{unknown}: unknown field; {name} has {}",
-            allowed.join(", ")
-        )));
-    }
+    refuse_unknown::<TelenorError>(rule, allowed, &format!("{name}."), name)?;
     let change = RuleChange {
         active: fields::typed::<bool>(rule, "active").map_err(|e| within(name, e))?,
         destination: fields::nullable_text(rule, "destination").map_err(|e| within(name, e))?,
@@ -132,19 +163,8 @@ fn rule_change(
     Ok((Some(change), ring))
 }
 
-fn forwarding_change(body: Value) -> Result<ForwardingChange, TelenorError> {
-    let body = super::absences::object(body)?;
-    const READ_ONLY: [&str; 2] = ["memberId", "updatedAt"];
-    if let Some(unknown) = body.keys().find(|key| {
-        !READ_ONLY.contains(&key.as_str())
-            && !ForwardingKind::ALL
-                .iter()
-                .any(|k| k.as_str() == key.as_str())
-    }) {
-        return Err(TelenorError::BadRequest(format!(
-            "{unknown}: unknown field; call forwarding has immediate, busy, noAnswer, unavailable"
-        )));
-    }
+/// The change a body's writable fields make (checked by [`FORWARDING_CHANGE`] before).
+fn forwarding_change(body: Map<String, Value>) -> Result<ForwardingChange, TelenorError> {
     let (immediate, _) = rule_change(&body, ForwardingKind::Immediate)?;
     let (busy, _) = rule_change(&body, ForwardingKind::Busy)?;
     let (no_answer, ring_seconds) = rule_change(&body, ForwardingKind::NoAnswer)?;
@@ -212,6 +232,16 @@ pub async fn update(
     JsonBody(body, _): JsonBody<Value, TelenorError>,
 ) -> Result<Json<CallForwardingBody>, TelenorError> {
     caller.require(ApiProduct::MbnUser)?;
+    let (platform, caller_ref, member) = (&state.platform, &caller, member_id.as_str());
+    let body = FORWARDING_CHANGE
+        .apply(super::absences::object(body)?, move || async move {
+            let forwarding = platform.call_forwarding(caller_ref, member).await?;
+            Ok::<_, TelenorError>(representation(CallForwardingBody::of(
+                member.to_owned(),
+                &forwarding,
+            )))
+        })
+        .await?;
     let change = forwarding_change(body)?;
     let forwarding = state
         .platform

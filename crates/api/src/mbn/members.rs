@@ -7,16 +7,19 @@ use sentral_domain::ApiProduct;
 use sentral_domain::directory::{ContactNumber, Member};
 use sentral_services::directory::catalog::MemberUpdate;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::fields;
 use crate::AppState;
+use crate::body::update::{Unknown, UpdateFields, refuse_unknown, representation, same};
 use crate::body::{Path, Query};
 use crate::telenor::paging::{PageBody, PageParams};
 use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
 
 /// A further number of a person.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NumberBody {
     /// `work`, `home`, `mobile`, `fax`, `switchboard` or `other`.
     #[schema(example = "work")]
@@ -175,9 +178,13 @@ pub async fn get_one(
 }
 
 /// A partial update of a member's directory entry: fields left out keep their value, `null`
-/// clears an optional one. The mobile number and short number are not changed here.
+/// clears an optional one. The address goes in `address` as GET answers it, or in
+/// `streetAddress`, `postalCode` and `postalPlace`. The member as GET answers it may be sent
+/// back with its changes: the read-only fields (the mobile number and short number are not
+/// changed here) are ignored when they are the member's, a 400 naming the field when not; any
+/// other field is a 400 naming it.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MemberUpdateBody {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -185,6 +192,8 @@ pub struct MemberUpdateBody {
     pub title: Option<String>,
     pub department: Option<String>,
     pub company: Option<String>,
+    /// Fields left out keep their value; `null` clears the whole address.
+    pub address: Option<super::contacts::ContactAddressBody>,
     pub street_address: Option<String>,
     pub postal_code: Option<String>,
     pub postal_place: Option<String>,
@@ -193,6 +202,79 @@ pub struct MemberUpdateBody {
     pub group_id: Option<String>,
     /// Replaces every further number.
     pub other_numbers: Option<Vec<NumberBody>>,
+    #[schema(read_only, example = "mem_demo_001")]
+    pub member_id: Option<String>,
+    #[schema(read_only)]
+    pub enterprise_id: Option<String>,
+    #[schema(read_only, example = "4791000001")]
+    pub mobile_number: Option<String>,
+    #[schema(read_only, example = "101")]
+    pub short_number: Option<String>,
+    #[schema(read_only)]
+    pub updated_at: Option<String>,
+}
+
+/// The fields of a member update (see [`MemberUpdateBody`]).
+pub const MEMBER_UPDATE: UpdateFields = UpdateFields {
+    what: "a member",
+    writable: &[
+        "firstName",
+        "lastName",
+        "email",
+        "title",
+        "department",
+        "company",
+        "address",
+        "streetAddress",
+        "postalCode",
+        "postalPlace",
+        "externalId",
+        "groupId",
+        "otherNumbers",
+    ],
+    read_only: &[
+        "memberId",
+        "enterpriseId",
+        "mobileNumber",
+        "shortNumber",
+        "updatedAt",
+    ],
+    derived: &[],
+    unknown: Unknown::Refuse,
+};
+
+const ADDRESS_FIELDS: [&str; 3] = ["streetAddress", "postalCode", "postalPlace"];
+
+/// The address fields of the body: `address` (an object, or null for none) and the top-level
+/// ones, which must agree where both are given.
+fn address_fields(body: &mut Map<String, Value>) -> Result<(), TelenorError> {
+    let address = match body.remove("address") {
+        None => return Ok(()),
+        Some(Value::Null) => ADDRESS_FIELDS
+            .iter()
+            .map(|field| (field.to_string(), Value::Null))
+            .collect(),
+        Some(Value::Object(address)) => address,
+        Some(other) => {
+            return Err(TelenorError::BadRequest(format!(
+                "address: must be an object like {{\"streetAddress\": \"Kongens gate 12\"}}, got {other}"
+            )));
+        }
+    };
+    refuse_unknown::<TelenorError>(&address, &ADDRESS_FIELDS, "address.", "address")?;
+    for (field, value) in address {
+        match body.get(&field) {
+            Some(top) if !same(top, &value) => {
+                return Err(TelenorError::BadRequest(format!(
+                    "{field}: given as {top} and as address.{field} {value}; give one"
+                )));
+            }
+            _ => {
+                body.insert(field, value);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Update a member's name, e-mail, company, address, title, department, group, external id or
@@ -222,7 +304,14 @@ pub async fn update(
     body: axum::body::Bytes,
 ) -> Result<Json<MemberBody>, TelenorError> {
     caller.require(ApiProduct::MbnCatalog)?;
-    let body = fields::object(&body)?;
+    let (platform, caller_ref, id) = (&state.platform, &caller, member_id.as_str());
+    let mut body = MEMBER_UPDATE
+        .apply(fields::object(&body)?, move || async move {
+            let member = platform.member_entry(caller_ref, id).await?;
+            Ok::<_, TelenorError>(representation(MemberBody::from(member)))
+        })
+        .await?;
+    address_fields(&mut body)?;
     let numbers: Option<Vec<NumberBody>> = fields::typed(&body, "otherNumbers")?;
     let update = MemberUpdate {
         first_name: fields::text(&body, "firstName")?,

@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::fields;
 use crate::AppState;
+use crate::body::update::{Unknown, UpdateFields, representation};
 use crate::body::{Json as JsonBody, Path, Query};
 use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
 
@@ -118,13 +119,13 @@ impl From<Queue> for QueueBody {
     }
 }
 
-/// A new queue (`name` and `number` required; other settings take their defaults), or a change
-/// to one (fields left out keep their value; `null` clears a target). What GET answers may be
-/// sent back: `queueId`, `createdAt` and `updatedAt` are ignored, `enterpriseId` must not change.
+/// A new queue: `name` and `number` required; other settings take their defaults. A queue as
+/// GET answers it may be sent (a copy): its read-only fields are ignored; any other field is a
+/// 400 naming it.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct QueueInputBody {
-    /// On a new queue: the enterprise, when the token reaches several.
+    /// The enterprise, when the token reaches several.
     #[schema(example = "100001")]
     pub enterprise_id: Option<String>,
     /// 1–100 characters, unique in the enterprise.
@@ -159,10 +160,64 @@ pub struct QueueInputBody {
     /// Default 20.
     #[schema(minimum = 1, maximum = 600)]
     pub service_level_seconds: Option<i64>,
+    #[schema(read_only, example = "2")]
+    pub queue_id: Option<String>,
+    #[schema(read_only)]
+    pub created_at: Option<String>,
+    #[schema(read_only)]
+    pub updated_at: Option<String>,
 }
 
-const WRITABLE: [&str; 12] = [
-    "enterpriseId",
+/// A change to a queue: fields left out keep their value; `null` clears a target. The queue as
+/// GET answers it may be sent back with its changes: the read-only fields are ignored when
+/// they are the queue's, a 400 naming the field when not (a queue stays in its enterprise);
+/// any other field is a 400 naming it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QueueUpdateBody {
+    #[schema(read_only, example = "100001")]
+    pub enterprise_id: Option<String>,
+    /// 1–100 characters, unique in the enterprise.
+    #[schema(example = "Kundeservice")]
+    pub name: Option<String>,
+    /// A free short number inside the numbering plan's ranges.
+    #[schema(example = "802")]
+    pub number: Option<String>,
+    /// Default `ringAll`.
+    pub strategy: Option<StrategyName>,
+    /// Default 20.
+    #[schema(minimum = 5, maximum = 300)]
+    pub ring_timeout: Option<i64>,
+    /// Default 10.
+    #[schema(minimum = 1, maximum = 1000)]
+    pub max_length: Option<i64>,
+    /// Default 300.
+    #[schema(minimum = 10, maximum = 7200)]
+    pub max_wait: Option<i64>,
+    /// Default 30.
+    #[schema(minimum = 0, maximum = 3600)]
+    pub max_wait_no_agent: Option<i64>,
+    /// Default 10.
+    #[schema(minimum = 0, maximum = 3600)]
+    pub wrap_up_time: Option<i64>,
+    /// A number with country code or a short number of the plan, not the queue's own.
+    #[schema(example = "4791500000")]
+    pub overflow_target: Option<String>,
+    /// A number with country code or a short number of the plan, not the queue's own.
+    #[schema(example = "800")]
+    pub no_agent_target: Option<String>,
+    /// Default 20.
+    #[schema(minimum = 1, maximum = 600)]
+    pub service_level_seconds: Option<i64>,
+    #[schema(read_only, example = "2")]
+    pub queue_id: Option<String>,
+    #[schema(read_only)]
+    pub created_at: Option<String>,
+    #[schema(read_only)]
+    pub updated_at: Option<String>,
+}
+
+const SETTINGS: [&str; 11] = [
     "name",
     "number",
     "strategy",
@@ -175,34 +230,53 @@ const WRITABLE: [&str; 12] = [
     "noAgentTarget",
     "serviceLevelSeconds",
 ];
-const READ_ONLY: [&str; 3] = ["queueId", "createdAt", "updatedAt"];
 
-/// The body's fields and the enterpriseId it names, if any.
-fn queue_change(body: Value) -> Result<(QueueChange, Option<String>), TelenorError> {
-    let body: Map<String, Value> = super::absences::object(body)?;
-    if let Some(unknown) = body
-        .keys()
-        .find(|key| !WRITABLE.contains(&key.as_str()) && !READ_ONLY.contains(&key.as_str()))
-    {
-        return Err(TelenorError::BadRequest(format!(
-            "{unknown}: unknown field; a queue has {}",
-            WRITABLE[1..].join(", ")
-        )));
-    }
-    let change = QueueChange {
-        name: fields::text(&body, "name")?,
-        number: fields::text(&body, "number")?,
-        strategy: fields::text(&body, "strategy")?,
-        ring_timeout: fields::typed(&body, "ringTimeout")?,
-        max_length: fields::typed(&body, "maxLength")?,
-        max_wait: fields::typed(&body, "maxWait")?,
-        max_wait_no_agent: fields::typed(&body, "maxWaitNoAgent")?,
-        wrap_up_time: fields::typed(&body, "wrapUpTime")?,
-        overflow_target: fields::nullable_text(&body, "overflowTarget")?,
-        no_agent_target: fields::nullable_text(&body, "noAgentTarget")?,
-        service_level_seconds: fields::typed(&body, "serviceLevelSeconds")?,
-    };
-    Ok((change, fields::text(&body, "enterpriseId")?))
+/// The fields of a new queue (see [`QueueInputBody`]).
+pub const QUEUE_NEW: UpdateFields = UpdateFields {
+    what: "a queue",
+    writable: &[
+        "enterpriseId",
+        "name",
+        "number",
+        "strategy",
+        "ringTimeout",
+        "maxLength",
+        "maxWait",
+        "maxWaitNoAgent",
+        "wrapUpTime",
+        "overflowTarget",
+        "noAgentTarget",
+        "serviceLevelSeconds",
+    ],
+    read_only: &["queueId", "createdAt", "updatedAt"],
+    derived: &[],
+    unknown: Unknown::Refuse,
+};
+
+/// The fields of a queue change (see [`QueueUpdateBody`]).
+pub const QUEUE_UPDATE: UpdateFields = UpdateFields {
+    what: "a queue",
+    writable: &SETTINGS,
+    read_only: &["queueId", "enterpriseId", "createdAt", "updatedAt"],
+    derived: &[],
+    unknown: Unknown::Refuse,
+};
+
+/// The settings a body's writable fields give.
+fn queue_change(body: &Map<String, Value>) -> Result<QueueChange, TelenorError> {
+    Ok(QueueChange {
+        name: fields::text(body, "name")?,
+        number: fields::text(body, "number")?,
+        strategy: fields::text(body, "strategy")?,
+        ring_timeout: fields::typed(body, "ringTimeout")?,
+        max_length: fields::typed(body, "maxLength")?,
+        max_wait: fields::typed(body, "maxWait")?,
+        max_wait_no_agent: fields::typed(body, "maxWaitNoAgent")?,
+        wrap_up_time: fields::typed(body, "wrapUpTime")?,
+        overflow_target: fields::nullable_text(body, "overflowTarget")?,
+        no_agent_target: fields::nullable_text(body, "noAgentTarget")?,
+        service_level_seconds: fields::typed(body, "serviceLevelSeconds")?,
+    })
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -271,10 +345,11 @@ pub async fn create(
     JsonBody(body, _): JsonBody<Value, TelenorError>,
 ) -> Result<Response, TelenorError> {
     caller.require(ApiProduct::MbnQueue)?;
-    let (change, enterprise_id) = queue_change(body)?;
+    let body = QUEUE_NEW.new_resource::<TelenorError>(super::absences::object(body)?)?;
+    let enterprise_id = fields::text(&body, "enterpriseId")?;
     let queue = state
         .platform
-        .create_queue(&caller, enterprise_id.as_deref(), change)
+        .create_queue(&caller, enterprise_id.as_deref(), queue_change(&body)?)
         .await?;
     let location = format!("/queue/queues/{}", queue.id);
     Ok((
@@ -321,7 +396,7 @@ pub async fn get_one(
     tag = "mbn-queue",
     security(("bearer" = [])),
     params(("queueId" = String, Path, description = "The queue id")),
-    request_body = QueueInputBody,
+    request_body = QueueUpdateBody,
     responses(
         (status = 200, description = "The queue as it is now", body = QueueBody),
         (status = 400, description = "40000: a field breaks its rule (named in the detail), or enterpriseId differs", body = ErrorBody),
@@ -342,16 +417,14 @@ pub async fn update(
     JsonBody(body, _): JsonBody<Value, TelenorError>,
 ) -> Result<Json<QueueBody>, TelenorError> {
     caller.require(ApiProduct::MbnQueue)?;
-    let (change, enterprise_id) = queue_change(body)?;
-    if let Some(enterprise_id) = enterprise_id {
-        let queue = state.platform.queue(&caller, &queue_id).await?;
-        if enterprise_id.trim() != queue.enterprise_id {
-            return Err(TelenorError::BadRequest(format!(
-                "enterpriseId: a queue stays in its enterprise ({})",
-                queue.enterprise_id
-            )));
-        }
-    }
+    let (platform, caller_ref, id) = (&state.platform, &caller, queue_id.as_str());
+    let body = QUEUE_UPDATE
+        .apply(super::absences::object(body)?, move || async move {
+            let queue = platform.queue(caller_ref, id).await?;
+            Ok::<_, TelenorError>(representation(QueueBody::from(queue)))
+        })
+        .await?;
+    let change = queue_change(&body)?;
     let queue = state
         .platform
         .update_queue(&caller, &queue_id, change)

@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::paging::{PageBody, PageParams, integer, json_page};
 use super::{TelenorCaller, TelenorError};
 use crate::AppState;
+use crate::body::update::{Unknown, UpdateFields, representation};
 use crate::body::{Path, Query};
 
 /// A subscription in search results.
@@ -254,15 +255,68 @@ pub struct UserReferencesBody {
 }
 
 /// A partial update: fields left out keep their value, `null` or `""` clears one. At most 50
-/// characters each, no control characters. Other fields are ignored.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+/// characters each, no control characters. The subscription as GET answers it (or the answer
+/// of this update) may be sent back with its changes: the read-only fields are ignored when
+/// they are the subscription's, a 400 naming the field when not; any other field is a 400
+/// naming it.
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserReferencesUpdate {
     #[schema(example = "Kari Nordmann")]
     pub user_reference1: Option<String>,
     pub user_reference2: Option<String>,
     pub user_reference3: Option<String>,
+    #[schema(read_only, example = "4791000001")]
+    pub msisdn: Option<String>,
+    #[schema(read_only)]
+    pub account_id: Option<String>,
+    #[schema(read_only)]
+    pub organization_number: Option<String>,
+    #[schema(read_only)]
+    pub status: Option<String>,
+    #[schema(read_only)]
+    pub subscription_type: Option<String>,
+    #[schema(read_only)]
+    pub updated_at: Option<String>,
+    #[schema(read_only)]
+    pub subscription_type_id: Option<i64>,
+    #[schema(read_only)]
+    pub user: Option<SubscriptionUserBody>,
+    #[schema(read_only)]
+    pub sim_card: Option<SimCardBody>,
+    #[schema(schema_with = read_only_products)]
+    pub products: Option<Vec<SubscriptionProductBody>>,
+    #[schema(read_only)]
+    pub activated_at: Option<String>,
 }
+
+fn read_only_products() -> utoipa::openapi::Schema {
+    crate::openapi::read_only_list(
+        utoipa::openapi::Ref::from_schema_name("SubscriptionProductBody"),
+        None,
+    )
+}
+
+/// The fields of a user-reference update (see [`UserReferencesUpdate`]).
+pub const REFERENCES_UPDATE: UpdateFields = UpdateFields {
+    what: "a user-reference update",
+    writable: &["userReference1", "userReference2", "userReference3"],
+    read_only: &[
+        "msisdn",
+        "accountId",
+        "organizationNumber",
+        "status",
+        "subscriptionType",
+        "updatedAt",
+        "subscriptionTypeId",
+        "user",
+        "simCard",
+        "products",
+        "activatedAt",
+    ],
+    derived: &[],
+    unknown: Unknown::Refuse,
+};
 
 fn reference_patch(
     body: &serde_json::Map<String, serde_json::Value>,
@@ -296,6 +350,13 @@ async fn update_references(
             "the body must be a JSON object such as {\"userReference3\": \"x\"}".into(),
         ));
     };
+    let (platform, caller_ref, number) = (&state.platform, &caller, msisdn.as_str());
+    let fields = REFERENCES_UPDATE
+        .apply(fields, move || async move {
+            let subscription = platform.subscription(caller_ref, number).await?;
+            Ok::<_, TelenorError>(representation(SubscriptionBody::from(subscription)))
+        })
+        .await?;
     let patch = UserReferencesPatch {
         reference1: reference_patch(&fields, "userReference1")?,
         reference2: reference_patch(&fields, "userReference2")?,
