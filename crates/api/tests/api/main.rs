@@ -22,5 +22,6 @@ mod mbn_user;
 mod oauth;
 mod platform;
 mod resources;
+mod round_trip;
 mod sandbox;
 mod schema_fuzzing;
