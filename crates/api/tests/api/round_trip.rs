@@ -283,12 +283,13 @@ fn body_schema<'a>(document: &'a Value, operation: &'a Value) -> Option<&'a Valu
     }
 }
 
-async fn expect_bad_field(response: reqwest::Response, field: &str, what: &str) {
+/// A 400 whose detail starts with `{field}: {reason}`.
+async fn expect_bad_field(response: reqwest::Response, field: &str, reason: &str, what: &str) {
     let body = expect_telenor_error(response, 400, 40000).await;
     let detail = body["detail"].as_str().unwrap_or_default();
     assert!(
-        detail.starts_with(&format!("{field}:")),
-        "{what}: the detail names {field}: {body}"
+        detail.starts_with(&format!("{field}: {reason}")),
+        "{what}: the detail names {field} ({reason}): {body}"
     );
 }
 
@@ -375,6 +376,7 @@ async fn round_trip(
     expect_bad_field(
         write(server, method, &target, token, unknown).await,
         "roundTripSurplus",
+        "unknown field",
         &what,
     )
     .await;
@@ -393,7 +395,8 @@ async fn round_trip(
         if ignored {
             json_answer(response, &format!("{what}: derived {field} changed")).await;
         } else {
-            expect_bad_field(response, field, &format!("{what}: read-only {field}")).await;
+            let what = format!("{what}: read-only {field}");
+            expect_bad_field(response, field, "read-only", &what).await;
         }
     }
     // Nothing of the refused bodies was taken.
