@@ -175,15 +175,64 @@ call_service!(
         }
     }
 );
-call_service!(
-    clear,
-    "/csta/calls/{callId}/clear",
-    "ClearConnection (with `device`: that device leaves; a two-party call ends) or ClearCall (without: every party).",
-    DeviceRequest,
-    |body| CallService::Clear {
-        device: body.device
-    }
-);
+
+/// What ClearConnection and ClearCall answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClearAnswerBody {
+    #[schema(example = "100001-17")]
+    pub call_id: String,
+    /// ClearConnection: the device whose connection was cleared. Absent for ClearCall, which
+    /// acts for no device: its acknowledgement names no connection (ECMA-269).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "4791000001")]
+    pub device_id: Option<String>,
+}
+
+/// ClearConnection (with `device`: that device leaves; a two-party call ends) or ClearCall
+/// (without: every party leaves, each with ConnectionCleared, then CallCleared).
+#[utoipa::path(
+    post,
+    path = "/csta/calls/{callId}/clear",
+    tag = "mbn-csta",
+    security(("bearer" = [])),
+    params(("callId" = String, Path, description = "The call, e.g. 100001-17")),
+    request_body = DeviceRequest,
+    responses(
+        (status = 200, description = "The call, and for ClearConnection the device that left it", body = ClearAnswerBody),
+        (status = 400, description = "40000 bad body; an end user without `device`", body = ErrorBody),
+        (status = 401, description = "40101 (no CSTA session), 40102, 40105", body = ErrorBody),
+        (status = 403, description = "40302: an end user acting for another phone", body = ErrorBody),
+        (status = 404, description = "40402 unknown call; 40403 invalidCallIdentifier, invalidConnectionIdentifier", body = ErrorBody),
+        (status = 409, description = "40902 invalidConnectionState: the connection is already null", body = ErrorBody),
+        (status = 413, description = "41300 body too large", body = ErrorBody),
+        (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
+    )
+)]
+pub async fn clear(
+    State(state): State<AppState>,
+    CstaCaller(caller): CstaCaller,
+    Path(call_id, _): Path<String, TelenorError>,
+    JsonBody(body, _): JsonBody<DeviceRequest, TelenorError>,
+) -> Result<Json<ClearAnswerBody>, TelenorError> {
+    let answer = match body.device {
+        Some(device) => {
+            let answer = state
+                .platform
+                .call_service(&caller, &call_id, CallService::Clear { device })
+                .await?;
+            ClearAnswerBody {
+                call_id: answer.call_id,
+                device_id: Some(answer.device),
+            }
+        }
+        None => ClearAnswerBody {
+            call_id: state.platform.clear_call(&caller, &call_id).await?,
+            device_id: None,
+        },
+    };
+    Ok(Json(answer))
+}
 call_service!(
     hold,
     "/csta/calls/{callId}/hold",

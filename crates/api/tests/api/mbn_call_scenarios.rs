@@ -224,7 +224,7 @@ async fn no_answer_forwarding_follows_the_sandbox_clock_and_busy_without_forward
     assert_eq!(
         take(&mut enterprise, 3).await,
         rows(&[
-            ("ServiceInitiated", "newCall", alice, "connected"),
+            ("ServiceInitiated", "newCall", alice, "initiated"),
             ("Originated", "newCall", alice, "connected"),
             ("Failed", "busy", carol, "fail"),
         ])
@@ -310,7 +310,7 @@ async fn consultation_then_transfer_by_csta() {
         take(&mut enterprise, 4).await,
         rows(&[
             ("Held", "consultation", alice, "hold"),
-            ("ServiceInitiated", "consultation", alice, "connected"),
+            ("ServiceInitiated", "consultation", alice, "initiated"),
             ("Originated", "consultation", alice, "connected"),
             ("Delivered", "consultation", bob, "alerting"),
         ])
@@ -600,7 +600,7 @@ async fn hold_retrieve_deflect_single_step_transfer_and_conference_over_the_stre
         take(&mut enterprise, 6).await,
         rows(&[
             ("Held", "consultation", alice, "hold"),
-            ("ServiceInitiated", "consultation", alice, "connected"),
+            ("ServiceInitiated", "consultation", alice, "initiated"),
             ("Originated", "consultation", alice, "connected"),
             ("Delivered", "consultation", bob, "alerting"),
             ("Established", "consultation", bob, "connected"),
@@ -627,5 +627,131 @@ async fn hold_retrieve_deflect_single_step_transfer_and_conference_over_the_stre
         snapshot["calls"][0]["connections"].as_array().map(Vec::len),
         Some(2),
         "{snapshot}"
+    );
+}
+
+/// The next `count` call events (StatusChanged, agent events and heartbeats skipped), whole.
+async fn take_events(socket: &mut Socket, count: usize) -> Vec<Value> {
+    let mut taken = Vec::new();
+    while taken.len() < count {
+        let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("only {} of {count} events came: {taken:?}", taken.len()))
+            .expect("open")
+            .expect("frame");
+        let Message::Text(text) = frame else { continue };
+        let event: Value = serde_json::from_str(&text).expect("json");
+        let kind = event["type"].as_str().unwrap_or_default();
+        if kind == "StatusChanged" || kind == "Heartbeat" || kind.starts_with("Agent") {
+            continue;
+        }
+        taken.push(event);
+    }
+    taken
+}
+
+fn as_rows(events: &[Value]) -> Vec<Row> {
+    events
+        .iter()
+        .map(|event| {
+            (
+                event["type"].as_str().unwrap_or_default().to_owned(),
+                event["cause"].as_str().unwrap_or_default().to_owned(),
+                event["subject"].as_str().unwrap_or_default().to_owned(),
+                event["payload"]["localConnectionInfo"]
+                    .as_str()
+                    .unwrap_or("-")
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Ola (102) is in a meeting whose calls go to 899: the plan resolves 899 to the switchboard
+/// 4722990000, which forwards to the Sentralbord queue (800, 4722990800), where Kari
+/// (4791000001) is the ready agent. ClearCall then ends the call for both parties.
+#[tokio::test]
+async fn the_demo_absence_reaches_the_switchboard_the_plan_names_and_clear_call_clears_each_connection()
+ {
+    let world = World::new().await;
+    let ola = member(&world.server, &world.access, "mem_demo_002").await;
+    assert_eq!(ola.short, "102");
+    let (switchboard, queue, kari) = ("4722990000", "4722990800", "4791000001");
+    let mut enterprise = world.enterprise_monitor().await;
+    let placed = world
+        .sandbox(
+            Method::POST,
+            "/sandbox/v1/calls",
+            Some(json!({"from": OUTSIDE, "to": "102", "enterpriseId": "100001"})),
+        )
+        .await;
+    let call_id = placed["callId"].as_str().expect("callId").to_owned();
+    let events = take_events(&mut enterprise, 5).await;
+    assert_eq!(
+        as_rows(&events),
+        rows(&[
+            ("Diverted", "absence", &ola.mobile, "null"),
+            ("Diverted", "callForwardImmediate", switchboard, "null"),
+            ("Queued", "callForwardImmediate", queue, "queued"),
+            ("Diverted", "distributed", queue, "null"),
+            ("Delivered", "distributed", kari, "alerting"),
+        ])
+    );
+    let device = |event: &Value, field: &str| event["payload"][field].clone();
+    assert_eq!(
+        device(&events[0], "newDestination"),
+        json!({"deviceId": switchboard, "shortNumber": "899"})
+    );
+    assert_eq!(
+        device(&events[1], "divertingDevice"),
+        json!({"deviceId": switchboard, "shortNumber": "899"})
+    );
+    assert_eq!(
+        device(&events[1], "newDestination"),
+        json!({"deviceId": queue, "shortNumber": "800"})
+    );
+    assert_eq!(
+        device(&events[2], "lastRedirectionDevice"),
+        json!({"deviceId": switchboard, "shortNumber": "899"})
+    );
+    let seen = serde_json::to_string(&events).expect("json");
+    assert!(
+        !seen.contains("4722990899"),
+        "a device the plan has not: {seen}"
+    );
+
+    world.handset(kari, "answer").await;
+    assert_eq!(
+        as_rows(&take_events(&mut enterprise, 1).await),
+        rows(&[("Established", "distributed", kari, "connected")])
+    );
+    // ClearCall acts for no device: it answers the call only (ECMA-269), and every connection
+    // ends with its ConnectionCleared, the calling device first, before CallCleared.
+    let answer = world
+        .csta(&format!("/csta/calls/{call_id}/clear"), json!({}))
+        .await;
+    assert_eq!(answer, json!({"callId": call_id}));
+    let events = take_events(&mut enterprise, 3).await;
+    assert_eq!(
+        as_rows(&events),
+        rows(&[
+            ("ConnectionCleared", "normalClearing", OUTSIDE, "null"),
+            ("ConnectionCleared", "normalClearing", kari, "null"),
+            ("CallCleared", "normalClearing", OUTSIDE, "null"),
+        ])
+    );
+    assert_eq!(
+        device(&events[0], "releasingDevice"),
+        json!({"deviceId": OUTSIDE})
+    );
+    assert_eq!(
+        device(&events[1], "releasingDevice"),
+        json!({"deviceId": kari, "shortNumber": "101"})
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| e["payload"]["callId"] == call_id.as_str()),
+        "{events:?}"
     );
 }

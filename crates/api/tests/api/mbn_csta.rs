@@ -100,7 +100,7 @@ async fn the_documented_login_sequence_then_a_call_between_two_members() {
             (
                 "ServiceInitiated".into(),
                 "newCall".into(),
-                "connected".into()
+                "initiated".into()
             ),
             ("Originated".into(), "newCall".into(), "connected".into()),
             ("Delivered".into(), "newCall".into(), "alerting".into()),
@@ -297,7 +297,7 @@ async fn call_control_answers_csta_errors_and_moves_calls() {
         "only an alerting call can be deflected"
     );
 
-    // ClearCall ends it for both.
+    // ClearCall ends it for both; it acts for no device, so it answers the call only.
     let response = server
         .send(
             Method::POST,
@@ -307,6 +307,8 @@ async fn call_control_answers_csta_errors_and_moves_calls() {
         )
         .await;
     assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body, json!({"callId": call_id}));
     let response = server
         .send(
             Method::GET,

@@ -1,6 +1,6 @@
 //! An enterprise's engine configuration, read from the directory: members' mobiles with their
-//! short numbers, forwarding and absences; memberlines, virtual numbers and queues of the plan;
-//! the switchboard and the network's voice mail.
+//! short numbers, forwarding and absences; memberlines, queues and the virtual numbers (short
+//! numbers naming another number) of the plan; the switchboard and the network's voice mail.
 
 use std::collections::HashMap;
 
@@ -15,7 +15,7 @@ use crate::{Platform, ServiceError};
 /// The network's voice mail (Telenor's Mobilsvar): answers every call diverted to it.
 pub const VOICEMAIL_NUMBER: &str = "4791500000";
 
-/// The number a plan entry without one of its own (queue, virtual number) is reached on: the
+/// The number a queue, which has none of its own in the plan, is reached on: the
 /// switchboard number with its last digits replaced by the short number (direct dialling in),
 /// or, without a switchboard number, `{enterpriseId}{short}` (reachable by short number only).
 pub fn direct_number(enterprise: &Enterprise, short: &str) -> String {
@@ -107,13 +107,15 @@ impl Platform {
                         queue_id: queue_id.clone(),
                     },
                 ),
-                PlanDevice::Virtual(target) => DeviceConfig::new(
-                    direct_number(&enterprise, short),
-                    Some(short),
-                    DeviceKind::Virtual {
-                        target: target.clone(),
-                    },
-                ),
+                // The plan maps the short number to the number it names (the store finds the
+                // enterprise by that number too): no device of its own, so events show that
+                // number — e.g. 899 is the switchboard 4722990000, not a made-up 4722990899.
+                PlanDevice::Virtual(target) => {
+                    config
+                        .short_aliases
+                        .push((short.to_owned(), target.clone()));
+                    continue;
+                }
             };
             config.devices.push(device);
         }

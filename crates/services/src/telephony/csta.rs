@@ -16,9 +16,9 @@ pub enum CallService {
     Answer {
         device: String,
     },
-    /// Without a device: ClearCall (every party).
+    /// ClearConnection: the device leaves (ClearCall is [`Platform::clear_call`]).
     Clear {
-        device: Option<String>,
+        device: String,
     },
     Hold {
         device: String,
@@ -41,16 +41,16 @@ pub enum CallService {
 }
 
 impl CallService {
-    /// The device the service acts for (none for ClearCall).
-    fn device(&self) -> Option<&str> {
+    /// The device the service acts for.
+    fn device(&self) -> &str {
         match self {
-            CallService::Clear { device } => device.as_deref(),
-            CallService::Answer { device }
+            CallService::Clear { device }
+            | CallService::Answer { device }
             | CallService::Hold { device }
             | CallService::Retrieve { device }
             | CallService::Deflect { device, .. }
             | CallService::SingleStepTransfer { device, .. }
-            | CallService::Consultation { device, .. } => Some(device),
+            | CallService::Consultation { device, .. } => device,
         }
     }
 }
@@ -178,26 +178,16 @@ impl Platform {
     ) -> Result<CallAnswer, ServiceError> {
         principal.require(ApiProduct::MbnStatusPush)?;
         let (enterprise_id, call) = self.call_enterprise(principal, call_id).await?;
-        let device = match service.device() {
-            Some(device) => self.check_own_device(principal, device).await?,
-            None if matches!(acting(principal)?, Acting::EndUser { .. }) => {
-                return Err(ServiceError::invalid(
-                    "device",
-                    "an end user clears its own connection: name its device",
-                ));
-            }
-            None => String::new(),
-        };
+        let device = self.check_own_device(principal, service.device()).await?;
         let command = match service {
             CallService::Answer { .. } => Command::AnswerCall {
                 call,
                 device: device.clone(),
             },
-            CallService::Clear { device: Some(_) } => Command::ClearConnection {
+            CallService::Clear { .. } => Command::ClearConnection {
                 call,
                 device: device.clone(),
             },
-            CallService::Clear { device: None } => Command::ClearCall { call },
             CallService::Hold { .. } => Command::HoldCall {
                 call,
                 device: device.clone(),
@@ -232,6 +222,26 @@ impl Platform {
                 device,
             }),
         }
+    }
+
+    /// ClearCall: every party of the call leaves. Answers the call id: the service acts for
+    /// no device, so it names no connection (ECMA-269). Machine users only.
+    pub async fn clear_call(
+        &self,
+        principal: &Principal,
+        call_id: &str,
+    ) -> Result<String, ServiceError> {
+        principal.require(ApiProduct::MbnStatusPush)?;
+        let (enterprise_id, call) = self.call_enterprise(principal, call_id).await?;
+        if let Acting::EndUser { .. } = acting(principal)? {
+            return Err(ServiceError::invalid(
+                "device",
+                "an end user clears its own connection: name its device",
+            ));
+        }
+        self.telephony_input(&enterprise_id, Input::Command(Command::ClearCall { call }))
+            .await?;
+        Ok(call_id.to_owned())
     }
 
     /// TransferCall or ConferenceCall: `device` holds `held` and is connected in `active`.
