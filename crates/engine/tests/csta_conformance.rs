@@ -447,6 +447,183 @@ fn the_table_covers_every_row_of_the_service_table() {
     }
 }
 
+/// A service from a starting state the table does not allow: refused with its CSTA error
+/// (ECMA-269 names), no event, nothing changed.
+struct Refusal {
+    service: &'static str,
+    from: &'static str,
+    run: fn(&mut World) -> Input,
+    error: &'static str,
+}
+
+fn refusals() -> Vec<Refusal> {
+    vec![
+        Refusal {
+            service: "AnswerCall(B)",
+            from: "B connected",
+            run: |w| {
+                let call = a_with_b(w);
+                Input::Command(Command::AnswerCall {
+                    call,
+                    device: B.into(),
+                })
+            },
+            error: "invalidConnectionState",
+        },
+        Refusal {
+            service: "HoldCall(B)",
+            from: "B alerting",
+            run: |w| {
+                let (call, _) = w.place(A, B);
+                Input::Command(Command::HoldCall {
+                    call,
+                    device: B.into(),
+                })
+            },
+            error: "invalidConnectionState",
+        },
+        Refusal {
+            service: "RetrieveCall(A)",
+            from: "A connected",
+            run: |w| {
+                let call = a_with_b(w);
+                Input::Command(Command::RetrieveCall {
+                    call,
+                    device: A.into(),
+                })
+            },
+            error: "invalidConnectionState",
+        },
+        Refusal {
+            service: "ClearConnection(C)",
+            from: "C not in the call",
+            run: |w| {
+                let call = a_with_b(w);
+                Input::Command(Command::ClearConnection {
+                    call,
+                    device: C.into(),
+                })
+            },
+            error: "invalidConnectionIdentifier",
+        },
+        Refusal {
+            service: "ClearCall",
+            from: "no such call",
+            run: |_| Input::Command(Command::ClearCall { call: CallId(99) }),
+            error: "invalidCallIdentifier",
+        },
+        Refusal {
+            service: "ConsultationCall(A, C)",
+            from: "A hold",
+            run: |w| {
+                let call = a_with_b(w);
+                hold_a(w, call);
+                Input::Command(Command::ConsultationCall {
+                    call,
+                    device: A.into(),
+                    to: "203".into(),
+                })
+            },
+            error: "invalidConnectionState",
+        },
+        Refusal {
+            service: "SingleStepTransferCall(B, C)",
+            from: "B alerting",
+            run: |w| {
+                let (call, _) = w.place(A, B);
+                Input::Command(Command::SingleStepTransferCall {
+                    call,
+                    device: B.into(),
+                    to: "203".into(),
+                })
+            },
+            error: "invalidConnectionState",
+        },
+        Refusal {
+            service: "TransferCall(#1, #2)",
+            from: "A connected in both",
+            run: |w| {
+                let first = a_with_b(w);
+                let second = w.connected(A, C);
+                Input::Command(Command::TransferCall {
+                    device: A.into(),
+                    held_call: first,
+                    active_call: second,
+                })
+            },
+            error: "invalidConnectionState",
+        },
+        Refusal {
+            service: "ConferenceCall(#1 held, #2 active)",
+            from: "A hold with B, C alerting",
+            run: |w| {
+                let (first, second) = a_consulting_c(w, false);
+                Input::Command(Command::ConferenceCall {
+                    device: A.into(),
+                    held_call: first,
+                    active_call: second,
+                })
+            },
+            error: "invalidConnectionState",
+        },
+        Refusal {
+            service: "DeflectCall(B, C)",
+            from: "B connected",
+            run: |w| {
+                let call = a_with_b(w);
+                Input::Command(Command::DeflectCall {
+                    call,
+                    device: B.into(),
+                    to: "203".into(),
+                })
+            },
+            error: "invalidConnectionState",
+        },
+        Refusal {
+            service: "MakeCall(Q → B)",
+            from: "Q a queue, no phone",
+            run: |_| {
+                Input::Command(Command::MakeCall {
+                    calling: QUEUE.into(),
+                    called: "202".into(),
+                })
+            },
+            error: "requestIncompatibleWithObject",
+        },
+    ]
+}
+
+#[test]
+fn a_service_from_a_state_it_does_not_allow_is_refused_without_events() {
+    let mut differences = Vec::new();
+    for refusal in refusals() {
+        let mut world = conformance_world();
+        let input = (refusal.run)(&mut world);
+        let before = world.engine.snapshot_enterprise();
+        let step = world.step(input);
+        let got = match &step.result {
+            Ok(outcome) => format!("accepted: {outcome:?}"),
+            Err(error) => error.name().to_owned(),
+        };
+        let after = world.engine.snapshot_enterprise();
+        if got != refusal.error || !step.events.is_empty() || after != before {
+            differences.push(format!(
+                "{} from {}: expected {}, got {got} with {} events{}",
+                refusal.service,
+                refusal.from,
+                refusal.error,
+                step.events.len(),
+                if after == before {
+                    ""
+                } else {
+                    ", state changed"
+                }
+            ));
+        }
+    }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
 // ---- the world --------------------------------------------------------------------------
 
 /// The scenario world of the other engine tests, plus the switchboard and its short number.
