@@ -8,7 +8,7 @@
 
 use std::future::Future;
 
-use sentral_domain::Timestamp;
+use sentral_domain::{Msisdn, Timestamp};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -117,7 +117,7 @@ impl Echoed {
     pub fn verify<E: BodyError>(&self, current: &Value) -> Result<(), E> {
         for (field, sent) in &self.0 {
             let server = current.get(field).unwrap_or(&Value::Null);
-            if !same(sent, server) {
+            if !same(sent, server) && !same_phone_number(field, sent, server) {
                 return Err(E::bad_body(format!(
                     "{field}: read-only; it is {server} here, not {sent}: send it back as read \
                      (read the resource again if it changed since) or leave it out"
@@ -169,6 +169,16 @@ pub fn same(sent: &Value, server: &Value) -> bool {
             .all(|key| same(a.get(key).unwrap_or(&Null), b.get(key).unwrap_or(&Null))),
         _ => sent == server,
     }
+}
+
+/// Fields that hold a phone number, which a client may send back in any form the API takes
+/// (`91000001`, `4791000001`, `+47 910 00 001` …): the same number in another form is the same.
+const PHONE_NUMBER_FIELDS: &[&str] = &["msisdn", "mobileNumber"];
+
+fn same_phone_number(field: &str, sent: &Value, server: &Value) -> bool {
+    let number = |value: &Value| value.as_str().and_then(|text| Msisdn::parse(text).ok());
+    PHONE_NUMBER_FIELDS.contains(&field)
+        && number(sent).is_some_and(|sent| number(server).is_some_and(|server| sent == server))
 }
 
 fn same_number(number: &serde_json::Number, text: &str) -> bool {
@@ -259,6 +269,30 @@ mod tests {
         let body = object(json!({"colour": "red", "name": "C"}));
         let writable = lenient.apply(body, read).await.unwrap();
         assert_eq!(Value::Object(writable), json!({"name": "C"}));
+    }
+
+    #[tokio::test]
+    async fn a_phone_number_sent_back_in_another_form_is_the_same_number() {
+        const SUBSCRIPTION: UpdateFields = UpdateFields {
+            what: "a subscription",
+            writable: &["userReference1"],
+            read_only: &["msisdn", "accountId"],
+            derived: &[],
+            unknown: Unknown::Refuse,
+        };
+        let current = json!({"msisdn": "4791000001", "accountId": "91000001"});
+        let read = || async { Ok::<_, TelenorError>(current.clone()) };
+        for form in ["91000001", "+47 910 00 001", "004791000001", "4791000001"] {
+            let body = object(json!({"msisdn": form, "userReference1": "x"}));
+            assert!(SUBSCRIPTION.apply(body, read).await.is_ok(), "{form}");
+        }
+        let other = object(json!({"msisdn": "91000002"}));
+        let error = SUBSCRIPTION.apply(other, read).await.unwrap_err();
+        assert!(detail(error).starts_with("msisdn: read-only"));
+        // Only phone-number fields: an account id that looks like a number is compared as text.
+        let account = object(json!({"accountId": "4791000001"}));
+        let error = SUBSCRIPTION.apply(account, read).await.unwrap_err();
+        assert!(detail(error).starts_with("accountId: read-only"));
     }
 
     #[tokio::test]
