@@ -6,6 +6,7 @@
 
 mod agents;
 mod config;
+mod connections;
 mod engine;
 mod error;
 mod event;
