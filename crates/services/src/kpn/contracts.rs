@@ -245,10 +245,6 @@ impl Platform {
             starts_at: self.now(),
             seconds: SIM_ORDER_SECONDS,
         };
-        let summary = self
-            .place_kpn_order(&mut tx, principal, &customer, new)
-            .await?;
-        tx.commit().await?;
-        Ok(summary)
+        self.commit_kpn_order(tx, principal, &customer, new).await
     }
 }

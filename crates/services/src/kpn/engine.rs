@@ -93,6 +93,21 @@ impl Platform {
         }
     }
 
+    /// Accepts `new` in `tx` and commits it: the end of every single-order write.
+    pub(crate) async fn commit_kpn_order(
+        &self,
+        mut tx: sentral_store::WriteTx<'_>,
+        principal: &Principal,
+        customer: &Customer,
+        new: NewOrder,
+    ) -> KpnResult<OrderSummary> {
+        let summary = self
+            .place_kpn_order(&mut tx, principal, customer, new)
+            .await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
     /// Accepts `new` in `tx` (the caller commits) and answers its `OrderSummary`.
     pub(crate) async fn place_kpn_order(
         &self,

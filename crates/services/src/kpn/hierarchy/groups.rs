@@ -72,16 +72,7 @@ impl Platform {
             .kpn_customer(principal, privileges::HIERARCHY_MANAGE)
             .await?;
         let mut tx = self.store.write().await?;
-        let item = repo::item(&mut tx, &customer.org_number, id)
-            .await?
-            .ok_or_else(|| item_not_found(id))?;
-        if !matches!(item.kind, ItemKind::CostCenter | ItemKind::CustomGroup) {
-            return Err(KpnFailure::WrongGroupType(format!(
-                "item {id} is a {}; only custom groups and cost centres can be changed",
-                item.kind.as_str()
-            ))
-            .into());
-        }
+        let item = own_group(&mut tx, &customer, id, "changed").await?;
         let name = match name.filter(|n| !n.trim().is_empty()) {
             Some(name) => group_name(Some(name))?,
             None => item.name.clone(),
@@ -113,16 +104,7 @@ impl Platform {
             .kpn_customer(principal, privileges::HIERARCHY_MANAGE)
             .await?;
         let mut tx = self.store.write().await?;
-        let item = repo::item(&mut tx, &customer.org_number, id)
-            .await?
-            .ok_or_else(|| item_not_found(id))?;
-        if !matches!(item.kind, ItemKind::CostCenter | ItemKind::CustomGroup) {
-            return Err(KpnFailure::WrongGroupType(format!(
-                "item {id} is a {}; only custom groups and cost centres can be removed",
-                item.kind.as_str()
-            ))
-            .into());
-        }
+        own_group(&mut tx, &customer, id, "removed").await?;
         let children = repo::child_count(&mut tx, id).await?;
         if children > 0 {
             return Err(KpnFailure::RemovingBlocked(format!(
@@ -187,4 +169,25 @@ fn not_unique(error: sentral_store::StoreError, number: Option<&str>) -> KpnErro
         .into(),
         other => other.into(),
     }
+}
+
+/// The customer's custom group or cost centre `id`, the only groups that can be `done` (changed,
+/// removed): another customer's id is not found, another kind is WRONG_GROUP_TYPE.
+async fn own_group(
+    tx: &mut sentral_store::Connection,
+    customer: &crate::kpn::Customer,
+    id: i64,
+    done: &str,
+) -> KpnResult<HierarchyItem> {
+    let item = repo::item(tx, &customer.org_number, id)
+        .await?
+        .ok_or_else(|| item_not_found(id))?;
+    if !matches!(item.kind, ItemKind::CostCenter | ItemKind::CustomGroup) {
+        return Err(KpnFailure::WrongGroupType(format!(
+            "item {id} is a {}; only custom groups and cost centres can be {done}",
+            item.kind.as_str()
+        ))
+        .into());
+    }
+    Ok(item)
 }

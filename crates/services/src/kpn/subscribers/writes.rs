@@ -25,6 +25,16 @@ pub struct SubscriberOperations {
 }
 
 impl Platform {
+    /// Refuses a second order on subscriber `id` while one is still open.
+    async fn refuse_if_subscriber_busy(
+        &self,
+        tx: &mut sentral_store::Connection,
+        id: i64,
+    ) -> KpnResult<()> {
+        self.refuse_if_open(tx, OrderSubject::KpnItem(id), &format!("subscriber {id}"))
+            .await
+    }
+
     pub async fn kpn_create_subscriber(
         &self,
         principal: &Principal,
@@ -60,11 +70,7 @@ impl Platform {
             reference,
             self.now(),
         );
-        let summary = self
-            .place_kpn_order(&mut tx, principal, &customer, new)
-            .await?;
-        tx.commit().await?;
-        Ok(summary)
+        self.commit_kpn_order(tx, principal, &customer, new).await
     }
 
     /// PUT: a full replace of the subscriber's data.
@@ -83,12 +89,7 @@ impl Platform {
         let reference = reference_number(reference.as_deref())?;
         let data = input.into_data()?;
         let mut tx = self.store.write().await?;
-        self.refuse_if_open(
-            &mut tx,
-            OrderSubject::KpnItem(id),
-            &format!("subscriber {id}"),
-        )
-        .await?;
+        self.refuse_if_subscriber_busy(&mut tx, id).await?;
         let new = NewOrder::for_subscriber(
             id,
             &data,
@@ -98,11 +99,7 @@ impl Platform {
             reference,
             self.now(),
         );
-        let summary = self
-            .place_kpn_order(&mut tx, principal, &customer, new)
-            .await?;
-        tx.commit().await?;
-        Ok(summary)
+        self.commit_kpn_order(tx, principal, &customer, new).await
     }
 
     pub async fn kpn_delete_subscriber(
@@ -118,12 +115,7 @@ impl Platform {
         Self::check_not_frozen(&customer)?;
         let reference = reference_number(reference.as_deref())?;
         let mut tx = self.store.write().await?;
-        self.refuse_if_open(
-            &mut tx,
-            OrderSubject::KpnItem(id),
-            &format!("subscriber {id}"),
-        )
-        .await?;
+        self.refuse_if_subscriber_busy(&mut tx, id).await?;
         let active = sentral_store::kpn::contracts::active_of(&mut tx, id).await?;
         if !active.is_empty() {
             let ids: Vec<String> = active.iter().map(i64::to_string).collect();
@@ -146,11 +138,7 @@ impl Platform {
             reference,
             self.now(),
         );
-        let summary = self
-            .place_kpn_order(&mut tx, principal, &customer, new)
-            .await?;
-        tx.commit().await?;
-        Ok(summary)
+        self.commit_kpn_order(tx, principal, &customer, new).await
     }
 
     /// Moves a subscriber; across debtors or cost centres it is a service request.
@@ -182,12 +170,7 @@ impl Platform {
             || tree.cost_center_of(parent) != tree.cost_center_of(destination_id);
         let data = item.subscriber.clone().unwrap_or_default();
         let mut tx = self.store.write().await?;
-        self.refuse_if_open(
-            &mut tx,
-            OrderSubject::KpnItem(id),
-            &format!("subscriber {id}"),
-        )
-        .await?;
+        self.refuse_if_subscriber_busy(&mut tx, id).await?;
         let new = NewOrder {
             kind: if crosses {
                 RequestKind::ServiceRequest
@@ -204,11 +187,7 @@ impl Platform {
                 starts_at,
             )
         };
-        let summary = self
-            .place_kpn_order(&mut tx, principal, &customer, new)
-            .await?;
-        tx.commit().await?;
-        Ok(summary)
+        self.commit_kpn_order(tx, principal, &customer, new).await
     }
 
     /// `getSubscriberOperationsUsingGET`: what may be done now, and the open orders in the way.
