@@ -137,6 +137,21 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
             postgres: include_str!("../migrations/0019_kpn_links_stale.postgres.sql"),
         },
     ),
+    (
+        20,
+        "kpn-addresses",
+        Both(include_str!("../migrations/0020_kpn_addresses.sql")),
+    ),
+    (
+        21,
+        "kpn-contracting",
+        Both(include_str!("../migrations/0021_kpn_contracting.sql")),
+    ),
+    (
+        22,
+        "kpn-contract-orders",
+        Both(include_str!("../migrations/0022_kpn_contract_orders.sql")),
+    ),
 ];
 
 /// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.

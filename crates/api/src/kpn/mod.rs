@@ -2,6 +2,9 @@
 //! the official description under `/mobile/kpn/mobileservices`. Operations not built yet answer
 //! a typed 501 naming the operation (after authentication, as the real API would check first).
 
+mod addresses;
+mod basket;
+mod contract_orders;
 mod contracts;
 mod error;
 pub(crate) mod hierarchy;
@@ -106,7 +109,11 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/track-and-trace/service-requests/{id}/cancel") => {
             post(track::cancel_service_request)
         }
-        _ => return None,
+        _ => {
+            return addresses::handler(method, path)
+                .or_else(|| basket::handler(method, path))
+                .or_else(|| contract_orders::handler(method, path));
+        }
     })
 }
 

@@ -22,6 +22,12 @@ wire_enum!(
         MoveGroup = "moveGroup",
         BlockSim = "blockSim",
         UnblockSim = "unblockSim",
+        /// A basket committed as an order: new contracts, or changes to one (KPN contracting).
+        Contracting = "contracting",
+        ReplaceSim = "replaceSim",
+        TerminateContract = "terminateContract",
+        MoveContract = "moveContract",
+        PortingOut = "portingOut",
     }
 );
 

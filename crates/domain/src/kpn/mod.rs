@@ -2,6 +2,9 @@
 //! (debtors, cost centres, custom groups, subscribers), contracts, the dialect's privileges and
 //! the two vocabularies of an order's status. See `shared/design/KPN.md`.
 
+pub mod addresses;
+pub mod contract_orders;
+pub mod contracting;
 pub mod filters;
 pub mod orders;
 pub mod status;

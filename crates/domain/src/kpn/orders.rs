@@ -25,6 +25,10 @@ pub enum KpnChange {
     },
     BlockSim,
     UnblockSim,
+    /// A committed basket (`POST /contracting/basket/order`).
+    Contracting(super::contracting::ContractingChange),
+    /// Terminate, replace SIM, move, port out (`/order/…`).
+    ContractOrder(super::contract_orders::ContractOrderChange),
 }
 
 /// Track & trace lists orders (contracting) and service requests apart.

@@ -276,6 +276,12 @@ pub(crate) async fn apply(
                 Err(format!("contract {id} no longer exists"))
             }
         }
+        (_, KpnChange::Contracting(change)) => {
+            super::basket::apply(conn, order, &record, change, at).await?
+        }
+        (_, KpnChange::ContractOrder(change)) => {
+            super::contract_orders::apply(conn, order, &record, change, at).await?
+        }
         _ => Err("the order's change does not fit its subject".into()),
     };
     Ok(outcome)

@@ -2,6 +2,9 @@
 //! (the application's bound customer), the privileges an operation needs (KPN.md decision 7),
 //! the hierarchy's rules, and orders placed on the shared order engine.
 
+pub mod addresses;
+pub mod basket;
+pub mod contract_orders;
 pub mod contracts;
 pub mod demo;
 mod demo_orders;

@@ -2,7 +2,10 @@
 //! subscribers, contracts and the KPN side of orders (the orders themselves are the shared
 //! engine's, in `corporate::orders`).
 
+pub mod addresses;
 pub mod bulk;
+pub mod contract_orders;
+pub mod contracting;
 pub mod contracts;
 pub mod customers;
 pub mod items;

@@ -1,0 +1,12 @@
+//! KPN contracting: the basket session, the catalogue, templates (`/contracting/…`).
+
+use axum::routing::MethodRouter;
+
+use crate::AppState;
+
+/// The handler of an operation of this group, by method and spec path.
+pub(super) fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
+    match (method, path) {
+        _ => None,
+    }
+}

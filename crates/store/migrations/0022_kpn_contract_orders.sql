@@ -1,0 +1,2 @@
+-- Placeholder: filled by the work that owns it.
+SELECT 1;

@@ -1,0 +1,1 @@
+//! KPN delivery addresses.

@@ -1,0 +1,1 @@
+//! KPN contracting: the product catalogue, basket sessions, templates and free resources.
