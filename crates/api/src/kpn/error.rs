@@ -195,6 +195,31 @@ impl From<sentral_services::kpn::KpnFailure> for KpnError {
             RemovingBlocked(_) => (StatusCode::BAD_REQUEST, "REMOVING_BLOCKED"),
             OrderingBlocked(_) => (StatusCode::FORBIDDEN, "ORDERING_IS_BLOCKED_FOR_CUSTOMER"),
             ForbiddenForUser(_) => (StatusCode::FORBIDDEN, "FORBIDDEN_FOR_USER"),
+            BasketInvalid(_) => (StatusCode::BAD_REQUEST, "BASKET_INVALID"),
+            ContextObjectNotFound(_) => (StatusCode::NOT_FOUND, "CONTEXT_OBJECT_NOT_FOUND"),
+            InvalidWishDate(_) => (StatusCode::BAD_REQUEST, "INVALID_WISH_DATE"),
+            InvalidCustomerName(_) => (StatusCode::BAD_REQUEST, "INVALID_CUSTOMER_NAME"),
+            InvalidCustomerNumber(_) => (StatusCode::BAD_REQUEST, "INVALID_CUSTOMER_NUMBER"),
+            InvalidNote(_) => (StatusCode::BAD_REQUEST, "INVALID_NOTE"),
+            InvalidMsisdnAlreadyExistsForACustomer(_) => (
+                StatusCode::BAD_REQUEST,
+                "INVALID_MSISDN_ALREADY_EXISTS_FOR_A_CUSTOMER",
+            ),
+            InvalidMsisdnIsBlocked(_) => (StatusCode::BAD_REQUEST, "INVALID_MSISDN_IS_BLOCKED"),
+            InvalidMsisdnFormatNotValid(_) => {
+                (StatusCode::BAD_REQUEST, "INVALID_MSISDN_FORMAT_NOT_VALID")
+            }
+            InvalidMsisdnLengthForThisProduct(_) => (
+                StatusCode::BAD_REQUEST,
+                "INVALID_MSISDN_LENGTH_FOR_THIS_PRODUCT",
+            ),
+            InvalidMsisdnForCustomerOffer(_) => {
+                (StatusCode::BAD_REQUEST, "INVALID_MSISDN_FOR_CUSTOMER_OFFER")
+            }
+            InvalidProductConfiguration(_) => {
+                (StatusCode::BAD_REQUEST, "INVALID_PRODUCT_CONFIGURATION")
+            }
+            DebtorNotFound(_) => (StatusCode::NOT_FOUND, "DEBTOR_NOT_FOUND"),
         };
         KpnError::Named {
             status,

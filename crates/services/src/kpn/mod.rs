@@ -53,6 +53,34 @@ pub enum KpnFailure {
     OrderingBlocked(String),
     #[error("{0}")]
     ForbiddenForUser(String),
+    /// The basket is not complete or its tree is in error (the node is named).
+    #[error("{0}")]
+    BasketInvalid(String),
+    /// A basket session, template, address or other context object that is not there.
+    #[error("{0}")]
+    ContextObjectNotFound(String),
+    #[error("{0}")]
+    InvalidWishDate(String),
+    #[error("{0}")]
+    InvalidCustomerName(String),
+    #[error("{0}")]
+    InvalidCustomerNumber(String),
+    #[error("{0}")]
+    InvalidNote(String),
+    #[error("{0}")]
+    InvalidMsisdnAlreadyExistsForACustomer(String),
+    #[error("{0}")]
+    InvalidMsisdnIsBlocked(String),
+    #[error("{0}")]
+    InvalidMsisdnFormatNotValid(String),
+    #[error("{0}")]
+    InvalidMsisdnLengthForThisProduct(String),
+    #[error("{0}")]
+    InvalidMsisdnForCustomerOffer(String),
+    #[error("{0}")]
+    InvalidProductConfiguration(String),
+    #[error("{0}")]
+    DebtorNotFound(String),
 }
 
 #[derive(Debug, Error)]
