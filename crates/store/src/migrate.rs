@@ -171,6 +171,7 @@ pub const ALL_TABLES: &[&str] = &[
     "subscription_product_counts",
     "subscription_counts",
     "subscription_products",
+    "kpn_order_authorizations",
     "kpn_orders",
     "kpn_contract_counts",
     "kpn_subscriber_counts",
