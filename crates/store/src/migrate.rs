@@ -173,6 +173,7 @@ pub const ALL_TABLES: &[&str] = &[
     "subscription_products",
     "kpn_order_authorizations",
     "kpn_orders",
+    "kpn_addresses",
     "kpn_contract_counts",
     "kpn_subscriber_counts",
     "kpn_employee_number_suffixes",

@@ -146,6 +146,9 @@ fn plan(method: &str, path: &str) -> Option<Plan> {
             &[("id", KpnCostCentre)],
             ("/name", |_| json!("Round-trip centre")),
         ),
+        ("post", "/address/{id}/edit") if kpn_path.is_some() => Some(Plan::Command(
+            "no GET of one address (lists only); kpn_addresses.rs sends a listed one back",
+        )),
         _ => None,
     }
 }

@@ -265,6 +265,7 @@ impl Platform {
             seeded.push(subscriber);
         }
         seed_demo_orders(&mut tx, &org_number, &seeded, &places, now).await?;
+        super::addresses::seed_demo_addresses(&mut tx, &org_number, now).await?;
         tx.commit().await?;
         Ok(())
     }
