@@ -284,5 +284,9 @@ pub(crate) async fn apply(
         }
         _ => Err("the order's change does not fit its subject".into()),
     };
+    // The Telenor side of a contract that stands for a subscription reads the same change.
+    if let (OrderSubject::KpnContract(id), Ok(_)) = (&order.subject, &outcome) {
+        sentral_store::kpn::shared::mirror_contract(conn, *id, at).await?;
+    }
     Ok(outcome)
 }

@@ -253,3 +253,38 @@ pub async fn member_of_subscriber(
         None => None,
     })
 }
+
+/// Writes what a KPN order changed on contract `contract_id` to the mobile subscription it
+/// stands for, if any: the status (BLOCKED → SUSPENDED, CLOSED → TERMINATED), the SIM, the
+/// billing account of its owner's debtor and its owner's names — so the Telenor corporate APIs
+/// read the same change. A contract of no subscription changes nothing.
+pub async fn mirror_contract(
+    conn: &mut Connection,
+    contract_id: i64,
+    at: sentral_domain::Timestamp,
+) -> Result<(), StoreError> {
+    crate::db::query(
+        "UPDATE mobile_subscriptions SET \
+         status = COALESCE((SELECT CASE c.state WHEN 'ACTIVE' THEN 'ACTIVE' \
+           WHEN 'BLOCKED' THEN 'SUSPENDED' WHEN 'CLOSED' THEN 'TERMINATED' END \
+           FROM kpn_contracts c WHERE c.id = $1), status), \
+         iccid = COALESCE((SELECT c.sim_card_number FROM kpn_contracts c WHERE c.id = $1), iccid), \
+         account_id = COALESCE((SELECT d.account_id FROM kpn_contracts c \
+           JOIN kpn_items o ON o.id = c.owner_id JOIN kpn_items d ON d.id = o.debtor_id \
+           WHERE c.id = $1), account_id), \
+         first_name = COALESCE((SELECT o.first_name FROM kpn_contracts c \
+           JOIN kpn_items o ON o.id = c.owner_id WHERE c.id = $1 AND o.kind = 'SUBSCRIBER'), \
+           first_name), \
+         last_name = COALESCE((SELECT o.surname FROM kpn_contracts c \
+           JOIN kpn_items o ON o.id = c.owner_id WHERE c.id = $1 AND o.kind = 'SUBSCRIBER'), \
+           last_name), \
+         updated_at = $2 \
+         WHERE msisdn = (SELECT subscription_msisdn FROM kpn_contracts WHERE id = $1)",
+    )
+    .bind(contract_id)
+    .bind(at.millis())
+    .execute(conn)
+    .await
+    .map_err(|e| e.conflict_as(format!("the SIM of contract {contract_id}")))?;
+    Ok(())
+}

@@ -1,1 +1,0 @@
-//! KPN contracting: the product catalogue, basket sessions, templates and free resources.
