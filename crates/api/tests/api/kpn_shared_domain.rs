@@ -273,3 +273,73 @@ async fn members_and_subscriptions_made_later_on_the_norwegian_side_are_kpn_subs
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_kpn_contract_order_on_a_norwegian_subscription_is_read_back_by_the_telenor_api() {
+    for server in TestServer::every_backend().await {
+        let kpn = kpn_token_for(&server, "demo-kpn-no-client", "demo-kpn-no-secret").await;
+        let telenor = server.demo_token().await;
+        let subscription = "/corporate-mobile-subscriptions/v2/mobile-subscriptions/91000003";
+        let status_of = |body: Value| body["status"].as_str().unwrap_or_default().to_owned();
+        let response = server.get(subscription, &telenor).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(status_of(response.json().await.unwrap()), "ACTIVE");
+
+        let holder = only_subscriber(&server, &kpn, "CONTRACTS:%224791000003%22").await;
+        let (_, contracts) = get(
+            &server,
+            &format!("/hierarchy/subscribers/{}/contracts", holder["id"]),
+            &kpn,
+        )
+        .await;
+        let contract_id = contracts["result"][0]["id"].as_i64().unwrap();
+        for (path, kpn_status, telenor_status) in [
+            ("/order/block-sim", "S", "SUSPENDED"),
+            ("/order/unblock-sim", "A", "ACTIVE"),
+        ] {
+            let (status, order) = crate::kpn_harness::post(
+                &server,
+                path,
+                &kpn,
+                json!({"contractId": contract_id, "referenceNumber": "shared-sim"}),
+            )
+            .await;
+            assert_eq!(status, 200, "{order}");
+            // Not before the order finishes: the Telenor side still reads the old status.
+            let response = server.get(subscription, &telenor).await;
+            let before = status_of(response.json().await.unwrap());
+            assert_ne!(
+                before, telenor_status,
+                "{path}: changed before the order finished"
+            );
+            until_service_request_closed(&server, &kpn, order["id"].as_i64().unwrap()).await;
+            let (_, details) = get(&server, &format!("/contract/id/{contract_id}"), &kpn).await;
+            assert_eq!(details["status"], kpn_status, "{path}: {details}");
+            let response = server.get(subscription, &telenor).await;
+            assert_eq!(response.status(), 200);
+            assert_eq!(
+                status_of(response.json().await.unwrap()),
+                telenor_status,
+                "{path}"
+            );
+        }
+        server.stop().await;
+    }
+}
+
+async fn until_service_request_closed(server: &TestServer, token: &str, id: i64) {
+    for _ in 0..10 {
+        let (status, request) = get(
+            server,
+            &format!("/track-and-trace/service-requests/{id}"),
+            token,
+        )
+        .await;
+        assert_eq!(status, 200, "{request}");
+        if request["status"] == "CLOSED" {
+            return;
+        }
+        server.advance_clock(5).await;
+    }
+    panic!("service request {id} never closed");
+}
