@@ -121,8 +121,19 @@ fn violation(field: &'static str, rule: impl Into<String>) -> AddressViolation {
     }
 }
 
-fn trimmed(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+/// The value without surrounding space, `None` when empty; control characters (a NUL would
+/// not even store on PostgreSQL) break the rule of the field.
+fn trimmed<'a>(
+    field: &'static str,
+    value: &'a Option<String>,
+) -> Result<Option<&'a str>, AddressViolation> {
+    let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty());
+    match value {
+        Some(text) if text.chars().any(char::is_control) => {
+            Err(violation(field, "must not contain control characters"))
+        }
+        other => Ok(other),
+    }
 }
 
 fn required(
@@ -130,7 +141,7 @@ fn required(
     value: &Option<String>,
     max: usize,
 ) -> Result<String, AddressViolation> {
-    let value = trimmed(value).ok_or_else(|| violation(field, "is required"))?;
+    let value = trimmed(field, value)?.ok_or_else(|| violation(field, "is required"))?;
     let length = value.chars().count();
     if length > max {
         return Err(violation(
@@ -146,7 +157,7 @@ fn optional(
     value: &Option<String>,
     max: Option<usize>,
 ) -> Result<Option<String>, AddressViolation> {
-    let Some(value) = trimmed(value) else {
+    let Some(value) = trimmed(field, value)? else {
         return Ok(None);
     };
     let length = value.chars().count();
@@ -160,7 +171,7 @@ fn optional(
 }
 
 fn country(value: &Option<String>) -> Result<String, AddressViolation> {
-    match trimmed(value) {
+    match trimmed("country", value)? {
         None => Err(violation(
             "country",
             "is required (only \"NL\" is supported)",
@@ -175,7 +186,8 @@ fn country(value: &Option<String>) -> Result<String, AddressViolation> {
 
 /// `1234AB`; `1234 ab` is the same code.
 fn postal_code(value: &Option<String>) -> Result<String, AddressViolation> {
-    let code = trimmed(value).ok_or_else(|| violation("postalCode", "is required"))?;
+    let code =
+        trimmed("postalCode", value)?.ok_or_else(|| violation("postalCode", "is required"))?;
     // ASCII first, so that splitting at byte 4 is splitting at character 4.
     let (digits, letters) = if code.is_ascii() && code.len() >= 4 {
         code.split_at(4)
@@ -210,6 +222,20 @@ mod tests {
             street: Some("Wilhelminakade".into()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_every_field() {
+        let refused = DeliveryAddressInput {
+            attention: Some("Receptie\u{0}".into()),
+            ..rotterdam()
+        };
+        assert_eq!(refused.validate().expect_err("NUL").field, "attention");
+        let refused = DeliveryAddressInput {
+            street: Some("Wilhelmina\nkade".into()),
+            ..rotterdam()
+        };
+        assert_eq!(refused.validate().expect_err("newline").field, "street");
     }
 
     #[test]
