@@ -72,6 +72,8 @@ pub struct Platform {
     pub(crate) due_orders: crate::corporate::DueOrders,
     pub(crate) telephony: crate::telephony::Telephony,
     pub(crate) sessions: crate::telephony::sessions::Sessions,
+    /// The KPN product catalogue, read once (`kpn::basket::catalogue`).
+    pub(crate) kpn_catalogue: crate::kpn::basket::catalogue::CatalogueCache,
 }
 
 /// The setting that keeps the sandbox clock's offset across restarts and nodes.
@@ -113,6 +115,7 @@ impl Platform {
             due_orders: Default::default(),
             telephony: crate::telephony::Telephony::new(hub),
             sessions: Default::default(),
+            kpn_catalogue: Default::default(),
         }))
     }
 

@@ -248,6 +248,33 @@ impl Fields {
         }
     }
 
+    /// The array of objects `name` (absent: empty), each named by its index (`name[0].`).
+    pub fn objects(&self, name: &str) -> Result<Vec<Fields>, KpnError> {
+        match self.value(name) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(values)) => values
+                .iter()
+                .enumerate()
+                .map(|(i, value)| match value {
+                    Value::Object(map) => Ok(Fields::new(
+                        map.clone(),
+                        &format!("{}[{i}].", self.path(name)),
+                    )),
+                    other => Err(KpnError::BadRequest(format!(
+                        "{}[{i}] must be an object, got {}",
+                        self.path(name),
+                        kind(other)
+                    ))),
+                })
+                .collect(),
+            Some(other) => Err(KpnError::BadRequest(format!(
+                "{} must be an array of objects, got {}",
+                self.path(name),
+                kind(other)
+            ))),
+        }
+    }
+
     /// The nested object `name` (absent: empty).
     pub fn object(&self, name: &str) -> Result<Fields, KpnError> {
         let prefix = format!("{}.", self.path(name));

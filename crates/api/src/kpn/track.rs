@@ -73,6 +73,7 @@ fn type_name(tracked: &Tracked) -> Localized {
         "moveGroup" => ("Move group", "Groep verplaatsen"),
         "blockSim" => ("Block SIM", "Simkaart blokkeren"),
         "unblockSim" => ("Unblock SIM", "Simkaart deblokkeren"),
+        "contracting" => ("Contracting", "Contracteren"),
         other => (other, other),
     };
     Localized {
@@ -185,6 +186,19 @@ pub struct TrackedDetailsBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sim: Option<String>,
     pub cancel_order: FlagBody,
+    /// A CONTRACTING order's lines (`ContractingSuborder`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<super::basket::wire::ContractingSuborderBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_time_cost_in_cents: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recurring_cost_in_cents: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e_sim_email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e_sim_confirmation_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub porting_customer_number: Option<String>,
     pub attributes: BTreeMap<String, String>,
 }
 
@@ -204,7 +218,19 @@ fn details_body(tracked: &Tracked) -> TrackedDetailsBody {
     {
         attributes.insert("rejectionReason".into(), reason.clone());
     }
+    let mut contracting = super::basket::wire::contracting_details(&tracked.record.change);
+    let items = contracting
+        .as_mut()
+        .map(|c| std::mem::take(&mut c.items))
+        .unwrap_or_default();
+    let contracting = contracting.as_ref();
     TrackedDetailsBody {
+        items,
+        one_time_cost_in_cents: contracting.map(|c| c.one_time_cost_in_cents),
+        recurring_cost_in_cents: contracting.map(|c| c.recurring_cost_in_cents),
+        e_sim_email: contracting.and_then(|c| c.esim_email.clone()),
+        e_sim_confirmation_code: contracting.and_then(|c| c.esim_confirmation_code.clone()),
+        porting_customer_number: contracting.and_then(|c| c.porting_customer_number.clone()),
         id: tracked.order.id.as_str().parse().unwrap_or_default(),
         r#type: type_name(tracked),
         status: tracked.track_status().as_str(),
@@ -256,6 +282,8 @@ pub async fn pretty_order_details(
         .await?;
     let mut details = details_body(&tracked);
     details.attributes.clear();
+    // PrettyOrderDetails has its own `items`.
+    details.items.clear();
     Ok(Json(PrettyDetailsBody {
         details,
         items: BTreeMap::new(),

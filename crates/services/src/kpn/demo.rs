@@ -265,8 +265,12 @@ impl Platform {
             seeded.push(subscriber);
         }
         seed_demo_orders(&mut tx, &org_number, &seeded, &places, now).await?;
+        super::basket::seed::seed_demo_contracting(&mut tx, &org_number, root, &places, now)
+            .await?;
         super::addresses::seed_demo_addresses(&mut tx, &org_number, now).await?;
         tx.commit().await?;
+        // The catalogue was seeded anew: read it again.
+        self.kpn_catalogue.forget();
         Ok(())
     }
 }

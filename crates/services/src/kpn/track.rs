@@ -269,6 +269,8 @@ impl Platform {
             return Err(not_open().into());
         }
         repo::set_note(&mut tx, tracked.order.id.as_str(), note.as_deref()).await?;
+        // A cancelled basket order leaves no ORDERED (or PENDING) contract behind.
+        super::basket::cancelled(&mut tx, &tracked.record, now).await?;
         audit(
             &mut tx,
             now,

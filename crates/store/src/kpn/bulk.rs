@@ -17,7 +17,7 @@ fn int(value: Option<i64>) -> Bind {
     value.map_or(Bind::NullInt, Bind::Int)
 }
 
-async fn insert_rows(
+pub(crate) async fn insert_rows(
     conn: &mut Connection,
     table_and_columns: &str,
     rows: Vec<Vec<Bind>>,
