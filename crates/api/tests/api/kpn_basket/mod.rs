@@ -1,13 +1,18 @@
 //! KPN contracting (issue 12): the basket session flow on the stored catalogue, the order it
 //! becomes and the contract that order makes or changes, templates, on every backend.
 
+mod catalogue;
+mod modify;
+mod porting;
+mod templates;
+
 use serde_json::{Value, json};
 
 use crate::harness::TestServer;
 use crate::kpn_harness::{expect_error, get, kpn_token, post};
 
 /// The one demo subscriber with `number`.
-async fn subscriber(server: &TestServer, token: &str, number: &str) -> i64 {
+pub(super) async fn subscriber(server: &TestServer, token: &str, number: &str) -> i64 {
     let (status, found) = get(
         server,
         &format!("/hierarchy/subscribers?filters=EMPLOYEE_NUMBER:%22{number}%22"),
@@ -20,7 +25,12 @@ async fn subscriber(server: &TestServer, token: &str, number: &str) -> i64 {
 }
 
 /// A basket POST that must succeed; answers the session id.
-async fn change(server: &TestServer, token: &str, session: Option<&str>, body: Value) -> String {
+pub(super) async fn change(
+    server: &TestServer,
+    token: &str,
+    session: Option<&str>,
+    body: Value,
+) -> String {
     let path = match session {
         Some(id) => format!("/contracting/basket?sessionId={id}"),
         None => "/contracting/basket".to_owned(),
@@ -34,7 +44,7 @@ async fn change(server: &TestServer, token: &str, session: Option<&str>, body: V
     id
 }
 
-async fn basket(server: &TestServer, token: &str, session: &str) -> Value {
+pub(super) async fn basket(server: &TestServer, token: &str, session: &str) -> Value {
     let (status, body) = get(
         server,
         &format!("/contracting/basket?sessionId={session}"),
@@ -46,7 +56,7 @@ async fn basket(server: &TestServer, token: &str, session: &str) -> Value {
 }
 
 /// The node `id` anywhere in a product tree.
-fn node<'a>(tree: &'a Value, id: &str) -> Option<&'a Value> {
+pub(super) fn node<'a>(tree: &'a Value, id: &str) -> Option<&'a Value> {
     tree.as_array()?.iter().find_map(|item| {
         if item["id"] == id {
             Some(item)
@@ -56,7 +66,7 @@ fn node<'a>(tree: &'a Value, id: &str) -> Option<&'a Value> {
     })
 }
 
-fn price(snapshot: &Value, which: &str) -> (i64, i64) {
+pub(super) fn price(snapshot: &Value, which: &str) -> (i64, i64) {
     let price = &snapshot[which];
     let one_time = [
         "activationFeeInCents",
@@ -73,7 +83,7 @@ fn price(snapshot: &Value, which: &str) -> (i64, i64) {
 }
 
 /// Polls the order until CLOSED, the sandbox clock moving on meanwhile.
-async fn until_closed(server: &TestServer, token: &str, id: i64) -> Value {
+pub(super) async fn until_closed(server: &TestServer, token: &str, id: i64) -> Value {
     for _ in 0..10 {
         let (status, order) = get(server, &format!("/track-and-trace/orders/{id}"), token).await;
         assert_eq!(status, 200, "{order}");
@@ -85,7 +95,7 @@ async fn until_closed(server: &TestServer, token: &str, id: i64) -> Value {
     panic!("order {id} never closed");
 }
 
-async fn contracts_of(server: &TestServer, token: &str, subscriber: i64) -> Vec<Value> {
+pub(super) async fn contracts_of(server: &TestServer, token: &str, subscriber: i64) -> Vec<Value> {
     let (status, page) = get(
         server,
         &format!("/hierarchy/subscribers/{subscriber}/contracts"),
@@ -94,6 +104,75 @@ async fn contracts_of(server: &TestServer, token: &str, subscriber: i64) -> Vec<
     .await;
     assert_eq!(status, 200, "{page}");
     page["result"].as_array().unwrap().clone()
+}
+
+/// The id of the node named `en` below `parent` in a product tree.
+pub(super) fn child_named(parent: &Value, en: &str) -> String {
+    parent["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|child| child["name"]["en"] == en)
+        .unwrap_or_else(|| panic!("{en} below {}", parent["id"]))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+pub(super) async fn order(
+    server: &TestServer,
+    token: &str,
+    session: &str,
+    body: Value,
+) -> (u16, Value) {
+    post(
+        server,
+        &format!("/contracting/basket/order?sessionId={session}"),
+        token,
+        body,
+    )
+    .await
+}
+
+pub(super) fn put(id: &str) -> Value {
+    json!({"productActions": [{"productId": id, "type": "PUT"}]})
+}
+
+pub(super) fn remove(id: &str) -> Value {
+    json!({"productActions": [{"productId": id, "type": "REMOVE"}]})
+}
+
+/// The demo groups by name: (customer item, Verkoop, Marketing).
+pub(super) async fn places(server: &TestServer, token: &str) -> (i64, i64, i64) {
+    let (_, roots) = get(server, "/hierarchy/children?includeCustomer=true", token).await;
+    let customer = roots["result"][0]["id"].as_i64().unwrap();
+    let (_, debtors) = get(server, "/hierarchy/children", token).await;
+    let debtor = debtors["result"][0]["id"].as_i64().unwrap();
+    let (_, below) = get(
+        server,
+        &format!("/hierarchy/children?id={debtor}&to=100"),
+        token,
+    )
+    .await;
+    let named = |name: &str| {
+        below["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {below}"))["id"]
+            .as_i64()
+            .unwrap()
+    };
+    (customer, named("Verkoop"), named("Marketing"))
+}
+
+pub(super) fn names(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
