@@ -1,6 +1,7 @@
 //! KPN delivery addresses (`/address/…`): general and personal addresses created, listed,
 //! edited (full replace) and deleted; each rule of `DeliveryAddressRequest` a 400 naming its
-//! field; another customer's and another caller's personal addresses not found; on every backend.
+//! field; another customer's and another caller's personal addresses not found, also as a basket
+//! order's `addressId`; on every backend.
 
 use serde_json::{Value, json};
 
@@ -402,6 +403,77 @@ async fn addresses_need_an_ordering_privilege() {
         let authoriser = kpn_token_for(&server, &client, &secret).await;
         let (status, list) = get(&server, "/address/customer", &authoriser).await;
         assert_eq!(status, 200, "{list}");
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_basket_order_delivers_only_to_an_address_its_caller_sees() {
+    for server in TestServer::every_backend().await {
+        let token = kpn_token(&server).await;
+        let (frozen, colleague) = other_callers(&server).await;
+        let demo_personal = ids(&listed(&server, "/address/user", &token).await)[0];
+        let demo_general = ids(&listed(&server, "/address/customer", &token).await)[0];
+        let (_, theirs) = post(&server, "/address/customer", &frozen, wilhelminakade()).await;
+        let theirs = theirs["id"].as_i64().unwrap();
+
+        // The colleague's basket: a subscription with a handset, which is delivered.
+        let (_, found) = get(
+            &server,
+            "/hierarchy/subscribers?filters=EMPLOYEE_NUMBER:%221037%22",
+            &colleague,
+        )
+        .await;
+        let employee = found["result"][0]["id"].as_i64().expect("employee 1037");
+        let (status, opened) = post(
+            &server,
+            "/contracting/basket",
+            &colleague,
+            json!({"accountGroupId": employee}),
+        )
+        .await;
+        assert_eq!(status, 200, "{opened}");
+        let session = opened["sessionId"].as_str().unwrap().to_owned();
+        let (status, answer) = post(
+            &server,
+            &format!("/contracting/basket?sessionId={session}"),
+            &colleague,
+            json!({"productActions": [
+                {"productId": "TreeNode_2001", "type": "PUT"},
+                {"productId": "TreeNode_3001", "type": "PUT"}
+            ]}),
+        )
+        .await;
+        assert_eq!(status, 200, "{answer}");
+        let order_path = format!("/contracting/basket/order?sessionId={session}");
+
+        // The first client's personal address and another customer's are not found.
+        for id in [demo_personal, theirs] {
+            let refused = post(&server, &order_path, &colleague, json!({"addressId": id})).await;
+            expect_error(&refused, 404, "CONTEXT_OBJECT_NOT_FOUND");
+        }
+        let both = post(
+            &server,
+            &order_path,
+            &colleague,
+            json!({"addressId": demo_general, "address": wilhelminakade()}),
+        )
+        .await;
+        expect_bad_field(&both, "addressId", "not both");
+        let mut inline = wilhelminakade();
+        inline["postalCode"] = json!("3072");
+        let refused = post(&server, &order_path, &colleague, json!({"address": inline})).await;
+        expect_bad_field(&refused, "address.postalCode", "4 digits");
+        // An inline address that keeps the rules is taken (`""` for addressId is none).
+        let (status, confirmation) = post(
+            &server,
+            &order_path,
+            &colleague,
+            json!({"address": wilhelminakade(), "addressId": ""}),
+        )
+        .await;
+        assert_eq!(status, 200, "{confirmation}");
+        assert!(confirmation["orderId"].is_i64(), "{confirmation}");
         server.stop().await;
     }
 }

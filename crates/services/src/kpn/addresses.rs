@@ -168,7 +168,6 @@ impl Platform {
     /// personal one, else 404 CONTEXT_OBJECT_NOT_FOUND) or an inline one checked like an
     /// address body (a 400 naming `address.<field>`); `None` when neither is given (an empty
     /// `address` object is none). Both at once is a 400: the order would not say which.
-    #[allow(dead_code)] // until the basket's order (`orderUsingPOST_1`) calls it
     pub(crate) async fn delivery_address(
         &self,
         tx: &mut Connection,
