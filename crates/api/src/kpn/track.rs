@@ -74,6 +74,10 @@ fn type_name(tracked: &Tracked) -> Localized {
         "blockSim" => ("Block SIM", "Simkaart blokkeren"),
         "unblockSim" => ("Unblock SIM", "Simkaart deblokkeren"),
         "contracting" => ("Contracting", "Contracteren"),
+        "replaceSim" => ("Replace SIM", "Simkaart vervangen"),
+        "terminateContract" => ("Terminate contract", "Contract opzeggen"),
+        "moveContract" => ("Move contract", "Contract verplaatsen"),
+        "portingOut" => ("Port out", "Nummer overzetten naar andere provider"),
         other => (other, other),
     };
     Localized {
@@ -199,7 +203,17 @@ pub struct TrackedDetailsBody {
     pub e_sim_confirmation_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub porting_customer_number: Option<String>,
+    pub persons_involved: PersonsInvolvedBody,
     pub attributes: BTreeMap<String, String>,
+}
+
+/// `OrderParticipants`: who ordered, and who authorised an order that had to wait for it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonsInvolvedBody {
+    pub ordered_by: ParticipantBody,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<ParticipantBody>,
 }
 
 fn details_body(tracked: &Tracked) -> TrackedDetailsBody {
@@ -209,6 +223,10 @@ fn details_body(tracked: &Tracked) -> TrackedDetailsBody {
     attributes.insert("orderedBy".into(), tracked.record.ordered_by.clone());
     if let Some(note) = &tracked.record.note {
         attributes.insert("cancelNote".into(), note.clone());
+    }
+    for (name, value) in sentral_services::kpn::contract_orders::attributes(&tracked.record.change)
+    {
+        attributes.insert(name.into(), value);
     }
     if let Some(reason) = tracked
         .order
@@ -246,6 +264,14 @@ fn details_body(tracked: &Tracked) -> TrackedDetailsBody {
         cancel_order: FlagBody {
             enabled: tracked.cancellable(),
             visible: true,
+        },
+        persons_involved: PersonsInvolvedBody {
+            ordered_by: ParticipantBody {
+                account_name: tracked.record.ordered_by.clone(),
+            },
+            approved_by: tracked.approval.as_ref().map(|a| ParticipantBody {
+                account_name: a.approved_by.clone(),
+            }),
         },
         attributes,
     }

@@ -154,16 +154,19 @@ impl Platform {
         let mobile = contract.category == ContractCategory::Mobile;
         let active = contract.state == ContractState::Active;
         let blocked = contract.state == ContractState::Blocked;
+        // Contract orders take an ACTIVE or BLOCKED contract; the basket modifies an active one.
+        let orderable = free && super::contract_orders::takes_orders(contract.state);
+        let numbered = mobile && contract.mobile_number.is_some();
         Ok(ContractOperations {
             contract_id: id,
             operations: vec![
                 ("blockSim", free && mobile && active, mobile),
                 ("unblockSim", free && mobile && blocked, mobile),
-                ("replaceSim", false, mobile),
-                ("modify", false, true),
-                ("move", false, true),
-                ("portOut", false, mobile),
-                ("terminate", false, true),
+                ("replaceSim", orderable && mobile, mobile),
+                ("modify", free && mobile && active, true),
+                ("move", orderable, true),
+                ("portOut", orderable && numbered, mobile),
+                ("terminate", orderable, true),
                 ("combineFixedMobile", false, false),
                 ("separateFixedMobile", false, false),
             ],

@@ -22,6 +22,8 @@ pub const FROZEN_NAME: &str = "Bevroren Klant B.V.";
 /// The product every demo mobile contract has.
 pub const PRODUCT_EN: &str = "Smartphone Subscription";
 pub const PRODUCT_NL: &str = "Smartphone Abonnement";
+/// The monthly fee of every demo mobile contract (€ 25.00).
+pub const DEMO_MONTHLY_FEE_CENTS: i64 = 2_500;
 
 pub(crate) const FIRST_NAMES: &[&str] = &[
     "Jan", "Sanne", "Pieter", "Lotte", "Daan", "Emma", "Sem", "Julia", "Bram", "Fleur", "Thijs",
@@ -256,6 +258,15 @@ impl Platform {
                     items: mobile_items(contract_id),
                 };
                 contracts::insert_contract(&mut tx, &org_number, &contract).await?;
+                // Terms from 2024-01-01 of 24, 36 and 48 months: ended, ending 2027, ending 2028.
+                let term_months = [24, 36, 48][index % 3];
+                sentral_store::kpn::contract_orders::set_contract_terms(
+                    &mut tx,
+                    contract_id,
+                    term_months,
+                    DEMO_MONTHLY_FEE_CENTS,
+                )
+                .await?;
                 subscriber.contract = Some((
                     contract_id,
                     contract.mobile_number.clone().unwrap_or_default(),

@@ -5,11 +5,12 @@
 use sentral_domain::Timestamp;
 use sentral_domain::corporate::{Order, OrderId, OrderStatus, OrderSubject, OrderType};
 use sentral_domain::kpn::{
-    ContractState, HierarchyItem, ItemKind, KpnChange, KpnOrderRecord, KpnStatus, Receiver,
-    RequestKind, SubscriberData,
+    ContractState, HELD_DUE_AT, HierarchyItem, ItemKind, KpnChange, KpnOrderRecord, KpnStatus,
+    Privilege, Receiver, RequestKind, SubscriberData,
 };
 use sentral_store::Connection;
 use sentral_store::corporate::orders as engine_repo;
+use sentral_store::kpn::contract_orders as authorizations;
 use sentral_store::kpn::{contracts, items, orders as kpn_repo};
 use serde_json::json;
 
@@ -119,6 +120,8 @@ impl Platform {
         let now = self.now();
         let number = sentral_store::corporate::next_number(tx, "order", 70_000_001).await?;
         let id = OrderId::from_number(number);
+        // KPN.md decision 7: a token that may order but not authorise leaves it waiting.
+        let waits = needs_authorization(tx, principal).await?;
         let order = Order {
             id: id.clone(),
             subject: new.subject,
@@ -131,7 +134,11 @@ impl Platform {
             status: OrderStatus::InProgress,
             failure: None,
             created_at: now,
-            due_at: new.starts_at.plus_seconds(new.seconds),
+            due_at: if waits {
+                HELD_DUE_AT
+            } else {
+                new.starts_at.plus_seconds(new.seconds)
+            },
             completed_at: None,
             created_by: principal.actor().0,
         };
@@ -151,9 +158,12 @@ impl Platform {
             starts_at: new.starts_at,
             change: new.change,
             note: None,
-            held: None,
+            held: waits.then_some(KpnStatus::WaitingForAuthorization),
         };
         kpn_repo::insert_record(tx, &customer.org_number, &record).await?;
+        if waits {
+            authorizations::insert_authorization(tx, id.as_str(), new.seconds).await?;
+        }
         audit(
             tx,
             now,
@@ -163,9 +173,21 @@ impl Platform {
             json!({"operation": order.order_type.as_str(), "kind": record.kind.as_str()}),
         )
         .await?;
-        self.due_orders.note_due(order.due_at.millis());
+        if !waits {
+            self.due_orders.note_due(order.due_at.millis());
+        }
         Ok(summary(&order, &record, now))
     }
+}
+
+/// Whether the caller's token may create orders only unauthorised: it holds
+/// `privileges_un-authorized_orders_creation` but not `privileges_orders_authorization`.
+async fn needs_authorization(tx: &mut Connection, principal: &Principal) -> KpnResult<bool> {
+    let held = sentral_store::kpn::customers::privileges(tx, principal.app.id.as_str()).await?;
+    Ok(held.is_some_and(|held| {
+        let holds = |p: Privilege| held.iter().any(|h| h == p.as_str());
+        holds(Privilege::UnauthorizedOrdersCreation) && !holds(Privilege::OrdersAuthorization)
+    }))
 }
 
 /// The order's `OrderSummary.status` at `now`: an open order resting in a held status shows it.

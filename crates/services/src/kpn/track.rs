@@ -29,6 +29,8 @@ pub struct Tracked {
     pub order: Order,
     pub record: KpnOrderRecord,
     pub status: KpnStatus,
+    /// Who authorised it, for an order that waited for authorisation (read with one order).
+    pub approval: Option<super::contract_orders::Approval>,
 }
 
 impl Tracked {
@@ -148,6 +150,7 @@ impl Platform {
                 status: status_of(&order, &record, now),
                 order,
                 record,
+                approval: None,
             })
             .filter(|t| wanted.is_empty() || wanted.contains(&t.track_status()))
             .filter(|t| !query.current_user_only || t.order.created_by == actor)
@@ -222,10 +225,12 @@ impl Platform {
             .filter(|(_, record)| record.kind == kind)
             .ok_or_else(not_found)?;
         let status = status_of(&order, &record, self.now());
+        let approval = self.kpn_approval(&mut conn, id.as_str()).await?;
         Ok(Tracked {
             order,
             record,
             status,
+            approval,
         })
     }
 
