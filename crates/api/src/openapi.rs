@@ -200,7 +200,8 @@ struct SandboxDoc;
         kpn::KpnWrappedError,
         kpn::subscribers::UpdateSubscriberRequestParams,
         kpn::hierarchy::UpdateChildRequestParams,
-        kpn::wire::HierarchyItemBody
+        kpn::wire::HierarchyItemBody,
+        kpn::addresses::DeliveryAddressRequest
     )),
     modifiers(&BearerAuth)
 )]
@@ -278,11 +279,14 @@ fn kpn_document() -> OpenApiDoc {
         if alias {
             builder = builder.deprecated(Some(utoipa::openapi::Deprecated::True));
         }
-        // The update bodies, with what a round trip may send back (no additionalProperties:
-        // KPN ignores fields it does not know).
+        // The update bodies, with what a round trip may send back, and the address writes' (no
+        // additionalProperties: KPN ignores fields it does not know).
         let update_body = match operation.operation_id {
             "updateSubscriberUsingPUT" => Some("UpdateSubscriberRequestParams"),
             "updateChildUsingPOST" => Some("UpdateChildRequestParams"),
+            "newGeneralAddressUsingPOST"
+            | "newPersonalAddressUsingPOST"
+            | "updateAddressUsingPOST" => Some("DeliveryAddressRequest"),
             _ => None,
         };
         if let Some(schema) = update_body {

@@ -71,6 +71,38 @@ impl From<DeliveryAddress> for DeliveryAddressBody {
     }
 }
 
+/// `DeliveryAddressRequest` (and its twin `DeliveryAddressRequest1`): the body of the address
+/// writes. Text fields given as numbers are taken as their digits; `null` and `""` are absent;
+/// unknown fields (and the `id` of a listed address sent back to its own edit) are ignored.
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // only the OpenAPI document reads it
+pub struct DeliveryAddressRequest {
+    pub address_name: Option<String>,
+    #[schema(max_length = 35)]
+    pub attention: Option<String>,
+    #[schema(min_length = 1, max_length = 30)]
+    pub city: String,
+    #[schema(min_length = 1, max_length = 35)]
+    pub company_name: String,
+    /// Only "NL" (any case).
+    #[schema(example = "NL")]
+    pub country: String,
+    #[schema(max_length = 21)]
+    pub floor: Option<String>,
+    #[schema(min_length = 1, max_length = 5)]
+    pub house_number: String,
+    #[schema(max_length = 21)]
+    pub location: Option<String>,
+    /// Four digits, then two letters (a space between is taken): answered as `1234AB`.
+    #[schema(example = "3072AP", pattern = "^ *[0-9]{4} *[A-Za-z]{2} *$")]
+    pub postal_code: String,
+    #[schema(max_length = 20)]
+    pub room: Option<String>,
+    #[schema(min_length = 1, max_length = 24)]
+    pub street: String,
+}
+
 /// A `DeliveryAddressRequest` as sent (an address body, or `OrderRequest.address`): every
 /// field as text (a number is its digits), unknown fields ignored.
 pub(crate) fn address_input(body: &Fields) -> Result<DeliveryAddressInput, KpnError> {

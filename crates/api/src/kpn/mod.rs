@@ -2,7 +2,7 @@
 //! the official description under `/mobile/kpn/mobileservices`. Operations not built yet answer
 //! a typed 501 naming the operation (after authentication, as the real API would check first).
 
-mod addresses;
+pub(crate) mod addresses;
 mod basket;
 mod contract_orders;
 mod contracts;
