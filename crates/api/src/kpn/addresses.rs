@@ -73,7 +73,8 @@ impl From<DeliveryAddress> for DeliveryAddressBody {
 
 /// `DeliveryAddressRequest` (and its twin `DeliveryAddressRequest1`): the body of the address
 /// writes. Text fields given as numbers are taken as their digits; `null` and `""` are absent;
-/// unknown fields (and the `id` of a listed address sent back to its own edit) are ignored.
+/// unknown fields are ignored, and so is the `id` of a listed address sent back to its edit
+/// (another id than the path's is a 400).
 #[derive(Debug, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code)] // only the OpenAPI document reads it
