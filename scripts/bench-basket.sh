@@ -20,7 +20,9 @@
 # measures contention on a row, not the basket).
 #
 # Usage: scripts/bench-basket.sh [--duration SECS] [--connections N] [--write-connections N]
-#                                [--min-nodes N] [--out FILE] [--keep-temp]
+#                                [--min-nodes N] [--database-url URL] [--out FILE] [--keep-temp]
+#   --database-url URL   PostgreSQL: the store in a fresh schema there (psql), dropped afterwards;
+#                        the CPU column then counts sentral's process only, not PostgreSQL's
 #   SENTRAL_BIN=PATH / BENCH_BIN=PATH measure those binaries instead of building
 #   target/release/sentral and target/release/sentral-bench from the tree.
 # The table (Markdown) goes to stdout (and --out); progress to stderr. Exit status 3 when a row
@@ -28,13 +30,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-duration=10; connections=16; write_connections=1; min_nodes=200; out=""; keep=""
+duration=10; connections=16; write_connections=1; min_nodes=200; out=""; keep=""; database_url=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
     --write-connections) write_connections="$2"; shift 2 ;;
     --min-nodes) min_nodes="$2"; shift 2 ;;
+    --database-url) database_url="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --keep-temp) keep=1; shift ;;
     *) echo "unknown argument $1; see the head of $0" >&2; exit 2 ;;
@@ -49,20 +52,29 @@ fi
 sentral="${SENTRAL_BIN:-$target_dir/release/sentral}"
 bench="${BENCH_BIN:-$target_dir/release/sentral-bench}"
 
-work="$(mktemp -d)"; server_pid=""; hello_pid=""
+work="$(mktemp -d)"; server_pid=""; hello_pid=""; schema=""
 cleanup() {
   local status=$?
   # A killed server's wait answers 143: not this script's status.
   [ -n "$server_pid" ] && { kill "$server_pid" && wait "$server_pid"; } 2>/dev/null || true
   [ -n "$hello_pid" ] && { kill "$hello_pid" && wait "$hello_pid"; } 2>/dev/null || true
+  [ -n "$schema" ] && { psql -X -q -d "$database_url" -c "DROP SCHEMA IF EXISTS $schema CASCADE" 2>/dev/null || true; }
   if [ -n "$keep" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
   exit "$status"
 }
 trap cleanup EXIT INT TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+store=(--data-dir "$work/data"); backend="SQLite"
+if [ -n "$database_url" ]; then
+  schema="sentral_bench_basket_$$"
+  psql -X -q -d "$database_url" -c "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public" 2>/dev/null || true
+  psql -X -q -v ON_ERROR_STOP=1 -d "$database_url" -c "CREATE SCHEMA $schema"
+  case "$database_url" in *\?*) separator='&' ;; *) separator='?' ;; esac
+  store=(--database-url "${database_url}${separator}options=-c%20search_path%3D$schema"); backend="PostgreSQL"
+fi
 port=$(free_port)
-"$sentral" --data-dir "$work/data" serve --demo --listen "127.0.0.1:$port" \
+"$sentral" "${store[@]}" serve --demo --listen "127.0.0.1:$port" \
   --quota-per-minute 0 --spike-arrest-per-second 0 > "$work/server.log" 2>&1 &
 server_pid=$!
 base="http://127.0.0.1:$port"
@@ -163,7 +175,7 @@ fi
 
 report="$work/report.md"
 {
-  echo "### KPN basket on the demo catalogue ($nodes tree nodes)"
+  echo "### KPN basket on the demo catalogue ($nodes tree nodes, $backend)"
   echo
   echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, tree at commit $(git rev-parse --short HEAD), load average at start $(cut -d' ' -f1-3 /proc/loadavg); $duration s per row after 1 s of warm-up."
   echo
