@@ -329,6 +329,10 @@ pub(crate) fn reference_number(given: Option<&str>) -> KpnResult<Option<String>>
             "referenceNumber",
             format!("is at most 25 characters, got {}", text.chars().count()),
         )),
+        // A control character (a NUL would not even store on PostgreSQL) is refused.
+        Some(text) if text.chars().any(char::is_control) => {
+            Err(invalid("referenceNumber", "holds a control character"))
+        }
         other => Ok(other.map(str::to_owned)),
     }
 }

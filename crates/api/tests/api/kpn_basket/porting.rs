@@ -135,6 +135,17 @@ async fn port_in_characteristics_are_revealed_and_checked() {
         .await;
         let late = order(&server, &token, &session, json!({"wishDate": "2099-01-01"})).await;
         expect_error(&late, 400, "INVALID_WISH_DATE");
+        // A NUL (which PostgreSQL cannot store) is a 400, and a made-up session id a 404.
+        let nul = order(
+            &server,
+            &token,
+            &session,
+            json!({"referenceNumber": "Ref\u{0}"}),
+        )
+        .await;
+        expect_error(&nul, 400, "bad_request");
+        let odd = get(&server, "/contracting/basket?sessionId=ab%00cd", &token).await;
+        expect_error(&odd, 404, "CONTEXT_OBJECT_NOT_FOUND");
         let long = order(
             &server,
             &token,

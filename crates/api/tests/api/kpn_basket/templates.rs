@@ -76,6 +76,11 @@ async fn templates_are_saved_listed_at_their_locations_detailed_modified_and_del
             400,
             "bad_request",
         );
+        expect_error(
+            &save(session.clone(), json!({"name": "Sales\u{0}"})).await,
+            400,
+            "bad_request",
+        );
         let (status, saved) = save(
             session.clone(),
             json!({"groupId": verkoop.to_string(), "name": "Sales SIM only 30 GB"}),

@@ -3,12 +3,15 @@
 
 pub mod catalogue;
 pub mod characteristics;
+mod init;
 pub mod order;
 pub mod products;
+mod reads;
 pub mod rules;
 pub mod seed;
 mod seed_data;
 pub mod sessions;
+mod template_ops;
 pub mod templates;
 pub mod view;
 

@@ -7,16 +7,15 @@
 use std::collections::HashMap;
 
 use sentral_domain::Timestamp;
+use sentral_domain::kpn::Privilege;
 use sentral_domain::kpn::contracting::{BasketMode, BasketSession, BasketState};
-use sentral_domain::kpn::{ContractCategory, ContractItemNode, ContractState, ItemKind, Privilege};
 use sentral_store::Connection;
 use sentral_store::kpn::contracting::{lifecycle, sessions as repo, templates as template_repo};
-use sentral_store::kpn::{contracts, customers as customer_repo, items, orders as order_repo};
+use sentral_store::kpn::customers as customer_repo;
 
 use super::catalogue::Catalogue;
-use super::view::{BasketView, snapshot};
 use super::{characteristics, rules, templates};
-use crate::kpn::{Customer, KpnFailure, KpnResult, invalid, item_not_found, privileges};
+use crate::kpn::{Customer, KpnFailure, KpnResult, invalid, privileges};
 use crate::{Platform, Principal, ServiceError};
 
 /// How long a session lives without a change.
@@ -62,7 +61,7 @@ impl BasketChangeInput {
     }
 }
 
-fn not_found(message: String) -> crate::kpn::KpnError {
+pub(super) fn not_found(message: String) -> crate::kpn::KpnError {
     KpnFailure::ContextObjectNotFound(message).into()
 }
 
@@ -71,22 +70,6 @@ fn new_session_id() -> Result<String, ServiceError> {
     getrandom::fill(&mut bytes)
         .map_err(|e| ServiceError::Internal(format!("random source: {e}")))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// The catalogue nodes a contract's items are (by bsId), with their amounts.
-pub(crate) fn contracted_nodes(
-    catalogue: &Catalogue,
-    items: &[ContractItemNode],
-) -> std::collections::BTreeMap<String, i64> {
-    let mut found = std::collections::BTreeMap::new();
-    let mut stack: Vec<&ContractItemNode> = items.iter().collect();
-    while let Some(item) = stack.pop() {
-        if let Some(node) = catalogue.by_bs_id(item.product_bs_id) {
-            *found.entry(node.id.clone()).or_insert(0) += 1;
-        }
-        stack.extend(item.children.iter());
-    }
-    found
 }
 
 impl Platform {
@@ -133,8 +116,14 @@ impl Platform {
             let latest = repo::latest_session(conn, &owner, &customer.org_number).await?;
             return Ok(latest.filter(live));
         };
-        let session = repo::session(conn, id)
-            .await?
+        // Session ids are hex: anything else is no session (and never reaches the store).
+        let plausible = id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric());
+        let found = if plausible {
+            repo::session(conn, id).await?
+        } else {
+            None
+        };
+        let session = found
             .filter(|s| s.owner == owner && s.org_number == customer.org_number)
             .ok_or_else(|| {
                 not_found(format!(
@@ -155,7 +144,7 @@ impl Platform {
     }
 
     /// The session a read needs: a 404 when the caller has none.
-    async fn kpn_session_for_read(
+    pub(super) async fn kpn_session_for_read(
         &self,
         principal: &Principal,
         id: Option<&str>,
@@ -172,170 +161,6 @@ impl Platform {
                 )
             })?;
         Ok((customer, session))
-    }
-
-    /// `getBasketUsingGET`.
-    pub async fn kpn_basket(
-        &self,
-        principal: &Principal,
-        id: Option<&str>,
-    ) -> KpnResult<BasketView> {
-        let (_, session) = self.kpn_session_for_read(principal, id).await?;
-        let catalogue = self.kpn_catalogue().await?;
-        Ok(snapshot(&catalogue, &session.state))
-    }
-
-    /// `resetBasketUsingPOST`: the session keeps what it is for, without selections.
-    pub async fn kpn_reset_basket(&self, principal: &Principal, id: Option<&str>) -> KpnResult<()> {
-        let (_, session) = self.kpn_session_for_read(principal, id).await?;
-        let mut state = BasketState::new(session.state.mode.clone());
-        state.contracted = session.state.contracted.clone();
-        state.selected = session.state.contracted.clone();
-        let mut tx = self.store.write().await?;
-        repo::save_state(&mut tx, &session.id, &state, self.now()).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The state a basket starts in for an initialising change.
-    async fn initial_state(
-        &self,
-        conn: &mut Connection,
-        customer: &Customer,
-        principal: &Principal,
-        catalogue: &Catalogue,
-        change: &BasketChangeInput,
-    ) -> KpnResult<BasketState> {
-        let ways = [
-            change.account_group_id.is_some(),
-            change.contract_id.is_some(),
-            change.fixed_contract_id.is_some() || change.mobile_contract_id.is_some(),
-            change.template_id_to_modify.is_some(),
-        ];
-        if ways.iter().filter(|w| **w).count() > 1 {
-            return Err(invalid(
-                "contractId",
-                "give one of accountGroupId (with orderId to reactivate), contractId, \
-                 fixedContractId with mobileContractId, templateIdToModify",
-            ));
-        }
-        if change.order_id.is_some() && change.account_group_id.is_none() {
-            return Err(invalid("orderId", "reactivating needs accountGroupId too"));
-        }
-        let org = &customer.org_number;
-        if let Some(id) = change.contract_id {
-            let contract = contracts::contract(conn, org, id).await?.ok_or_else(|| {
-                KpnFailure::ContractNotFound(format!(
-                    "contract {id} does not exist or is not visible to you"
-                ))
-            })?;
-            if contract.category != ContractCategory::Mobile
-                || contract.state != ContractState::Active
-            {
-                return Err(KpnFailure::OperationNotPossible(format!(
-                    "contract {id} ({} {}) cannot be modified; only an ACTIVE mobile contract can",
-                    contract.category, contract.state
-                ))
-                .into());
-            }
-            let mut state = BasketState::new(BasketMode::Modify {
-                contract_id: id,
-                owner_id: contract.owner_id,
-            });
-            state.contracted = contracted_nodes(catalogue, &contract.items);
-            state.selected = state.contracted.clone();
-            return Ok(state);
-        }
-        if change.fixed_contract_id.is_some() || change.mobile_contract_id.is_some() {
-            let (Some(fixed), Some(mobile)) = (change.fixed_contract_id, change.mobile_contract_id)
-            else {
-                let missing = if change.fixed_contract_id.is_none() {
-                    "fixedContractId"
-                } else {
-                    "mobileContractId"
-                };
-                return Err(invalid(
-                    missing,
-                    "combining needs both fixedContractId and mobileContractId",
-                ));
-            };
-            for (id, category) in [
-                (fixed, ContractCategory::Fixed),
-                (mobile, ContractCategory::Mobile),
-            ] {
-                let contract = contracts::contract(conn, org, id).await?.ok_or_else(|| {
-                    KpnFailure::ContractNotFound(format!(
-                        "contract {id} does not exist or is not visible to you"
-                    ))
-                })?;
-                if contract.category != category {
-                    return Err(KpnFailure::OperationNotPossible(format!(
-                        "contract {id} is a {} contract, not a {category} one; combining needs a fixed and a mobile contract",
-                        contract.category
-                    ))
-                    .into());
-                }
-            }
-            return Err(KpnFailure::OperationNotPossible(
-                "combining fixed and mobile contracts is not offered to this customer".into(),
-            )
-            .into());
-        }
-        if let Some(id) = change.template_id_to_modify {
-            self.kpn_require(principal, &[Privilege::PortfolioAndProfilesManagement])
-                .await?;
-            let template = template_repo::template(conn, org, id)
-                .await?
-                .ok_or_else(|| templates::not_found(id))?;
-            let mut state = BasketState::new(BasketMode::Template { template_id: id });
-            state.selected = template.content.selected.clone();
-            state.characteristics = template.content.characteristics.clone();
-            state.template_id = Some(id);
-            return Ok(state);
-        }
-        let Some(account) = change.account_group_id else {
-            return Ok(BasketState::new(BasketMode::Empty));
-        };
-        let item = items::item(conn, org, account)
-            .await?
-            .ok_or_else(|| item_not_found(account))?;
-        if !matches!(item.kind, ItemKind::Subscriber | ItemKind::Debtor) {
-            return Err(KpnFailure::WrongGroupType(format!(
-                "accountGroupId {account} is a {}; a contract is made for a SUBSCRIBER or a DEBTOR",
-                item.kind
-            ))
-            .into());
-        }
-        let Some(order_id) = change.order_id else {
-            return Ok(BasketState::new(BasketMode::New {
-                account_id: account,
-            }));
-        };
-        let (order, record) = order_repo::order(conn, org, &order_id.to_string())
-            .await?
-            .ok_or_else(|| {
-                KpnFailure::OrderNotFound(format!(
-                    "order {order_id} does not exist or is not visible to you"
-                ))
-            })?;
-        if order.order_type != sentral_domain::corporate::OrderType::TerminateContract {
-            return Err(KpnFailure::OperationNotPossible(format!(
-                "order {order_id} is a {} order; reactivating needs the order that terminated the contract",
-                order.order_type
-            ))
-            .into());
-        }
-        if order.status != sentral_domain::corporate::OrderStatus::Completed {
-            return Err(KpnFailure::OperationNotPossible(format!(
-                "termination order {order_id} has not finished; a contract is reactivated once it is terminated"
-            ))
-            .into());
-        }
-        Ok(BasketState::new(BasketMode::Reactivate {
-            account_id: account,
-            order_id,
-            previous_number: record.msisdn,
-        }))
     }
 
     /// `modifyBasketUsingPOST`: initialises or changes a basket; answers its session id.
@@ -495,65 +320,6 @@ impl Platform {
         }
         state.sim_card_number = Some(number.to_owned());
         Ok(())
-    }
-
-    /// `getCharacteristicsUsingGET`.
-    pub async fn kpn_basket_characteristics(
-        &self,
-        principal: &Principal,
-        id: Option<&str>,
-    ) -> KpnResult<Vec<characteristics::CharacteristicView>> {
-        let (_, session) = self.kpn_session_for_read(principal, id).await?;
-        let catalogue = self.kpn_catalogue().await?;
-        Ok(characteristics::available(&catalogue, &session.state))
-    }
-
-    /// `getProductsTreeUsingGET`.
-    pub async fn kpn_basket_tree(
-        &self,
-        principal: &Principal,
-        id: Option<&str>,
-    ) -> KpnResult<Vec<super::view::TreeItemView>> {
-        let (_, session) = self.kpn_session_for_read(principal, id).await?;
-        let catalogue = self.kpn_catalogue().await?;
-        Ok(super::view::tree(&catalogue, &session.state))
-    }
-
-    /// `getResourcesUsingGET`: free numbers of the customer's pool starting with `prefix`.
-    pub async fn kpn_resources(
-        &self,
-        principal: &Principal,
-        session_id: Option<&str>,
-        prefix: Option<&str>,
-        limit: Option<i64>,
-    ) -> KpnResult<Vec<(i64, String)>> {
-        let customer = self.kpn_customer(principal, privileges::ORDERING).await?;
-        let prefix = prefix
-            .map(str::trim)
-            .ok_or_else(|| invalid("prefix", "is required"))?;
-        let digits = match prefix.strip_prefix('0') {
-            Some(rest) => format!("31{rest}"),
-            None => prefix.trim_start_matches('+').to_owned(),
-        };
-        if !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid("prefix", format!("must be digits, got {prefix:?}")));
-        }
-        let limit = limit.unwrap_or(10);
-        if !(1..=100).contains(&limit) {
-            return Err(invalid("limit", format!("is 1 to 100, got {limit}")));
-        }
-        let mut conn = self.store.read().await?;
-        if session_id.is_some() {
-            self.kpn_session(&mut conn, &customer, principal, session_id)
-                .await?;
-        }
-        Ok(sentral_store::kpn::contracting::numbers::free_numbers(
-            &mut conn,
-            &customer.org_number,
-            &digits,
-            limit,
-        )
-        .await?)
     }
 
     /// Closes the session as ordered (the order's transaction).
