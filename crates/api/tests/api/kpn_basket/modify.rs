@@ -155,3 +155,83 @@ async fn a_product_is_added_to_and_removed_from_an_existing_contract() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_terminated_contract_is_reactivated_with_its_previous_number() {
+    for server in TestServer::every_backend().await {
+        let token = kpn_token(&server).await;
+        let holder = subscriber(&server, &token, "1005").await;
+        let contract = contracts_of(&server, &token, holder).await[0].clone();
+        let number = contract["mobileNumber"].as_str().unwrap().to_owned();
+        let (status, terminate) = post(
+            &server,
+            "/order/terminate",
+            &token,
+            json!({"contractId": contract["id"], "referenceNumber": "Offboarding-1005"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{terminate}");
+        let termination = terminate["id"].as_i64().unwrap();
+        let reactivate = json!({"accountGroupId": holder, "orderId": termination.to_string()});
+        // Not before the contract is terminated.
+        let early = post(&server, "/contracting/basket", &token, reactivate.clone()).await;
+        expect_error(&early, 400, "OPERATION_NOT_POSSIBLE");
+        for _ in 0..10 {
+            let (_, request) = get(
+                &server,
+                &format!("/track-and-trace/service-requests/{termination}"),
+                &token,
+            )
+            .await;
+            if request["status"] == "CLOSED" {
+                break;
+            }
+            server.advance_clock(20).await;
+        }
+        assert_eq!(
+            contracts_of(&server, &token, holder).await[0]["state"],
+            "CLOSED"
+        );
+        let unknown = post(
+            &server,
+            "/contracting/basket",
+            &token,
+            json!({"accountGroupId": holder, "orderId": 1}),
+        )
+        .await;
+        expect_error(&unknown, 404, "ORDER_NOT_FOUND");
+        let alone = post(
+            &server,
+            "/contracting/basket",
+            &token,
+            json!({"orderId": termination}),
+        )
+        .await;
+        expect_error(&alone, 400, "bad_request");
+
+        let session = change(&server, &token, None, reactivate).await;
+        change(&server, &token, Some(&session), put("TreeNode_2001")).await;
+        let snapshot = basket(&server, &token, &session).await;
+        let previous = &snapshot["characteristics"]["previousPhoneNumber"];
+        assert_eq!(previous["value"], number.as_str(), "{snapshot}");
+        assert_eq!(previous["possibleValues"][0]["value"], number.as_str());
+        let changed = post(
+            &server,
+            &format!("/contracting/basket?sessionId={session}"),
+            &token,
+            json!({"characteristicActions": [{"name": "previousPhoneNumber", "value": "31699999999"}]}),
+        )
+        .await;
+        expect_error(&changed, 400, "bad_request");
+        let (status, confirmation) = order(&server, &token, &session, json!({})).await;
+        assert_eq!(status, 200, "{confirmation}");
+        let contracts = contracts_of(&server, &token, holder).await;
+        let new = contracts
+            .iter()
+            .find(|c| c["state"] == "ORDERED")
+            .expect("ordered");
+        assert_eq!(new["mobileNumber"], number.as_str(), "{contracts:?}");
+        until_closed(&server, &token, confirmation["orderId"].as_i64().unwrap()).await;
+        server.stop().await;
+    }
+}

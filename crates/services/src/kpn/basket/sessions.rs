@@ -54,6 +54,7 @@ pub struct BasketChangeInput {
 impl BasketChangeInput {
     fn initialises(&self) -> bool {
         self.account_group_id.is_some()
+            || self.order_id.is_some()
             || self.contract_id.is_some()
             || self.fixed_contract_id.is_some()
             || self.mobile_contract_id.is_some()
