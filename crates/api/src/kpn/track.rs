@@ -189,6 +189,9 @@ pub struct TrackedDetailsBody {
     pub msisdn: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sim: Option<String>,
+    /// The SIM card a replace SIM puts in (`ServiceRequestDetails.newSim`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_sim: Option<String>,
     pub cancel_order: FlagBody,
     /// A CONTRACTING order's lines (`ContractingSuborder`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -261,6 +264,7 @@ fn details_body(tracked: &Tracked) -> TrackedDetailsBody {
         kpn_reference: tracked.record.kpn_reference.clone(),
         msisdn: tracked.record.msisdn.clone(),
         sim: tracked.record.sim.clone(),
+        new_sim: sentral_services::kpn::contract_orders::new_sim(&tracked.record.change),
         cancel_order: FlagBody {
             enabled: tracked.cancellable(),
             visible: true,
@@ -289,12 +293,12 @@ pub async fn order_details(
     Ok(Json(details_body(&tracked)))
 }
 
-/// `PrettyOrderDetails`: as the details, with `items` grouped by name (none kept yet).
+/// `PrettyOrderDetails`: as the details, with a basket order's `items` grouped by product.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PrettyDetailsBody {
     #[serde(flatten)]
     pub details: TrackedDetailsBody,
-    pub items: BTreeMap<String, Vec<String>>,
+    pub items: BTreeMap<String, Vec<super::basket::wire::PrettySuborderBody>>,
 }
 
 pub async fn pretty_order_details(
@@ -312,7 +316,7 @@ pub async fn pretty_order_details(
     details.items.clear();
     Ok(Json(PrettyDetailsBody {
         details,
-        items: BTreeMap::new(),
+        items: super::basket::wire::pretty_items(&tracked.record.change),
     }))
 }
 

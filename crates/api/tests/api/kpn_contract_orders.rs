@@ -332,6 +332,8 @@ async fn replace_sim_puts_a_new_physical_sim_or_an_esim_in_the_contract() {
         );
         let tracked = service_request(&server, &token, order_id).await;
         assert_eq!(tracked["attributes"]["newUiccId"], new_sim, "{tracked}");
+        assert_eq!(tracked["newSim"], new_sim);
+        assert_eq!(tracked["sim"], first["simCardNumber"]);
         server.advance_clock(61).await;
         assert_eq!(
             contract(&server, &token, id).await["simCardNumber"],

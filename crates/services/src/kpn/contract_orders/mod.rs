@@ -68,7 +68,7 @@ impl Platform {
         customer: &Customer,
         contract: &Contract,
         operation: OrderType,
-        change: ContractOrderChange,
+        mut change: ContractOrderChange,
         reference_number: Option<String>,
         starts_at: Timestamp,
     ) -> KpnResult<OrderSummary> {
@@ -79,6 +79,17 @@ impl Platform {
             &format!("contract {}", contract.id),
         )
         .await?;
+        // An eSIM's numbers come from its counter in the order's own transaction.
+        if let ContractOrderChange::ReplaceSim {
+            sim_card_number,
+            esim: Some(esim),
+        } = &mut change
+            && sim_card_number.is_empty()
+        {
+            let (iccid, eid) = sim::new_esim(&mut tx).await?;
+            *sim_card_number = iccid;
+            esim.eid = eid;
+        }
         let (receiver, context_name) = receiver_of(&mut tx, customer, contract).await?;
         let new = NewOrder {
             subject: OrderSubject::KpnContract(contract.id),
@@ -171,6 +182,16 @@ pub fn attributes(change: &KpnChange) -> Vec<(&'static str, String)> {
             ("moveAddonBundles", move_addon_bundles.to_string()),
         ],
         ContractOrderChange::Terminate | ContractOrderChange::PortOut => Vec::new(),
+    }
+}
+
+/// The SIM card a replace SIM order puts in.
+pub fn new_sim(change: &KpnChange) -> Option<String> {
+    match change {
+        KpnChange::ContractOrder(ContractOrderChange::ReplaceSim {
+            sim_card_number, ..
+        }) => Some(sim_card_number.clone()),
+        _ => None,
     }
 }
 

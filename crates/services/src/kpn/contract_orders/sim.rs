@@ -101,7 +101,7 @@ fn check_confirmation_code(given: Option<&str>) -> KpnResult<Option<String>> {
 
 /// An eSIM's ICCID and EID from a counter: ICCIDs `8931169…` (19 digits, apart from the
 /// physical cards' `8931160…`), EIDs `8903116…` (32 digits).
-async fn new_esim(conn: &mut Connection) -> KpnResult<(String, String)> {
+pub(super) async fn new_esim(conn: &mut Connection) -> KpnResult<(String, String)> {
     let n = sentral_store::corporate::next_number(conn, "kpn-esim", 1).await?;
     Ok((format!("8931169{n:012}"), format!("8903116{n:025}")))
 }
@@ -123,15 +123,13 @@ impl Platform {
         let change = if request.esim == Some(true) {
             let email = check_email(request.email.as_deref())?;
             let confirmation_code = check_confirmation_code(request.confirmation_code.as_deref())?;
-            let mut tx = self.store.write().await?;
-            let (iccid, eid) = new_esim(&mut tx).await?;
-            tx.commit().await?;
+            // Its ICCID and EID are given when the order is placed.
             ContractOrderChange::ReplaceSim {
-                sim_card_number: iccid,
+                sim_card_number: String::new(),
                 esim: Some(Esim {
                     email,
                     confirmation_code,
-                    eid,
+                    eid: String::new(),
                 }),
             }
         } else {
