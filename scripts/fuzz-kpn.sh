@@ -16,7 +16,7 @@
 #                                                        # 3 synthetic ids work too)
 #   FUZZ_KPN_OPERATIONS=getChildrenUsingGET,getContractOverviewUsingGET scripts/fuzz-kpn.sh
 #   scripts/fuzz-kpn.sh --required-only                  # only the operations that must be built
-#   FUZZ_KPN_PARTS=1,2 scripts/fuzz-kpn.sh               # require parts 1 and 2 (default: 1; empty:
+#   FUZZ_KPN_PARTS=1   scripts/fuzz-kpn.sh               # require part 1 only (default 1,2; empty:
 #                                                        # none, every 501 not_implemented allowed)
 #   FUZZ_SEED=123 scripts/fuzz-kpn.sh                    # repeat a run (the seed is printed)
 #   scripts/fuzz-kpn.sh --spec path/to/spec.yml          # another copy of the spec
@@ -49,14 +49,30 @@ required_part1=(
   getOverviewUsingGET getServiceRequestsUsingGET getServiceRequestDetailsUsingGET
   cancelServiceReqestUsingPOST
 )
-required_part2=() # contracting: fill in with its issue
+required_part2=(
+  # Basket (13)
+  getBasketUsingGET modifyBasketUsingPOST getCharacteristicsUsingGET getMainProductsUsingGET
+  getProductsTreeUsingGET getTemplatesUsingGET getResourcesUsingGET orderUsingPOST_1
+  resetBasketUsingPOST saveAsTemplateUsingPOST modifyTemplateUsingPOST
+  getAvailableCategoriesUsingGET getHardwareCategoriesUsingGET
+  # Templates (3); the two GETs have no operationId in the spec
+  getTemplateOverviewUsingGET getTemplateDetailsUsingGET deleteTemplateUsingPOST
+  # Addresses (7)
+  getAllAddressesUsingGET getGeneralAddressesUsingGET getPersonalAddressesUsingGET
+  newGeneralAddressUsingPOST newPersonalAddressUsingPOST deleteAddressUsingPOST
+  updateAddressUsingPOST
+  # Contract orders (10)
+  terminateUsingPOST getTerminationFeeUsingGET getMinFreeTerminationDateUsingGET
+  replaceSimUsingPOST validateUiccidUsingPOST moveContractUsingPOST portingOutUsingPOST
+  authorizeUsingPOST changePortingDataUsingPOST getHardwareForOrderUsingGET
+)
 required_part3=() # users, thresholds, finances, hardware: fill in with its issue
 
 schemathesis_version="4.32.5"
 hypothesis_version="6.170.17"
 max_examples="${FUZZ_MAX_EXAMPLES:-25}"
 seed="${FUZZ_SEED:-}"
-parts="${FUZZ_KPN_PARTS-1}"
+parts="${FUZZ_KPN_PARTS-1,2}"
 spec="${FUZZ_KPN_SPEC:-}"
 required_only=""
 selected=()
@@ -260,6 +276,14 @@ if len(ids["cost_center"]) > 1 and ids["subscriber"]:
 ids["order"] = [o["id"] for o in page("/track-and-trace/orders")]
 ids["service_request"] = [o["id"] for o in page("/track-and-trace/service-requests")]
 ids["item"] = ids["group"] + ids["subscriber"][:5]
+# Part 2: delivery addresses, templates, and an open basket session for a subscriber.
+ids["address"] = [a["id"] for a in (call("/address/all") or []) if isinstance(a, dict) and "id" in a]
+if ids["group"]:
+    ids["template"] = [t["id"] for t in (call(f"/contracting/templates?groupId={ids['debtor'][0]}") or [])
+                       if isinstance(t, dict) and "id" in t]
+if ids["subscriber"]:
+    opened = call("/contracting/basket", {"accountGroupId": ids["subscriber"][-1]})
+    ids["session"] = [opened["sessionId"]] if isinstance(opened, dict) and opened.get("sessionId") else []
 print(json.dumps(ids))
 print("demo ids: " + ", ".join(f"{k} {len(v)}" for k, v in ids.items()), file=sys.stderr)
 EOF

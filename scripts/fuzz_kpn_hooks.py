@@ -18,7 +18,7 @@ Environment (set by the script):
                      separated by commas or whitespace
   FUZZ_KPN_STATS     where to write the per-operation counts
   FUZZ_KPN_IDS       ids of the demo world by kind (debtor, group, item, subscriber, contract,
-                     order, service_request), put into generated cases by `map_case`
+                     order, service_request, address, template, session), put into generated cases by `map_case`
 """
 
 from __future__ import annotations
@@ -166,6 +166,12 @@ def _id_kind(path: str, name: str) -> str | None:
         return "subscriber"
     if name == "orderId":
         return "order"
+    if name == "accountGroupId":
+        return "subscriber"
+    if name in ("templateId", "templateIdToModify"):
+        return "template"
+    if name == "sessionId":
+        return "session"
     if name == "id":
         for prefix, kind in (
             ("/hierarchy/children", "item"),
@@ -173,6 +179,8 @@ def _id_kind(path: str, name: str) -> str | None:
             ("/contract/id", "contract"),
             ("/track-and-trace/orders", "order"),
             ("/track-and-trace/service-requests", "service_request"),
+            ("/address/", "address"),
+            ("/contracting/templates", "template"),
         ):
             if path.startswith(prefix):
                 return kind
@@ -192,6 +200,9 @@ def _with_demo_ids(path: str, values, pick):
         # keeps the value it tests.
         if isinstance(value, int) and not isinstance(value, bool):
             out[name] = pick(IDS[kind])
+        elif isinstance(value, str) and kind in ("session", "template"):
+            # sessionId is a string in the spec, and so is BasketChange.templateId.
+            out[name] = str(pick(IDS[kind]))
         elif isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             out[name] = [pick(IDS[kind]) for _ in value]
     return out

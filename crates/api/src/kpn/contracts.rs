@@ -223,7 +223,7 @@ pub struct ContractItemBody {
     pub children: Vec<ContractItemBody>,
 }
 
-fn item_body(contract_id: i64, node: &ContractItemNode) -> ContractItemBody {
+pub(crate) fn item_body(contract_id: i64, node: &ContractItemNode) -> ContractItemBody {
     ContractItemBody {
         id: node.id,
         citem_bs_id: node.citem_bs_id,

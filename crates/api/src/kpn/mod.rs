@@ -5,6 +5,7 @@
 pub(crate) mod addresses;
 mod basket;
 mod contract_orders;
+mod contracting_orders;
 mod contracts;
 mod error;
 pub(crate) mod hierarchy;
@@ -112,7 +113,8 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         _ => {
             return addresses::handler(method, path)
                 .or_else(|| basket::handler(method, path))
-                .or_else(|| contract_orders::handler(method, path));
+                .or_else(|| contract_orders::handler(method, path))
+                .or_else(|| contracting_orders::handler(method, path));
         }
     })
 }

@@ -5,6 +5,7 @@
 pub mod addresses;
 pub mod basket;
 pub mod contract_orders;
+pub mod contracting_orders;
 pub mod contracts;
 pub mod demo;
 mod demo_orders;

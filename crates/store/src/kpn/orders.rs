@@ -186,3 +186,39 @@ pub async fn open_on(
         .map(|row| Ok((order_from(row)?, record_from(row)?)))
         .collect()
 }
+
+/// Gives open order `order_id` a new change and start (a port-in's data and wish date): the
+/// engine's due time moves with the start, keeping the order's delay; an order resting in a
+/// held status stays held. False when the order is no longer open.
+pub async fn reschedule(
+    conn: &mut Connection,
+    order_id: &str,
+    change: &sentral_domain::kpn::KpnChange,
+    starts_at: sentral_domain::Timestamp,
+    due_at: sentral_domain::Timestamp,
+) -> Result<bool, StoreError> {
+    let open = sentral_domain::corporate::OrderStatus::InProgress.as_str();
+    let updated = crate::db::query(
+        "UPDATE kpn_orders SET change = $2, starts_at = $3 WHERE order_id = $1 \
+         AND order_id IN (SELECT id FROM corporate_orders WHERE id = $1 AND status = $4)",
+    )
+    .bind(order_id)
+    .bind(json(change)?)
+    .bind(starts_at.millis())
+    .bind(open)
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Ok(false);
+    }
+    crate::db::query(
+        "UPDATE corporate_orders SET due_at = $2 WHERE id = $1 AND status = $3 \
+         AND NOT EXISTS (SELECT 1 FROM kpn_orders WHERE order_id = $1 AND held IS NOT NULL)",
+    )
+    .bind(order_id)
+    .bind(due_at.millis())
+    .bind(open)
+    .execute(conn)
+    .await?;
+    Ok(true)
+}

@@ -166,7 +166,61 @@ async fn port_in_characteristics_are_revealed_and_checked() {
         .await;
         assert_eq!(details["portingCustomerNumber"], "KL-778899", "{details}");
         assert_eq!(details["msisdn"], "31687654321");
+        // changePortingData: the spec's table; a new customer number and a later wish date.
+        let porting_data = format!("/track-and-trace/orders/{order_id}/porting-data");
+        let both = post(
+            &server,
+            &porting_data,
+            &token,
+            json!({"newWishDate": "2026-12-20", "asap": true}),
+        )
+        .await;
+        expect_error(&both, 400, "bad_request");
+        let neither = post(&server, &porting_data, &token, json!({"asap": false})).await;
+        expect_error(&neither, 400, "bad_request");
+        let long = post(
+            &server,
+            &porting_data,
+            &token,
+            json!({"customerNumber": "9".repeat(71)}),
+        )
+        .await;
+        expect_error(&long, 400, "INVALID_CUSTOMER_NUMBER");
+        let (status, body) = post(
+            &server,
+            &porting_data,
+            &token,
+            json!({"newWishDate": null, "asap": "true", "customerNumber": "KL-112233"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let (_, details) = get(
+            &server,
+            &format!("/track-and-trace/orders/{order_id}"),
+            &token,
+        )
+        .await;
+        assert_eq!(details["portingCustomerNumber"], "KL-112233", "{details}");
+        // A port-in delivers no hardware; another order is not a port-in.
+        let (status, hardware) = get(
+            &server,
+            &format!("/track-and-trace/orders/{order_id}/hardware"),
+            &token,
+        )
+        .await;
+        assert_eq!(status, 200, "{hardware}");
+        assert_eq!(hardware, json!([]));
+        let unknown = post(
+            &server,
+            "/track-and-trace/orders/99999999/porting-data",
+            &token,
+            json!({"asap": true}),
+        )
+        .await;
+        expect_error(&unknown, 404, "ORDER_NOT_FOUND");
         until_closed(&server, &token, order_id).await;
+        let closed = post(&server, &porting_data, &token, json!({"asap": true})).await;
+        expect_error(&closed, 400, "OPERATION_NOT_POSSIBLE");
         let contracts = contracts_of(&server, &token, employee).await;
         assert_eq!(contracts[0]["mobileNumber"], "31687654321", "{contracts:?}");
         assert_eq!(contracts[0]["state"], "ACTIVE");
