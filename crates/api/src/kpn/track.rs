@@ -293,12 +293,12 @@ pub async fn order_details(
     Ok(Json(details_body(&tracked)))
 }
 
-/// `PrettyOrderDetails`: as the details, with `items` grouped by name (none kept yet).
+/// `PrettyOrderDetails`: as the details, with a basket order's `items` grouped by product.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PrettyDetailsBody {
     #[serde(flatten)]
     pub details: TrackedDetailsBody,
-    pub items: BTreeMap<String, Vec<String>>,
+    pub items: BTreeMap<String, Vec<super::basket::wire::PrettySuborderBody>>,
 }
 
 pub async fn pretty_order_details(
@@ -316,7 +316,7 @@ pub async fn pretty_order_details(
     details.items.clear();
     Ok(Json(PrettyDetailsBody {
         details,
-        items: BTreeMap::new(),
+        items: super::basket::wire::pretty_items(&tracked.record.change),
     }))
 }
 

@@ -397,3 +397,63 @@ pub fn contracting_details(change: &sentral_domain::kpn::KpnChange) -> Option<Co
         porting_customer_number: order.porting.as_ref().map(|p| p.customer_number.clone()),
     })
 }
+
+/// `PrettyContractingSuborder`: a line of a basket order without its children.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PrettySuborderBody {
+    pub name: Localized,
+    pub multiplicity: i64,
+    pub one_time_price_in_cents: i64,
+    pub private_copying_levy_in_cents: i64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mobile_numbers: Vec<String>,
+    pub status: &'static str,
+}
+
+/// `PrettyOrderDetails.items`: a basket order's lines by the product they belong to (each
+/// top line's English name), removed lines under "Removed".
+pub fn pretty_items(
+    change: &sentral_domain::kpn::KpnChange,
+) -> BTreeMap<String, Vec<PrettySuborderBody>> {
+    let mut grouped: BTreeMap<String, Vec<PrettySuborderBody>> = BTreeMap::new();
+    let sentral_domain::kpn::KpnChange::Contracting(change) = change else {
+        return grouped;
+    };
+    let order = change.order();
+    let pretty =
+        |line: &sentral_domain::kpn::contracting::ContractingLine, status| PrettySuborderBody {
+            name: localized(&line.name_en, &line.name_nl),
+            multiplicity: line.amount,
+            one_time_price_in_cents: line.prices.one_time() * line.amount,
+            private_copying_levy_in_cents: line.prices.private_copying_levy_in_cents * line.amount,
+            mobile_numbers: if line.parent_node_id.is_none() {
+                order.msisdn.clone().into_iter().collect()
+            } else {
+                Vec::new()
+            },
+            status,
+        };
+    for line in &order.lines {
+        // The top line this one is below (itself for a top line).
+        let mut top = line;
+        while let Some(parent) = top
+            .parent_node_id
+            .as_deref()
+            .and_then(|id| order.lines.iter().find(|l| l.node_id == id))
+        {
+            top = parent;
+        }
+        grouped
+            .entry(top.name_en.clone())
+            .or_default()
+            .push(pretty(line, "ADD"));
+    }
+    for line in &order.removed {
+        grouped
+            .entry("Removed".into())
+            .or_default()
+            .push(pretty(line, "REMOVE"));
+    }
+    grouped
+}
