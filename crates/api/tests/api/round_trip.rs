@@ -149,6 +149,12 @@ fn plan(method: &str, path: &str) -> Option<Plan> {
         ("post", "/address/{id}/edit") if kpn_path.is_some() => Some(Plan::Command(
             "no GET of one address (lists only); kpn_addresses.rs sends a listed one back",
         )),
+        ("post", "/contracting/basket") if kpn_path.is_some() => Some(Plan::Command(
+            "modifyBasket takes changes (BasketChange), not the BasketSnapshot its GET answers",
+        )),
+        ("post", "/contracting/basket/modify-template") if kpn_path.is_some() => Some(
+            Plan::Command("saves the basket's state into its template; takes no body"),
+        ),
         _ => None,
     }
 }
