@@ -360,6 +360,17 @@ async fn a_new_employee_gets_a_phone_from_a_template_with_an_esim() {
         assert_eq!(details["items"][0]["id"], "TreeNode_2001", "{details}");
         assert_eq!(details["items"][0]["mobileNumbers"][0], msisdn.as_str());
         assert!(details["items"][0]["children"].as_array().unwrap().len() >= 4);
+        let (_, pretty) = get(
+            &server,
+            &format!("/track-and-trace/orders/{order_id}/pretty"),
+            &token,
+        )
+        .await;
+        let lines = pretty["items"]["Smartphone Subscription"]
+            .as_array()
+            .unwrap();
+        assert_eq!(lines.len(), 8, "{pretty}");
+        assert_eq!(lines[0]["mobileNumbers"][0], msisdn.as_str());
         // The session is closed by the order.
         let closed = get(
             &server,
