@@ -2,7 +2,6 @@
 //! (`changePortingDataUsingPOST`) and the hardware an order delivers
 //! (`getHardwareForOrderUsingGET`).
 
-use sentral_domain::Timestamp;
 use sentral_domain::corporate::{OrderId, OrderStatus};
 use sentral_domain::kpn::contracting::{ContractingChange, ContractingLine};
 use sentral_domain::kpn::{ContractItemNode, KpnChange, KpnOrderRecord, RequestKind};
@@ -136,7 +135,11 @@ impl Platform {
         }
         let now = self.now();
         let starts_at = match &wish {
-            Some(date) => Some(wish_date(date.as_deref(), now)?),
+            Some(date) => Some(super::contracting_wish_date(
+                "newWishDate",
+                date.as_deref(),
+                now,
+            )?),
             None => None,
         };
         let mut tx = self.store.write().await?;
@@ -244,22 +247,6 @@ impl Platform {
         }
         Ok(hardware)
     }
-}
-
-/// `newWishDate` read as every wish date is (`super::wish_date`); more than 90 days ahead is
-/// `INVALID_WISH_DATE`, the name the spec gives it for port-ins.
-fn wish_date(given: Option<&str>, now: Timestamp) -> KpnResult<Timestamp> {
-    super::wish_date(given, now).map_err(|error| match error {
-        super::KpnError::Service(crate::ServiceError::Invalid { message, .. })
-            if message.contains("90 days") =>
-        {
-            KpnFailure::InvalidWishDate(format!("newWishDate {message}")).into()
-        }
-        super::KpnError::Service(crate::ServiceError::Invalid { message, .. }) => {
-            invalid("newWishDate", message)
-        }
-        other => other,
-    })
 }
 
 #[cfg(test)]

@@ -338,8 +338,32 @@ pub(crate) fn reference_number(given: Option<&str>) -> KpnResult<Option<String>>
     }
 }
 
-/// The wish date of an order: RFC 3339 or a plain date; in the past means now.
+/// The wish date of an order: RFC 3339 or a plain date; in the past means now; more than 90
+/// days ahead is a 400 naming `wishDate`.
 pub(crate) fn wish_date(given: Option<&str>, now: Timestamp) -> KpnResult<Timestamp> {
+    wish_date_of("wishDate", given, now, |_| {
+        invalid("wishDate", "is at most 90 days ahead")
+    })
+}
+
+/// As [`wish_date`] for the contracting operations (a basket's order, a port-in's data), whose
+/// spec names a date more than 90 days ahead `INVALID_WISH_DATE`.
+pub(crate) fn contracting_wish_date(
+    field: &str,
+    given: Option<&str>,
+    now: Timestamp,
+) -> KpnResult<Timestamp> {
+    wish_date_of(field, given, now, |text| {
+        KpnFailure::InvalidWishDate(format!("{field} {text} is more than 90 days ahead")).into()
+    })
+}
+
+fn wish_date_of(
+    field: &str,
+    given: Option<&str>,
+    now: Timestamp,
+    too_late: impl FnOnce(&str) -> KpnError,
+) -> KpnResult<Timestamp> {
     let Some(text) = given.map(str::trim).filter(|text| !text.is_empty()) else {
         return Ok(now);
     };
@@ -347,12 +371,12 @@ pub(crate) fn wish_date(given: Option<&str>, now: Timestamp) -> KpnResult<Timest
         .or_else(|| Timestamp::parse_rfc3339(&format!("{text}T00:00:00Z")))
         .ok_or_else(|| {
             invalid(
-                "wishDate",
+                field,
                 format!("{text:?} is not a date-time such as 2025-03-01T09:00:00Z"),
             )
         })?;
     if parsed.millis() > now.plus_seconds(90 * 24 * 3600).millis() {
-        return Err(invalid("wishDate", "is at most 90 days ahead"));
+        return Err(too_late(text));
     }
     Ok(if parsed < now { now } else { parsed })
 }

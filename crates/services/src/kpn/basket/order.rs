@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use sentral_domain::Timestamp;
 use sentral_domain::corporate::{OrderSubject, OrderType};
 use sentral_domain::kpn::addresses::DeliveryAddressInput;
 use sentral_domain::kpn::contracting::{
@@ -22,8 +21,8 @@ use super::catalogue::Catalogue;
 use super::rules;
 use crate::kpn::engine::NewOrder;
 use crate::kpn::{
-    Customer, KpnFailure, KpnResult, invalid, item_not_found, next_contract_id, privileges,
-    reference_number,
+    Customer, KpnFailure, KpnResult, contracting_wish_date, invalid, item_not_found,
+    next_contract_id, privileges, reference_number,
 };
 use crate::{Platform, Principal};
 
@@ -39,29 +38,6 @@ pub struct BasketOrderInput {
     pub wish_date: Option<String>,
     pub address_id: Option<i64>,
     pub address: Option<DeliveryAddressInput>,
-}
-
-/// The wish date: RFC 3339 or a plain date, at most 90 days ahead (else INVALID_WISH_DATE);
-/// none or in the past means as soon as possible.
-fn wish_date(given: Option<&str>, now: Timestamp) -> KpnResult<Timestamp> {
-    let Some(text) = given.map(str::trim).filter(|text| !text.is_empty()) else {
-        return Ok(now);
-    };
-    let parsed = Timestamp::parse_rfc3339(text)
-        .or_else(|| Timestamp::parse_rfc3339(&format!("{text}T00:00:00Z")))
-        .ok_or_else(|| {
-            invalid(
-                "wishDate",
-                format!("{text:?} is not a date-time such as 2026-12-01T09:00:00Z"),
-            )
-        })?;
-    if parsed.millis() > now.plus_seconds(90 * 24 * 3600).millis() {
-        return Err(KpnFailure::InvalidWishDate(format!(
-            "wishDate {text} is more than 90 days ahead"
-        ))
-        .into());
-    }
-    Ok(if parsed < now { now } else { parsed })
 }
 
 /// The basket's lines in catalogue order, each under its nearest selected product.
@@ -108,7 +84,7 @@ impl Platform {
         Self::check_not_frozen(&customer)?;
         let reference = reference_number(input.reference_number.as_deref())?;
         let now = self.now();
-        let starts_at = wish_date(input.wish_date.as_deref(), now)?;
+        let starts_at = contracting_wish_date("wishDate", input.wish_date.as_deref(), now)?;
         let catalogue = self.kpn_catalogue().await?;
         let mut tx = self.store.write().await?;
         let session = self
