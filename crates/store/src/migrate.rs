@@ -152,6 +152,26 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
         "kpn-contract-orders",
         Both(include_str!("../migrations/0022_kpn_contract_orders.sql")),
     ),
+    (
+        23,
+        "kpn-users",
+        Both(include_str!("../migrations/0023_kpn_users.sql")),
+    ),
+    (
+        24,
+        "kpn-thresholds",
+        Both(include_str!("../migrations/0024_kpn_thresholds.sql")),
+    ),
+    (
+        25,
+        "kpn-finances",
+        Both(include_str!("../migrations/0025_kpn_finances.sql")),
+    ),
+    (
+        26,
+        "kpn-voicemail",
+        Both(include_str!("../migrations/0026_kpn_voicemail.sql")),
+    ),
 ];
 
 /// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.

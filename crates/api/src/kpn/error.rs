@@ -220,6 +220,36 @@ impl From<sentral_services::kpn::KpnFailure> for KpnError {
                 (StatusCode::BAD_REQUEST, "INVALID_PRODUCT_CONFIGURATION")
             }
             DebtorNotFound(_) => (StatusCode::NOT_FOUND, "DEBTOR_NOT_FOUND"),
+            GripEntityNotFound(_) => (StatusCode::NOT_FOUND, "GRIP_ENTITY_NOT_FOUND"),
+            MobileOrFixedNumberIsRequired(_) => (
+                StatusCode::BAD_REQUEST,
+                "MOBILE_OR_FIXED_NUMBER_IS_REQUIRED",
+            ),
+            RoleNotFound(_) => (StatusCode::NOT_FOUND, "ROLE_NOT_FOUND"),
+            SubscriberIsAlreadyUser(_) => (StatusCode::BAD_REQUEST, "SUBSCRIBER_IS_ALREADY_USER"),
+            OperationBlocked(_) => (StatusCode::BAD_REQUEST, "OPERATION_BLOCKED"),
+            InvoiceNotFound(_) => (StatusCode::NOT_FOUND, "INVOICE_NOT_FOUND"),
+            ThresholdNotFound(_) => (StatusCode::NOT_FOUND, "THRESHOLD_NOT_FOUND"),
+            TypeChangeNotAllowed(_) => (StatusCode::BAD_REQUEST, "TYPE_CHANGE_NOT_ALLOWED"),
+            ContractsAlreadyAssignedToGivenType(_) => (
+                StatusCode::BAD_REQUEST,
+                "CONTRACTS_ALREADY_ASSIGNED_TO_GIVEN_TYPE",
+            ),
+            NotValidProductForGivenThreshold(_) => (
+                StatusCode::BAD_REQUEST,
+                "NOT_VALID_PRODUCT_FOR_GIVEN_THRESHOLD",
+            ),
+            InvalidBvmFile(_) => (StatusCode::BAD_REQUEST, "INVALID_BVM_FILE"),
+            KggNumbersNotEqual(_) => (StatusCode::BAD_REQUEST, "KGG_NUMBERS_NOT_EQUAL"),
+            MaximumAmountOfRowsExceeded(_) => {
+                (StatusCode::BAD_REQUEST, "MAXIMUM_AMOUNT_OF_ROWS_EXCEEDED")
+            }
+            MissingHeaderInFile(_) => (StatusCode::BAD_REQUEST, "MISSING_HEADER_IN_FILE"),
+            PhoneNumbersNotUnique(_) => (StatusCode::BAD_REQUEST, "PHONE_NUMBERS_NOT_UNIQUE"),
+            RecordsNotValidInFile(_) => (StatusCode::BAD_REQUEST, "RECORDS_NOT_VALID_IN_FILE"),
+            SubscriptionsNotFound(_) => (StatusCode::BAD_REQUEST, "SUBSCRIPTIONS_NOT_FOUND"),
+            WrongColumnSeparator(_) => (StatusCode::BAD_REQUEST, "WRONG_COLUMN_SEPARATOR"),
+            FileTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
         };
         KpnError::Named {
             status,

@@ -8,12 +8,18 @@ mod contract_orders;
 mod contracting_orders;
 mod contracts;
 mod error;
+mod finances;
+mod fixed_mobile;
+mod hardware;
 pub(crate) mod hierarchy;
 mod input;
 pub mod oauth;
 pub mod operations;
 pub(crate) mod subscribers;
+mod thresholds;
 mod track;
+mod users;
+mod voicemail;
 pub(crate) mod wire;
 
 use std::collections::BTreeMap;
@@ -114,7 +120,13 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
             return addresses::handler(method, path)
                 .or_else(|| basket::handler(method, path))
                 .or_else(|| contract_orders::handler(method, path))
-                .or_else(|| contracting_orders::handler(method, path));
+                .or_else(|| contracting_orders::handler(method, path))
+                .or_else(|| users::handler(method, path))
+                .or_else(|| thresholds::handler(method, path))
+                .or_else(|| fixed_mobile::handler(method, path))
+                .or_else(|| voicemail::handler(method, path))
+                .or_else(|| finances::handler(method, path))
+                .or_else(|| hardware::handler(method, path));
         }
     })
 }

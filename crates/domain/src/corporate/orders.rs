@@ -28,6 +28,13 @@ wire_enum!(
         TerminateContract = "terminateContract",
         MoveContract = "moveContract",
         PortingOut = "portingOut",
+        LinkUser = "linkUser",
+        ReturnHardware = "returnHardware",
+        AppleDep = "appleDep",
+        SamsungKnox = "samsungKnox",
+        ChangeBillingPeriod = "changeBillingPeriod",
+        BusinessVoiceMail = "businessVoiceMail",
+        SeparateFixedMobile = "separateFixedMobile",
     }
 );
 

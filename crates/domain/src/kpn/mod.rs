@@ -6,8 +6,14 @@ pub mod addresses;
 pub mod contract_orders;
 pub mod contracting;
 pub mod filters;
+pub mod finances;
+pub mod fixed_mobile;
+pub mod hardware;
 pub mod orders;
 pub mod status;
+pub mod thresholds;
+pub mod users;
+pub mod voicemail;
 
 use crate::corporate::wire_enum;
 

@@ -29,6 +29,16 @@ pub enum KpnChange {
     Contracting(super::contracting::ContractingChange),
     /// Terminate, replace SIM, move, port out (`/order/…`).
     ContractOrder(super::contract_orders::ContractOrderChange),
+    /// A subscriber linked to a GRIP identity (`/hierarchy/subscribers/link`).
+    User(super::users::UserChange),
+    /// The customer's billing retention period (`/finances/billing-period`).
+    BillingPeriod(super::finances::BillingPeriodChange),
+    /// Apple DEP, Samsung Knox, hardware returns (`/order/…`).
+    Hardware(super::hardware::HardwareChange),
+    /// Business voicemail for a file of subscriptions (`/contracting/bvm/order`).
+    Voicemail(super::voicemail::VoicemailChange),
+    /// Separate fixed-mobile (`/contracting/separate-fixed-mobile`).
+    FixedMobile(super::fixed_mobile::FixedMobileChange),
 }
 
 /// Track & trace lists orders (contracting) and service requests apart.

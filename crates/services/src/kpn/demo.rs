@@ -279,6 +279,11 @@ impl Platform {
         super::basket::seed::seed_demo_contracting(&mut tx, &org_number, root, &places, now)
             .await?;
         super::addresses::seed_demo_addresses(&mut tx, &org_number, now).await?;
+        super::users::seed_demo_users(&mut tx, &org_number, root, &places, &seeded, now).await?;
+        super::thresholds::seed_demo_thresholds(&mut tx, &org_number, root, &places, &seeded, now)
+            .await?;
+        super::finances::seed_demo_finances(&mut tx, &org_number, root, &places, &seeded, now)
+            .await?;
         tx.commit().await?;
         // The catalogue was seeded anew: read it again.
         self.kpn_catalogue.forget();

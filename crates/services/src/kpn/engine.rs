@@ -304,6 +304,21 @@ pub(crate) async fn apply(
         (_, KpnChange::ContractOrder(change)) => {
             super::contract_orders::apply(conn, order, &record, change, at).await?
         }
+        (_, KpnChange::User(change)) => {
+            super::users::apply(conn, order, &record, change, at).await?
+        }
+        (_, KpnChange::BillingPeriod(change)) => {
+            super::finances::apply(conn, order, &record, change, at).await?
+        }
+        (_, KpnChange::Hardware(change)) => {
+            super::hardware::apply(conn, order, &record, change, at).await?
+        }
+        (_, KpnChange::Voicemail(change)) => {
+            super::voicemail::apply(conn, order, &record, change, at).await?
+        }
+        (_, KpnChange::FixedMobile(change)) => {
+            super::fixed_mobile::apply(conn, order, &record, change, at).await?
+        }
         _ => Err("the order's change does not fit its subject".into()),
     };
     // The Telenor side of a contract that stands for a subscription reads the same change.

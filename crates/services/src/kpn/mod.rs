@@ -10,14 +10,20 @@ pub mod contracts;
 pub mod demo;
 mod demo_orders;
 pub(crate) mod engine;
+pub mod finances;
+pub mod fixed_mobile;
+pub mod hardware;
 pub mod hierarchy;
 mod query;
 mod rules;
 pub mod scale;
 pub mod shared;
 pub mod subscribers;
+pub mod thresholds;
 pub mod track;
 mod tree;
+pub mod users;
+pub mod voicemail;
 
 use sentral_domain::kpn::Privilege;
 use sentral_domain::platform::Organization;
@@ -82,6 +88,47 @@ pub enum KpnFailure {
     InvalidProductConfiguration(String),
     #[error("{0}")]
     DebtorNotFound(String),
+    // Part 3: users, thresholds, finances, business voicemail.
+    #[error("{0}")]
+    GripEntityNotFound(String),
+    #[error("{0}")]
+    MobileOrFixedNumberIsRequired(String),
+    #[error("{0}")]
+    RoleNotFound(String),
+    #[error("{0}")]
+    SubscriberIsAlreadyUser(String),
+    #[error("{0}")]
+    OperationBlocked(String),
+    #[error("{0}")]
+    InvoiceNotFound(String),
+    #[error("{0}")]
+    ThresholdNotFound(String),
+    #[error("{0}")]
+    TypeChangeNotAllowed(String),
+    #[error("{0}")]
+    ContractsAlreadyAssignedToGivenType(String),
+    #[error("{0}")]
+    NotValidProductForGivenThreshold(String),
+    #[error("{0}")]
+    InvalidBvmFile(String),
+    #[error("{0}")]
+    KggNumbersNotEqual(String),
+    /// Beyond 2 000 rows (413 when the file itself is beyond 128 KB).
+    #[error("{0}")]
+    MaximumAmountOfRowsExceeded(String),
+    #[error("{0}")]
+    MissingHeaderInFile(String),
+    #[error("{0}")]
+    PhoneNumbersNotUnique(String),
+    #[error("{0}")]
+    RecordsNotValidInFile(String),
+    #[error("{0}")]
+    SubscriptionsNotFound(String),
+    #[error("{0}")]
+    WrongColumnSeparator(String),
+    /// The subscriptions file is beyond 128 KB: 413.
+    #[error("{0}")]
+    FileTooLarge(String),
 }
 
 #[derive(Debug, Error)]

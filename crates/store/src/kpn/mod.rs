@@ -8,10 +8,15 @@ pub mod contract_orders;
 pub mod contracting;
 pub mod contracts;
 pub mod customers;
+pub mod finances;
+pub mod hardware;
 pub mod items;
 pub mod orders;
 pub mod shared;
 pub mod subscriber_search;
+pub mod thresholds;
+pub mod users;
+pub mod voicemail;
 
 use crate::corporate::{Bind, Filter};
 use crate::rows::escape_like;

@@ -1,0 +1,11 @@
+//! Fixed-mobile (`/contract/id/{id}/vamo/…`, `/contracting/separate-fixed-mobile`).
+
+use axum::routing::MethodRouter;
+
+use crate::AppState;
+
+/// The handler of an operation of this group, by method and spec path.
+pub(super) fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
+    let _ = (method, path);
+    None
+}

@@ -1,0 +1,11 @@
+//! Usage thresholds (`/contract/thresholds…`).
+
+use axum::routing::MethodRouter;
+
+use crate::AppState;
+
+/// The handler of an operation of this group, by method and spec path.
+pub(super) fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
+    let _ = (method, path);
+    None
+}

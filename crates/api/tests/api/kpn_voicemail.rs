@@ -1,0 +1,1 @@
+//! KPN part 3: kpn_voicemail (API tests, SQLite and PostgreSQL).

@@ -1,0 +1,1 @@
+//! Hardware enrolments (Apple DEP, Samsung Knox), returns and service-request attachments.

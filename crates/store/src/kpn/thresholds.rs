@@ -1,0 +1,1 @@
+//! Usage thresholds and the contracts assigned to them.

@@ -1,0 +1,1 @@
+//! Business voicemail boxes and the subscriptions they serve.
