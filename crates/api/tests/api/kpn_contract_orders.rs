@@ -7,7 +7,7 @@ use crate::harness::TestServer;
 use crate::kpn_harness::{expect_error, get, kpn_client_for, kpn_token, kpn_token_for, post};
 
 /// The demo contract seeded `index`-th (its SIM card number is `893116…4000000 + index`); the
-/// demo's terms run from 2024-01-01 for 24, 36 or 48 months by `index % 3`.
+/// demo's terms run from 1 January two years back for 24, 36 or 48 months by `index % 3`.
 async fn demo_contract(server: &TestServer, token: &str, index: i64) -> Value {
     let (status, all) = get(server, "/contract/all?to=100", token).await;
     assert_eq!(status, 200, "{all}");
@@ -47,14 +47,20 @@ fn days_ahead(server: &TestServer, days: i64) -> String {
         .to_rfc3339()
 }
 
-/// Whole months from the RFC 3339 date-time `from` to 2028-01-01T00:00Z, counted by the
+/// The year the demo's 48-month terms end: they start on 1 January two years before the
+/// server's now (`demo_terms_start`).
+fn term_end_year(server: &TestServer) -> i64 {
+    server.platform.now().to_rfc3339()[..4].parse::<i64>().unwrap() + 2
+}
+
+/// Whole months from the RFC 3339 date-time `from` to 1 January of `end_year`, counted by the
 /// calendar: a month only counts when it is whole.
-fn whole_months_to_2028(from: &str) -> i64 {
+fn whole_months_to(end_year: i64, from: &str) -> i64 {
     let year: i64 = from[0..4].parse().unwrap();
     let month: i64 = from[5..7].parse().unwrap();
     let rest_of_month = &from[8..19];
     let started = rest_of_month != "01T00:00:00";
-    (2028 * 12 + 1) - (year * 12 + month) - i64::from(started)
+    (end_year * 12 + 1) - (year * 12 + month) - i64::from(started)
 }
 
 async fn employee(server: &TestServer, token: &str, number: &str) -> i64 {
@@ -79,7 +85,8 @@ async fn terminate_costs_the_months_left_in_the_term_and_closes_the_contract_at_
             .as_i64()
             .unwrap();
 
-        // 48 months from 2024-01-01: the fee is € 25 for each whole month left until 2028.
+        // 48 months: the fee is € 25 for each whole month left until the term ends.
+        let end_year = term_end_year(&server);
         let wish = days_ahead(&server, 30);
         let (status, fee) = get(
             &server,
@@ -91,12 +98,14 @@ async fn terminate_costs_the_months_left_in_the_term_and_closes_the_contract_at_
         )
         .await;
         assert_eq!(status, 200, "{fee}");
-        let months = whole_months_to_2028(&wish);
+        let months = whole_months_to(end_year, &wish);
         assert!(months > 0, "the demo term ends after {wish}");
         assert_eq!(fee["terminationFeeInCents"], months * 2_500, "{wish}");
         let (_, later) = get(
             &server,
-            &format!("/order/terminate/termination-fee?contractId={in_term}&wishDate=2028-02-01"),
+            &format!(
+                "/order/terminate/termination-fee?contractId={in_term}&wishDate={end_year}-02-01"
+            ),
             &token,
         )
         .await;
@@ -112,11 +121,11 @@ async fn terminate_costs_the_months_left_in_the_term_and_closes_the_contract_at_
             min_date
                 .as_str()
                 .unwrap()
-                .starts_with("2028-01-01T00:00:00"),
+                .starts_with(&format!("{end_year}-01-01T00:00:00")),
             "{min_date}"
         );
 
-        // 24 months from 2024-01-01 ended: no fee, and the first free date is now.
+        // 24 months ended: no fee, and the first free date is now.
         let (_, fee) = get(
             &server,
             &format!("/order/terminate/termination-fee?contractId={out_of_term}&wishDate={wish}"),

@@ -189,6 +189,7 @@ impl Platform {
             places.push(id);
         }
         let tree = Tree::new(items::groups(&mut tx, &org_number).await?);
+        let terms_start = demo_terms_start(now);
         let mut seeded = Vec::new();
         for index in 0..40usize {
             let first = FIRST_NAMES[index % FIRST_NAMES.len()];
@@ -253,12 +254,12 @@ impl Platform {
                     tariff_plan: Some("Smartphone EU - Unlimited".into()),
                     pin: Some(format!("{:04}", 1000 + index)),
                     puk: Some(format!("{:08}", 12_340_000 + index)),
-                    start_at: Timestamp::from_millis(1_704_067_200_000),
-                    status_changed_at: Timestamp::from_millis(1_704_067_200_000),
+                    start_at: terms_start,
+                    status_changed_at: terms_start,
                     items: mobile_items(contract_id),
                 };
                 contracts::insert_contract(&mut tx, &org_number, &contract).await?;
-                // Terms from 2024-01-01 of 24, 36 and 48 months: ended, ending 2027, ending 2028.
+                // Terms of 24, 36 and 48 months: ended, ending next 1 January, the one after.
                 let term_months = [24, 36, 48][index % 3];
                 sentral_store::kpn::contract_orders::set_contract_terms(
                     &mut tx,
@@ -289,4 +290,11 @@ impl Platform {
         self.kpn_catalogue.forget();
         Ok(())
     }
+}
+
+/// 1 January two years before `now`: the demo contracts' start, so that their terms (24, 36, 48
+/// months) have ended, end next 1 January and the one after, whatever the year.
+pub(crate) fn demo_terms_start(now: Timestamp) -> Timestamp {
+    let year: i32 = now.to_rfc3339()[..4].parse().unwrap_or(2026);
+    Timestamp::parse_rfc3339(&format!("{}-01-01T00:00:00Z", year - 2)).unwrap_or(now)
 }
