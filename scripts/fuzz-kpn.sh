@@ -66,13 +66,32 @@ required_part2=(
   replaceSimUsingPOST validateUiccidUsingPOST moveContractUsingPOST portingOutUsingPOST
   authorizeUsingPOST changePortingDataUsingPOST getHardwareForOrderUsingGET
 )
-required_part3=() # users, thresholds, finances, hardware: fill in with its issue
+required_part3=(
+  # Users, roles, GRIP identities (9)
+  getGripEntitiesUsingGET linkSubscriberToGripIdentityUsingPOST getAllRolesUsingGET
+  getSubscriberUserRolesUsingGET getRolePrivilegesUsingGET editSubscriberUserRolesUsingPOST
+  getManagedGroupsUsingGET assignEntitiesUsingPOST unassignEntitiesUsingPOST
+  # Thresholds (10)
+  getThresholdsUsingGET createNewThresholdUsingPOST getThresholdsAvailabilityUsingGET
+  removeThresholdUsingPOST getThresholdUsingGET updateThresholdUsingPOST assignContractsUsingPOST
+  unassignContractsUsingPOST getContractsUsingGET_1 getContractsToAssignUsingGET
+  # Finances (4)
+  changeBillingPeriodUsingPOST getBillingPeriodChangingAvailabilityUsingGET getInvoicesUsingGET
+  downloadInvoiceUsingGET
+  # Business voicemail (2)
+  getAvailabilityUsingGET orderUsingPOST
+  # Fixed-mobile (3)
+  separateFixedMobileUsingPOST getFixedNumbersForMergingUsingGET getMobileNumbersForMergingUsingGET
+  # Hardware (5)
+  registerAppleDepUsingPOST registerSamsungKnoxUsingPOST returnHardwareUsingPOST
+  getReturnedHardwareServiceRequestUsingGET getAttachmentUsingGET
+)
 
 schemathesis_version="4.32.5"
 hypothesis_version="6.170.17"
 max_examples="${FUZZ_MAX_EXAMPLES:-25}"
 seed="${FUZZ_SEED:-}"
-parts="${FUZZ_KPN_PARTS-1,2}"
+parts="${FUZZ_KPN_PARTS-1,2,3}"
 spec="${FUZZ_KPN_SPEC:-}"
 required_only=""
 selected=()
@@ -284,6 +303,19 @@ if ids["group"]:
 if ids["subscriber"]:
     opened = call("/contracting/basket", {"accountGroupId": ids["subscriber"][-1]})
     ids["session"] = [opened["sessionId"]] if isinstance(opened, dict) and opened.get("sessionId") else []
+# Part 3: GRIP identities, roles, thresholds, invoices, returned-hardware service requests.
+def listed(answer):
+    items = answer.get("result") if isinstance(answer, dict) else answer
+    return [x["id"] for x in (items or []) if isinstance(x, dict) and "id" in x]
+ids["grip_entity"] = listed(call("/hierarchy/grip-entities"))
+ids["role"] = listed(call("/hierarchy/subscribers/roles?from=0&to=100"))
+ids["threshold"] = listed(call("/contract/thresholds"))
+ids["invoice"] = listed(call("/finances/invoices?from=0&to=100"))
+ids["returned"] = listed(call("/track-and-trace/returned-hardware-service-requests?from=0&to=100"))
+ids["service_request"] += [i for i in ids["returned"] if i not in ids["service_request"]]
+ids["attachment"] = [a["id"] for r in ids["returned"][:5]
+                     for a in (call(f"/track-and-trace/service-requests/{r}").get("attachments") or [])
+                     if isinstance(a, dict) and "id" in a]
 print(json.dumps(ids))
 print("demo ids: " + ", ".join(f"{k} {len(v)}" for k, v in ids.items()), file=sys.stderr)
 EOF

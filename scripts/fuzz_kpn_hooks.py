@@ -172,6 +172,18 @@ def _id_kind(path: str, name: str) -> str | None:
         return "template"
     if name == "sessionId":
         return "session"
+    if name == "gripEntityId":
+        return "grip_entity"
+    if name in ("roleId", "rolesToAdd", "rolesToRemove", "roles"):
+        return "role"
+    if name in ("groupIds", "managedEntities"):
+        return "group"
+    if name in ("thresholdId", "thresholdIds"):
+        return "threshold"
+    if name == "debtorId":
+        return "debtor"
+    if name == "attachmentId":
+        return "attachment"
     if name == "id":
         for prefix, kind in (
             ("/hierarchy/children", "item"),
@@ -181,6 +193,8 @@ def _id_kind(path: str, name: str) -> str | None:
             ("/track-and-trace/service-requests", "service_request"),
             ("/address/", "address"),
             ("/contracting/templates", "template"),
+            ("/contract/thresholds", "threshold"),
+            ("/finances/invoices", "invoice"),
         ):
             if path.startswith(prefix):
                 return kind

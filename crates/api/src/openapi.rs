@@ -201,7 +201,8 @@ struct SandboxDoc;
         kpn::subscribers::UpdateSubscriberRequestParams,
         kpn::hierarchy::UpdateChildRequestParams,
         kpn::wire::HierarchyItemBody,
-        kpn::addresses::DeliveryAddressRequest
+        kpn::addresses::DeliveryAddressRequest,
+        kpn::thresholds::ThresholdRequestParams
     )),
     modifiers(&BearerAuth)
 )]
@@ -248,7 +249,7 @@ fn kpn_document() -> OpenApiDoc {
                 operation.operation_id
             ))
         } else {
-            None
+            decision(operation.operation_id).map(str::to_owned)
         };
         let mut builder = OperationBuilder::new()
             // OpenAPI wants operationIds unique: an alias goes without.
@@ -263,16 +264,17 @@ fn kpn_document() -> OpenApiDoc {
             .response("401", error());
         // Built operations answer 200 and their rule errors; the rest answer 501.
         builder = if kpn::is_implemented(operation) {
-            builder
-                .response(
-                    "200",
-                    ResponseBuilder::new()
-                        .description("OK (application/json); a write answers an OrderSummary")
-                        .build(),
-                )
+            builder = builder
+                .response("200", ok_response(operation.operation_id))
                 .response("400", error())
                 .response("403", error())
-                .response("404", error())
+                .response("404", error());
+            if operation.operation_id == "orderUsingPOST" {
+                builder = builder
+                    .request_body(Some(subscriptions_file_body()))
+                    .response("413", error());
+            }
+            builder
         } else {
             builder.response("501", error())
         };
@@ -287,6 +289,9 @@ fn kpn_document() -> OpenApiDoc {
             "newGeneralAddressUsingPOST"
             | "newPersonalAddressUsingPOST"
             | "updateAddressUsingPOST" => Some("DeliveryAddressRequest"),
+            "createNewThresholdUsingPOST" | "updateThresholdUsingPOST" => {
+                Some("ThresholdRequestParams")
+            }
             _ => None,
         };
         if let Some(schema) = update_body {
@@ -319,6 +324,101 @@ fn kpn_document() -> OpenApiDoc {
             .add_path_operation(format!("{BASE_PATH}{path}"), vec![method], builder.build());
     }
     doc
+}
+
+/// sentral's decision where the official description of an operation is silent.
+fn decision(operation_id: &str) -> Option<&'static str> {
+    Some(match operation_id {
+        "getAttachmentUsingGET" => {
+            "Answers the spec's `Serializable` object: `{id, fileName, contentType, content}` with \
+             the file (a return label, application/pdf) in base64; with `Accept: \
+             application/pdf` the file itself, as a download."
+        }
+        "linkSubscriberToGripIdentityUsingPOST" => {
+            "A linkUser order; when it closes the subscriber is a portal user (`user` and \
+             `gripUser` true) with the given roles and managed groups. An application acting \
+             for a portal user holds that user's role privileges and sees and orders only \
+             inside its managed groups (404 elsewhere, as for another customer's items)."
+        }
+        "editSubscriberUserRolesUsingPOST"
+        | "assignEntitiesUsingPOST"
+        | "unassignEntitiesUsingPOST" => {
+            "Takes effect at once (empty 200); a subscriber that is no portal user is a 400 \
+             OPERATION_NOT_POSSIBLE."
+        }
+        "createNewThresholdUsingPOST"
+        | "updateThresholdUsingPOST"
+        | "removeThresholdUsingPOST"
+        | "assignContractsUsingPOST"
+        | "unassignContractsUsingPOST" => {
+            "Takes effect at once (empty 200), all or nothing. A threshold with contracts may \
+             neither change type nor be removed; a contract holds at most one threshold per \
+             type; only MOBILE and FIXED_MOBILE contracts with a number take one."
+        }
+        "orderUsingPOST" => {
+            "The KGG number is the debtor: every subscription of the file must be a contract \
+             below one debtor, on which the businessVoiceMail order is placed."
+        }
+        "separateFixedMobileUsingPOST" => {
+            "A separateFixedMobile order on an ACTIVE FIXED_MOBILE contract; when it closes the \
+             contract keeps its id, mobile number and SIM as the MOBILE part and a new FIXED \
+             contract gets the fixed number."
+        }
+        "changeBillingPeriodUsingPOST" => {
+            "A changeBillingPeriod service request on the CUSTOMER item; OPERATION_BLOCKED while \
+             one is open or for the period in force."
+        }
+        _ => return None,
+    })
+}
+
+/// The 200 of a built KPN operation: JSON, but the invoice's PDF.
+fn ok_response(operation_id: &str) -> utoipa::openapi::Response {
+    if operation_id == "downloadInvoiceUsingGET" {
+        return ResponseBuilder::new()
+            .description("The invoice as a PDF rendered from its lines (application/pdf)")
+            .content(
+                "application/pdf",
+                ContentBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String).format(
+                        Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                            utoipa::openapi::KnownFormat::Binary,
+                        )),
+                    )))
+                    .build(),
+            )
+            .build();
+    }
+    ResponseBuilder::new()
+        .description("OK (application/json); a write answers an OrderSummary")
+        .build()
+}
+
+/// Business voicemail's order: the subscriptions as a `;`-separated CSV file (at most 2 000
+/// rows and 128 KB; a larger file is a 413) in the multipart field `subscriptionsFile`.
+fn subscriptions_file_body() -> utoipa::openapi::request_body::RequestBody {
+    let file = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Binary,
+        )))
+        .description(Some(
+            "CSV with a header row, `;` between columns, at most 2 000 rows and 128 KB; each \
+             refused row is named by its line number",
+        ));
+    RequestBodyBuilder::new()
+        .content(
+            "multipart/form-data",
+            ContentBuilder::new()
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .property("subscriptionsFile", file)
+                        .required("subscriptionsFile"),
+                ))
+                .build(),
+        )
+        .required(Some(utoipa::openapi::Required::True))
+        .build()
 }
 
 /// A read-only list property of an update body, `null` allowed: utoipa puts `readOnly` of an

@@ -73,7 +73,7 @@ impl From<ContractRow> for ContractBody {
     }
 }
 
-fn list_query(query: &KpnQuery) -> Result<ContractListQuery, KpnError> {
+pub(super) fn list_query(query: &KpnQuery) -> Result<ContractListQuery, KpnError> {
     Ok(ContractListQuery {
         category: query.text("category"),
         filters: query.text("filters"),

@@ -227,7 +227,8 @@ impl From<sentral_services::kpn::KpnFailure> for KpnError {
             ),
             RoleNotFound(_) => (StatusCode::NOT_FOUND, "ROLE_NOT_FOUND"),
             SubscriberIsAlreadyUser(_) => (StatusCode::BAD_REQUEST, "SUBSCRIBER_IS_ALREADY_USER"),
-            OperationBlocked(_) => (StatusCode::BAD_REQUEST, "OPERATION_BLOCKED"),
+            // The spec: 404 OPERATION_BLOCKED (changeBillingPeriodUsingPOST).
+            OperationBlocked(_) => (StatusCode::NOT_FOUND, "OPERATION_BLOCKED"),
             InvoiceNotFound(_) => (StatusCode::NOT_FOUND, "INVOICE_NOT_FOUND"),
             ThresholdNotFound(_) => (StatusCode::NOT_FOUND, "THRESHOLD_NOT_FOUND"),
             TypeChangeNotAllowed(_) => (StatusCode::BAD_REQUEST, "TYPE_CHANGE_NOT_ALLOWED"),

@@ -115,6 +115,10 @@ pub struct CustomerDetailsBody {
 pub struct DebtorDetailsBody {
     pub invoice_language: &'static str,
     pub invoice_distribution: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apple_dep_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub samsung_knox_id: Option<String>,
 }
 
 /// `HierarchyItemDetails`.
@@ -148,6 +152,8 @@ fn item_details_body(
         debtor: (item.kind == ItemKind::Debtor).then_some(DebtorDetailsBody {
             invoice_language: "NL",
             invoice_distribution: "EMAIL",
+            apple_dep_id: None,
+            samsung_knox_id: None,
         }),
         cost_center: item
             .cost_center_number
@@ -161,11 +167,25 @@ pub async fn details(
     KpnCaller(principal): KpnCaller,
     Path(id, _): Path<String, KpnError>,
 ) -> Result<Json<ItemDetailsBody>, KpnError> {
-    let (view, customer) = state
-        .platform
-        .kpn_item_details(&principal, path_id("id", &id)?)
-        .await?;
-    Ok(Json(item_details_body(&view, &customer)))
+    Ok(Json(
+        details_of(&state.platform, &principal, path_id("id", &id)?).await?,
+    ))
+}
+
+/// The details of item `id`, a debtor's with its Apple DEP and Samsung Knox ids.
+async fn details_of(
+    platform: &sentral_services::Platform,
+    principal: &sentral_services::Principal,
+    id: i64,
+) -> Result<ItemDetailsBody, KpnError> {
+    let (view, customer) = platform.kpn_item_details(principal, id).await?;
+    let mut body = item_details_body(&view, &customer);
+    if let Some(debtor) = body.debtor.as_mut() {
+        let ids = platform.kpn_debtor_enrolment_ids(view.item.id).await?;
+        debtor.apple_dep_id = ids.apple_dep_id;
+        debtor.samsung_knox_id = ids.samsung_knox_id;
+    }
+    Ok(body)
 }
 
 /// `UpdateChildRequestParams`. The details as GET answers them may be sent back with changes:
@@ -218,8 +238,7 @@ pub async fn update(
     let (platform, caller) = (&state.platform, &principal);
     let body = body
         .update(&GROUP_UPDATE, move || async move {
-            let (view, customer) = platform.kpn_item_details(caller, id).await?;
-            Ok::<_, KpnError>(representation(item_details_body(&view, &customer)))
+            Ok::<_, KpnError>(representation(details_of(platform, caller, id).await?))
         })
         .await?;
     state

@@ -16,7 +16,7 @@ mod input;
 pub mod oauth;
 pub mod operations;
 pub(crate) mod subscribers;
-mod thresholds;
+pub(crate) mod thresholds;
 mod track;
 mod users;
 mod voicemail;

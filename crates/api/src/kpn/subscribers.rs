@@ -53,8 +53,8 @@ impl From<SubscriberView> for SubscriberBody {
             last_name: data.surname,
             employee_number: data.employee_number,
             fixed_number: data.fixed_number,
-            user: false,
-            grip_user: false,
+            user: view.user,
+            grip_user: view.user,
             path: path_body(&view.path),
             contracts: SubscriberContractsBody {
                 amount: view.contracts,
@@ -145,6 +145,7 @@ pub async fn create(
             body.int("groupId")?,
             body.text("referenceNumber")?,
             subscriber,
+            super::users::user_info(&body.object("userAdditionalInfo")?)?,
         )
         .await?;
     ordered(summary)
@@ -169,8 +170,8 @@ fn details_body(view: SubscriberView) -> SubscriberDetailsBody {
         comments: data.comments,
         mobile_number: data.mobile_number,
         fixed_number: data.fixed_number,
-        user: false,
-        grip_user: false,
+        user: view.user,
+        grip_user: view.user,
     }
 }
 

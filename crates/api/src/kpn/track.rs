@@ -78,6 +78,10 @@ fn type_name(tracked: &Tracked) -> Localized {
         "terminateContract" => ("Terminate contract", "Contract opzeggen"),
         "moveContract" => ("Move contract", "Contract verplaatsen"),
         "portingOut" => ("Port out", "Nummer overzetten naar andere provider"),
+        "returnHardware" => ("Return hardware", "Hardware retourneren"),
+        "appleDep" => ("Apple DEP enrolment", "Apple DEP-registratie"),
+        "samsungKnox" => ("Samsung Knox enrolment", "Samsung Knox-registratie"),
+        "changeBillingPeriod" => ("Change billing period", "Factuurbewaartermijn wijzigen"),
         other => (other, other),
     };
     Localized {
@@ -118,7 +122,7 @@ fn body(tracked: &Tracked) -> TrackedBody {
     }
 }
 
-fn track_query(query: &KpnQuery) -> Result<TrackQuery, KpnError> {
+pub(super) fn track_query(query: &KpnQuery) -> Result<TrackQuery, KpnError> {
     Ok(TrackQuery {
         statuses: query.all("status"),
         page: query.page()?,
@@ -208,6 +212,12 @@ pub struct TrackedDetailsBody {
     pub porting_customer_number: Option<String>,
     pub persons_involved: PersonsInvolvedBody,
     pub attributes: BTreeMap<String, String>,
+    /// A basket order's hardware operations and enrolment ids (`OrderDetails1`).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub hardware: Option<super::hardware::HardwareDetailsBody>,
+    /// A service request's files (`ServiceRequestDetails.attachments`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<super::hardware::AttachmentBody>>,
 }
 
 /// `OrderParticipants`: who ordered, and who authorised an order that had to wait for it.
@@ -278,6 +288,8 @@ fn details_body(tracked: &Tracked) -> TrackedDetailsBody {
             }),
         },
         attributes,
+        hardware: None,
+        attachments: None,
     }
 }
 
@@ -290,7 +302,9 @@ pub async fn order_details(
         .platform
         .kpn_tracked(&principal, RequestKind::Order, &id)
         .await?;
-    Ok(Json(details_body(&tracked)))
+    let mut details = details_body(&tracked);
+    details.hardware = super::hardware::hardware_details(&state, &tracked).await?;
+    Ok(Json(details))
 }
 
 /// `PrettyOrderDetails`: as the details, with a basket order's `items` grouped by product.
@@ -329,7 +343,9 @@ pub async fn service_request_details(
         .platform
         .kpn_tracked(&principal, RequestKind::ServiceRequest, &id)
         .await?;
-    Ok(Json(details_body(&tracked)))
+    let mut details = details_body(&tracked);
+    details.attachments = Some(super::hardware::attachments(&state, &tracked).await?);
+    Ok(Json(details))
 }
 
 pub async fn cancel_order(

@@ -50,7 +50,10 @@ fn days_ahead(server: &TestServer, days: i64) -> String {
 /// The year the demo's 48-month terms end: they start on 1 January two years before the
 /// server's now (`demo_terms_start`).
 fn term_end_year(server: &TestServer) -> i64 {
-    server.platform.now().to_rfc3339()[..4].parse::<i64>().unwrap() + 2
+    server.platform.now().to_rfc3339()[..4]
+        .parse::<i64>()
+        .unwrap()
+        + 2
 }
 
 /// Whole months from the RFC 3339 date-time `from` to 1 January of `end_year`, counted by the

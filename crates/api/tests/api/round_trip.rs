@@ -146,6 +146,23 @@ fn plan(method: &str, path: &str) -> Option<Plan> {
             &[("id", KpnCostCentre)],
             ("/name", |_| json!("Round-trip centre")),
         ),
+        // The GET answers ThresholdDetails; the threshold inside it is what is sent back.
+        ("post", "/contract/thresholds/{id}") if kpn_path.is_some() => sample(
+            &[(
+                "id",
+                Listed {
+                    list: "/mobile/kpn/mobileservices/contract/thresholds",
+                    pointer: "/0/id",
+                },
+            )],
+            ("/threshold/name", |_| json!("Round-trip threshold")),
+        ),
+        ("post", "/hierarchy/subscribers/{subscriberId}/roles") if kpn_path.is_some() => {
+            Some(Plan::Command(
+                "editSubscriberUserRoles takes changes (rolesToAdd, rolesToRemove), not the \
+                 PagedResult_Role_ its GET answers",
+            ))
+        }
         ("post", "/address/{id}/edit") if kpn_path.is_some() => Some(Plan::Command(
             "no GET of one address (lists only); kpn_addresses.rs sends a listed one back",
         )),

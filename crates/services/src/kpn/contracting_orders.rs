@@ -218,35 +218,51 @@ impl Platform {
             .await?;
         let mut conn = self.store.read().await?;
         let (order, record) = Self::kpn_contracting_order(&mut conn, &customer, id).await?;
-        let KpnChange::Contracting(change) = &record.change else {
-            return Ok(Vec::new());
-        };
-        let contracting = change.order();
-        let contract =
-            contracts::contract(&mut conn, &customer.org_number, contracting.contract_id).await?;
-        let delivered = order.status == OrderStatus::Completed;
-        let number: i64 = order.id.as_str().parse().unwrap_or_default();
-        let mut hardware = Vec::new();
-        for line in contracting.lines.iter().filter(|line| line.hardware) {
-            for piece in 0..line.amount.max(1) {
-                let seed = number * 1_000 + hardware.len() as i64;
-                let name = line.name_en.to_lowercase();
-                hardware.push(OrderedHardware {
-                    line: line.clone(),
-                    contract_id: contracting.contract_id,
-                    item: contract
-                        .as_ref()
-                        .and_then(|contract| item_of(&contract.items, line.bs_id)),
-                    imei: (delivered && !name.contains("sim")).then(|| imei(seed)),
-                    serial_number: delivered.then(|| format!("SN{number}{piece:03}{}", line.bs_id)),
-                    apple: name.contains("apple") || name.contains("iphone"),
-                    samsung: name.contains("samsung"),
-                    returned: false,
-                });
-            }
-        }
-        Ok(hardware)
+        hardware_of(&mut conn, &customer.org_number, &order, &record).await
     }
+}
+
+/// The hardware of basket order `order`: `apple`/`samsung` once the order's devices are
+/// enrolled in Apple DEP / Samsung Knox, `returned` once a return takes the item back.
+pub(crate) async fn hardware_of(
+    conn: &mut sentral_store::Connection,
+    org_number: &sentral_domain::OrgNumber,
+    order: &sentral_domain::corporate::Order,
+    record: &KpnOrderRecord,
+) -> KpnResult<Vec<OrderedHardware>> {
+    let KpnChange::Contracting(change) = &record.change else {
+        return Ok(Vec::new());
+    };
+    let contracting = change.order();
+    let contract = contracts::contract(conn, org_number, contracting.contract_id).await?;
+    let delivered = order.status == OrderStatus::Completed;
+    let number: i64 = order.id.as_str().parse().unwrap_or_default();
+    let enrolled = sentral_store::kpn::hardware::enrolments(conn, order.id.as_str()).await?;
+    let returned = sentral_store::kpn::hardware::returned_items(conn, order.id.as_str()).await?;
+    let mut hardware = Vec::new();
+    for line in contracting.lines.iter().filter(|line| line.hardware) {
+        for piece in 0..line.amount.max(1) {
+            let seed = number * 1_000 + hardware.len() as i64;
+            let name = line.name_en.to_lowercase();
+            let item = contract
+                .as_ref()
+                .and_then(|contract| item_of(&contract.items, line.bs_id));
+            let sim = name.contains("sim");
+            hardware.push(OrderedHardware {
+                line: line.clone(),
+                contract_id: contracting.contract_id,
+                returned: item
+                    .as_ref()
+                    .is_some_and(|item| returned.iter().any(|(id, _)| *id == item.id)),
+                item,
+                imei: (delivered && !sim).then(|| imei(seed)),
+                serial_number: delivered.then(|| format!("SN{number}{piece:03}{}", line.bs_id)),
+                apple: !sim && enrolled.iter().any(|p| p == "APPLE_DEP"),
+                samsung: !sim && enrolled.iter().any(|p| p == "SAMSUNG_KNOX"),
+            });
+        }
+    }
+    Ok(hardware)
 }
 
 #[cfg(test)]

@@ -44,17 +44,85 @@ pub struct ContractOperations {
     pub blocking: Vec<BlockingOrder>,
 }
 
+/// The contract lists' query `request` checked (a bad value is a 400 naming its parameter).
+pub(crate) fn contract_query(
+    owner_id: Option<i64>,
+    request: &ContractListQuery,
+) -> KpnResult<ContractQuery> {
+    let category = match request.category.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(
+            ContractCategory::parse(&text.to_ascii_uppercase()).ok_or_else(|| {
+                invalid(
+                    "category",
+                    format!(
+                        "must be one of {}, got {text:?}",
+                        ContractCategory::values()
+                    ),
+                )
+            })?,
+        ),
+    };
+    Ok(ContractQuery {
+        owner_id,
+        category,
+        filters: parse_filters(request.filters.as_deref(), CONTRACT_FILTERS)?,
+        patterns: request.patterns.clone(),
+        sort_by: parse_sort(request.sort_by.as_deref(), CONTRACT_SORTS)?,
+        order: parse_order(request.order.as_deref())?,
+        threshold: None,
+        within: None,
+    })
+}
+
 impl Platform {
-    async fn kpn_contract_in(&self, customer: &Customer, id: i64) -> KpnResult<Contract> {
+    pub(crate) async fn kpn_contract_in(
+        &self,
+        customer: &Customer,
+        id: i64,
+    ) -> KpnResult<Contract> {
         let mut conn = self.store.read().await?;
-        repo::contract(&mut conn, &customer.org_number, id)
+        let contract = repo::contract(&mut conn, &customer.org_number, id).await?;
+        let not_found = || {
+            KpnFailure::ContractNotFound(format!(
+                "contract {id} does not exist or is not visible to you"
+            ))
+        };
+        let contract = contract.ok_or_else(not_found)?;
+        if customer.scope.is_some()
+            && !self
+                .kpn_sees_holder(&mut conn, customer, contract.owner_id)
+                .await?
+        {
+            return Err(not_found().into());
+        }
+        Ok(contract)
+    }
+
+    /// Whether the caller sees the holder of a contract (a subscriber or a debtor).
+    pub(crate) async fn kpn_sees_holder(
+        &self,
+        conn: &mut sentral_store::Connection,
+        customer: &Customer,
+        owner_id: i64,
+    ) -> KpnResult<bool> {
+        if customer.scope.is_none() {
+            return Ok(true);
+        }
+        let tree = Tree::new(items::groups(conn, &customer.org_number).await?);
+        Ok(items::item(conn, &customer.org_number, owner_id)
             .await?
-            .ok_or_else(|| {
-                KpnFailure::ContractNotFound(format!(
-                    "contract {id} does not exist or is not visible to you"
-                ))
-                .into()
-            })
+            .is_some_and(|owner| customer.sees(&tree, &owner)))
+    }
+
+    /// The groups whose contracts the caller sees (None: all of them).
+    async fn kpn_contract_scope(&self, customer: &Customer) -> KpnResult<Option<Vec<i64>>> {
+        if customer.scope.is_none() {
+            return Ok(None);
+        }
+        let mut conn = self.store.read().await?;
+        let tree = Tree::new(items::groups(&mut conn, &customer.org_number).await?);
+        Ok(customer.visible_groups(&tree))
     }
 
     pub async fn kpn_contracts(
@@ -72,30 +140,23 @@ impl Platform {
         if let Some(owner) = owner_id {
             self.kpn_subscriber_in(&customer, owner).await?;
         }
-        let category = match request.category.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(text) => Some(
-                ContractCategory::parse(&text.to_ascii_uppercase()).ok_or_else(|| {
-                    invalid(
-                        "category",
-                        format!(
-                            "must be one of {}, got {text:?}",
-                            ContractCategory::values()
-                        ),
-                    )
-                })?,
-            ),
-        };
-        let query = ContractQuery {
-            owner_id,
-            category,
-            filters: parse_filters(request.filters.as_deref(), CONTRACT_FILTERS)?,
-            patterns: request.patterns,
-            sort_by: parse_sort(request.sort_by.as_deref(), CONTRACT_SORTS)?,
-            order: parse_order(request.order.as_deref())?,
-        };
+        let mut query = contract_query(owner_id, &request)?;
+        query.within = self.kpn_contract_scope(&customer).await?;
         let mut conn = self.store.read().await?;
         Ok(repo::find_contracts(&mut conn, &customer.org_number, &query, request.page).await?)
+    }
+
+    /// `find_contracts` of `customer` under `query` (the threshold lists' entry).
+    pub(crate) async fn kpn_contract_page(
+        &self,
+        customer: &Customer,
+        query: &ContractQuery,
+        page: Page,
+    ) -> KpnResult<(Vec<ContractRow>, i64)> {
+        let mut query = query.clone();
+        query.within = self.kpn_contract_scope(customer).await?;
+        let mut conn = self.store.read().await?;
+        Ok(repo::find_contracts(&mut conn, &customer.org_number, &query, page).await?)
     }
 
     pub async fn kpn_contract(&self, principal: &Principal, id: i64) -> KpnResult<ContractView> {
@@ -124,7 +185,25 @@ impl Platform {
             .kpn_customer(principal, privileges::CONTRACT_VIEW)
             .await?;
         let mut conn = self.store.read().await?;
-        let counts = repo::count_by_category(&mut conn, &customer.org_number).await?;
+        let counts = match self.kpn_contract_scope(&customer).await? {
+            None => repo::count_by_category(&mut conn, &customer.org_number).await?,
+            // A portal user counts only the contracts it sees.
+            Some(groups) => {
+                let mut counts = Vec::new();
+                for category in ContractCategory::ALL {
+                    let query = ContractQuery {
+                        category: Some(*category),
+                        within: Some(groups.clone()),
+                        ..ContractQuery::default()
+                    };
+                    let page = Page { from: 0, to: 0 };
+                    let (_, n) =
+                        repo::find_contracts(&mut conn, &customer.org_number, &query, page).await?;
+                    counts.push((category.as_str().to_owned(), n));
+                }
+                counts
+            }
+        };
         Ok(["MOBILE", "FIXED", "FIXED_MOBILE", "HARDWARE", "OTHER"]
             .iter()
             .map(|category| {
@@ -152,6 +231,8 @@ impl Platform {
             .await?;
         let free = blocking.is_empty() && !customer.settings.order_frozen;
         let mobile = contract.category == ContractCategory::Mobile;
+        let fixed = contract.category == ContractCategory::Fixed;
+        let fixed_mobile = contract.category == ContractCategory::FixedMobile;
         let active = contract.state == ContractState::Active;
         let blocked = contract.state == ContractState::Blocked;
         // Contract orders take an ACTIVE or BLOCKED contract; the basket modifies an active one.
@@ -167,8 +248,13 @@ impl Platform {
                 ("move", orderable, true),
                 ("portOut", orderable && numbered, mobile),
                 ("terminate", orderable, true),
-                ("combineFixedMobile", false, false),
-                ("separateFixedMobile", false, false),
+                // Combining goes through the basket, which does not offer it (fixed_mobile.rs).
+                ("combineFixedMobile", false, mobile || fixed),
+                (
+                    "separateFixedMobile",
+                    free && fixed_mobile && active,
+                    fixed_mobile,
+                ),
             ],
             blocking,
         })

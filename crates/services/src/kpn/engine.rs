@@ -121,7 +121,7 @@ impl Platform {
         let number = sentral_store::corporate::next_number(tx, "order", 70_000_001).await?;
         let id = OrderId::from_number(number);
         // KPN.md decision 7: a token that may order but not authorise leaves it waiting.
-        let waits = needs_authorization(tx, principal).await?;
+        let waits = needs_authorization(customer);
         let order = Order {
             id: id.clone(),
             subject: new.subject,
@@ -181,13 +181,13 @@ impl Platform {
 }
 
 /// Whether the caller's token may create orders only unauthorised: it holds
-/// `privileges_un-authorized_orders_creation` but not `privileges_orders_authorization`.
-async fn needs_authorization(tx: &mut Connection, principal: &Principal) -> KpnResult<bool> {
-    let held = sentral_store::kpn::customers::privileges(tx, principal.app.id.as_str()).await?;
-    Ok(held.is_some_and(|held| {
+/// `privileges_un-authorized_orders_creation` but not `privileges_orders_authorization` (the
+/// application's privileges, or those of the portal user it acts for).
+fn needs_authorization(customer: &Customer) -> bool {
+    customer.privileges.as_ref().is_some_and(|held| {
         let holds = |p: Privilege| held.iter().any(|h| h == p.as_str());
         holds(Privilege::UnauthorizedOrdersCreation) && !holds(Privilege::OrdersAuthorization)
-    }))
+    })
 }
 
 /// The order's `OrderSummary.status` at `now`: an open order resting in a held status shows it.

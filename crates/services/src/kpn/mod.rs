@@ -25,7 +25,7 @@ mod tree;
 pub mod users;
 pub mod voicemail;
 
-use sentral_domain::kpn::Privilege;
+use sentral_domain::kpn::{HierarchyItem, Privilege};
 use sentral_domain::platform::Organization;
 use sentral_domain::{OrgNumber, Timestamp};
 use sentral_store::kpn::customers::{self as customer_repo, KpnCustomer};
@@ -189,6 +189,20 @@ pub mod privileges {
     ];
     pub const ORDERING: &[Privilege] = &[UnauthorizedOrdersCreation, OrdersAuthorization];
     pub const TRACK_AND_TRACE: &[Privilege] = &[OrdersTrackAndTrace, OrdersAuthorization];
+    /// Invoices (`getInvoicesUsingGET`, `downloadInvoiceUsingGET`).
+    pub const FINANCES: &[Privilege] = &[FinancialDocumentsView];
+    /// Threshold reads, assign and unassign.
+    pub const THRESHOLD_USE: &[Privilege] = &[
+        ThresholdManagement,
+        OrdersAuthorization,
+        UnauthorizedOrdersCreation,
+    ];
+    /// Threshold create, details, update and remove.
+    pub const THRESHOLD_MANAGE: &[Privilege] = &[ThresholdManagement];
+    /// The portal users' operations (GRIP identities, user roles, managed groups).
+    pub const USERS: &[Privilege] = HIERARCHY_MANAGE;
+    /// None: the roles list and a role's privileges need no privilege.
+    pub const NONE: &[Privilege] = &[];
 }
 
 /// The customer a KPN caller acts for.
@@ -199,6 +213,39 @@ pub struct Customer {
     pub settings: KpnCustomer,
     /// The application's name, shown as who ordered.
     pub ordered_by: String,
+    /// The portal user the application acts for, whose managed groups bound what it sees and
+    /// orders (None: it acts for the customer as a whole).
+    pub scope: Option<Scope>,
+    /// The privileges the caller's token holds (None: every one): the application's, or those
+    /// of the portal user it acts for.
+    pub privileges: Option<Vec<String>>,
+}
+
+/// What a token acting for a portal user is held to: the groups it manages, each with
+/// everything below it.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// The portal user (a subscriber).
+    pub user_id: i64,
+    pub managed_groups: Vec<i64>,
+}
+
+impl Customer {
+    /// Whether the caller sees `item` (a group, subscriber or the customer): always, unless it
+    /// acts for a portal user, who sees what lies in its managed groups.
+    pub(crate) fn sees(&self, tree: &Tree, item: &HierarchyItem) -> bool {
+        match &self.scope {
+            None => true,
+            Some(scope) => tree.lies_in(item, &scope.managed_groups),
+        }
+    }
+
+    /// The groups the caller sees, each with everything below it (None: all of them).
+    pub(crate) fn visible_groups(&self, tree: &Tree) -> Option<Vec<i64>> {
+        self.scope
+            .as_ref()
+            .map(|scope| tree.groups_within(&scope.managed_groups))
+    }
 }
 
 /// Seconds an order takes on the sandbox clock (KPN.md decision 1).
@@ -227,7 +274,10 @@ impl Platform {
         self.complete_due_orders().await?;
         let mut conn = self.store.read().await?;
         let held = customer_repo::privileges(&mut conn, principal.app.id.as_str()).await?;
-        if let Some(held) = held
+        let (held, scope) =
+            users::acting_for(&mut conn, principal.app.id.as_str(), &org_number, held).await?;
+        if let Some(held) = &held
+            && !needs.is_empty()
             && !needs
                 .iter()
                 .any(|need| held.iter().any(|h| h == need.as_str()))
@@ -258,6 +308,8 @@ impl Platform {
             name: organization.name,
             settings,
             ordered_by: principal.app.name.clone(),
+            scope,
+            privileges: held,
         })
     }
 
@@ -330,6 +382,19 @@ impl Platform {
             Err(KpnError::Service(ServiceError::Conflict { .. })) => Ok(()),
             Err(other) => Err(other),
         }
+    }
+
+    /// Makes a KPN application's tokens act for portal user `subscriber_id` (its roles'
+    /// privileges, its managed groups), or for the customer as a whole (`None`).
+    pub async fn set_kpn_acting_user(
+        &self,
+        app_id: &str,
+        subscriber_id: Option<i64>,
+    ) -> Result<(), ServiceError> {
+        let mut tx = self.store.write().await?;
+        sentral_store::kpn::users::set_acting_user(&mut tx, app_id, subscriber_id).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Limits a KPN application's tokens to `privileges` (by default it has them all).

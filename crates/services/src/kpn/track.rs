@@ -3,14 +3,15 @@
 
 use sentral_domain::Timestamp;
 use sentral_domain::corporate::{Order, OrderId, OrderStatus, OrderSubject};
-use sentral_domain::kpn::{KpnOrderRecord, KpnStatus, Page, RequestKind, TrackStatus};
+use sentral_domain::kpn::{KpnChange, KpnOrderRecord, KpnStatus, Page, RequestKind, TrackStatus};
 use sentral_store::Connection;
 use sentral_store::corporate::orders as engine_repo;
 use sentral_store::kpn::orders as repo;
+use sentral_store::kpn::{contracts, items};
 
 use super::engine::status_of;
 use super::query::{parse_order, parse_sort};
-use super::{KpnFailure, KpnResult, invalid, privileges};
+use super::{Customer, KpnFailure, KpnResult, Tree, invalid, privileges};
 use crate::platform::audit;
 use crate::{Platform, Principal};
 
@@ -82,6 +83,45 @@ fn parse_id(text: &str) -> KpnResult<OrderId> {
 }
 
 impl Platform {
+    /// The orders the caller sees: all, unless it acts for a portal user, who sees the orders
+    /// on what lies in its managed groups (a subscriber being created, by its group).
+    async fn kpn_visible_orders(
+        &self,
+        conn: &mut Connection,
+        customer: &Customer,
+        orders: Vec<(Order, KpnOrderRecord)>,
+    ) -> KpnResult<Vec<(Order, KpnOrderRecord)>> {
+        if customer.scope.is_none() {
+            return Ok(orders);
+        }
+        let org = &customer.org_number;
+        let tree = Tree::new(items::groups(conn, org).await?);
+        let mut visible = Vec::new();
+        for (order, record) in orders {
+            let holder = match order.subject {
+                OrderSubject::KpnItem(id) => id,
+                OrderSubject::KpnContract(id) => match contracts::contract(conn, org, id).await? {
+                    Some(contract) => contract.owner_id,
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let sees = match items::item(conn, org, holder).await? {
+                Some(item) => customer.sees(&tree, &item),
+                None => match &record.change {
+                    KpnChange::CreateSubscriber { group_id, .. } => tree
+                        .group(*group_id)
+                        .is_some_and(|group| customer.sees(&tree, group)),
+                    _ => false,
+                },
+            };
+            if sees {
+                visible.push((order, record));
+            }
+        }
+        Ok(visible)
+    }
+
     pub(crate) async fn kpn_blocking(
         &self,
         conn: &mut Connection,
@@ -136,6 +176,7 @@ impl Platform {
         let now = self.now();
         let mut conn = self.store.read().await?;
         let all = repo::orders_of(&mut conn, &customer.org_number, Some(kind)).await?;
+        let all = self.kpn_visible_orders(&mut conn, &customer, all).await?;
         drop(conn);
         let patterns: Vec<String> = query
             .patterns
@@ -224,6 +265,10 @@ impl Platform {
         let (order, record) = found
             .filter(|(_, record)| record.kind == kind)
             .ok_or_else(not_found)?;
+        let visible = self
+            .kpn_visible_orders(&mut conn, &customer, vec![(order, record)])
+            .await?;
+        let (order, record) = visible.into_iter().next().ok_or_else(not_found)?;
         let status = status_of(&order, &record, self.now());
         let approval = self.kpn_approval(&mut conn, id.as_str()).await?;
         Ok(Tracked {
@@ -300,6 +345,7 @@ impl Platform {
         let now = self.now();
         let mut conn = self.store.read().await?;
         let all = repo::orders_of(&mut conn, &customer.org_number, None).await?;
+        let all = self.kpn_visible_orders(&mut conn, &customer, all).await?;
         Ok(TrackStatus::ALL
             .iter()
             .map(|status| {

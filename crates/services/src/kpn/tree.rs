@@ -65,6 +65,33 @@ impl Tree {
         self.chain(candidate).iter().any(|item| item.id == id)
     }
 
+    /// Whether `item` lies in one of `groups`: it is one of them, or below one (a subscriber
+    /// by its parent). The one scope check of a token acting for a portal user.
+    pub fn lies_in(&self, item: &HierarchyItem, groups: &[i64]) -> bool {
+        let anchor = if item.kind == ItemKind::Subscriber {
+            item.parent_id
+        } else {
+            Some(item.id)
+        };
+        anchor.is_some_and(|id| {
+            self.chain(id)
+                .iter()
+                .any(|group| groups.contains(&group.id))
+        })
+    }
+
+    /// Every group of `groups` with every group below it.
+    pub fn groups_within(&self, groups: &[i64]) -> Vec<i64> {
+        let mut within: Vec<i64> = self
+            .groups
+            .values()
+            .filter(|group| self.lies_in(group, groups))
+            .map(|group| group.id)
+            .collect();
+        within.sort_unstable();
+        within
+    }
+
     /// The groups directly below `id`.
     pub fn child_groups(&self, id: i64) -> impl Iterator<Item = &HierarchyItem> {
         self.groups

@@ -112,6 +112,32 @@ pub async fn set_state(
     Ok(done.rows_affected() == 1)
 }
 
+/// Replaces a contract's product: its category, product names, fixed number and item tree (a
+/// FIXED_MOBILE contract separated into its mobile part).
+pub async fn set_product(
+    conn: &mut Connection,
+    contract: &Contract,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let items = serde_json::to_string(&contract.items)
+        .map_err(|e| StoreError::Corrupt(format!("contract items: {e}")))?;
+    let done = crate::db::query(
+        "UPDATE kpn_contracts SET category = $2, product_category = $3, product_en = $4, \
+         product_nl = $5, fixed_number = $6, items = $7, status_changed_at = $8 WHERE id = $1",
+    )
+    .bind(contract.id)
+    .bind(contract.category.as_str())
+    .bind(&contract.product_category)
+    .bind(&contract.product_en)
+    .bind(&contract.product_nl)
+    .bind(contract.fixed_number.as_deref())
+    .bind(items)
+    .bind(now.millis())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// How many contracts `owner_id` holds in a state other than CLOSED.
 pub async fn active_of(conn: &mut Connection, owner_id: i64) -> Result<Vec<i64>, StoreError> {
     let rows = crate::db::query(
@@ -143,6 +169,21 @@ pub struct ContractQuery {
     pub patterns: Vec<String>,
     pub sort_by: Option<String>,
     pub order: SortOrder,
+    /// Only the contracts of a threshold, or those that may still be assigned to it.
+    pub threshold: Option<ThresholdScope>,
+    /// Only the contracts held in these groups: by one of them or by a subscriber directly in
+    /// one (a portal user's scope).
+    pub within: Option<Vec<i64>>,
+}
+
+/// The threshold lists' part of a contract query.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ThresholdScope {
+    /// `getContractsUsingGET_1`: the contracts assigned to the threshold.
+    Assigned(i64),
+    /// `getContractsToAssignUsingGET`: the contracts that may carry a threshold of this type
+    /// and have none of it yet.
+    Assignable(sentral_domain::kpn::thresholds::ThresholdType),
 }
 
 fn contract_column(column: &str) -> Option<&'static str> {
@@ -183,6 +224,36 @@ pub async fn find_contracts(
         let category = filter.bind(Bind::Text(category.as_str().to_owned()));
         filter.push(format!("c.category = {category}"));
     }
+    match query.threshold {
+        Some(ThresholdScope::Assigned(id)) => {
+            let id = filter.bind(Bind::Int(id));
+            filter.push(format!(
+                "c.id IN (SELECT contract_id FROM kpn_threshold_contracts WHERE threshold_id = {id})"
+            ));
+        }
+        Some(ThresholdScope::Assignable(kind)) => {
+            let kind = filter.bind(Bind::Text(kind.as_str().to_owned()));
+            filter.push(format!(
+                "{} AND c.id NOT IN (SELECT contract_id FROM kpn_threshold_contracts \
+                 WHERE threshold_type = {kind})",
+                super::thresholds::ELIGIBLE
+            ));
+        }
+        None => {}
+    }
+    if let Some(groups) = &query.within {
+        if groups.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let placeholders: Vec<String> = groups
+            .iter()
+            .map(|id| filter.bind(Bind::Int(*id)))
+            .collect();
+        let list = placeholders.join(", ");
+        filter.push(format!(
+            "(c.owner_id IN ({list}) OR s.parent_id IN ({list}))"
+        ));
+    }
     super::add_filters(&mut filter, &query.filters, contract_column)?;
     super::add_patterns(
         &mut filter,
@@ -196,6 +267,7 @@ pub async fn find_contracts(
     );
     // The owner join only matters to filters and patterns on names; the plain count skips it.
     let uses_owner = !query.patterns.is_empty()
+        || query.within.is_some()
         || query
             .filters
             .columns
@@ -203,6 +275,8 @@ pub async fn find_contracts(
             .any(|c| matches!(c.column, "FIRSTNAME" | "LASTNAME" | "SURNAME_PREFIX"));
     let count_from = if uses_owner { FROM } else { "kpn_contracts c" };
     let unfiltered = query.owner_id.is_none()
+        && query.within.is_none()
+        && query.threshold.is_none()
         && query.category.is_none()
         && query.filters.columns.is_empty()
         && query.patterns.iter().all(|p| p.trim().is_empty());

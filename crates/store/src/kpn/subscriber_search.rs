@@ -28,7 +28,14 @@ pub struct SubscriberQuery {
     /// A `sortBy` value of the spec.
     pub sort_by: Option<String>,
     pub order: SortOrder,
+    /// Only the subscribers directly in these groups (a portal user's scope).
+    pub within: Option<Vec<i64>>,
+    /// Only the subscribers that are portal users (`userOnly`).
+    pub users_only: bool,
 }
+
+const IS_USER: &str =
+    "(CASE WHEN EXISTS (SELECT 1 FROM kpn_users u WHERE u.subscriber_id = i.id) THEN 1 ELSE 0 END)";
 
 fn subscriber_column(column: &str) -> Option<&'static str> {
     Some(match column {
@@ -208,6 +215,19 @@ pub async fn find_subscribers(
         let placeholders: Vec<String> = ids.iter().map(|id| filter.bind(Bind::Int(*id))).collect();
         filter.push(format!("i.id IN ({})", placeholders.join(", ")));
     }
+    if let Some(groups) = &query.within {
+        if groups.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let placeholders: Vec<String> = groups
+            .iter()
+            .map(|id| filter.bind(Bind::Int(*id)))
+            .collect();
+        filter.push(format!("i.parent_id IN ({})", placeholders.join(", ")));
+    }
+    if query.users_only {
+        filter.push(format!("{IS_USER} = 1"));
+    }
     super::add_filters(&mut filter, &query.filters, subscriber_column)?;
     super::add_patterns(
         &mut filter,
@@ -218,8 +238,10 @@ pub async fn find_subscribers(
             "LOWER(COALESCE(i.email, ''))",
         ],
     );
-    let unfiltered =
-        query.filters.columns.is_empty() && query.patterns.iter().all(|p| p.trim().is_empty());
+    let unfiltered = query.filters.columns.is_empty()
+        && query.patterns.iter().all(|p| p.trim().is_empty())
+        && query.within.is_none()
+        && !query.users_only;
     let total = if unfiltered {
         subscriber_count(conn, org_number).await?
     } else {
@@ -235,6 +257,7 @@ pub async fn find_subscribers(
         Some("FIXED_NUMBER") => subscriber_column("FIXED_NUMBER"),
         Some("EMPLOYEE_NUMBER") => subscriber_column("EMPLOYEE_NUMBER"),
         Some("LASTNAME") => subscriber_column("LASTNAME"),
+        Some("IS_USER") => Some(IS_USER),
         _ => None,
     };
     let order = match key {

@@ -56,6 +56,12 @@ impl Platform {
         let contract = contracts::contract(&mut conn, &customer.org_number, id)
             .await?
             .ok_or_else(|| contract_not_found(id))?;
+        if !self
+            .kpn_sees_holder(&mut conn, &customer, contract.owner_id)
+            .await?
+        {
+            return Err(contract_not_found(id).into());
+        }
         Ok((customer, contract))
     }
 
@@ -135,7 +141,7 @@ fn check_state(contract: &Contract, operation: &str) -> KpnResult<()> {
 
 /// Who a contract order is for: the subscriber holding the contract, or the customer for a
 /// debtor's contract (then named by its product).
-async fn receiver_of(
+pub(crate) async fn receiver_of(
     conn: &mut Connection,
     customer: &Customer,
     contract: &Contract,

@@ -33,6 +33,7 @@ impl Platform {
         let tree = Tree::new(repo::groups(&mut tx, &customer.org_number).await?);
         let parent = tree
             .group(group_id)
+            .filter(|group| customer.sees(&tree, group))
             .ok_or_else(|| item_not_found(group_id))?;
         if let Some(failure) = rules::placement(&tree, kind, parent, &[]) {
             return Err(failure.into());
@@ -182,6 +183,14 @@ async fn own_group(
     let item = repo::item(tx, &customer.org_number, id)
         .await?
         .ok_or_else(|| item_not_found(id))?;
+    if customer.scope.is_some()
+        && !customer.sees(
+            &crate::kpn::Tree::new(repo::groups(tx, &customer.org_number).await?),
+            &item,
+        )
+    {
+        return Err(item_not_found(id));
+    }
     if !matches!(item.kind, ItemKind::CostCenter | ItemKind::CustomGroup) {
         return Err(KpnFailure::WrongGroupType(format!(
             "item {id} is a {}; only custom groups and cost centres can be {done}",

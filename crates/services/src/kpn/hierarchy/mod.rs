@@ -75,13 +75,31 @@ impl Platform {
                 let mut conn = self.store.read().await?;
                 let item = repo::item(&mut conn, &customer.org_number, id)
                     .await?
+                    .filter(|item| customer.sees(&tree, item))
                     .ok_or_else(|| item_not_found(id))?;
                 item.id
             }
             None => root,
         };
         let mut conn = self.store.read().await?;
-        let (mut items, mut total) = if query.id.is_none() && query.include_customer {
+        let (mut items, mut total) = if let (None, Some(scope)) = (query.id, &customer.scope) {
+            // A portal user's roots are the groups it manages.
+            let pattern = query.pattern.as_deref().map(|p| p.trim().to_lowercase());
+            let roots: Vec<HierarchyItem> = scope
+                .managed_groups
+                .iter()
+                .filter_map(|id| tree.group(*id))
+                .filter(|group| query.include_groups || !group.kind.is_group())
+                .filter(|group| {
+                    pattern
+                        .as_deref()
+                        .is_none_or(|p| group.name.to_lowercase().contains(p))
+                })
+                .cloned()
+                .collect();
+            let total = roots.len() as i64;
+            (query.page.slice(&roots), total)
+        } else if query.id.is_none() && query.include_customer {
             let customer_item = tree
                 .group(root)
                 .cloned()
@@ -98,7 +116,7 @@ impl Platform {
             )
             .await?
         };
-        if query.id.is_none() && query.include_customer {
+        if query.id.is_none() && query.include_customer && customer.scope.is_none() {
             items = query.page.slice(&items);
             total = 1;
         }
@@ -106,6 +124,7 @@ impl Platform {
         for id in &query.context_ids {
             let item = repo::item(&mut conn, &customer.org_number, *id)
                 .await?
+                .filter(|item| customer.sees(&tree, item))
                 .ok_or_else(|| {
                     invalid(
                         "contextIds",
@@ -141,9 +160,11 @@ impl Platform {
         let customer = self
             .kpn_customer(principal, privileges::HIERARCHY_VIEW)
             .await?;
+        let tree = self.kpn_tree(&customer).await?;
         let mut conn = self.store.read().await?;
         let item = repo::item(&mut conn, &customer.org_number, id)
             .await?
+            .filter(|item| customer.sees(&tree, item))
             .ok_or_else(|| item_not_found(id))?;
         drop(conn);
         if item.kind == ItemKind::Subscriber {
@@ -152,7 +173,6 @@ impl Platform {
             ))
             .into());
         }
-        let tree = self.kpn_tree(&customer).await?;
         let path = tree.path_of(item.parent_id).into_iter().cloned().collect();
         Ok((
             ItemView {

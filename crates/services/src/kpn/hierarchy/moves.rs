@@ -42,11 +42,13 @@ impl Platform {
         let tree = Tree::new(repo::groups(&mut tx, &customer.org_number).await?);
         let destination = tree
             .group(destination_id)
+            .filter(|group| customer.sees(&tree, group))
             .ok_or_else(|| item_not_found(destination_id))?;
         let mut items = Vec::new();
         for id in &moved {
             let item = repo::item(&mut tx, &customer.org_number, *id)
                 .await?
+                .filter(|item| customer.sees(&tree, item))
                 .ok_or_else(|| item_not_found(*id))?;
             if let Some(failure) = rules::move_blocked(&tree, &item, destination) {
                 return Err(KpnFailure::OperationNotPossible(format!(

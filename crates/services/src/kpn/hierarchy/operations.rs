@@ -46,6 +46,7 @@ impl Platform {
         let mut conn = self.store.read().await?;
         let item = repo::item(&mut conn, &customer.org_number, id)
             .await?
+            .filter(|item| customer.sees(&tree, item))
             .ok_or_else(|| item_not_found(id))?;
         let children = repo::child_count(&mut conn, id).await?;
         drop(conn);

@@ -33,6 +33,8 @@ pub struct SubscriberView {
     pub path: Vec<HierarchyItem>,
     pub contracts: i64,
     pub first_phone_number: Option<String>,
+    /// A portal user (linked to a GRIP identity): its `user` and `gripUser`.
+    pub user: bool,
 }
 
 impl SubscriberView {
@@ -52,6 +54,7 @@ fn view(tree: &Tree, row: SubscriberRow) -> SubscriberView {
         path,
         contracts: row.contracts,
         first_phone_number: row.first_phone_number,
+        user: false,
     }
 }
 
@@ -69,20 +72,32 @@ impl Platform {
             patterns: request.patterns,
             sort_by: parse_sort(request.sort_by.as_deref(), SUBSCRIBER_SORTS)?,
             order: parse_order(request.order.as_deref())?,
+            within: None,
+            users_only: request.user_only == Some(true),
         };
-        // No subscriber is a portal user of its own (users come with part 3).
-        if request.user_only == Some(true) {
-            return Ok((Vec::new(), 0));
-        }
         let mut conn = self.store.read().await?;
+        let mut query = query;
+        if customer.scope.is_some() {
+            let tree = Tree::new(repo::groups(&mut conn, &customer.org_number).await?);
+            query.within = customer.visible_groups(&tree);
+        }
         let (rows, total) =
             repo::find_subscribers(&mut conn, &customer.org_number, &query, request.page).await?;
         if rows.is_empty() {
             return Ok((Vec::new(), total));
         }
         let tree = Tree::new(repo::groups(&mut conn, &customer.org_number).await?);
+        drop(conn);
+        let ids: Vec<i64> = rows.iter().map(|row| row.item.id).collect();
+        let users = self.kpn_users_among(&ids).await?;
         Ok((
-            rows.into_iter().map(|row| view(&tree, row)).collect(),
+            rows.into_iter()
+                .map(|row| view(&tree, row))
+                .map(|view| SubscriberView {
+                    user: users.contains(&view.item.id),
+                    ..view
+                })
+                .collect(),
             total,
         ))
     }
@@ -93,15 +108,15 @@ impl Platform {
         id: i64,
     ) -> KpnResult<(HierarchyItem, Tree)> {
         let mut conn = self.store.read().await?;
-        let item = repo::item(&mut conn, &customer.org_number, id)
-            .await?
-            .filter(|item| item.kind == ItemKind::Subscriber)
+        let item = repo::item(&mut conn, &customer.org_number, id).await?;
+        let tree = Tree::new(repo::groups(&mut conn, &customer.org_number).await?);
+        let item = item
+            .filter(|item| item.kind == ItemKind::Subscriber && customer.sees(&tree, item))
             .ok_or_else(|| {
                 KpnFailure::ItemNotFound(format!(
                     "subscriber {id} does not exist or is not visible to you"
                 ))
             })?;
-        let tree = Tree::new(repo::groups(&mut conn, &customer.org_number).await?);
         Ok((item, tree))
     }
 
@@ -115,11 +130,13 @@ impl Platform {
             .await?;
         let (item, tree) = self.kpn_subscriber_in(&customer, id).await?;
         let path = tree.path_of(item.parent_id).into_iter().cloned().collect();
+        let user = !self.kpn_users_among(&[id]).await?.is_empty();
         Ok(SubscriberView {
             item,
             path,
             contracts: 0,
             first_phone_number: None,
+            user,
         })
     }
 }

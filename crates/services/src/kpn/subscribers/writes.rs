@@ -41,6 +41,7 @@ impl Platform {
         group_id: Option<i64>,
         reference: Option<String>,
         input: SubscriberInput,
+        user: crate::kpn::users::UserInfo,
     ) -> KpnResult<OrderSummary> {
         let customer = self
             .kpn_customer(principal, privileges::HIERARCHY_MANAGE)
@@ -53,11 +54,28 @@ impl Platform {
         let tree = Tree::new(repo::groups(&mut tx, &customer.org_number).await?);
         let group = tree
             .group(group_id)
+            .filter(|group| customer.sees(&tree, group))
             .ok_or_else(|| item_not_found(group_id))?;
         if let Some(failure) = rules::placement(&tree, ItemKind::Subscriber, group, &[]) {
             return Err(failure.into());
         }
+        // `userAdditionalInfo`: the new subscriber is linked to a GRIP identity right after.
+        let link = if user.is_empty() {
+            None
+        } else {
+            if data.mobile_number.is_none() && data.fixed_number.is_none() {
+                return Err(KpnFailure::MobileOrFixedNumberIsRequired(
+                    "a subscriber made a user needs subscriber.mobileNumber or \
+                     subscriber.fixedNumber"
+                        .into(),
+                )
+                .into());
+            }
+            let prefix = "userAdditionalInfo.";
+            Some(crate::kpn::users::link_change(&mut tx, &customer, &tree, &user, prefix).await?)
+        };
         let id = crate::kpn::next_item_id(&mut tx).await?;
+        let now = self.now();
         let new = NewOrder::for_subscriber(
             id,
             &data,
@@ -67,10 +85,29 @@ impl Platform {
                 group_id,
                 data: data.clone(),
             },
-            reference,
-            self.now(),
+            reference.clone(),
+            now,
         );
-        self.commit_kpn_order(tx, principal, &customer, new).await
+        let summary = self
+            .place_kpn_order(&mut tx, principal, &customer, new)
+            .await?;
+        if let Some(change) = link {
+            // Due after the create (orders complete by due time), so the subscriber is there.
+            let starts_at = now.plus_seconds(crate::kpn::SUBSCRIBER_ORDER_SECONDS);
+            let new = NewOrder::for_subscriber(
+                id,
+                &data,
+                &customer,
+                OrderType::LinkUser,
+                KpnChange::User(change),
+                reference,
+                starts_at,
+            );
+            self.place_kpn_order(&mut tx, principal, &customer, new)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(summary)
     }
 
     /// PUT: a full replace of the subscriber's data.
@@ -206,11 +243,14 @@ impl Platform {
             .await?;
         let active = sentral_store::kpn::contracts::active_of(&mut conn, id).await?;
         let free = blocking.is_empty() && !customer.settings.order_frozen;
+        let user = sentral_store::kpn::users::user(&mut conn, &customer.org_number, id)
+            .await?
+            .is_some();
         Ok(SubscriberOperations {
             editable: free,
             movable: free,
             removable: free && active.is_empty(),
-            roles_editable: false,
+            roles_editable: user,
             blocking,
         })
     }
