@@ -190,13 +190,7 @@ pub async fn edit(
     KpnBody(body): KpnBody,
 ) -> Result<(), KpnError> {
     let id = path_id("id", &id)?;
-    if let Some(sent) = body.int("id")?
-        && sent != id
-    {
-        return Err(KpnError::BadRequest(format!(
-            "id: read-only, the address edited is {id}, got {sent}"
-        )));
-    }
+    body.refuse_other_id(id, "the address edited")?;
     let input = address_input(&body)?;
     state
         .platform

@@ -141,6 +141,18 @@ impl Fields {
         }
     }
 
+    /// The read-only `id` an update may echo back: absent or `id` itself, else a 400 naming it
+    /// (`what` says which item the path names, e.g. "the address edited").
+    pub fn refuse_other_id(&self, id: i64, what: &str) -> Result<(), KpnError> {
+        match self.int("id")? {
+            Some(sent) if sent != id => Err(KpnError::BadRequest(format!(
+                "{}: read-only, {what} is {id}, got {sent}",
+                self.path("id")
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     fn path(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)
     }

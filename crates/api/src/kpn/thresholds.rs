@@ -180,25 +180,13 @@ pub async fn update(
     KpnBody(body): KpnBody,
 ) -> Result<(), KpnError> {
     let id = path_id("id", &id)?;
-    if let Some(sent) = body.int("id")?
-        && sent != id
-    {
-        return Err(KpnError::BadRequest(format!(
-            "id: read-only, the threshold updated is {id}, got {sent}"
-        )));
-    }
+    body.refuse_other_id(id, "the threshold updated")?;
     // A ThresholdDetails sent back as its GET answered it: its threshold is the body.
     let body = match body.object("threshold")? {
         inner if body.text("name")?.is_none() && inner.text("name")?.is_some() => inner,
         _ => body,
     };
-    if let Some(sent) = body.int("id")?
-        && sent != id
-    {
-        return Err(KpnError::BadRequest(format!(
-            "threshold.id: read-only, the threshold updated is {id}, got {sent}"
-        )));
-    }
+    body.refuse_other_id(id, "the threshold updated")?;
     let input = threshold_input(&body)?;
     state
         .platform

@@ -185,19 +185,14 @@ impl Platform {
             daily_value,
         };
         let now = self.now();
-        repo::insert_threshold(&mut tx, &customer.org_number, &threshold, now)
-            .await
-            .map_err(|e| match e {
-                sentral_store::StoreError::Conflict { .. } => not_unique(&threshold.name).into(),
-                other => super::KpnError::from(other),
-            })?;
-        audit(
+        let stored = repo::insert_threshold(&mut tx, &customer.org_number, &threshold, now).await;
+        written(
             &mut tx,
-            now,
-            &principal.actor(),
+            principal,
             "kpn.threshold.create",
-            &id.to_string(),
-            json!({"name": threshold.name, "type": kind.as_str(), "dailyValue": daily_value}),
+            &threshold,
+            stored,
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -259,19 +254,14 @@ impl Platform {
             daily_value,
         };
         let now = self.now();
-        repo::update_threshold(&mut tx, &threshold, now)
-            .await
-            .map_err(|e| match e {
-                sentral_store::StoreError::Conflict { .. } => not_unique(&threshold.name).into(),
-                other => super::KpnError::from(other),
-            })?;
-        audit(
+        let stored = repo::update_threshold(&mut tx, &threshold, now).await;
+        written(
             &mut tx,
-            now,
-            &principal.actor(),
+            principal,
             "kpn.threshold.update",
-            &id.to_string(),
-            json!({"name": threshold.name, "type": kind.as_str(), "dailyValue": daily_value}),
+            &threshold,
+            stored,
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -458,4 +448,33 @@ impl Platform {
         self.kpn_contract_page(&customer, &query, request.page)
             .await
     }
+}
+
+/// The end of a threshold's create or update: a name taken is VALUE_NOT_UNIQUE, else audited.
+async fn written<T>(
+    tx: &mut sentral_store::Connection,
+    principal: &Principal,
+    action: &str,
+    threshold: &Threshold,
+    stored: Result<T, sentral_store::StoreError>,
+    now: sentral_domain::Timestamp,
+) -> KpnResult<()> {
+    stored.map_err(|e| match e {
+        sentral_store::StoreError::Conflict { .. } => not_unique(&threshold.name).into(),
+        other => super::KpnError::from(other),
+    })?;
+    audit(
+        tx,
+        now,
+        &principal.actor(),
+        action,
+        &threshold.id.to_string(),
+        json!({
+            "name": threshold.name,
+            "type": threshold.kind.as_str(),
+            "dailyValue": threshold.daily_value
+        }),
+    )
+    .await?;
+    Ok(())
 }
