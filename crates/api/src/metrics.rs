@@ -245,6 +245,42 @@ pub fn render_store_commits(out: &mut String, stats: Option<(u64, u64)>) {
     }
 }
 
+/// The cluster link (only with `nats-url`): NATS up, cache invalidations sent and received.
+pub fn render_cluster(
+    out: &mut String,
+    invalidations: &sentral_services::invalidation::Invalidations,
+) {
+    let Some(connected) = invalidations.connected() else {
+        return;
+    };
+    let counts = invalidations.metrics();
+    for (name, kind, help, value) in [
+        (
+            "sentral_nats_connected",
+            "gauge",
+            "1 while NATS answers and this node is subscribed, else 0.",
+            u64::from(connected),
+        ),
+        (
+            "sentral_invalidations_sent_total",
+            "counter",
+            "Cache invalidations sent to the other nodes.",
+            counts.sent,
+        ),
+        (
+            "sentral_invalidations_received_total",
+            "counter",
+            "Cache invalidations received from other nodes.",
+            counts.received,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+        );
+    }
+}
+
 /// Every (method, route, stats) in label order.
 fn flatten(routes: &RouteTable) -> impl Iterator<Item = (&str, &str, &RouteStats)> {
     routes.iter().flat_map(|(method, by_route)| {

@@ -1,5 +1,7 @@
 //! The monitor hub: addresses each published event to the monitors it matches, numbers it per
-//! monitor, keeps a bounded replay buffer, feeds the connected stream and the webhook queue.
+//! monitor, keeps a bounded replay buffer, feeds the connected stream and the webhook queue (one
+//! in-memory worker per monitor, or with [`HubConfig::outbox`] the persistent outbox that any
+//! node of a cluster delivers from, see [`crate::outbox`]).
 //!
 //! Locks are plain mutexes held for microseconds and never across an `.await`: the index behind an
 //! `RwLock` (read on every publish, written when monitors come and go), each monitor's state behind
@@ -8,16 +10,18 @@
 //! given up) instead of waited on.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use sentral_domain::{Clock, SystemClock, Timestamp};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc, watch};
 
 use crate::envelope::{Frame, Published, SharedEvent, causes, event_types};
 use crate::index::Index;
 use crate::metrics::{Counters, HubMetrics};
 use crate::monitor::{CrossRefId, MonitorInfo, MonitorObject, MonitorOwner, MonitorSpec};
+use crate::outbox::{self, OutboxCommand, OutboxConfig, OutboxEntry, OutboxTarget};
 use crate::subscription::{StreamSlot, Subscription};
 use crate::webhook::{self, RetryPolicy, WebhookError};
 
@@ -36,9 +40,13 @@ pub struct HubConfig {
     pub stream_capacity: usize,
     /// How long a monitor lives without renewal.
     pub lease: Duration,
-    /// Events queued for one monitor's webhook before new ones are given up.
+    /// Events queued for one monitor's webhook (or, with an outbox, not yet written to it, all
+    /// monitors together) before new ones are given up.
     pub webhook_queue_capacity: usize,
     pub retry: RetryPolicy,
+    /// Deliver webhooks from this persistent outbox (any node of a cluster may deliver them)
+    /// instead of one in-memory queue per monitor.
+    pub outbox: Option<OutboxConfig>,
     /// Source of `occurredAt` for notices the hub makes itself (`StreamReplaced`).
     pub clock: Arc<dyn Clock>,
 }
@@ -53,6 +61,7 @@ impl Default for HubConfig {
             lease: Duration::from_secs(3_600),
             webhook_queue_capacity: 10_000,
             retry: RetryPolicy::default(),
+            outbox: None,
             clock: Arc::new(SystemClock),
         }
     }
@@ -71,6 +80,7 @@ impl std::fmt::Debug for HubConfig {
             .field("lease", &self.lease)
             .field("webhook_queue_capacity", &self.webhook_queue_capacity)
             .field("retry", &self.retry)
+            .field("outbox", &self.outbox)
             .finish_non_exhaustive()
     }
 }
@@ -95,6 +105,24 @@ struct HubInner {
     index: RwLock<Index>,
     counters: Arc<Counters>,
     http: reqwest::Client,
+    /// With an outbox: the enqueuer's queue, started with the first webhook monitor or by
+    /// [`MonitorHub::start_webhook_delivery`].
+    outbox_queue: OnceLock<mpsc::UnboundedSender<OutboxCommand>>,
+    /// Events handed to the enqueuer and not yet written: bounded by `webhook_queue_capacity`.
+    outbox_backlog: Arc<AtomicUsize>,
+    /// Wakes the delivery loop when the enqueuer has written rows.
+    outbox_wake: Arc<Notify>,
+    /// Tells the delivery loop to stop ([`MonitorHub::stop_webhook_delivery`]).
+    outbox_stop: watch::Sender<bool>,
+    outbox_delivery: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// Where a monitor's webhook events go.
+enum WebhookSink {
+    /// The monitor's own in-memory worker.
+    Memory(mpsc::Sender<Frame>),
+    /// The persistent outbox, to this URL.
+    Outbox(Arc<str>),
 }
 
 pub(crate) struct Monitor {
@@ -112,7 +140,7 @@ struct MonitorState {
     replay: VecDeque<Frame>,
     replay_capacity: usize,
     stream: Option<StreamSlot>,
-    webhook: Option<mpsc::Sender<Frame>>,
+    webhook: Option<WebhookSink>,
     ended: bool,
 }
 
@@ -148,12 +176,98 @@ impl MonitorHub {
                 index: RwLock::new(Index::default()),
                 counters: Arc::new(Counters::default()),
                 http,
+                outbox_queue: OnceLock::new(),
+                outbox_backlog: Arc::new(AtomicUsize::new(0)),
+                outbox_wake: Arc::new(Notify::new()),
+                outbox_stop: watch::Sender::new(false),
+                outbox_delivery: Mutex::new(None),
             }),
         }
     }
 
     pub fn config(&self) -> &HubConfig {
         &self.inner.config
+    }
+
+    /// With an outbox configured, starts this node's webhook enqueuer and delivery loop (once;
+    /// later calls do nothing) on the current tokio runtime, so this node also delivers what other
+    /// nodes enqueued. Answers whether webhooks go through an outbox.
+    pub fn start_webhook_delivery(&self) -> bool {
+        self.outbox_queue().is_some()
+    }
+
+    /// Stops this node's webhook delivery before the node stops: waits (up to `within`) until the
+    /// events handed to the outbox are written, then lets the attempts in flight finish and
+    /// releases the claims left, so other nodes take over at once. Later events are still
+    /// written; nothing more is delivered from this node.
+    pub async fn stop_webhook_delivery(&self, within: Duration) {
+        if self.inner.outbox_queue.get().is_none() {
+            return;
+        }
+        let deadline = tokio::time::Instant::now() + within;
+        while self.inner.outbox_backlog.load(Ordering::Acquire) > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        self.inner.outbox_stop.send_replace(true);
+        let delivery = self
+            .inner
+            .outbox_delivery
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(delivery) = delivery
+            && tokio::time::timeout_at(deadline, delivery).await.is_err()
+        {
+            tracing::warn!("webhook delivery did not stop in time; its claims run out");
+        }
+    }
+
+    /// The enqueuer's queue, starting it and the delivery loop on first use; `None` without an
+    /// outbox.
+    fn outbox_queue(&self) -> Option<&mpsc::UnboundedSender<OutboxCommand>> {
+        let config = self.inner.config.outbox.as_ref()?;
+        Some(self.inner.outbox_queue.get_or_init(|| {
+            let (sender, receiver) = mpsc::unbounded_channel();
+            tokio::spawn(outbox::run_enqueuer(
+                config.outbox.clone(),
+                receiver,
+                self.inner.outbox_backlog.clone(),
+                self.inner.outbox_wake.clone(),
+            ));
+            let delivery = tokio::spawn(outbox::run_delivery(
+                config.clone(),
+                self.inner.http.clone(),
+                self.inner.config.retry.clone(),
+                self.inner.counters.clone(),
+                self.inner.outbox_wake.clone(),
+                self.inner.outbox_stop.subscribe(),
+            ));
+            *self
+                .inner
+                .outbox_delivery
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(delivery);
+            sender
+        }))
+    }
+
+    /// Hands an event to the outbox's enqueuer; false when its backlog is full (given up).
+    fn to_outbox(&self, entry: OutboxEntry) -> bool {
+        let Some(queue) = self.outbox_queue() else {
+            return false;
+        };
+        let capacity = self.inner.config.webhook_queue_capacity.max(1);
+        if self.inner.outbox_backlog.fetch_add(1, Ordering::AcqRel) >= capacity {
+            self.inner.outbox_backlog.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        if queue.send(OutboxCommand::Enqueue(entry)).is_err() {
+            self.inner.outbox_backlog.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        true
     }
 
     /// Starts a monitor whose lease runs from `now`. With a webhook, its delivery worker is spawned
@@ -168,17 +282,34 @@ impl MonitorHub {
             MonitorObject::Enterprise(_) => self.inner.config.enterprise_replay_capacity,
             MonitorObject::Device { .. } => self.inner.config.replay_capacity,
         };
-        let webhook_sender = webhook.map(|signer| {
-            let (sender, receiver) = mpsc::channel(self.inner.config.webhook_queue_capacity.max(1));
-            tokio::spawn(webhook::run_worker(
-                self.inner.http.clone(),
-                signer,
-                receiver,
-                self.inner.config.retry.clone(),
-                self.inner.counters.clone(),
-            ));
-            sender
-        });
+        // The outbox (and this node's delivery loop) starts with the first webhook monitor.
+        let queue = webhook.as_ref().and_then(|_| self.outbox_queue());
+        let webhook_sink = match (webhook, &spec.webhook, queue) {
+            (Some(signer), Some(target), Some(queue)) => {
+                // The target is written before any of the monitor's events: the queue keeps order.
+                let registered = queue.send(OutboxCommand::Register(OutboxTarget {
+                    monitor_id: cross_ref_id.as_str().to_owned(),
+                    url: target.url.clone(),
+                    secret: target.secret.clone(),
+                }));
+                registered
+                    .is_ok()
+                    .then(|| WebhookSink::Outbox(signer.url().into()))
+            }
+            (Some(signer), _, _) => {
+                let (sender, receiver) =
+                    mpsc::channel(self.inner.config.webhook_queue_capacity.max(1));
+                tokio::spawn(webhook::run_worker(
+                    self.inner.http.clone(),
+                    signer,
+                    receiver,
+                    self.inner.config.retry.clone(),
+                    self.inner.counters.clone(),
+                ));
+                Some(WebhookSink::Memory(sender))
+            }
+            (None, _, _) => None,
+        };
         let monitor = Arc::new(Monitor {
             cross_ref_id: cross_ref_id.clone(),
             owner: spec.owner,
@@ -191,7 +322,7 @@ impl MonitorHub {
                 replay: VecDeque::new(),
                 replay_capacity,
                 stream: None,
-                webhook: webhook_sender,
+                webhook: webhook_sink,
                 ended: false,
             }),
         });
@@ -375,15 +506,32 @@ impl MonitorHub {
             self.prune(state, occurred_at);
             state.replay.push_back(frame.clone());
         }
-        if let Some(webhook) = &state.webhook
-            && let Err(error) = webhook.try_send(frame.clone())
-        {
-            if let mpsc::error::TrySendError::Full(frame) = error {
-                tracing::warn!(monitor = %cross_ref_id, seq = frame.seq(), "webhook queue full; event given up");
-                Counters::add(&self.inner.counters.gave_up, 1);
-            } else {
-                state.webhook = None;
+        match &state.webhook {
+            Some(WebhookSink::Memory(webhook)) => {
+                if let Err(error) = webhook.try_send(frame.clone()) {
+                    if let mpsc::error::TrySendError::Full(frame) = error {
+                        tracing::warn!(monitor = %cross_ref_id, seq = frame.seq(), "webhook queue full; event given up");
+                        Counters::add(&self.inner.counters.gave_up, 1);
+                    } else {
+                        state.webhook = None;
+                    }
+                }
             }
+            Some(WebhookSink::Outbox(url)) => {
+                let entry = OutboxEntry {
+                    id: frame.event_id().to_owned(),
+                    monitor_id: cross_ref_id.as_str().to_owned(),
+                    seq: frame.seq(),
+                    url: url.to_string(),
+                    body: frame.json(),
+                    last: frame.event_type() == event_types::MONITOR_ENDED,
+                };
+                if !self.to_outbox(entry) {
+                    tracing::warn!(monitor = %cross_ref_id, seq = frame.seq(), "webhook outbox backlog full; event given up");
+                    Counters::add(&self.inner.counters.gave_up, 1);
+                }
+            }
+            None => {}
         }
         if let Some(stream) = &state.stream {
             match stream.sender.try_send(frame) {

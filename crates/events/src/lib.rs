@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod monitor;
 #[cfg(feature = "nats")]
 pub mod nats;
+pub mod outbox;
 pub mod subscription;
 pub mod webhook;
 
@@ -23,6 +24,7 @@ pub use metrics::HubMetrics;
 pub use monitor::{
     CrossRefId, MonitorInfo, MonitorObject, MonitorOwner, MonitorSpec, WebhookTarget,
 };
+pub use outbox::{OutboxConfig, OutboxError, WebhookOutbox};
 pub use subscription::Subscription;
 pub use webhook::{RetryPolicy, WebhookError};
 

@@ -1,6 +1,7 @@
 //! The bus across nodes (cargo feature `nats`): each event is published as JSON on
-//! `<prefix>.<enterpriseId>` (default prefix `sentral.events`), and every node's hub subscribes to
-//! `<prefix>.>`, so each node addresses every event to the monitors connected to it.
+//! `<root>.events.<enterpriseId>` (default root `sentral`), and every node's hub subscribes to
+//! `<root>.events.>`, so each node addresses every event to the monitors connected to it. Cache
+//! invalidations travel on `<root>.invalidate` (see `sentral_services::invalidation`).
 //!
 //! Core NATS delivers at most once and in order per publisher; a node that is disconnected misses
 //! what was published meanwhile, which its clients see as a gap and repair with a snapshot (the
@@ -14,13 +15,17 @@ use crate::bus::{BoxFuture, Bus, BusError};
 use crate::envelope::Published;
 use crate::hub::MonitorHub;
 
-pub const DEFAULT_SUBJECT_PREFIX: &str = "sentral.events";
+/// The first token of every subject sentral uses.
+pub const DEFAULT_SUBJECT_ROOT: &str = "sentral";
 
 /// A NATS connection used as the bus.
 #[derive(Clone)]
 pub struct NatsBus {
     client: async_nats::Client,
+    /// `<root>.events`: the prefix of the per-enterprise event subjects.
     prefix: String,
+    /// `<root>.invalidate`.
+    invalidation_subject: String,
 }
 
 /// `Published` as it travels between nodes.
@@ -66,20 +71,115 @@ impl From<WireEvent> for Published {
 }
 
 impl NatsBus {
-    /// Connects to NATS at `url` (e.g. `nats://127.0.0.1:4222`) with the default subject prefix.
+    /// Connects to NATS at `url` (e.g. `nats://127.0.0.1:4222`) under the default subject root;
+    /// fails when the server cannot be reached now.
     pub async fn connect(url: &str) -> Result<Self, BusError> {
-        Self::connect_with_prefix(url, DEFAULT_SUBJECT_PREFIX).await
+        Self::connect_with_prefix(url, DEFAULT_SUBJECT_ROOT).await
     }
 
-    /// As `connect`, under another prefix (tests use one each so runs do not see each other).
-    pub async fn connect_with_prefix(url: &str, prefix: &str) -> Result<Self, BusError> {
+    /// As `connect`, under another subject root (tests use one each so runs do not see each other).
+    pub async fn connect_with_prefix(url: &str, root: &str) -> Result<Self, BusError> {
         let client = async_nats::connect(url)
             .await
             .map_err(|error| BusError::Unavailable(error.to_string()))?;
-        Ok(Self {
+        Ok(Self::over(client, root))
+    }
+
+    /// Connects in the background and keeps reconnecting for ever, as a server node needs: the
+    /// answer comes at once, and fails only for a URL that cannot be used at all. Until the server
+    /// answers, [`NatsBus::is_connected`] is false and what is published waits in the client.
+    pub async fn connect_in_background(
+        url: &str,
+        root: &str,
+        name: &str,
+    ) -> Result<Self, BusError> {
+        let shown = redacted(url);
+        let logged = shown.clone();
+        let client = async_nats::ConnectOptions::new()
+            .name(name)
+            .retry_on_initial_connect()
+            .event_callback(move |event| {
+                let logged = logged.clone();
+                async move {
+                    match event {
+                        async_nats::Event::Connected => {
+                            tracing::info!(url = %logged, "NATS connected")
+                        }
+                        async_nats::Event::Disconnected => {
+                            tracing::warn!(url = %logged, "NATS disconnected: reconnecting");
+                        }
+                        other => tracing::warn!(url = %logged, event = %other, "NATS"),
+                    }
+                }
+            })
+            .connect(url)
+            .await
+            .map_err(|error| BusError::Unavailable(format!("{shown}: {error}")))?;
+        Ok(Self::over(client, root))
+    }
+
+    fn over(client: async_nats::Client, root: &str) -> Self {
+        Self {
             client,
-            prefix: prefix.to_owned(),
-        })
+            prefix: format!("{root}.events"),
+            invalidation_subject: format!("{root}.invalidate"),
+        }
+    }
+
+    /// Whether the connection to the server is up now.
+    pub fn is_connected(&self) -> bool {
+        self.client.connection_state() == async_nats::connection::State::Connected
+    }
+
+    /// Waits until what was published so far is with the server (a node stopping).
+    pub async fn flush(&self) -> Result<(), BusError> {
+        self.client
+            .flush()
+            .await
+            .map_err(|error| BusError::Unavailable(error.to_string()))
+    }
+
+    /// Returns once the server has processed every earlier command of this connection (a
+    /// subscription included): a request nobody answers, whose "no responders" the server sends
+    /// in order. A flush would only empty the client's buffer.
+    async fn round_trip(&self) -> Result<(), BusError> {
+        match self
+            .client
+            .request(self.client.new_inbox(), Default::default())
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) if error.kind() == async_nats::RequestErrorKind::NoResponders => Ok(()),
+            Err(error) => Err(BusError::Unavailable(error.to_string())),
+        }
+    }
+
+    /// Publishes one encoded cache invalidation to every node (this one included).
+    pub async fn publish_invalidation(&self, message: Vec<u8>) -> Result<(), BusError> {
+        self.client
+            .publish(self.invalidation_subject.clone(), message.into())
+            .await
+            .map_err(|error| BusError::Unavailable(error.to_string()))
+    }
+
+    /// Hands every invalidation published from now on (by any node) to `deliver`; answers once
+    /// the server has the subscription, so waits while the server cannot be reached.
+    pub async fn subscribe_invalidations(
+        &self,
+        deliver: impl Fn(&[u8]) + Send + 'static,
+    ) -> Result<(), BusError> {
+        let mut subscriber = self
+            .client
+            .subscribe(self.invalidation_subject.clone())
+            .await
+            .map_err(|error| BusError::Unavailable(error.to_string()))?;
+        self.round_trip().await?;
+        tokio::spawn(async move {
+            while let Some(message) = subscriber.next().await {
+                deliver(&message.payload);
+            }
+        });
+        Ok(())
     }
 
     /// The subject of one enterprise's events.
@@ -120,10 +220,7 @@ impl Bus for NatsBus {
                 .await
                 .map_err(|error| BusError::Unavailable(error.to_string()))?;
             // Events published after `attach` returns must reach this node: wait for the server.
-            self.client
-                .flush()
-                .await
-                .map_err(|error| BusError::Unavailable(error.to_string()))?;
+            self.round_trip().await?;
             tokio::spawn(async move {
                 while let Some(message) = subscriber.next().await {
                     match serde_json::from_slice::<WireEvent>(&message.payload) {
@@ -138,5 +235,31 @@ impl Bus for NatsBus {
             });
             Ok(())
         })
+    }
+}
+
+/// `url` without a password or token, for logs and errors.
+pub fn redacted(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://[redacted]@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn credentials_are_redacted_from_urls() {
+        assert_eq!(
+            super::redacted("nats://user:pw@10.0.0.1:4222"),
+            "nats://[redacted]@10.0.0.1:4222"
+        );
+        assert_eq!(
+            super::redacted("nats://127.0.0.1:4222"),
+            "nats://127.0.0.1:4222"
+        );
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! One worker per monitor sends its events one at a time, so they arrive in `seq` order; retryable
 //! failures (5xx, 429, timeouts, connection errors) are retried with jittered exponential backoff,
-//! other answers outside 2xx give up at once.
+//! other answers outside 2xx give up at once. The outbox's delivery loop ([`crate::outbox`]) makes
+//! the same attempts with the same policy, one claimed row at a time per monitor.
 //!
 //! `webhook-timestamp` is the wall clock even in the sandbox: receivers compare it with their own
 //! clock to reject replays, so an advanced sandbox clock would make every delivery look stale.
@@ -77,6 +78,13 @@ impl RetryPolicy {
         };
         half + Duration::from_micros(jitter)
     }
+
+    /// The wait after failed attempt number `attempt`: the backoff, or the receiver's
+    /// `Retry-After` when longer (capped at `max_backoff`).
+    pub(crate) fn retry_wait(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        self.backoff(attempt)
+            .max(retry_after.unwrap_or_default().min(self.max_backoff))
+    }
 }
 
 /// Signs bodies with one monitor's key.
@@ -99,6 +107,11 @@ impl Signer {
             url: target.url.clone(),
             key: decode_secret(target.secret.expose())?.into(),
         })
+    }
+
+    /// The URL deliveries are POSTed to.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The `webhook-signature` value for one attempt.
@@ -163,10 +176,16 @@ pub(crate) fn client(policy: &RetryPolicy) -> reqwest::Client {
         .unwrap_or_else(|_| reqwest::Client::new())
 }
 
-enum Outcome {
+/// What one attempt came to; `detail` says why it failed, for logs and the outbox's last error.
+pub(crate) enum Outcome {
     Accepted,
-    Retry { after: Option<Duration> },
-    GiveUp,
+    Retry {
+        after: Option<Duration>,
+        detail: String,
+    },
+    GiveUp {
+        detail: String,
+    },
 }
 
 /// Delivers one monitor's events in order until its queue is closed and drained.
@@ -191,17 +210,15 @@ async fn deliver(
 ) {
     let attempts = policy.max_attempts.max(1);
     for attempt in 1..=attempts {
-        match attempt_once(http, signer, frame).await {
+        match attempt_once(http, signer, frame.event_id(), frame.json()).await {
             Outcome::Accepted => {
                 Counters::add(&counters.delivered, 1);
                 return;
             }
-            Outcome::GiveUp => break,
-            Outcome::Retry { after } if attempt < attempts => {
+            Outcome::GiveUp { .. } => break,
+            Outcome::Retry { after, .. } if attempt < attempts => {
                 Counters::add(&counters.retried, 1);
-                let wait = policy
-                    .backoff(attempt)
-                    .max(after.unwrap_or_default().min(policy.max_backoff));
+                let wait = policy.retry_wait(attempt, after);
                 tokio::time::sleep(wait).await;
             }
             Outcome::Retry { .. } => {}
@@ -211,14 +228,19 @@ async fn deliver(
     Counters::add(&counters.gave_up, 1);
 }
 
-async fn attempt_once(http: &reqwest::Client, signer: &Signer, frame: &Frame) -> Outcome {
+/// One POST of `body` as event `id`, signed for this attempt's timestamp.
+pub(crate) async fn attempt_once(
+    http: &reqwest::Client,
+    signer: &Signer,
+    id: &str,
+    body: String,
+) -> Outcome {
     let timestamp = SystemClock.now().millis() / 1000;
-    let body = frame.json();
-    let signature = signer.sign(frame.event_id(), timestamp, &body);
+    let signature = signer.sign(id, timestamp, &body);
     let response = http
         .post(&signer.url)
         .header("content-type", "application/json")
-        .header("webhook-id", frame.event_id())
+        .header("webhook-id", id)
         .header("webhook-timestamp", timestamp.to_string())
         .header("webhook-signature", signature)
         .body(body)
@@ -228,8 +250,11 @@ async fn attempt_once(http: &reqwest::Client, signer: &Signer, frame: &Frame) ->
         Ok(response) => response,
         // Timeouts and connection failures: the receiver may be back soon.
         Err(error) => {
-            tracing::debug!(event = frame.event_id(), %error, "webhook attempt failed");
-            return Outcome::Retry { after: None };
+            tracing::debug!(event = id, %error, "webhook attempt failed");
+            return Outcome::Retry {
+                after: None,
+                detail: error.to_string(),
+            };
         }
     };
     let status = response.status();
@@ -242,10 +267,15 @@ async fn attempt_once(http: &reqwest::Client, signer: &Signer, frame: &Frame) ->
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        Outcome::Retry { after }
+        Outcome::Retry {
+            after,
+            detail: format!("status {status}"),
+        }
     } else {
-        tracing::info!(event = frame.event_id(), %status, "webhook refused; not retried");
-        Outcome::GiveUp
+        tracing::info!(event = id, %status, "webhook refused; not retried");
+        Outcome::GiveUp {
+            detail: format!("status {status}"),
+        }
     }
 }
 

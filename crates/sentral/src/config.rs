@@ -13,6 +13,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// PostgreSQL instead of the embedded SQLite when set.
     pub database_url: Option<String>,
+    /// NATS of a cluster (events and cache invalidations across nodes); none on a single node.
+    pub nats_url: Option<String>,
     pub demo: bool,
     pub quota_per_minute: u32,
     pub spike_arrest_per_second: u32,
@@ -33,6 +35,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("sentral-data"),
             database_url: None,
+            nats_url: None,
             demo: false,
             quota_per_minute: 12_000,
             spike_arrest_per_second: 200,
@@ -52,6 +55,7 @@ impl fmt::Debug for Config {
                 "database_url",
                 &self.database_url.as_ref().map(|_| "[redacted]"),
             )
+            .field("nats_url", &self.nats_url.as_ref().map(|_| "[redacted]"))
             .field("demo", &self.demo)
             .field("quota_per_minute", &self.quota_per_minute)
             .field("spike_arrest_per_second", &self.spike_arrest_per_second)
@@ -68,6 +72,7 @@ pub struct FileLayer {
     pub listen: Option<SocketAddr>,
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
+    pub nats_url: Option<String>,
     pub demo: Option<bool>,
     pub quota_per_minute: Option<u32>,
     pub spike_arrest_per_second: Option<u32>,
@@ -81,6 +86,10 @@ pub struct FlagLayer {
     /// Address to listen on [default: 127.0.0.1:8080]
     #[arg(long, env = "SENTRAL_LISTEN")]
     pub listen: Option<SocketAddr>,
+    /// NATS of a cluster (nats://host:4222): events and cache invalidations cross nodes; also
+    /// SENTRAL_NATS_URL_FILE [default: none, a single node]
+    #[arg(long, env = "SENTRAL_NATS_URL", hide_env_values = true)]
+    pub nats_url: Option<String>,
     /// Sandbox mode: seed the demo world on an empty store, enable /sandbox/v1/*
     #[arg(long, env = "SENTRAL_DEMO")]
     pub demo: Option<Option<bool>>,
@@ -135,6 +144,11 @@ impl Config {
                 .map_err(|e| format!("cannot read SENTRAL_DATABASE_URL_FILE {path}: {e}"))?;
             config.database_url = Some(url.trim().to_owned());
         }
+        if let Ok(path) = std::env::var("SENTRAL_NATS_URL_FILE") {
+            let url = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read SENTRAL_NATS_URL_FILE {path}: {e}"))?;
+            config.nats_url = Some(url.trim().to_owned());
+        }
         if let Some(dir) = &store.data_dir {
             config.data_dir = dir.clone();
         }
@@ -154,6 +168,7 @@ impl Config {
             listen,
             data_dir,
             database_url,
+            nats_url,
             demo,
             quota_per_minute,
             spike_arrest_per_second,
@@ -163,6 +178,7 @@ impl Config {
         self.listen = listen.unwrap_or(self.listen);
         self.data_dir = data_dir.unwrap_or(self.data_dir.clone());
         self.database_url = database_url.or(self.database_url.take());
+        self.nats_url = nats_url.or(self.nats_url.take());
         self.demo = demo.unwrap_or(self.demo);
         self.quota_per_minute = quota_per_minute.unwrap_or(self.quota_per_minute);
         self.spike_arrest_per_second =
@@ -174,6 +190,9 @@ impl Config {
 
     fn apply_flags(&mut self, flags: &FlagLayer) {
         self.listen = flags.listen.unwrap_or(self.listen);
+        if let Some(url) = flags.nats_url.as_ref().filter(|url| !url.trim().is_empty()) {
+            self.nats_url = Some(url.clone());
+        }
         if let Some(demo) = flags.demo {
             self.demo = demo.unwrap_or(true);
         }
@@ -231,8 +250,29 @@ mod tests {
     fn debug_hides_the_database_url() {
         let config = Config {
             database_url: Some("postgres://u:secret@h/db".into()),
+            nats_url: Some("nats://u:secret@h:4222".into()),
             ..Config::default()
         };
         assert!(!format!("{config:?}").contains("secret"));
+    }
+
+    #[test]
+    fn the_nats_url_comes_from_the_file_unless_a_flag_or_its_variable_says_otherwise() {
+        let mut config = Config::default();
+        assert_eq!(config.nats_url, None);
+        let file: FileLayer = toml::from_str("nats-url = \"nats://10.0.0.1:4222\"").unwrap();
+        config.apply_file(file);
+        assert_eq!(config.nats_url.as_deref(), Some("nats://10.0.0.1:4222"));
+        // An empty flag (or SENTRAL_NATS_URL=) leaves what the file said.
+        config.apply_flags(&FlagLayer {
+            nats_url: Some(" ".into()),
+            ..FlagLayer::default()
+        });
+        assert_eq!(config.nats_url.as_deref(), Some("nats://10.0.0.1:4222"));
+        config.apply_flags(&FlagLayer {
+            nats_url: Some("nats://127.0.0.1:4222".into()),
+            ..FlagLayer::default()
+        });
+        assert_eq!(config.nats_url.as_deref(), Some("nats://127.0.0.1:4222"));
     }
 }

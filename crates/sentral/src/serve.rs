@@ -77,17 +77,152 @@ pub async fn serve(config: Config) -> Result<(), String> {
     if config.demo {
         print_demo_help(address);
     }
+    let nats = connect_nats(&config, &platform).await?;
     let purger = spawn_purger(platform.clone());
     let orders = spawn_order_ticker(platform.clone());
+    platform.start_webhook_delivery(); // helper-outbox: this node delivers webhooks from the outbox
     let app = sentral_api::router(sentral_api::AppState::new(platform.clone()));
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     purger.abort();
     orders.abort();
+    flush_nats(nats).await;
     platform.store().close().await;
     tracing::info!("stopped");
     served.map_err(|e| format!("server failed: {e}"))
+}
+
+#[cfg(feature = "nats")]
+type Nats = Option<sentral_events::nats::NatsBus>;
+#[cfg(not(feature = "nats"))]
+type Nats = Option<std::convert::Infallible>;
+
+/// With `nats-url`, joins the cluster: cache invalidations and events cross nodes on NATS.
+///
+/// NATS not answering at start is not fatal: the node serves (correct on its own, other nodes'
+/// revocations reach it within the recheck bound), `/readyz` answers 503 until NATS answers, and
+/// the client keeps retrying, as it does after a NATS restart. So the start order of NATS and the
+/// nodes does not matter, and a load balancer keeps requests off the node meanwhile. Only a URL
+/// that cannot be used at all stops the start.
+#[cfg(feature = "nats")]
+async fn connect_nats(config: &Config, platform: &Arc<Platform>) -> Result<Nats, String> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use sentral_events::Bus;
+    use sentral_events::nats::{DEFAULT_SUBJECT_ROOT, NatsBus, redacted};
+
+    let Some(url) = &config.nats_url else {
+        return Ok(None);
+    };
+    let bus = NatsBus::connect_in_background(url, DEFAULT_SUBJECT_ROOT, "sentral serve")
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot use --nats-url {}: {e} (expected nats://host:4222)",
+                redacted(url)
+            )
+        })?;
+    let subscribed = Arc::new(AtomicBool::new(false));
+    platform
+        .invalidations()
+        .connect(Arc::new(NatsInvalidations {
+            bus: bus.clone(),
+            subscribed: subscribed.clone(),
+        }))?;
+    // Subscribing waits for the server; the node is ready for the cluster once it has.
+    let joined = {
+        let (bus, platform) = (bus.clone(), platform.clone());
+        tokio::spawn(async move {
+            let receiver = platform.clone();
+            retry("subscribe to invalidations", || {
+                let receiver = receiver.clone();
+                bus.subscribe_invalidations(move |bytes| receiver.receive_invalidation(bytes))
+            })
+            .await;
+            retry("subscribe to events", || {
+                bus.attach(platform.monitor_hub().clone())
+            })
+            .await;
+            subscribed.store(true, Ordering::Release);
+        })
+    };
+    match tokio::time::timeout(Duration::from_secs(2), joined).await {
+        Ok(_) => tracing::info!(url = %redacted(url), "joined the cluster on NATS"),
+        Err(_) => tracing::warn!(
+            url = %redacted(url),
+            "NATS does not answer: serving, not ready (/readyz 503) until it does; retrying"
+        ),
+    }
+    Ok(Some(bus))
+}
+
+#[cfg(not(feature = "nats"))]
+async fn connect_nats(config: &Config, _platform: &Arc<Platform>) -> Result<Nats, String> {
+    match config.nats_url {
+        Some(_) => Err(
+            "nats-url is set, but this sentral was built without the `nats` feature \
+                        (build it with `--features nats`)"
+                .to_owned(),
+        ),
+        None => Ok(None),
+    }
+}
+
+/// Runs `attempt` until it succeeds, a second apart (the NATS client reconnects meanwhile).
+#[cfg(feature = "nats")]
+async fn retry<F, Fut>(what: &str, mut attempt: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), sentral_events::BusError>>,
+{
+    while let Err(error) = attempt().await {
+        tracing::warn!(%error, "cannot {what} on NATS yet: retrying");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Invalidations go out through the node's NATS connection, never waiting for it.
+#[cfg(feature = "nats")]
+struct NatsInvalidations {
+    bus: sentral_events::nats::NatsBus,
+    subscribed: Arc<std::sync::atomic::AtomicBool>,
+}
+
+#[cfg(feature = "nats")]
+impl sentral_services::invalidation::InvalidationTransport for NatsInvalidations {
+    fn send(&self, message: Vec<u8>) -> bool {
+        // Disconnected, the client would queue it until its buffer blocks the caller.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return false;
+        };
+        if !self.bus.is_connected() {
+            return false;
+        }
+        let bus = self.bus.clone();
+        runtime.spawn(async move {
+            if let Err(error) = bus.publish_invalidation(message).await {
+                tracing::warn!(%error, "publishing an invalidation failed");
+            }
+        });
+        true
+    }
+
+    fn connected(&self) -> bool {
+        self.subscribed.load(std::sync::atomic::Ordering::Acquire) && self.bus.is_connected()
+    }
+}
+
+/// Hands what is still queued to NATS before the process ends (briefly: NATS may be down).
+async fn flush_nats(nats: Nats) {
+    #[cfg(feature = "nats")]
+    if let Some(bus) = nats
+        && bus.is_connected()
+    {
+        let _ = tokio::time::timeout(Duration::from_secs(1), bus.flush()).await;
+    }
+    #[cfg(not(feature = "nats"))]
+    let _ = nats;
 }
 
 fn spawn_purger(platform: Arc<Platform>) -> tokio::task::JoinHandle<()> {

@@ -149,7 +149,7 @@ impl Platform {
         )
         .await?;
         tx.commit().await?;
-        self.organizations.invalidate();
+        self.invalidate_organizations();
         Ok(partner)
     }
 
@@ -292,8 +292,7 @@ impl Platform {
         )
         .await?;
         tx.commit().await?;
-        self.verified_secrets
-            .forget(&format!("client:{}", credential.client_id));
+        self.forget_verified_secret(&format!("client:{}", credential.client_id));
         Ok(IssuedCredentials {
             app,
             client_id: credential.client_id,
@@ -329,7 +328,7 @@ impl Platform {
         )
         .await?;
         tx.commit().await?;
-        self.organizations.invalidate();
+        self.invalidate_organizations();
         Ok(agreement)
     }
 
@@ -459,12 +458,7 @@ impl Platform {
         )
         .await?;
         tx.commit().await?;
-        self.tokens.evict_where(|principal| {
-            principal
-                .system_user
-                .as_ref()
-                .is_some_and(|u| u.id == user.id)
-        });
+        self.evict_tokens_of_system_user(&user.id);
         let mut conn = self.store.read().await?;
         system_user(&mut conn, username).await
     }
@@ -494,14 +488,8 @@ impl Platform {
         )
         .await?;
         tx.commit().await?;
-        self.verified_secrets
-            .forget(&format!("system-user:{username}"));
-        self.tokens.evict_where(|principal| {
-            principal
-                .system_user
-                .as_ref()
-                .is_some_and(|u| u.id == user.id)
-        });
+        self.forget_verified_secret(&format!("system-user:{username}"));
+        self.evict_tokens_of_system_user(&user.id);
         Ok(user.contact.mobile)
     }
 
@@ -631,8 +619,7 @@ impl Platform {
         )
         .await?;
         tx.commit().await?;
-        self.tokens
-            .evict_where(|principal| principal.app.id == service.app_id);
+        self.evict_tokens_of_application(&service.app_id);
         Ok(())
     }
 }

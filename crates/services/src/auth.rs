@@ -215,7 +215,7 @@ impl Platform {
             // A used refresh token came back: someone holds a copy, so end the whole chain.
             tokens::revoke_family(&mut tx, &record.family, now).await?;
             tx.commit().await?;
-            self.tokens.evict_family(&record.family);
+            self.evict_token_family(&record.family);
             return Err(invalid_grant("the refresh token has been used or revoked"));
         }
         if record.expires_at <= now {
@@ -326,7 +326,7 @@ impl Platform {
         if let Some(record) = tokens::token(&mut tx, &sha256_hex(token)).await? {
             tokens::revoke_family(&mut tx, &record.family, now).await?;
             tx.commit().await?;
-            self.tokens.evict_family(&record.family);
+            self.evict_token_family(&record.family);
         }
         Ok(())
     }

@@ -1,7 +1,8 @@
 //! In-memory caches that keep the store off the authenticated read path.
 //!
 //! - [`TokenCache`]: verified access tokens. Revocation on this node evicts at once; other nodes
-//!   see it within `token_recheck_seconds`.
+//!   evict when its invalidation arrives (`crate::invalidation`, over NATS), and at the latest
+//!   after `token_recheck_seconds`.
 //! - [`OrganizationCache`]: organisation rows (reference data). Every local write that touches
 //!   organisations invalidates it after its commit; a change made by another node (or directly
 //!   in the database) is served stale for at most `token_recheck_seconds`, the same bound as a

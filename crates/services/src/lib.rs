@@ -5,10 +5,12 @@
 pub mod admin;
 pub mod auth;
 mod cache;
+pub mod cluster;
 pub mod corporate;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod invalidation;
 pub mod kpn;
 pub mod limits;
 pub mod passwords;
@@ -17,6 +19,7 @@ pub mod principal;
 pub mod sandbox;
 pub mod telephony;
 pub mod throttle;
+pub mod webhook_outbox;
 
 pub use error::{AuthFailure, CorporateError, ServiceError};
 pub use platform::{Platform, PlatformConfig};

@@ -67,6 +67,7 @@ pub struct Platform {
     pub(crate) verified_secrets: VerifiedSecrets,
     pub(crate) tokens: TokenCache,
     pub(crate) organizations: OrganizationCache,
+    pub(crate) invalidations: crate::invalidation::Invalidations,
     pub(crate) limiter: RateLimiter,
     pub(crate) login_throttle: LoginThrottle,
     pub(crate) due_orders: crate::corporate::DueOrders,
@@ -100,6 +101,10 @@ impl Platform {
         };
         let hub = sentral_events::MonitorHub::new(sentral_events::HubConfig {
             clock: hub_clock,
+            // Webhooks from the persistent outbox in the store, deliverable by any node.
+            outbox: Some(sentral_events::OutboxConfig::new(Arc::new(
+                crate::webhook_outbox::StoreOutbox::new(store.clone()),
+            ))),
             ..sentral_events::HubConfig::default()
         });
         let login_throttle = LoginThrottle::new(config.login_throttle.clone());
@@ -110,6 +115,7 @@ impl Platform {
             verified_secrets: VerifiedSecrets::default(),
             tokens: TokenCache::default(),
             organizations: OrganizationCache::default(),
+            invalidations: Default::default(),
             limiter,
             login_throttle,
             due_orders: Default::default(),
@@ -147,6 +153,9 @@ impl Platform {
         let purged = sentral_store::tokens::purge_expired(&mut conn, cutoff).await?;
         records::purge_quota_before(&mut conn, self.now().plus_seconds(-3600)).await?;
         self.purge_contact_tombstones().await?;
+        // Webhooks delivered or given up a day ago; the outbox keeps wall-clock times.
+        let webhooks_before = SystemClock.now().plus_seconds(-86_400);
+        sentral_store::outbox::purge_finished(&mut conn, webhooks_before).await?;
         self.purge_past_absences().await?;
         Ok(purged)
     }

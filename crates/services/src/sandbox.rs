@@ -48,9 +48,7 @@ impl Platform {
         records::delete_everything(&mut tx).await?;
         tx.commit().await?;
         clock.reset();
-        self.tokens.clear();
-        self.organizations.invalidate();
-        self.verified_secrets.clear();
+        self.invalidate(crate::invalidation::Invalidation::Everything);
         self.limiter.clear();
         self.login_throttle.clear();
         self.stop_telephony().await;

@@ -24,6 +24,9 @@ pub enum StoreError {
     Migration { version: i64, source: DbError },
     #[error("database error: {0}")]
     Database(#[source] DbError),
+    /// The lease was taken over, released or let expire: its ex-holder must stop writing for it.
+    #[error("lease for {resource} lost at epoch {epoch}")]
+    LeaseLost { resource: String, epoch: i64 },
 }
 
 impl StoreError {

@@ -172,6 +172,16 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
         "kpn-voicemail",
         Both(include_str!("../migrations/0026_kpn_voicemail.sql")),
     ),
+    (
+        27,
+        "cluster-leases",
+        Both(include_str!("../migrations/0027_cluster_leases.sql")),
+    ),
+    (
+        28,
+        "webhook-outbox",
+        Both(include_str!("../migrations/0028_webhook_outbox.sql")),
+    ),
 ];
 
 /// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.
@@ -179,6 +189,9 @@ pub const CONSTANT_TABLES: &[&str] = &["kpn_suffix_positions"];
 
 /// Every table, children before parents: the order in which a reset empties them.
 pub const ALL_TABLES: &[&str] = &[
+    "cluster_leases",
+    "webhook_outbox",
+    "webhook_targets",
     "memberline_terminals",
     "queue_agents",
     "queues",
