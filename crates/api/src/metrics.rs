@@ -249,7 +249,36 @@ pub fn render_store_commits(out: &mut String, stats: Option<(u64, u64)>) {
 pub fn render_cluster(
     out: &mut String,
     invalidations: &sentral_services::invalidation::Invalidations,
+    ownership: Option<sentral_services::cluster::OwnershipSnapshot>,
 ) {
+    // Engine ownership: on PostgreSQL, with or without NATS.
+    if let Some(owned) = ownership {
+        for (name, kind, help, value) in [
+            (
+                "sentral_cluster_owned_engines",
+                "gauge",
+                "Enterprise telephony engines whose lease this node holds.",
+                owned.owned,
+            ),
+            (
+                "sentral_cluster_lease_takeovers_total",
+                "counter",
+                "Leases this node took over from a node that let them expire.",
+                owned.takeovers,
+            ),
+            (
+                "sentral_cluster_leases_lost_total",
+                "counter",
+                "Leases this node stepped down from (taken over, or not renewed in time).",
+                owned.lost,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        }
+    }
     let Some(connected) = invalidations.connected() else {
         return;
     };

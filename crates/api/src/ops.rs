@@ -50,6 +50,10 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut text = state.metrics.render();
     crate::metrics::render_event_delivery(&mut text, &state.platform.monitor_hub().metrics());
     crate::metrics::render_store_commits(&mut text, state.platform.store().commit_stats());
-    crate::metrics::render_cluster(&mut text, state.platform.invalidations());
+    crate::metrics::render_cluster(
+        &mut text,
+        state.platform.invalidations(),
+        state.platform.ownership().map(|o| o.snapshot()),
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::sync::{PoisonError, RwLock};
 
 use crate::envelope::Published;
-use crate::hub::MonitorHub;
+use crate::hub::{EventOrder, MonitorHub};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -25,6 +25,17 @@ pub enum BusError {
 pub trait Bus: Send + Sync + 'static {
     /// Hands one enterprise's event to every attached hub (on every node).
     fn publish<'a>(&'a self, event: &'a Published) -> BoxFuture<'a, Result<(), BusError>>;
+
+    /// As `publish`, with the key receivers drop duplicates and detect gaps by
+    /// ([`MonitorHub::receive`]); a bus within one process needs none.
+    fn publish_ordered<'a>(
+        &'a self,
+        event: &'a Published,
+        order: EventOrder,
+    ) -> BoxFuture<'a, Result<(), BusError>> {
+        let _ = order;
+        self.publish(event)
+    }
 
     /// Attaches this node's hub: from now on it receives every published event.
     fn attach(&self, hub: MonitorHub) -> BoxFuture<'_, Result<(), BusError>>;

@@ -36,6 +36,9 @@ pub mod causes {
     pub const AFTER_TOO_OLD: &str = "afterTooOld";
     pub const NEWER_STREAM: &str = "newerStream";
     pub const CLIENT_TOO_SLOW: &str = "clientTooSlow";
+    /// This node missed events of the enterprise on the bus between nodes; unlike the other
+    /// `ResyncRequired`, a numbered event of the monitor (replayed, sent to the webhook too).
+    pub const EVENTS_MISSED: &str = "eventsMissed";
 }
 
 /// One event as the engine produced it, before it is addressed to monitors.

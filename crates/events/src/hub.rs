@@ -9,14 +9,16 @@
 //! webhook queues are bounded and a full one is dealt with (stream dropped, webhook event counted as
 //! given up) instead of waited on.
 
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use sentral_domain::{Clock, SystemClock, Timestamp};
+use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, mpsc, watch};
 
+use crate::bus::Bus;
 use crate::envelope::{Frame, Published, SharedEvent, causes, event_types};
 use crate::index::Index;
 use crate::metrics::{Counters, HubMetrics};
@@ -49,6 +51,9 @@ pub struct HubConfig {
     pub outbox: Option<OutboxConfig>,
     /// Source of `occurredAt` for notices the hub makes itself (`StreamReplaced`).
     pub clock: Arc<dyn Clock>,
+    /// In a cluster, events waiting for the bus (all enterprises together) before new ones are
+    /// dropped; the receivers see the gap and resync.
+    pub uplink_capacity: usize,
 }
 
 impl Default for HubConfig {
@@ -63,6 +68,7 @@ impl Default for HubConfig {
             retry: RetryPolicy::default(),
             outbox: None,
             clock: Arc::new(SystemClock),
+            uplink_capacity: 10_000,
         }
     }
 }
@@ -81,6 +87,7 @@ impl std::fmt::Debug for HubConfig {
             .field("webhook_queue_capacity", &self.webhook_queue_capacity)
             .field("retry", &self.retry)
             .field("outbox", &self.outbox)
+            .field("uplink_capacity", &self.uplink_capacity)
             .finish_non_exhaustive()
     }
 }
@@ -115,6 +122,11 @@ struct HubInner {
     /// Tells the delivery loop to stop ([`MonitorHub::stop_webhook_delivery`]).
     outbox_stop: watch::Sender<bool>,
     outbox_delivery: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// In a cluster: where this node's engines send their events (see [`MonitorHub::dispatch`]).
+    uplink: OnceLock<Uplink>,
+    /// The last ordering key received from the bus, per enterprise.
+    received: Mutex<HashMap<String, EventOrder>>,
+    bus_counters: BusCounters,
 }
 
 /// Where a monitor's webhook events go.
@@ -181,6 +193,9 @@ impl MonitorHub {
                 outbox_wake: Arc::new(Notify::new()),
                 outbox_stop: watch::Sender::new(false),
                 outbox_delivery: Mutex::new(None),
+                uplink: OnceLock::new(),
+                received: Mutex::new(HashMap::new()),
+                bus_counters: BusCounters::default(),
             }),
         }
     }
@@ -428,6 +443,147 @@ impl MonitorHub {
         delivered
     }
 
+    /// Sends this node's engine events out through `bus` from now on, instead of addressing them
+    /// here: every node, this one included, addresses them when they come back from the bus
+    /// ([`MonitorHub::receive`]), so each is delivered once per node. One task publishes them in
+    /// the order they were dispatched (on the current tokio runtime). Once only: answers false
+    /// when an uplink was already connected.
+    pub fn connect_uplink(&self, bus: Arc<dyn Bus>) -> bool {
+        let mut connected = false;
+        self.inner.uplink.get_or_init(|| {
+            connected = true;
+            let (queue, receiver) = mpsc::channel(self.inner.config.uplink_capacity.max(1));
+            let counters = self.clone();
+            tokio::spawn(run_uplink(bus, receiver, counters));
+            Uplink {
+                queue,
+                assigned: Mutex::new(HashMap::new()),
+            }
+        });
+        connected
+    }
+
+    /// Whether engine events go out through a bus ([`MonitorHub::connect_uplink`]).
+    pub fn has_uplink(&self) -> bool {
+        self.inner.uplink.get().is_some()
+    }
+
+    /// Where an engine hands each of its events, in order: without an uplink it is addressed to
+    /// this node's monitors at once (one process); with one it gets the next ordering key of its
+    /// enterprise and joins the bus's queue, never waiting. A full queue drops the event, its key
+    /// still used, so every receiver sees the gap and tells the monitors to resync.
+    pub fn dispatch(&self, event: Published) {
+        let Some(uplink) = self.inner.uplink.get() else {
+            self.publish(&event);
+            return;
+        };
+        // Held while queueing, so the queue's order is the keys' order even for two callers.
+        let mut assigned = uplink
+            .assigned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let order = match assigned.get(&event.enterprise_id) {
+            Some(last) => last.next(),
+            None => EventOrder::first(random_origin()),
+        };
+        assigned.insert(event.enterprise_id.clone(), order);
+        if let Err(error) = uplink.queue.try_send((event, order)) {
+            let (event, _) = error.into_inner();
+            tracing::warn!(enterprise_id = %event.enterprise_id, seq = order.seq, "event queue to the bus full; event dropped, receivers resync");
+            Counters::add(&self.inner.bus_counters.dropped, 1);
+        }
+    }
+
+    /// The seam for a durable sequence: the next event of `enterprise_id` this node dispatches
+    /// gets `last.next()` (an engine taking over resumes its predecessor's numbering).
+    pub fn resume_sequence(&self, enterprise_id: &str, last: EventOrder) {
+        if let Some(uplink) = self.inner.uplink.get() {
+            uplink
+                .assigned
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(enterprise_id.to_owned(), last);
+        }
+    }
+
+    /// Addresses an event that came from the bus. With an ordering key, a duplicate (not after
+    /// the last key seen of its enterprise) is dropped, and after a gap (or when another run of
+    /// the engine numbers them) the enterprise's monitors are told to resync first, as a
+    /// stream whose `after` is too old is. Without a key (an older node) it is addressed as is.
+    pub fn receive(&self, event: &Published, order: Option<EventOrder>) -> Received {
+        let Some(order) = order else {
+            return Received::Delivered(self.publish(event));
+        };
+        let arrival = {
+            let mut received = self
+                .inner
+                .received
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let arrival = Arrival::of(received.get(&event.enterprise_id).copied(), order);
+            if arrival != Arrival::Duplicate {
+                received.insert(event.enterprise_id.clone(), order);
+            }
+            arrival
+        };
+        match arrival {
+            Arrival::Duplicate => {
+                Counters::add(&self.inner.bus_counters.duplicates, 1);
+                Received::Duplicate
+            }
+            Arrival::InOrder => Received::Delivered(self.publish(event)),
+            Arrival::Gap => {
+                Counters::add(&self.inner.bus_counters.gaps, 1);
+                tracing::warn!(enterprise_id = %event.enterprise_id, seq = order.seq, "events of the bus missed; monitors resync");
+                self.resync_enterprise(&event.enterprise_id);
+                Received::AfterGap(self.publish(event))
+            }
+        }
+    }
+
+    /// What crossed the bus: dropped before it, duplicates and gaps after it.
+    pub fn bus_metrics(&self) -> BusMetrics {
+        let counters = &self.inner.bus_counters;
+        BusMetrics {
+            dropped: counters.dropped.load(Ordering::Relaxed),
+            failed: counters.failed.load(Ordering::Relaxed),
+            duplicates: counters.duplicates.load(Ordering::Relaxed),
+            gaps: counters.gaps.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Tells every monitor of `enterprise_id` that events were missed: `ResyncRequired` (cause
+    /// `eventsMissed`) as a numbered event of its own, whatever its filter, so the live stream,
+    /// the webhook and a later resumption from before it all see it. After a snapshot (whose
+    /// `seq` is at or after it) the monitor goes on as usual.
+    fn resync_enterprise(&self, enterprise_id: &str) {
+        let monitors: Vec<Arc<Monitor>> = self
+            .read_index()
+            .monitors()
+            .filter(|monitor| monitor.object.enterprise_id() == enterprise_id)
+            .cloned()
+            .collect();
+        let missed = Published {
+            enterprise_id: enterprise_id.to_owned(),
+            devices: Vec::new(),
+            event_type: event_types::RESYNC_REQUIRED.to_owned(),
+            cause: Some(causes::EVENTS_MISSED.to_owned()),
+            subject: None,
+            occurred_at: self.inner.config.clock.now(),
+            payload: serde_json::json!({}),
+        };
+        let shared = SharedEvent::of(&missed);
+        for monitor in monitors {
+            let mut state = monitor.lock();
+            if state.ended {
+                continue;
+            }
+            state.last_seq += 1;
+            let frame = Frame::event(&monitor.cross_ref_id, state.last_seq, shared.clone());
+            self.append(&mut state, frame, &monitor.cross_ref_id);
+        }
+    }
+
     /// Opens the stream of a monitor: the events after `after` from the replay buffer (each once,
     /// in order), then live ones. When `after` is older than the buffer keeps, the stream starts
     /// with `ResyncRequired` and goes on live. A stream already open for the monitor is ended with
@@ -637,4 +793,109 @@ impl MonitorHub {
 
 fn lease_seconds(lease: Duration) -> i64 {
     i64::try_from(lease.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// The ordering key of an event between nodes: the engine owning an enterprise numbers its
+/// events 1, 2, 3… per `origin`, one run of that numbering (random today; the lease epoch once
+/// the sequence is durable, see [`MonitorHub::resume_sequence`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventOrder {
+    pub origin: u64,
+    pub seq: u64,
+}
+
+impl EventOrder {
+    pub fn first(origin: u64) -> Self {
+        Self { origin, seq: 1 }
+    }
+
+    pub fn next(self) -> Self {
+        Self {
+            origin: self.origin,
+            seq: self.seq + 1,
+        }
+    }
+}
+
+/// What [`MonitorHub::receive`] did with an event from the bus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received {
+    /// Addressed to this many monitors.
+    Delivered(usize),
+    /// Seen before: dropped.
+    Duplicate,
+    /// Events before it were missed: the enterprise's monitors were told to resync, then it
+    /// was addressed to this many.
+    AfterGap(usize),
+}
+
+/// How an ordering key follows the last one seen of its enterprise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arrival {
+    /// The first seen of the enterprise, or the next of its numbering.
+    InOrder,
+    /// Not after the last seen of its numbering.
+    Duplicate,
+    /// After a missing one, or another numbering (the engine restarted, maybe elsewhere).
+    Gap,
+}
+
+impl Arrival {
+    pub(crate) fn of(last: Option<EventOrder>, order: EventOrder) -> Self {
+        match last {
+            None => Self::InOrder,
+            Some(last) if last.origin != order.origin => Self::Gap,
+            Some(last) if order.seq <= last.seq => Self::Duplicate,
+            Some(last) if order.seq == last.seq + 1 => Self::InOrder,
+            Some(_) => Self::Gap,
+        }
+    }
+}
+
+/// Counters of the bus, from [`MonitorHub::bus_metrics`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BusMetrics {
+    /// Engine events dropped because the queue to the bus was full.
+    pub dropped: u64,
+    /// Engine events the bus refused.
+    pub failed: u64,
+    /// Events received twice, dropped.
+    pub duplicates: u64,
+    /// Times events of an enterprise were missed (its monitors resynced).
+    pub gaps: u64,
+}
+
+#[derive(Debug, Default)]
+struct BusCounters {
+    dropped: AtomicU64,
+    failed: AtomicU64,
+    duplicates: AtomicU64,
+    gaps: AtomicU64,
+}
+
+/// This node's way out to the bus.
+struct Uplink {
+    queue: mpsc::Sender<(Published, EventOrder)>,
+    /// The last key handed out per enterprise.
+    assigned: Mutex<HashMap<String, EventOrder>>,
+}
+
+/// Publishes the queued events one after the other, so the bus sees them in dispatch order.
+async fn run_uplink(
+    bus: Arc<dyn Bus>,
+    mut queue: mpsc::Receiver<(Published, EventOrder)>,
+    hub: MonitorHub,
+) {
+    while let Some((event, order)) = queue.recv().await {
+        if let Err(error) = bus.publish_ordered(&event, order).await {
+            // Lost for every node: they see the gap at the next event and resync.
+            tracing::warn!(enterprise_id = %event.enterprise_id, seq = order.seq, %error, "publishing an event on the bus failed");
+            Counters::add(&hub.inner.bus_counters.failed, 1);
+        }
+    }
+}
+
+/// A numbering of its own for each run, so a restarted engine is not taken for a duplicate.
+fn random_origin() -> u64 {
+    getrandom::u64().unwrap_or_else(|_| SystemClock.now().millis().unsigned_abs())
 }

@@ -19,7 +19,7 @@ pub mod webhook;
 
 pub use bus::{Bus, BusError, InProcessBus};
 pub use envelope::{ENVELOPE_VERSION, Envelope, Frame, Published, causes, event_types};
-pub use hub::{HubConfig, HubError, MonitorHub};
+pub use hub::{BusMetrics, EventOrder, HubConfig, HubError, MonitorHub, Received};
 pub use metrics::HubMetrics;
 pub use monitor::{
     CrossRefId, MonitorInfo, MonitorObject, MonitorOwner, MonitorSpec, WebhookTarget,

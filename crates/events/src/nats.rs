@@ -3,6 +3,11 @@
 //! `<root>.events.>`, so each node addresses every event to the monitors connected to it. Cache
 //! invalidations travel on `<root>.invalidate` (see `sentral_services::invalidation`).
 //!
+//! Once attached, a node's engines publish here too ([`MonitorHub::connect_uplink`]), and every
+//! node, the publishing one included, addresses each event from what it receives, so it is
+//! delivered once per node. Each event carries its enterprise's ordering key (`order`): a
+//! receiver drops duplicates and, after a gap, tells the enterprise's monitors to resync.
+//!
 //! Core NATS delivers at most once and in order per publisher; a node that is disconnected misses
 //! what was published meanwhile, which its clients see as a gap and repair with a snapshot (the
 //! same path as `ResyncRequired`). JetStream would be the step towards at-least-once across nodes.
@@ -12,8 +17,10 @@ use sentral_domain::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::bus::{BoxFuture, Bus, BusError};
+use std::sync::Arc;
+
 use crate::envelope::Published;
-use crate::hub::MonitorHub;
+use crate::hub::{EventOrder, MonitorHub};
 
 /// The first token of every subject sentral uses.
 pub const DEFAULT_SUBJECT_ROOT: &str = "sentral";
@@ -40,10 +47,13 @@ struct WireEvent {
     subject: Option<String>,
     occurred_at_millis: i64,
     payload: serde_json::Value,
+    /// Absent from nodes that did not number their events yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    order: Option<EventOrder>,
 }
 
-impl From<&Published> for WireEvent {
-    fn from(event: &Published) -> Self {
+impl WireEvent {
+    fn of(event: &Published, order: Option<EventOrder>) -> Self {
         Self {
             enterprise_id: event.enterprise_id.clone(),
             devices: event.devices.clone(),
@@ -52,21 +62,21 @@ impl From<&Published> for WireEvent {
             subject: event.subject.clone(),
             occurred_at_millis: event.occurred_at.millis(),
             payload: event.payload.clone(),
+            order,
         }
     }
-}
 
-impl From<WireEvent> for Published {
-    fn from(event: WireEvent) -> Self {
-        Self {
-            enterprise_id: event.enterprise_id,
-            devices: event.devices,
-            event_type: event.event_type,
-            cause: event.cause,
-            subject: event.subject,
-            occurred_at: Timestamp::from_millis(event.occurred_at_millis),
-            payload: event.payload,
-        }
+    fn into_parts(self) -> (Published, Option<EventOrder>) {
+        let published = Published {
+            enterprise_id: self.enterprise_id,
+            devices: self.devices,
+            event_type: self.event_type,
+            cause: self.cause,
+            subject: self.subject,
+            occurred_at: Timestamp::from_millis(self.occurred_at_millis),
+            payload: self.payload,
+        };
+        (published, self.order)
     }
 }
 
@@ -199,17 +209,29 @@ impl NatsBus {
     }
 }
 
+impl NatsBus {
+    async fn send(&self, event: &Published, order: Option<EventOrder>) -> Result<(), BusError> {
+        let subject = self.subject(&event.enterprise_id)?;
+        let body = serde_json::to_vec(&WireEvent::of(event, order))
+            .map_err(|error| BusError::Unavailable(error.to_string()))?;
+        self.client
+            .publish(subject, body.into())
+            .await
+            .map_err(|error| BusError::Unavailable(error.to_string()))
+    }
+}
+
 impl Bus for NatsBus {
     fn publish<'a>(&'a self, event: &'a Published) -> BoxFuture<'a, Result<(), BusError>> {
-        Box::pin(async move {
-            let subject = self.subject(&event.enterprise_id)?;
-            let body = serde_json::to_vec(&WireEvent::from(event))
-                .map_err(|error| BusError::Unavailable(error.to_string()))?;
-            self.client
-                .publish(subject, body.into())
-                .await
-                .map_err(|error| BusError::Unavailable(error.to_string()))
-        })
+        Box::pin(self.send(event, None))
+    }
+
+    fn publish_ordered<'a>(
+        &'a self,
+        event: &'a Published,
+        order: EventOrder,
+    ) -> BoxFuture<'a, Result<(), BusError>> {
+        Box::pin(self.send(event, Some(order)))
     }
 
     fn attach(&self, hub: MonitorHub) -> BoxFuture<'_, Result<(), BusError>> {
@@ -221,11 +243,14 @@ impl Bus for NatsBus {
                 .map_err(|error| BusError::Unavailable(error.to_string()))?;
             // Events published after `attach` returns must reach this node: wait for the server.
             self.round_trip().await?;
+            // Subscribed first, so this node's own events come back to it from the start.
+            hub.connect_uplink(Arc::new(self.clone()));
             tokio::spawn(async move {
                 while let Some(message) = subscriber.next().await {
                     match serde_json::from_slice::<WireEvent>(&message.payload) {
                         Ok(event) => {
-                            hub.publish(&Published::from(event));
+                            let (event, order) = event.into_parts();
+                            hub.receive(&event, order);
                         }
                         Err(error) => {
                             tracing::warn!(subject = %message.subject, %error, "undecodable event on the bus");

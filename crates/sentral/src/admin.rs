@@ -926,7 +926,8 @@ fn explain(error: ServiceError) -> String {
         }
         other @ (ServiceError::Auth(_)
         | ServiceError::RateLimited { .. }
-        | ServiceError::SyncExpired(_)) => other.to_string(),
+        | ServiceError::SyncExpired(_)
+        | ServiceError::NotOwner { .. }) => other.to_string(),
     }
 }
 

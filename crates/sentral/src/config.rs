@@ -15,6 +15,8 @@ pub struct Config {
     pub database_url: Option<String>,
     /// NATS of a cluster (events and cache invalidations across nodes); none on a single node.
     pub nats_url: Option<String>,
+    /// This node's name in the cluster (leases, webhook claims); random per process when unset.
+    pub node_id: Option<String>,
     pub demo: bool,
     pub quota_per_minute: u32,
     pub spike_arrest_per_second: u32,
@@ -36,6 +38,7 @@ impl Default for Config {
             data_dir: PathBuf::from("sentral-data"),
             database_url: None,
             nats_url: None,
+            node_id: None,
             demo: false,
             quota_per_minute: 12_000,
             spike_arrest_per_second: 200,
@@ -56,6 +59,7 @@ impl fmt::Debug for Config {
                 &self.database_url.as_ref().map(|_| "[redacted]"),
             )
             .field("nats_url", &self.nats_url.as_ref().map(|_| "[redacted]"))
+            .field("node_id", &self.node_id)
             .field("demo", &self.demo)
             .field("quota_per_minute", &self.quota_per_minute)
             .field("spike_arrest_per_second", &self.spike_arrest_per_second)
@@ -73,6 +77,7 @@ pub struct FileLayer {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub nats_url: Option<String>,
+    pub node_id: Option<String>,
     pub demo: Option<bool>,
     pub quota_per_minute: Option<u32>,
     pub spike_arrest_per_second: Option<u32>,
@@ -90,6 +95,10 @@ pub struct FlagLayer {
     /// SENTRAL_NATS_URL_FILE [default: none, a single node]
     #[arg(long, env = "SENTRAL_NATS_URL", hide_env_values = true)]
     pub nats_url: Option<String>,
+    /// This node's name in the cluster: 1-64 letters, digits, '-', '_' or '.', unique among
+    /// running nodes [default: random per process]
+    #[arg(long, env = "SENTRAL_NODE_ID")]
+    pub node_id: Option<String>,
     /// Sandbox mode: seed the demo world on an empty store, enable /sandbox/v1/*
     #[arg(long, env = "SENTRAL_DEMO")]
     pub demo: Option<Option<bool>>,
@@ -169,6 +178,7 @@ impl Config {
             data_dir,
             database_url,
             nats_url,
+            node_id,
             demo,
             quota_per_minute,
             spike_arrest_per_second,
@@ -179,6 +189,7 @@ impl Config {
         self.data_dir = data_dir.unwrap_or(self.data_dir.clone());
         self.database_url = database_url.or(self.database_url.take());
         self.nats_url = nats_url.or(self.nats_url.take());
+        self.node_id = node_id.or(self.node_id.take());
         self.demo = demo.unwrap_or(self.demo);
         self.quota_per_minute = quota_per_minute.unwrap_or(self.quota_per_minute);
         self.spike_arrest_per_second =
@@ -192,6 +203,13 @@ impl Config {
         self.listen = flags.listen.unwrap_or(self.listen);
         if let Some(url) = flags.nats_url.as_ref().filter(|url| !url.trim().is_empty()) {
             self.nats_url = Some(url.clone());
+        }
+        if let Some(node) = flags
+            .node_id
+            .as_ref()
+            .filter(|node| !node.trim().is_empty())
+        {
+            self.node_id = Some(node.trim().to_owned());
         }
         if let Some(demo) = flags.demo {
             self.demo = demo.unwrap_or(true);
@@ -254,6 +272,24 @@ mod tests {
             ..Config::default()
         };
         assert!(!format!("{config:?}").contains("secret"));
+    }
+
+    #[test]
+    fn the_node_id_comes_from_the_file_unless_a_flag_or_its_variable_says_otherwise() {
+        let mut config = Config::default();
+        assert_eq!(config.node_id, None);
+        config.apply_file(toml::from_str("node-id = \"sentral-1\"").unwrap());
+        assert_eq!(config.node_id.as_deref(), Some("sentral-1"));
+        config.apply_flags(&FlagLayer {
+            node_id: Some(" ".into()),
+            ..FlagLayer::default()
+        });
+        assert_eq!(config.node_id.as_deref(), Some("sentral-1"));
+        config.apply_flags(&FlagLayer {
+            node_id: Some("sentral-2".into()),
+            ..FlagLayer::default()
+        });
+        assert_eq!(config.node_id.as_deref(), Some("sentral-2"));
     }
 
     #[test]

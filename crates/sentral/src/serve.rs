@@ -35,8 +35,15 @@ pub async fn open_platform(config: &Config, sandbox: bool) -> Result<Arc<Platfor
     let store = Store::open(&location)
         .await
         .map_err(|e| format!("cannot open the store ({}): {e}", location.describe()))?;
+    let node_id = config
+        .node_id
+        .as_deref()
+        .map(sentral_services::cluster::NodeId::parse)
+        .transpose()
+        .map_err(|e| format!("invalid {e}"))?;
     let platform_config = PlatformConfig {
         sandbox,
+        node_id,
         access_token_ttl_seconds: config.access_token_ttl_seconds.max(60),
         rate_limits: RateLimits {
             quota_per_minute: config.quota_per_minute,
@@ -53,6 +60,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let started = Instant::now();
     tracing::info!(?config, "starting");
     let platform = open_platform(&config, config.demo).await?;
+    tracing::info!(node = %platform.node_id(), "cluster node id");
     if config.demo
         && platform
             .ensure_demo_world()
@@ -87,6 +95,14 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .await;
     purger.abort();
     orders.abort();
+    // Hand this node's engines over before the store closes: other nodes take them at once.
+    let released = platform.hand_over_engines().await;
+    if platform.ownership().is_some() {
+        tracing::info!(node = %platform.node_id(), "released {released} leases");
+    }
+    platform
+        .stop_webhook_delivery(Duration::from_secs(10))
+        .await;
     flush_nats(nats).await;
     platform.store().close().await;
     tracing::info!("stopped");

@@ -98,6 +98,18 @@ pub enum ServiceError {
     /// A CSTA service the engine refused (the connection's state, an unknown call …).
     #[error("{0}")]
     Csta(sentral_engine::CstaError),
+    /// Another node owns the enterprise's telephony engine (or ownership is changing): answered
+    /// 503 with `Retry-After`, never applied here, so a retry cannot apply it twice.
+    #[error(
+        "the telephony of enterprise {enterprise} is owned by {}; not applied, retry after {retry_after_secs} s",
+        owner.as_deref().map_or_else(|| "no node right now (its owner is changing)".to_owned(), |node| format!("node {node}"))
+    )]
+    NotOwner {
+        enterprise: String,
+        /// The node holding the lease, when one does.
+        owner: Option<String>,
+        retry_after_secs: u64,
+    },
     #[error("storage failed: {0}")]
     Store(StoreError),
     #[error("internal error: {0}")]

@@ -27,6 +27,10 @@ pub struct PlatformConfig {
     pub login_throttle: ThrottleLimits,
     /// Delays of the operator's asynchronous changes (account activation, orders).
     pub corporate: crate::corporate::CorporateTimings,
+    /// This node's name in the cluster (leases, webhook claims); random per process when unset.
+    pub node_id: Option<crate::cluster::NodeId>,
+    /// The leases of enterprise engines (PostgreSQL only).
+    pub lease: crate::cluster::LeaseConfig,
 }
 
 impl Default for PlatformConfig {
@@ -40,6 +44,8 @@ impl Default for PlatformConfig {
             rate_limits: RateLimits::default(),
             login_throttle: ThrottleLimits::default(),
             corporate: crate::corporate::CorporateTimings::default(),
+            node_id: None,
+            lease: crate::cluster::LeaseConfig::default(),
         }
     }
 }
@@ -75,6 +81,10 @@ pub struct Platform {
     pub(crate) sessions: crate::telephony::sessions::Sessions,
     /// The KPN product catalogue, read once (`kpn::basket::catalogue`).
     pub(crate) kpn_catalogue: crate::kpn::basket::catalogue::CatalogueCache,
+    pub(crate) node: crate::cluster::NodeId,
+    /// One owner per enterprise engine across nodes: only on PostgreSQL (a SQLite store has one
+    /// node, so no leases and no extra round trips).
+    pub(crate) ownership: Option<crate::cluster::Ownership>,
 }
 
 /// The setting that keeps the sandbox clock's offset across restarts and nodes.
@@ -99,12 +109,21 @@ impl Platform {
             PlatformClock::System(clock) => Arc::new(*clock),
             PlatformClock::Sandbox(clock) => clock.clone(),
         };
+        let node = config
+            .node_id
+            .clone()
+            .unwrap_or_else(crate::cluster::NodeId::random);
+        let ownership = (store.backend() == sentral_store::Backend::Postgres)
+            .then(|| crate::cluster::Ownership::new(store.clone(), node.clone(), config.lease));
         let hub = sentral_events::MonitorHub::new(sentral_events::HubConfig {
             clock: hub_clock,
             // Webhooks from the persistent outbox in the store, deliverable by any node.
-            outbox: Some(sentral_events::OutboxConfig::new(Arc::new(
-                crate::webhook_outbox::StoreOutbox::new(store.clone()),
-            ))),
+            outbox: Some(sentral_events::OutboxConfig {
+                node: node.to_string(),
+                ..sentral_events::OutboxConfig::new(Arc::new(
+                    crate::webhook_outbox::StoreOutbox::new(store.clone()),
+                ))
+            }),
             ..sentral_events::HubConfig::default()
         });
         let login_throttle = LoginThrottle::new(config.login_throttle.clone());
@@ -122,6 +141,8 @@ impl Platform {
             telephony: crate::telephony::Telephony::new(hub),
             sessions: Default::default(),
             kpn_catalogue: Default::default(),
+            node,
+            ownership,
         }))
     }
 
@@ -135,6 +156,16 @@ impl Platform {
 
     pub fn is_sandbox(&self) -> bool {
         self.config.sandbox
+    }
+
+    /// This node's name in the cluster.
+    pub fn node_id(&self) -> &crate::cluster::NodeId {
+        &self.node
+    }
+
+    /// The leases this node holds (PostgreSQL only).
+    pub fn ownership(&self) -> Option<&crate::cluster::Ownership> {
+        self.ownership.as_ref()
     }
 
     pub fn store(&self) -> &Store {

@@ -34,6 +34,11 @@ pub enum KpnError {
         message: String,
     },
     Internal,
+    /// Another node owns the enterprise's telephony: nothing applied, retry after `Retry-After`.
+    Unavailable {
+        message: String,
+        retry_after_seconds: u64,
+    },
 }
 
 /// KPN's `ErrorResponse`.
@@ -129,6 +134,11 @@ impl KpnError {
                 "internal_error",
                 "Internal server error".into(),
             ),
+            Unavailable { message, .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service_unavailable",
+                message.clone(),
+            ),
         }
     }
 
@@ -168,6 +178,10 @@ impl IntoResponse for KpnError {
         };
         if let KpnError::TooManyRequests {
             retry_after_seconds,
+        }
+        | KpnError::Unavailable {
+            retry_after_seconds,
+            ..
         } = self
         {
             response
@@ -322,6 +336,12 @@ impl From<ServiceError> for KpnError {
             } => KpnError::TooManyRequests {
                 retry_after_seconds,
             },
+            error @ ServiceError::NotOwner {
+                retry_after_secs, ..
+            } => KpnError::Unavailable {
+                message: error.to_string(),
+                retry_after_seconds: retry_after_secs,
+            },
             ServiceError::Store(cause) => {
                 tracing::error!(request_id = %crate::request_id::current(), error = %cause, "store failed");
                 KpnError::Internal
@@ -348,5 +368,26 @@ mod tests {
             KpnError::InvalidClient.body().status,
             "500 - Internal Server Error"
         );
+    }
+
+    /// Another node owning the enterprise's telephony: 503, `Retry-After`, a message naming it.
+    #[test]
+    fn not_owner_is_a_503_with_retry_after() {
+        let error = KpnError::from(ServiceError::NotOwner {
+            enterprise: "100001".into(),
+            owner: None,
+            retry_after_secs: 2,
+        });
+        let (status, name, message) = error.parts();
+        assert_eq!(
+            (status, name),
+            (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
+        );
+        assert!(
+            message.contains("owner is changing") && message.contains("retry after 2 s"),
+            "{message}"
+        );
+        let response = error.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
     }
 }

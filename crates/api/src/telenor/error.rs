@@ -47,6 +47,12 @@ pub enum TelenorError {
         retry_after_seconds: u64,
     },
     Internal,
+    /// 50301: not served by this node now (another node owns the enterprise's telephony);
+    /// nothing was applied, the request can be retried after `Retry-After`.
+    Unavailable {
+        detail: String,
+        retry_after_seconds: u64,
+    },
     /// 50101: an upstream operation sentral lists but has not built yet.
     NotImplemented(&'static str),
     /// 400001: the agreement id is not a number.
@@ -214,6 +220,12 @@ impl TelenorError {
                 None,
             ),
             NotImplemented(_) => (StatusCode::NOT_IMPLEMENTED, 50101, "Not implemented", None),
+            Unavailable { .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                50301,
+                "Service temporarily unavailable",
+                None,
+            ),
             InvalidAgreementId(_) => (
                 StatusCode::BAD_REQUEST,
                 400001,
@@ -300,7 +312,8 @@ impl TelenorError {
             | InvalidReference(detail)
             | InvalidResource(detail)
             | Gone(detail)
-            | SyncExpired(detail) => Some(detail.clone()),
+            | SyncExpired(detail)
+            | Unavailable { detail, .. } => Some(detail.clone()),
             InvalidAgreementId(id) => Some(format!("agreement id must be a number, got {id:?}")),
             AgreementNotFound(id) => Some(format!(
                 "agreement {id} is not found among the agreements you may see"
@@ -356,6 +369,10 @@ impl IntoResponse for TelenorError {
         }
         | TelenorError::SpikeArrest {
             retry_after_seconds,
+        }
+        | TelenorError::Unavailable {
+            retry_after_seconds,
+            ..
         } = self
         {
             response
@@ -442,6 +459,12 @@ impl From<ServiceError> for TelenorError {
             } => TelenorError::SpikeArrest {
                 retry_after_seconds,
             },
+            error @ ServiceError::NotOwner {
+                retry_after_secs, ..
+            } => TelenorError::Unavailable {
+                detail: error.to_string(),
+                retry_after_seconds: retry_after_secs,
+            },
             ServiceError::Store(cause) => {
                 tracing::error!(request_id = %crate::request_id::current(), error = %cause, "store failed");
                 TelenorError::Internal
@@ -489,6 +512,10 @@ mod tests {
                 retry_after_seconds: 1,
             },
             Internal,
+            Unavailable {
+                detail: String::new(),
+                retry_after_seconds: 1,
+            },
             NotImplemented("x"),
             InvalidAgreementId(String::new()),
             OrganizationNotFound(String::new()),
@@ -521,5 +548,23 @@ mod tests {
         for code in documented {
             assert!(codes.contains(&code), "documented code {code} missing");
         }
+    }
+
+    /// Another node owning the enterprise's telephony: 503, `Retry-After`, a message naming it.
+    #[test]
+    fn not_owner_is_a_503_with_retry_after() {
+        let error = TelenorError::from(ServiceError::NotOwner {
+            enterprise: "100001".into(),
+            owner: Some("node-a".into()),
+            retry_after_secs: 4,
+        });
+        let detail = error.detail().unwrap_or_default();
+        assert!(
+            detail.contains("node node-a") && detail.contains("retry after 4 s"),
+            "{detail}"
+        );
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "4");
     }
 }

@@ -1,5 +1,6 @@
 //! Integration tests: the real server on port 0, talked to over HTTP like a client would.
 
+mod cluster_owner;
 mod corporate_account_page_json;
 mod corporate_accounts;
 mod corporate_subscription_page_json;

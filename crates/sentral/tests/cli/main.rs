@@ -3,6 +3,7 @@
 //! Interface under test: `sentral --data-dir DIR admin [--json] <command>`. Each test has its own
 //! data dir (the embedded store takes a lock on it), so the commands of one test run in order.
 
+mod cluster_events;
 mod cluster_tokens;
 mod demo;
 mod durability;

@@ -117,6 +117,11 @@ impl OwnedLease {
         self.epoch
     }
 
+    /// How long the lease lasts unless renewed.
+    pub fn ttl(&self) -> Duration {
+        self.inner.config.ttl
+    }
+
     pub fn state(&self) -> LeaseState {
         *self.state.borrow()
     }
@@ -281,6 +286,25 @@ impl Ownership {
             }
         }
         released
+    }
+
+    pub fn config(&self) -> LeaseConfig {
+        self.inner.config
+    }
+
+    /// The node holding a live lease of `resource` and how long until that lease expires if
+    /// not renewed; `None` when no node holds it now.
+    pub async fn holder(
+        &self,
+        resource: &Resource,
+    ) -> Result<Option<(String, Duration)>, ServiceError> {
+        let mut conn = self.inner.store.read().await?;
+        let lease = leases::current(&mut conn, resource.as_str()).await?;
+        let now = self.inner.clock.now();
+        Ok(lease.filter(|lease| lease.is_live(now)).map(|lease| {
+            let left = u64::try_from(lease.expires_at.millis() - now.millis()).unwrap_or(0);
+            (lease.holder, Duration::from_millis(left))
+        }))
     }
 
     /// The leases held now and their epochs, by resource.

@@ -7,17 +7,21 @@ pub mod csta;
 pub mod demo;
 pub mod monitors;
 pub mod network;
+mod publisher;
 pub mod queues;
 pub mod sessions;
 pub mod status;
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use sentral_domain::Timestamp;
 use sentral_engine::{CstaError, Engine, Event, Input, Outcome, Reconfigure};
 use sentral_events::{MonitorHub, Published};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use crate::cluster::{LeaseState, OwnedLease, Ownership, Resource};
 use crate::{Platform, ServiceError};
 
 /// Work on the engine; what it returns answers the caller, after the engine's own agent-state
@@ -29,6 +33,9 @@ type Reply = Box<dyn FnOnce() + Send>;
 #[derive(Clone)]
 pub(crate) struct EngineHandle {
     jobs: mpsc::UnboundedSender<Job>,
+    enterprise_id: Arc<str>,
+    /// The lease the engine runs under (PostgreSQL); `None` on a single node.
+    lease: Option<OwnedLease>,
 }
 
 impl EngineHandle {
@@ -44,25 +51,39 @@ impl EngineHandle {
                 let _ = reply.send(answer);
             })
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| ServiceError::internal("the enterprise's telephony engine has stopped"))?;
-        answer
-            .await
-            .map_err(|_| ServiceError::internal("the enterprise's telephony engine has stopped"))
+        self.jobs.send(job).map_err(|_| self.stopped())?;
+        answer.await.map_err(|_| self.stopped())
+    }
+
+    /// Whether the engine may still run here: on a single node always, else while its lease holds.
+    fn is_owned(&self) -> bool {
+        self.lease.as_ref().is_none_or(OwnedLease::is_held)
+    }
+
+    /// Why a job got no answer: the lease went (another node takes over: retry), or a bug.
+    fn stopped(&self) -> ServiceError {
+        match &self.lease {
+            Some(lease) if !lease.is_held() => ServiceError::NotOwner {
+                enterprise: self.enterprise_id.to_string(),
+                owner: None,
+                retry_after_secs: lease.ttl().as_secs().max(1),
+            },
+            _ => ServiceError::internal("the enterprise's telephony engine has stopped"),
+        }
     }
 }
 
 /// Running engines by enterprise id, and the hub their events go to.
 pub struct Telephony {
-    engines: Mutex<HashMap<String, EngineHandle>>,
+    /// Shared with the engine tasks: one that loses its lease removes itself.
+    engines: Arc<Mutex<HashMap<String, EngineHandle>>>,
     hub: MonitorHub,
 }
 
 impl Telephony {
     pub fn new(hub: MonitorHub) -> Self {
         Self {
-            engines: Mutex::new(HashMap::new()),
+            engines: Arc::new(Mutex::new(HashMap::new())),
             hub,
         }
     }
@@ -72,15 +93,23 @@ impl Telephony {
     }
 }
 
+/// The owner lost its lease while writing: the write was not made and the engine stops.
+struct LeaseLost;
+
 /// Stores the agent states the engine set itself (no answer, wrap-up), in the engine's order:
-/// the Queue API shows them and a restart starts from them.
+/// the Queue API shows them and a restart starts from them. Under a lease the write is fenced:
+/// an ex-owner's change is dropped ([`LeaseLost`]).
 async fn store_agent_changes(
     store: &sentral_store::Store,
+    lease: Option<&OwnedLease>,
     now: Timestamp,
     changes: Vec<sentral_engine::SystemAgentChange>,
-) {
+) -> Result<(), LeaseLost> {
     let stored = async {
         let mut tx = store.write().await?;
+        if let Some(lease) = lease {
+            lease.fence(&mut tx).await?;
+        }
         for change in &changes {
             sentral_store::directory::queues::set_agent_state(
                 &mut tx,
@@ -94,8 +123,81 @@ async fn store_agent_changes(
         tx.commit().await?;
         Ok::<_, sentral_store::StoreError>(())
     };
-    if let Err(error) = stored.await {
-        tracing::warn!(%error, "storing agent states set by the engine failed");
+    match stored.await {
+        Ok(()) => Ok(()),
+        Err(sentral_store::StoreError::LeaseLost { resource, epoch }) => {
+            tracing::warn!(
+                resource,
+                epoch,
+                "agent states not stored: this node lost the lease"
+            );
+            Err(LeaseLost)
+        }
+        Err(error) => {
+            tracing::warn!(%error, "storing agent states set by the engine failed");
+            Ok(())
+        }
+    }
+}
+
+/// The engine's task: applies jobs in order until its queue closes or, under a lease, the lease
+/// is lost or released; then it leaves the engines map (the next use starts it where the lease is).
+async fn run_engine(
+    mut engine: Engine,
+    mut queue: mpsc::UnboundedReceiver<Job>,
+    hub: MonitorHub,
+    store: Arc<sentral_store::Store>,
+    clock: crate::platform::PlatformClock,
+    lease: Option<OwnedLease>,
+    engines: Arc<Mutex<HashMap<String, EngineHandle>>>,
+) {
+    let ended = loop {
+        let job = match &lease {
+            None => queue.recv().await,
+            Some(lease) => tokio::select! {
+                biased;
+                state = lease.lost() => break Some(state),
+                job = queue.recv() => job,
+            },
+        };
+        let Some(job) = job else { break None };
+        // A process resumed after a pause knows here that its lease ran out: it applies nothing.
+        if let Some(lease) = lease.as_ref().filter(|lease| !lease.is_held()) {
+            break Some(lease.state());
+        }
+        let reply = job(&mut engine, &hub);
+        let changes = engine.take_system_agent_changes();
+        if !changes.is_empty()
+            && store_agent_changes(&store, lease.as_ref(), clock.now(), changes)
+                .await
+                .is_err()
+        {
+            // The caller is answered NotOwner (its reply is dropped): retried on the new owner.
+            break lease.as_ref().map(OwnedLease::state);
+        }
+        reply();
+    };
+    let (Some(state), Some(lease)) = (ended, lease) else {
+        return;
+    };
+    let enterprise_id = engine.enterprise_id().to_owned();
+    {
+        let mut engines = engines.lock().await;
+        let same = engines
+            .get(&enterprise_id)
+            .and_then(|handle| handle.lease.as_ref())
+            .is_some_and(|running| running.epoch() == lease.epoch());
+        if same {
+            engines.remove(&enterprise_id);
+        }
+    }
+    match state {
+        LeaseState::Released(epoch) => {
+            tracing::info!(enterprise_id, %epoch, "telephony engine stopped: lease released");
+        }
+        LeaseState::Lost(epoch) | LeaseState::Held(epoch) => {
+            tracing::warn!(enterprise_id, %epoch, "telephony engine stopped: this node lost the lease");
+        }
     }
 }
 
@@ -122,7 +224,7 @@ pub(crate) fn publish(engine: &Engine, hub: &MonitorHub, events: Vec<Event>) {
             subject: Some(event.subject),
             occurred_at: event.at,
         };
-        hub.publish(&published);
+        publisher::dispatch(hub, published);
     }
 }
 
@@ -135,33 +237,84 @@ impl Platform {
         self.telephony.hub()
     }
 
-    /// The engine of `enterprise_id`, started from the directory on first use.
+    /// The engine of `enterprise_id`, started from the directory on first use. On PostgreSQL it
+    /// starts only under this node's lease of it; while another node holds the lease the answer
+    /// is [`ServiceError::NotOwner`] (nothing applied here).
     pub(crate) async fn engine(&self, enterprise_id: &str) -> Result<EngineHandle, ServiceError> {
         let mut engines = self.telephony.engines.lock().await;
         if let Some(handle) = engines.get(enterprise_id) {
-            return Ok(handle.clone());
-        }
-        let now = self.now();
-        let config = self.engine_config(enterprise_id, now).await?;
-        let mut engine = Engine::new(config, now);
-        let hub = self.telephony.hub.clone();
-        let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
-        let store = self.store.clone();
-        let clock = self.clock.clone();
-        tokio::spawn(async move {
-            while let Some(job) = queue.recv().await {
-                let reply = job(&mut engine, &hub);
-                let changes = engine.take_system_agent_changes();
-                if !changes.is_empty() {
-                    store_agent_changes(&store, clock.now(), changes).await;
-                }
-                reply();
+            if handle.is_owned() {
+                return Ok(handle.clone());
             }
-        });
-        let handle = EngineHandle { jobs };
+            engines.remove(enterprise_id);
+        }
+        let lease = match &self.ownership {
+            None => None,
+            Some(ownership) => {
+                let resource = Resource::telephony(enterprise_id);
+                match ownership.acquire(&resource).await? {
+                    Some(lease) => Some(lease),
+                    None => {
+                        // Other enterprises' engines need not wait for this answer's read.
+                        drop(engines);
+                        return Err(not_owner(ownership, enterprise_id).await);
+                    }
+                }
+            }
+        };
+        let now = self.now();
+        let config = match self.engine_config(enterprise_id, now).await {
+            Ok(config) => config,
+            Err(error) => {
+                if let (Some(ownership), Some(lease)) = (&self.ownership, &lease) {
+                    let _ = ownership.release(lease.resource()).await;
+                }
+                return Err(error);
+            }
+        };
+        let engine = Engine::new(config, now);
+        let (jobs, queue) = mpsc::unbounded_channel::<Job>();
+        tokio::spawn(run_engine(
+            engine,
+            queue,
+            self.telephony.hub.clone(),
+            self.store.clone(),
+            self.clock.clone(),
+            lease.clone(),
+            self.telephony.engines.clone(),
+        ));
+        let handle = EngineHandle {
+            jobs,
+            enterprise_id: Arc::from(enterprise_id),
+            lease,
+        };
         engines.insert(enterprise_id.to_owned(), handle.clone());
         tracing::debug!(enterprise_id, "telephony engine started");
         Ok(handle)
+    }
+
+    /// Graceful shutdown: stops this node's engines and releases their leases, so other nodes
+    /// take them over at once instead of after the ttl. Answers how many leases were released.
+    pub async fn hand_over_engines(&self) -> usize {
+        self.telephony.engines.lock().await.clear();
+        match &self.ownership {
+            Some(ownership) => ownership.release_all().await,
+            None => 0,
+        }
+    }
+
+    /// The enterprises whose engines run on this node.
+    pub async fn running_engines(&self) -> Vec<String> {
+        let mut running: Vec<String> = self
+            .telephony
+            .engines
+            .lock()
+            .await
+            .keys()
+            .cloned()
+            .collect();
+        running.sort();
+        running
     }
 
     /// Runs a service or network signal on the enterprise's engine.
@@ -271,4 +424,22 @@ pub(crate) enum DirectoryChange {
     },
     /// Plan, queues, agents, members: the whole configuration is read again.
     Configuration,
+}
+
+/// The answer while another node holds the lease of the enterprise's engine: who, and when to
+/// retry (once that lease would expire unless renewed, 1 to ttl seconds).
+async fn not_owner(ownership: &Ownership, enterprise_id: &str) -> ServiceError {
+    let ttl = ownership.config().ttl;
+    let (owner, left) = match ownership.holder(&Resource::telephony(enterprise_id)).await {
+        Ok(Some((node, left))) => (Some(node), left),
+        // Released or expired since: a retry may take it.
+        Ok(None) => (None, Duration::from_secs(1)),
+        Err(error) => return error,
+    };
+    let retry_after_secs = left.min(ttl).as_millis().div_ceil(1000).max(1);
+    ServiceError::NotOwner {
+        enterprise: enterprise_id.to_owned(),
+        owner,
+        retry_after_secs: u64::try_from(retry_after_secs).unwrap_or(1),
+    }
 }
