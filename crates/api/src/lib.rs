@@ -4,6 +4,7 @@
 mod body;
 mod caller;
 pub mod coverage;
+pub mod frame;
 pub mod kpn;
 pub mod mbn;
 pub mod metrics;
@@ -20,7 +21,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::{IntoResponse, Response};
 use sentral_services::Platform;
-use tower_http::catch_panic::CatchPanicLayer;
+use tower::Layer;
 
 use crate::metrics::Metrics;
 
@@ -73,13 +74,13 @@ fn not_found(request: &Request, unknown_path: bool) -> Response {
     }
 }
 
-fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!(request_id = %request_id::current(), "a handler panicked");
-    telenor::TelenorError::Internal.into_response()
-}
+/// The whole application as one service: every dialect, the documentation and the operations
+/// endpoints, inside the request frame ([`frame`]).
+pub type App = DefaultBodyLimitService<frame::Framed<Router>>;
+type DefaultBodyLimitService<S> = <DefaultBodyLimit as Layer<S>>::Service;
 
-/// The whole application: every dialect, the documentation and the operations endpoints.
-pub fn router(state: AppState) -> Router {
+/// The whole application; serve it with `axum::serve(listener, axum::ServiceExt::into_make_service(app))`.
+pub fn router(state: AppState) -> App {
     let mut router = Router::new()
         .merge(telenor::routes())
         .merge(mbn::routes())
@@ -89,16 +90,11 @@ pub fn router(state: AppState) -> Router {
         router = router.merge(sandbox::routes());
     }
     let metrics = state.metrics.clone();
-    router
+    let router = router
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .merge(openapi::swagger_ui())
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(axum::middleware::from_fn_with_state(
-            metrics,
-            metrics::middleware,
-        ))
-        .layer(axum::middleware::from_fn(request_id::middleware))
-        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(frame::MeasuredLayer::new(metrics));
+    DefaultBodyLimit::max(BODY_LIMIT_BYTES).layer(frame::Framed::new(router))
 }

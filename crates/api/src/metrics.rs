@@ -5,11 +5,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
-
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 
 const BUCKETS_SECONDS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
@@ -317,25 +312,6 @@ fn flatten(routes: &RouteTable) -> impl Iterator<Item = (&str, &str, &RouteStats
             .iter()
             .map(move |(route, stats)| (method.as_str(), route.as_str(), stats))
     })
-}
-
-pub async fn middleware(
-    State(metrics): State<Arc<Metrics>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let started = Instant::now();
-    // Both clones are cheap: a standard method is a plain enum, a matched path an `Arc<str>`.
-    let method = request.method().clone();
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    let response = next.run(request).await;
-    metrics.observe(
-        method.as_str(),
-        route.as_ref().map_or("unmatched", MatchedPath::as_str),
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
-    response
 }
 
 #[cfg(test)]

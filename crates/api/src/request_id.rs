@@ -5,17 +5,16 @@
 //! A generated id is a random per-process prefix and a counter (`3f9c2a7e05d1-1b`): unique across
 //! nodes and restarts without asking the operating system for randomness on every request.
 
+use std::cell::RefCell;
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::Request;
-use axum::http::HeaderValue;
-use axum::middleware::Next;
-use axum::response::Response;
 use sentral_domain::Secret;
 
-tokio::task_local! {
-    static REQUEST_ID: String;
+thread_local! {
+    /// The id of the request whose future this thread is polling (set by [`RequestId::during`]).
+    static CURRENT: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 pub const HEADER: &str = "x-request-id";
@@ -32,9 +31,9 @@ pub fn generate() -> String {
 
 /// The id of the request being served, or a fresh one outside a request.
 pub fn current() -> String {
-    REQUEST_ID
-        .try_with(Clone::clone)
-        .unwrap_or_else(|_| generate())
+    CURRENT
+        .with(|current| current.borrow().clone())
+        .unwrap_or_else(generate)
 }
 
 fn sane(value: &str) -> bool {
@@ -44,25 +43,39 @@ fn sane(value: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-pub async fn middleware(request: Request, next: Next) -> Response {
-    let id = request
-        .headers()
-        .get(HEADER)
-        .and_then(|value| value.to_str().ok())
-        .filter(|value| sane(value))
-        .map(str::to_owned)
-        .unwrap_or_else(generate);
-    // A debug span: at the default level it is never built (building it formats its fields, ~10 %
-    // of a cached read's CPU); the error logs of a request name its id themselves.
-    let span = tracing::debug_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
-    let header = HeaderValue::from_str(&id).ok();
-    let mut response = REQUEST_ID
-        .scope(id, tracing::Instrument::instrument(next.run(request), span))
-        .await;
-    if let Some(header) = header {
-        response.headers_mut().insert(HEADER, header);
+/// One request's id, lent to the thread while its future is polled, as a task-local would be.
+pub struct RequestId(Option<String>);
+
+impl RequestId {
+    /// The client's `x-request-id` when it is sane, a generated one otherwise.
+    pub fn of(request: &Request) -> Self {
+        let id = request
+            .headers()
+            .get(HEADER)
+            .and_then(|value| value.to_str().ok())
+            .filter(|value| sane(value))
+            .map(str::to_owned)
+            .unwrap_or_else(generate);
+        Self(Some(id))
     }
-    response
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_deref().unwrap_or_default()
+    }
+
+    /// Runs `work` with this id as [`current`], and takes the id back afterwards (also when
+    /// `work` panics inside a `catch_unwind` of the caller's: the swap back runs on return).
+    pub fn during<T>(&mut self, work: impl FnOnce() -> T) -> T {
+        struct Lend<'a>(&'a mut Option<String>);
+        impl Drop for Lend<'_> {
+            fn drop(&mut self) {
+                CURRENT.with(|current| std::mem::swap(&mut *current.borrow_mut(), self.0));
+            }
+        }
+        CURRENT.with(|current| std::mem::swap(&mut *current.borrow_mut(), &mut self.0));
+        let _lend = Lend(&mut self.0);
+        work()
+    }
 }
 
 #[cfg(test)]
@@ -78,5 +91,30 @@ mod tests {
         let prefix = |id: &str| id.split_once('-').map(|(prefix, _)| prefix.to_owned());
         assert_eq!(prefix(&first), prefix(&second));
         assert_eq!(prefix(&first).map(|p| p.len()), Some(12));
+    }
+
+    #[test]
+    fn an_id_is_current_only_while_lent_and_comes_back_after_a_panic() {
+        let request = Request::builder()
+            .header(HEADER, "client-id-1")
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let mut id = RequestId::of(&request);
+        assert_ne!(current(), "client-id-1");
+        assert_eq!(id.during(current), "client-id-1");
+        let mut inner = RequestId(Some("inner".to_owned()));
+        assert_eq!(id.during(|| (current(), inner.during(current), current())),
+            ("client-id-1".to_owned(), "inner".to_owned(), "client-id-1".to_owned()));
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            id.during(|| panic!("in the handler"))
+        }));
+        assert!(panicked.is_err());
+        assert_eq!(id.as_str(), "client-id-1");
+        assert_ne!(current(), "client-id-1");
+        let bad = Request::builder()
+            .header(HEADER, "not sane!")
+            .body(axum::body::Body::empty())
+            .expect("request");
+        assert!(sane(RequestId::of(&bad).as_str()));
     }
 }

@@ -29,18 +29,38 @@ impl Timestamp {
         ((later.0 - self.0) / 1000).max(0)
     }
 
-    /// RFC 3339 in UTC with millisecond precision, e.g. `2026-11-22T10:00:00.000Z`.
+    /// RFC 3339 in UTC with millisecond precision, e.g. `2026-11-22T10:00:00.000Z`; empty for a
+    /// year RFC 3339 cannot write (before 0000).
     pub fn to_rfc3339(self) -> String {
         let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
             .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        let millis = at.millisecond();
-        let at = at.replace_nanosecond(0).unwrap_or(at);
-        let text = at.format(&Rfc3339).unwrap_or_default();
-        // `Rfc3339` prints `...:SSZ`; add milliseconds for a stable width.
-        match text.strip_suffix('Z') {
-            Some(head) => format!("{head}.{millis:03}Z"),
-            None => text,
+        let (year, month, day) = at.to_calendar_date();
+        let Ok(year) = u16::try_from(year) else {
+            return String::new();
+        };
+        if year > 9999 {
+            return String::new();
         }
+        // Written digit by digit: every answer carries a few of these, and `format` cost more
+        // than the row they came from.
+        let mut text = [0u8; 24];
+        let mut put = |at: usize, value: u16, width: u32| {
+            for place in 0..width {
+                let digit = (value / 10u16.pow(width - 1 - place)) % 10;
+                text[at + place as usize] = b'0' + digit as u8;
+            }
+        };
+        put(0, year, 4);
+        put(5, u16::from(u8::from(month)), 2);
+        put(8, u16::from(day), 2);
+        put(11, u16::from(at.hour()), 2);
+        put(14, u16::from(at.minute()), 2);
+        put(17, u16::from(at.second()), 2);
+        put(20, at.millisecond(), 3);
+        for (at, separator) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'.'), (23, b'Z')] {
+            text[at] = separator;
+        }
+        text.iter().map(|&byte| char::from(byte)).collect()
     }
 
     pub fn parse_rfc3339(text: &str) -> Option<Self> {
@@ -123,6 +143,39 @@ impl Clock for SandboxClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_is_written_as_the_time_crate_writes_it() {
+        for millis in [
+            0,
+            1,
+            999,
+            1_764_000_000_123,
+            -1,
+            -62_135_596_800_000,
+            253_402_300_799_999,
+            951_782_400_000,
+        ] {
+            let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+                .expect("in range");
+            let expected = format!(
+                "{}.{:03}Z",
+                at.replace_nanosecond(0)
+                    .expect("valid")
+                    .format(&Rfc3339)
+                    .expect("formats")
+                    .trim_end_matches('Z'),
+                at.millisecond()
+            );
+            assert_eq!(Timestamp(millis).to_rfc3339(), expected, "{millis}");
+        }
+        // Outside the time crate's range: the epoch, as before; a year before 0000: nothing.
+        assert_eq!(
+            Timestamp(253_402_300_800_000).to_rfc3339(),
+            "1970-01-01T00:00:00.000Z"
+        );
+        assert_eq!(Timestamp(-62_167_219_200_001).to_rfc3339(), "");
+    }
 
     #[test]
     fn rfc3339_round_trip_keeps_milliseconds() {

@@ -90,7 +90,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let orders = spawn_order_ticker(platform.clone());
     platform.start_webhook_delivery(); // helper-outbox: this node delivers webhooks from the outbox
     let app = sentral_api::router(sentral_api::AppState::new(platform.clone()));
-    let served = axum::serve(listener, app)
+    let served = axum::serve(listener, axum::ServiceExt::into_make_service(app))
         .with_graceful_shutdown(shutdown_signal())
         .await;
     purger.abort();

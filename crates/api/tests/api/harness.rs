@@ -112,7 +112,7 @@ impl TestServer {
         let app = router(AppState::new(platform.clone()));
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, app)
+            axum::serve(listener, axum::ServiceExt::into_make_service(app))
                 .with_graceful_shutdown(async {
                     let _ = stopped.await;
                 })

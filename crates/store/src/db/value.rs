@@ -1,6 +1,7 @@
 //! Bound values going in and column values coming out, the same on both backends.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::StoreError;
 use crate::db::DbError;
@@ -125,21 +126,31 @@ pub enum Value {
 }
 
 /// One result row: its values by position, the statement's column names shared by its rows.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Row {
     columns: Arc<[String]>,
     values: Vec<Value>,
+    /// Where the next column by name is looked for first: repositories read a row's columns
+    /// mostly in the order the query lists them, so a lookup is usually one comparison.
+    next: AtomicUsize,
 }
 
 /// A column named or numbered.
 pub trait ColumnIndex {
-    fn position(&self, columns: &[String]) -> Option<usize>;
+    /// Its position among `columns`; a name is looked for from `hint` on, then wrapping round.
+    fn position(&self, columns: &[String], hint: usize) -> Option<usize>;
     fn describe(&self) -> String;
 }
 
 impl ColumnIndex for &str {
-    fn position(&self, columns: &[String]) -> Option<usize> {
-        columns.iter().position(|column| column == self)
+    fn position(&self, columns: &[String], hint: usize) -> Option<usize> {
+        let start = hint.min(columns.len());
+        let (before, after) = columns.split_at(start);
+        after
+            .iter()
+            .position(|column| column == self)
+            .map(|at| start + at)
+            .or_else(|| before.iter().position(|column| column == self))
     }
     fn describe(&self) -> String {
         (*self).to_owned()
@@ -147,7 +158,7 @@ impl ColumnIndex for &str {
 }
 
 impl ColumnIndex for usize {
-    fn position(&self, columns: &[String]) -> Option<usize> {
+    fn position(&self, columns: &[String], _hint: usize) -> Option<usize> {
         (*self < columns.len()).then_some(*self)
     }
     fn describe(&self) -> String {
@@ -155,9 +166,25 @@ impl ColumnIndex for usize {
     }
 }
 
+impl Clone for Row {
+    fn clone(&self) -> Self {
+        Self::new(self.columns.clone(), self.values.clone())
+    }
+}
+
 impl Row {
     pub(crate) fn new(columns: Arc<[String]>, values: Vec<Value>) -> Self {
-        Self { columns, values }
+        Self {
+            columns,
+            values,
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    fn position<I: ColumnIndex>(&self, index: &I) -> Option<usize> {
+        let position = index.position(&self.columns, self.next.load(Ordering::Relaxed))?;
+        self.next.store(position + 1, Ordering::Relaxed);
+        Some(position)
     }
 
     pub fn columns(&self) -> &[String] {
@@ -172,16 +199,14 @@ impl Row {
                 message,
             })
         };
-        let position = index
-            .position(&self.columns)
+        let position = self
+            .position(&index)
             .ok_or_else(|| decode_error("no such column".to_owned()))?;
         T::decode(&self.values[position]).map_err(decode_error)
     }
 
     pub fn value<I: ColumnIndex>(&self, index: I) -> Option<&Value> {
-        index
-            .position(&self.columns)
-            .map(|position| &self.values[position])
+        self.position(&index).map(|position| &self.values[position])
     }
 }
 
