@@ -182,6 +182,11 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
         "webhook-outbox",
         Both(include_str!("../migrations/0028_webhook_outbox.sql")),
     ),
+    (
+        30,
+        "read-path-indexes",
+        Both(include_str!("../migrations/0030_read_path_indexes.sql")),
+    ),
 ];
 
 /// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.
