@@ -79,10 +79,13 @@ async fn main() {
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(axum::serve(
-        listener,
-        axum::ServiceExt::into_make_service(router(AppState::new(platform))),
-    ).into_future());
+    tokio::spawn(
+        axum::serve(
+            listener,
+            axum::ServiceExt::into_make_service(router(AppState::new(platform))),
+        )
+        .into_future(),
+    );
 
     let http = reqwest::Client::new();
     let token: Value = http

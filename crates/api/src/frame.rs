@@ -79,9 +79,9 @@ where
         let this = self.get_mut();
         let _entered = this.span.enter();
         let polled = match this.inner.as_mut() {
-            Some(inner) => this.id.during(|| {
-                std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(inner).poll(cx)))
-            }),
+            Some(inner) => this
+                .id
+                .during(|| std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(inner).poll(cx)))),
             None => Err(Box::new("the handler panicked when called") as _),
         };
         let mut response = match polled {

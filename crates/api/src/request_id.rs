@@ -103,8 +103,14 @@ mod tests {
         assert_ne!(current(), "client-id-1");
         assert_eq!(id.during(current), "client-id-1");
         let mut inner = RequestId(Some("inner".to_owned()));
-        assert_eq!(id.during(|| (current(), inner.during(current), current())),
-            ("client-id-1".to_owned(), "inner".to_owned(), "client-id-1".to_owned()));
+        assert_eq!(
+            id.during(|| (current(), inner.during(current), current())),
+            (
+                "client-id-1".to_owned(),
+                "inner".to_owned(),
+                "client-id-1".to_owned()
+            )
+        );
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             id.during(|| panic!("in the handler"))
         }));

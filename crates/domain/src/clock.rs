@@ -57,7 +57,15 @@ impl Timestamp {
         put(14, u16::from(at.minute()), 2);
         put(17, u16::from(at.second()), 2);
         put(20, at.millisecond(), 3);
-        for (at, separator) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'.'), (23, b'Z')] {
+        for (at, separator) in [
+            (4, b'-'),
+            (7, b'-'),
+            (10, b'T'),
+            (13, b':'),
+            (16, b':'),
+            (19, b'.'),
+            (23, b'Z'),
+        ] {
             text[at] = separator;
         }
         text.iter().map(|&byte| char::from(byte)).collect()

@@ -9,8 +9,8 @@
 //!   whole group with one `COMMIT` (one fsync) unless a writer of the group already did. A
 //!   writer is acknowledged only after the `COMMIT` that holds its changes (group commit).
 
-use std::path::{Path, PathBuf};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError, RwLock};
 
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
@@ -426,24 +426,30 @@ fn run_prepared(
     })
 }
 
-/// Column names of the statements run so far, by SQL text: the same SQL always names the same
-/// columns, and copying them out of SQLite was a fifth of a point read's allocations.
+/// Column names of the statements run so far, by SQL text, checked against the statement's own
+/// (borrowed, no copy) before use: copying them out of SQLite into new strings on every query was
+/// a fifth of a point read's allocations.
 static COLUMN_NAMES: LazyLock<RwLock<HashMap<String, Arc<[String]>>>> =
     LazyLock::new(RwLock::default);
 /// Distinct statements remembered before the map starts again (the repositories have ~300).
 const COLUMN_NAMES_KEPT: usize = 4 * STATEMENT_CACHE;
 
 fn column_names(statement: &CachedStatement<'_>, sql: &str) -> Arc<[String]> {
-    if let Some(names) = COLUMN_NAMES
+    let known = COLUMN_NAMES
         .read()
         .unwrap_or_else(PoisonError::into_inner)
         .get(sql)
-    {
-        if names.len() == statement.column_count() {
-            return names.clone();
-        }
+        .filter(|names| {
+            names
+                .iter()
+                .map(String::as_str)
+                .eq(statement.column_names())
+        })
+        .cloned();
+    if let Some(names) = known {
+        return names;
     }
-    let names: Arc<[String]> = statement.column_names().into_iter().map(str::to_owned).collect();
+    let names: Arc<[String]> = statement.column_names().map(str::to_owned).collect();
     let mut known = COLUMN_NAMES.write().unwrap_or_else(PoisonError::into_inner);
     if known.len() >= COLUMN_NAMES_KEPT {
         known.clear();
