@@ -85,6 +85,39 @@ impl serde::Serialize for Timestamp {
     }
 }
 
+/// Reads what [`Timestamp`]'s `Serialize` writes (RFC 3339), and also whole milliseconds since
+/// the epoch as a number.
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Timestamp;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an RFC 3339 date-time or milliseconds since the epoch")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
+                Timestamp::parse_rfc3339(text)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(text), &self))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, millis: i64) -> Result<Timestamp, E> {
+                Ok(Timestamp(millis))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, millis: u64) -> Result<Timestamp, E> {
+                i64::try_from(millis)
+                    .map(Timestamp)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(millis), &self))
+            }
+        }
+
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
 /// The source of "now" for every rule that depends on time.
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> Timestamp;

@@ -7,9 +7,12 @@ use std::collections::HashMap;
 use sentral_domain::directory::{Absence, CallForwarding};
 pub use sentral_domain::directory::{AgentState, QueueStrategy as Strategy, StatusSource};
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::DeviceId;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum DeviceKind {
     /// A member's mobile subscription.
     Mobile { member_id: String },
@@ -46,7 +49,8 @@ impl DeviceKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DeviceConfig {
     pub number: DeviceId,
     pub short_number: Option<String>,
@@ -68,7 +72,8 @@ impl DeviceConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AgentConfig {
     /// The agent's device (the member's mobile number).
     pub device: DeviceId,
@@ -77,7 +82,8 @@ pub struct AgentConfig {
     pub state: AgentState,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct QueueConfig {
     pub queue_id: String,
     /// The queue's device number (see [`DeviceKind::Queue`]).
@@ -122,7 +128,8 @@ impl QueueConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EnterpriseConfig {
     pub enterprise_id: String,
     pub devices: Vec<DeviceConfig>,

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sentral_domain::Timestamp;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{AgentState, DeviceKind, Directory, EnterpriseConfig, StatusSource};
 use crate::error::CstaError;
@@ -19,7 +20,8 @@ pub struct Step {
 }
 
 /// Runtime state of a device of the enterprise (outside numbers have none).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct DeviceRuntime {
     pub powered_off: bool,
     pub do_not_disturb: bool,
@@ -30,7 +32,8 @@ pub(crate) struct DeviceRuntime {
     pub last_presence: Option<Presence>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub(crate) enum Timer {
     /// The controlling device of a MakeCall did not answer.
     OriginatorRing {
@@ -78,12 +81,12 @@ pub struct Engine {
     pub(crate) queues: BTreeMap<String, QueueRuntime>,
     pub(crate) queue_by_device: HashMap<DeviceId, String>,
     pub(crate) timers: BTreeMap<(Timestamp, u64), Timer>,
-    timer_seq: u64,
-    next_call: u64,
+    pub(crate) timer_seq: u64,
+    pub(crate) next_call: u64,
     pub(crate) rng: u64,
     pub(crate) now: Timestamp,
     pub(crate) out: Vec<Event>,
-    touched: Vec<DeviceId>,
+    pub(crate) touched: Vec<DeviceId>,
     /// Queues where an agent or a caller may have become free: distribution runs at the end of
     /// the step.
     pub(crate) dirty_queues: BTreeSet<String>,

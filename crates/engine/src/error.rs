@@ -1,7 +1,13 @@
 //! Why a service request was refused, with the ECMA-269 error names.
 
+use serde::Serialize;
+
 /// A refused service. The engine's state is unchanged when a service answers one of these.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// As JSON (the journal keeps answers): `{"invalidCallIdentifier":"100001-7"}`, the tag being
+/// [`CstaError::name`]. `Deserialize` is in durable.rs (it reads back the texts this writes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum CstaError {
     /// No such call in this enterprise.
     InvalidCallIdentifier(String),

@@ -1,7 +1,7 @@
 //! CSTA events as the engine emits them, with their ECMA-269 names, causes and fields.
 
 use sentral_domain::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{ConnectionState, DeviceId};
 
@@ -89,7 +89,7 @@ impl EventKind {
 
 /// Event causes (ECMA-269 `EventCause`, plus `absence` and `callForwardUnavailable` for the
 /// network's own diversions).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Cause {
     Normal,
@@ -189,6 +189,8 @@ pub struct ForwardingInfo {
 
 /// A device's presence: what the network sees, the absence, and the availability computed
 /// from both.
+///
+/// `Deserialize` is in durable.rs (it reads back the texts this writes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Presence {
@@ -200,6 +202,7 @@ pub struct Presence {
     pub availability: &'static str,
 }
 
+/// `Deserialize` is in durable.rs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AbsenceInfo {

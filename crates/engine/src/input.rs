@@ -4,11 +4,14 @@
 pub use sentral_domain::directory::TerminalStatus;
 use sentral_domain::directory::{Absence, CallForwarding};
 
+use serde::{Deserialize, Serialize};
+
 use crate::config::{AgentState, EnterpriseConfig};
 use crate::model::{CallId, DeviceId};
 
 /// A CSTA service request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Command {
     /// Rings `calling` first; when it answers, dials `called`.
     MakeCall {
@@ -73,7 +76,8 @@ pub enum Command {
 }
 
 /// Something the network or a person did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Signal {
     /// A call placed from a handset: an outside number or a device of the enterprise.
     PlaceCall {
@@ -96,7 +100,8 @@ pub enum Signal {
 }
 
 /// A change of what the directory says.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Reconfigure {
     Forwarding {
         device: DeviceId,
@@ -116,15 +121,20 @@ pub enum Reconfigure {
     Replace(Box<EnterpriseConfig>),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// One input of the step function. As JSON (the journal keeps inputs), externally tagged with
+/// camelCase names, e.g. `{"command":{"makeCall":{"calling":"4790000001","called":"202"}}}`;
+/// calls are their number within the enterprise (`{"call":7,…}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Input {
     Command(Command),
     Signal(Signal),
     Reconfigure(Reconfigure),
 }
 
-/// What a service answers besides its events.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a service answers besides its events: `"done"` or `{"call":{"call":7,"device":"…"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Outcome {
     Done,
     /// MakeCall and ConsultationCall: the new call and the controlling device's connection.

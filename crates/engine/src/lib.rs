@@ -7,6 +7,7 @@
 mod agents;
 mod config;
 mod connections;
+mod durable;
 mod engine;
 mod error;
 mod event;
@@ -24,6 +25,7 @@ pub use config::{
     AgentConfig, AgentState, DeviceConfig, DeviceKind, EnterpriseConfig, QueueConfig, StatusSource,
     Strategy,
 };
+pub use durable::{ENGINE_STATE_VERSION, EngineState, RestoreError};
 pub use engine::{Engine, Step};
 pub use error::CstaError;
 pub use event::{

@@ -1,16 +1,17 @@
 //! Calls, connections and devices: the objects of ECMA-269 the engine keeps.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A device's directory number: E.164 digits with country code, without `+`.
 pub type DeviceId = String;
 
 /// A call of one enterprise; the public form is `{enterpriseId}-{n}` (see [`crate::Engine::call_ref`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct CallId(pub u64);
 
 /// The seven connection states of CSTA. A call's state is derived from these, never stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum ConnectionState {
     Null,
@@ -37,7 +38,8 @@ impl ConnectionState {
 }
 
 /// One device's part in a call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Connection {
     pub device: DeviceId,
     pub state: ConnectionState,
@@ -46,7 +48,8 @@ pub struct Connection {
 }
 
 /// Where a call is in a queue of the enterprise.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct QueueStage {
     pub queue: DeviceId,
     pub enqueued_at: sentral_domain::Timestamp,
@@ -55,12 +58,14 @@ pub struct QueueStage {
 }
 
 /// What the engine still has to do when the controlling device of a MakeCall answers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PendingDial {
     pub digits: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Call {
     pub id: CallId,
     /// The calling device first; every device that has had a part stays until the call ends.

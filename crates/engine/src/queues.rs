@@ -2,14 +2,15 @@
 //! are not answered go back, wrap-up keeps an agent from the next call for a while.
 
 use sentral_domain::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{AgentConfig, AgentState, QueueConfig, Strategy};
 use crate::engine::{Engine, Timer};
 use crate::event::{Cause, EventFields, EventKind};
 use crate::model::{CallId, ConnectionState, DeviceId, QueueStage};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct AgentRuntime {
     pub device: DeviceId,
     pub position: u32,
@@ -25,7 +26,7 @@ pub(crate) struct AgentRuntime {
 }
 
 /// Counters since the queue was configured.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueCounters {
     pub entered: u64,
@@ -128,7 +129,8 @@ fn agent_runtime(agent: &AgentConfig, now: Timestamp) -> AgentRuntime {
 }
 
 /// An agent state the engine set by itself (not asked for by an API).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SystemAgentChange {
     pub queue_id: String,
     pub member_id: String,

@@ -20,7 +20,14 @@ impl Engine {
                     .get_mut(&device)
                     .ok_or_else(|| CstaError::InvalidDeviceIdentifier(device.clone()))?;
                 let old = std::mem::replace(&mut config.forwarding, forwarding.clone());
-                if let Some(stored) = self.config.devices.iter_mut().find(|d| d.number == device) {
+                // Every entry of the number (the directory keeps the last), so that the
+                // directory stays what `Directory::build` makes of the config (see durable.rs).
+                for stored in self
+                    .config
+                    .devices
+                    .iter_mut()
+                    .filter(|d| d.number == device)
+                {
                     stored.forwarding = forwarding.clone();
                 }
                 for kind in ForwardingKind::ALL {
@@ -49,8 +56,13 @@ impl Engine {
                     .get_mut(&device)
                     .ok_or_else(|| CstaError::InvalidDeviceIdentifier(device.clone()))?;
                 config.absences = absences.clone();
-                if let Some(stored) = self.config.devices.iter_mut().find(|d| d.number == device) {
-                    stored.absences = absences;
+                for stored in self
+                    .config
+                    .devices
+                    .iter_mut()
+                    .filter(|d| d.number == device)
+                {
+                    stored.absences.clone_from(&absences);
                 }
                 self.schedule_absence_boundaries(&device);
                 self.touch(&device);

@@ -222,6 +222,7 @@ impl Engine {
         if states.contains(&state) {
             return Ok(());
         }
+        // durable.rs reads these texts back (EXPECTED_STATES there): keep both in step.
         let expected = match states {
             [ConnectionState::Connected] => "connected",
             [ConnectionState::Hold] => "hold",

@@ -8,8 +8,8 @@ use proptest::prelude::*;
 use sentral_domain::Timestamp;
 use sentral_domain::directory::ForwardingKind;
 use sentral_engine::{
-    AgentState, CallId, Command, Engine, Event, EventKind, Input, Reconfigure, Signal,
-    Strategy as QueueStrategy,
+    AgentState, CallId, Command, Engine, EngineState, Event, EventKind, Input, Reconfigure, Signal,
+    Step, Strategy as QueueStrategy,
 };
 use world::*;
 
@@ -314,6 +314,38 @@ fn run(strategy: QueueStrategy, actions: &[Action]) -> Vec<Event> {
     all
 }
 
+/// One action on `engine` at `now` (moved by `Advance`): every step's answer (`None` for a tick)
+/// and events, without checks.
+fn act(engine: &mut Engine, now: &mut i64, action: &Action) -> Vec<(Option<Step>, Vec<Event>)> {
+    let at = |now: i64| Timestamp::from_millis(now);
+    match action {
+        Action::Advance(seconds) => {
+            *now += seconds * 1000;
+            vec![(None, engine.tick(at(*now)))]
+        }
+        Action::OnOwnCall(service, device, to) => {
+            let Some(command) = own_call(engine, *service, device, to) else {
+                return Vec::new();
+            };
+            let mut steps = vec![engine.handle(Input::Command(command), at(*now))];
+            if let (OwnCall::ConsultAnswered, Some(consulted)) = (service, world_number(to)) {
+                let answer = Input::Signal(Signal::Answer { device: consulted });
+                steps.push(engine.handle(answer, at(*now)));
+            }
+            steps.into_iter().map(|s| (Some(s), Vec::new())).collect()
+        }
+        Action::Input(input) => vec![(Some(engine.handle(input.clone(), at(*now))), Vec::new())],
+    }
+}
+
+fn durable_config(strategy: QueueStrategy) -> sentral_engine::EnterpriseConfig {
+    let mut config = config(strategy);
+    config.queues[0].wrap_up_time = 10;
+    config.queues[0].max_wait = 90;
+    config.queues[0].overflow_target = Some("202".into());
+    config
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
@@ -331,6 +363,33 @@ proptest! {
         actions in prop::collection::vec(action(), 1..60),
     ) {
         prop_assert_eq!(run(strategy, &actions), run(strategy, &actions));
+    }
+
+    /// Saved at any point, written as JSON, read back and restored, an engine goes on exactly
+    /// as the original.
+    #[test]
+    fn a_restored_engine_goes_on_as_the_original(
+        strategy in strategy(),
+        actions in prop::collection::vec(action(), 1..60),
+        split in any::<prop::sample::Index>(),
+    ) {
+        let split = split.index(actions.len() + 1);
+        let mut original = Engine::new(durable_config(strategy), Timestamp::from_millis(START));
+        let mut now = START;
+        for action in &actions[..split] {
+            act(&mut original, &mut now, action);
+        }
+        let json = serde_json::to_string(&original.save()).unwrap();
+        let state: EngineState = serde_json::from_str(&json).unwrap();
+        let mut restored = Engine::restore(state).unwrap();
+        prop_assert_eq!(restored.save(), original.save());
+        let mut restored_now = now;
+        for action in &actions[split..] {
+            let want = act(&mut original, &mut now, action);
+            let got = act(&mut restored, &mut restored_now, action);
+            prop_assert_eq!(got, want, "{:?}", action);
+        }
+        prop_assert_eq!(restored.save(), original.save());
     }
 }
 

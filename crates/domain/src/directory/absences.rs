@@ -6,7 +6,8 @@ use crate::error::DomainError;
 use crate::ids::EntityId;
 
 /// Why the member is away.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum AbsenceKind {
     Meeting,
     Illness,
@@ -46,7 +47,8 @@ impl AbsenceKind {
 }
 
 /// What happens to a call for the member while the absence lasts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum AbsenceAction {
     /// Calls ring as usual; the absence only shows in the member's status.
     None,
@@ -88,7 +90,8 @@ impl AbsenceAction {
 }
 
 /// An absence of a member from `from` until `until` (the time the member is back).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Absence {
     pub id: EntityId,
     pub member_id: EntityId,

@@ -7,7 +7,8 @@ use crate::error::DomainError;
 use crate::ids::Msisdn;
 
 /// Where a diverted call goes: an outside number or a short number of the enterprise's plan.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Destination {
     /// E.164 digits with country code, without `+`.
     External(String),
@@ -62,7 +63,8 @@ impl Destination {
 
 /// One forwarding rule: switched on or off, and where it sends the call. An inactive rule may
 /// keep its destination so the user can switch it on again.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ForwardingRule {
     pub active: bool,
     pub destination: Option<Destination>,
@@ -97,7 +99,8 @@ impl ForwardingKind {
 
 /// A member's call forwarding. A member without stored settings has every rule inactive and
 /// the default ring time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CallForwarding {
     pub immediate: ForwardingRule,
     pub busy: ForwardingRule,

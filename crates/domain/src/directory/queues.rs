@@ -10,7 +10,10 @@ use crate::error::DomainError;
 use crate::ids::{EntityId, Msisdn};
 
 /// How a queue picks the agent for the next caller.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
 pub enum QueueStrategy {
     /// Every ready agent rings at once; the first to answer takes the call.
     #[default]
@@ -179,7 +182,8 @@ impl Queue {
 
 /// The state an agent sets (CSTA agent states). The system state (idle, reserved, busy) is the
 /// engine's and is not stored.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum AgentState {
     #[default]
     LoggedOff,

@@ -5,7 +5,8 @@ use crate::ids::EntityId;
 
 /// Who decides a memberline's status: the network (from its calls) or an application through
 /// the Status API. Only PBX terminals configured for it take an application's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum StatusSource {
     Network,
     Application,
@@ -27,7 +28,8 @@ impl StatusSource {
 }
 
 /// The status an application sets for its PBX line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum TerminalStatus {
     Available,
     Busy,
