@@ -295,10 +295,18 @@ impl Platform {
 
     /// The principal behind a bearer token, from the cache when it was checked recently.
     pub async fn authenticate_bearer(&self, token: &str) -> Result<Principal, ServiceError> {
+        self.authenticate_bearer_hash(&sha256_hex(token)).await
+    }
+
+    /// [`Self::authenticate_bearer`] by the token's SHA-256 hex, as stored: how a CSTA session,
+    /// which keeps only that hash, authenticates its access token again.
+    pub(crate) async fn authenticate_bearer_hash(
+        &self,
+        hash: &str,
+    ) -> Result<Principal, ServiceError> {
         let now = self.now();
-        let hash = sha256_hex(token);
         let recheck = i64::from(self.config.token_recheck_seconds) * 1000;
-        if let Some(principal) = self.tokens.fresh(&hash, now, recheck) {
+        if let Some(principal) = self.tokens.fresh(hash, now, recheck) {
             return if principal.expires_at <= now {
                 Err(AuthFailure::ExpiredToken.into())
             } else {
@@ -306,7 +314,7 @@ impl Platform {
             };
         }
         let mut conn = self.store.read().await?;
-        let record = tokens::token(&mut conn, &hash)
+        let record = tokens::token(&mut conn, hash)
             .await?
             .filter(|record| record.kind == TokenKind::Access && record.revoked_at.is_none())
             .ok_or(AuthFailure::InvalidToken)?;
@@ -314,7 +322,8 @@ impl Platform {
             return Err(AuthFailure::ExpiredToken.into());
         }
         let principal = principal_for(&mut conn, &record).await?;
-        self.tokens.put(hash, principal.clone(), record.family, now);
+        self.tokens
+            .put(hash.to_owned(), principal.clone(), record.family, now);
         Ok(principal)
     }
 

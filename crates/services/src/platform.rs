@@ -176,19 +176,22 @@ impl Platform {
         Ok(self.store.ping().await?)
     }
 
-    /// Deletes tokens and codes expired for more than a day, old quota windows and absences
-    /// that ended more than 30 days ago.
+    /// Deletes tokens and codes expired for more than a day, expired CSTA sessions, old quota
+    /// windows and absences that ended more than 30 days ago.
     pub async fn purge_expired(&self) -> Result<u64, ServiceError> {
         let cutoff = self.now().plus_seconds(-86_400);
         let mut conn = self.store.read().await?;
         let purged = sentral_store::tokens::purge_expired(&mut conn, cutoff).await?;
+        // A session is of no use once expired (its expiry is checked on every use).
+        let sessions = sentral_store::csta_sessions::purge_expired(&mut conn, self.now()).await?;
+        self.sessions.forget_expired(self.now());
         records::purge_quota_before(&mut conn, self.now().plus_seconds(-3600)).await?;
         self.purge_contact_tombstones().await?;
         // Webhooks delivered or given up a day ago; the outbox keeps wall-clock times.
         let webhooks_before = SystemClock.now().plus_seconds(-86_400);
         sentral_store::outbox::purge_finished(&mut conn, webhooks_before).await?;
         self.purge_past_absences().await?;
-        Ok(purged)
+        Ok(purged + sessions)
     }
 }
 

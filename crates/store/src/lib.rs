@@ -6,6 +6,7 @@
 //! they run inside either.
 
 pub mod corporate;
+pub mod csta_sessions;
 pub mod db;
 pub mod directory;
 mod error;
@@ -18,6 +19,7 @@ pub mod platform;
 pub mod records;
 mod rows;
 pub mod telephony;
+pub mod telephony_journal;
 pub mod testing;
 pub mod tokens;
 mod trigram;

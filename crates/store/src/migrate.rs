@@ -183,9 +183,19 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
         Both(include_str!("../migrations/0028_webhook_outbox.sql")),
     ),
     (
+        29,
+        "telephony-journal",
+        Both(include_str!("../migrations/0029_telephony_journal.sql")),
+    ),
+    (
         30,
         "read-path-indexes",
         Both(include_str!("../migrations/0030_read_path_indexes.sql")),
+    ),
+    (
+        31,
+        "csta-sessions",
+        Both(include_str!("../migrations/0031_csta_sessions.sql")),
     ),
 ];
 
@@ -194,6 +204,9 @@ pub const CONSTANT_TABLES: &[&str] = &["kpn_suffix_positions"];
 
 /// Every table, children before parents: the order in which a reset empties them.
 pub const ALL_TABLES: &[&str] = &[
+    "csta_sessions",
+    "telephony_journal",
+    "telephony_snapshots",
     "cluster_leases",
     "webhook_outbox",
     "webhook_targets",

@@ -87,7 +87,8 @@ pub async fn login(
 ) -> Result<Response, TelenorError> {
     let session = state
         .platform
-        .csta_login(&caller, &access_token, body.status_token.trim())?;
+        .csta_login(&caller, &access_token, body.status_token.trim())
+        .await?;
     let body = CstaSessionBody {
         csta_token: session.token.expose().to_owned(),
         token_type: "Bearer",
@@ -388,7 +389,7 @@ pub async fn status_token(
     State(state): State<AppState>,
     TokenCaller(caller, access_token): TokenCaller,
 ) -> Result<Response, TelenorError> {
-    let session = state.platform.status_token(&caller, &access_token)?;
+    let session = state.platform.status_token(&caller, &access_token).await?;
     let body = StatusTokenBody {
         status_token: session.token.expose().to_owned(),
         expires_in: session.expires_in,

@@ -1,52 +1,53 @@
 //! The Status Push login sequence: `POST /status/token` gives an authenticated machine user (or
 //! end user) a status token; `POST /csta/authentication/token` trades it for a CSTA session
-//! token, the bearer token of the CSTA interface. Sessions are kept hashed in this node's memory
-//! and stay bound to the access token they were made with: revoking or outliving it ends them.
+//! token, the bearer token of the CSTA interface. Sessions live in the store, hashed, so any
+//! node of a cluster knows a session made on another; each node keeps the ones it has seen in
+//! memory (a session never changes once made). A session stays bound to the access token it was
+//! made with and authenticates it again on every use: revoking or outliving it ends the session.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use sentral_domain::{ApiProduct, Secret, Timestamp};
+use sentral_store::csta_sessions::{self, SessionKind, SessionRecord};
 
 use crate::directory::acting;
 use crate::passwords::sha256_hex;
 use crate::{AuthFailure, Platform, Principal, ServiceError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SessionKind {
-    Status,
-    Csta,
-}
+/// Beyond this many cached sessions the expired go, and if that is not enough, all of them: the
+/// store still has every one.
+const MAX_CACHED_SESSIONS: usize = 10_000;
 
-struct Session {
-    kind: SessionKind,
-    /// The access token the session was made with; checked again on every use.
-    access_token: Secret,
-    /// Who made it: a status token only logs in the same client acting as the same user.
-    subject: String,
-    expires_at: Timestamp,
-}
-
+/// This node's read-through cache of the stored sessions it has found, by token hash. Only
+/// positive lookups are kept, and expiry is checked on every use, so the cache never answers
+/// anything the store would not.
 #[derive(Default)]
 pub struct Sessions {
-    by_hash: Mutex<HashMap<String, Session>>,
+    by_hash: Mutex<HashMap<String, Arc<SessionRecord>>>,
 }
 
 impl Sessions {
-    fn insert(&self, session: Session, now: Timestamp) -> Secret {
-        let token = Secret::random_hex(32);
-        let mut sessions = self.by_hash.lock().unwrap_or_else(|e| e.into_inner());
-        // Expired sessions go when new ones come: the map never outgrows the live ones by much.
-        sessions.retain(|_, s| s.expires_at > now);
-        sessions.insert(sha256_hex(token.expose()), session);
-        token
+    fn get(&self, token_hash: &str) -> Option<Arc<SessionRecord>> {
+        let sessions = self.by_hash.lock().unwrap_or_else(|e| e.into_inner());
+        sessions.get(token_hash).cloned()
     }
 
-    fn get(&self, token: &str, kind: SessionKind, now: Timestamp) -> Option<(Secret, String)> {
-        let sessions = self.by_hash.lock().unwrap_or_else(|e| e.into_inner());
-        let session = sessions.get(&sha256_hex(token))?;
-        (session.kind == kind && session.expires_at > now)
-            .then(|| (session.access_token.clone(), session.subject.clone()))
+    fn put(&self, session: Arc<SessionRecord>, now: Timestamp) {
+        let mut sessions = self.by_hash.lock().unwrap_or_else(|e| e.into_inner());
+        if sessions.len() >= MAX_CACHED_SESSIONS {
+            sessions.retain(|_, s| s.expires_at > now);
+            if sessions.len() >= MAX_CACHED_SESSIONS {
+                sessions.clear();
+            }
+        }
+        sessions.insert(session.token_hash.clone(), session);
+    }
+
+    /// Drops the expired sessions (with the purge of the stored ones).
+    pub(crate) fn forget_expired(&self, now: Timestamp) {
+        let mut sessions = self.by_hash.lock().unwrap_or_else(|e| e.into_inner());
+        sessions.retain(|_, s| s.expires_at > now);
     }
 
     pub fn clear(&self) {
@@ -78,41 +79,71 @@ pub(crate) fn subject(principal: &Principal) -> String {
 }
 
 impl Platform {
-    fn issue_session(
+    async fn issue_session(
         &self,
         principal: &Principal,
         access_token: &str,
         kind: SessionKind,
-    ) -> IssuedSession {
+    ) -> Result<IssuedSession, ServiceError> {
         let now = self.now();
         let expires_at = principal.expires_at.min(now.plus_seconds(SESSION_SECONDS));
-        let session = Session {
+        let token = Secret::random_hex(32);
+        let session = SessionRecord {
+            token_hash: sha256_hex(token.expose()),
             kind,
-            access_token: Secret::new(access_token),
+            access_token_hash: sha256_hex(access_token),
             subject: subject(principal),
             expires_at,
+            created_at: now,
         };
-        let token = self.sessions.insert(session, now);
-        IssuedSession {
+        let mut tx = self.store.write().await?;
+        csta_sessions::insert_session(&mut tx, &session).await?;
+        tx.commit().await?;
+        self.sessions.put(Arc::new(session), now);
+        Ok(IssuedSession {
             token,
             expires_in: now.seconds_until(expires_at),
-        }
+        })
+    }
+
+    /// The live session of `kind` behind `token`: from this node's cache, else from the store.
+    async fn live_session(
+        &self,
+        token: &str,
+        kind: SessionKind,
+    ) -> Result<Option<Arc<SessionRecord>>, ServiceError> {
+        let token_hash = sha256_hex(token);
+        let session = match self.sessions.get(&token_hash) {
+            Some(session) => session,
+            None => {
+                let mut conn = self.store.read().await?;
+                let Some(stored) = csta_sessions::session(&mut conn, &token_hash).await? else {
+                    return Ok(None);
+                };
+                let stored = Arc::new(stored);
+                self.sessions.put(stored.clone(), self.now());
+                stored
+            }
+        };
+        let live = session.kind == kind && session.expires_at > self.now();
+        Ok(live.then_some(session))
     }
 
     /// `POST /status/token`: the first step after `catalog/userInfo`.
-    pub fn status_token(
+    pub async fn status_token(
         &self,
         principal: &Principal,
         access_token: &str,
     ) -> Result<IssuedSession, ServiceError> {
         principal.require(ApiProduct::MbnStatusPush)?;
         acting(principal)?;
-        Ok(self.issue_session(principal, access_token, SessionKind::Status))
+        self.issue_session(principal, access_token, SessionKind::Status)
+            .await
     }
 
     /// `POST /csta/authentication/token`: a status token of the same client and user in, a
     /// CSTA session token out.
-    pub fn csta_login(
+    pub async fn csta_login(
         &self,
         principal: &Principal,
         access_token: &str,
@@ -121,26 +152,28 @@ impl Platform {
         principal.require(ApiProduct::MbnStatusPush)?;
         acting(principal)?;
         let valid = self
-            .sessions
-            .get(status_token, SessionKind::Status, self.now())
-            .is_some_and(|(_, owner)| owner == subject(principal));
+            .live_session(status_token, SessionKind::Status)
+            .await?
+            .is_some_and(|session| session.subject == subject(principal));
         if !valid {
             return Err(ServiceError::invalid(
                 "statusToken",
                 "unknown or expired status token, or one made for another client or user: get one from POST /status/token",
             ));
         }
-        Ok(self.issue_session(principal, access_token, SessionKind::Csta))
+        self.issue_session(principal, access_token, SessionKind::Csta)
+            .await
     }
 
     /// The caller behind a CSTA session token, authenticated again through its access token
     /// (so revocation and expiry of that token end the session) and counted against its limits.
     pub async fn csta_caller(&self, csta_token: &str) -> Result<Principal, ServiceError> {
-        let Some((access_token, _)) = self.sessions.get(csta_token, SessionKind::Csta, self.now())
-        else {
+        let Some(session) = self.live_session(csta_token, SessionKind::Csta).await? else {
             return Err(AuthFailure::CstaSessionRequired.into());
         };
-        let principal = self.authenticate_bearer(access_token.expose()).await?;
+        let principal = self
+            .authenticate_bearer_hash(&session.access_token_hash)
+            .await?;
         self.admit(principal.app.id.as_str()).await?;
         Ok(principal)
     }

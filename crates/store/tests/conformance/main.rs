@@ -4,6 +4,7 @@
 mod backends;
 mod contacts;
 mod corporate;
+mod csta_sessions;
 mod executor;
 mod kpn_search;
 mod leases;
@@ -14,5 +15,6 @@ mod queues;
 mod records;
 mod subscription_counts;
 mod subscription_search;
+mod telephony_journal;
 mod tokens;
 mod user_settings;
