@@ -245,6 +245,7 @@ pub fn render_cluster(
     out: &mut String,
     invalidations: &sentral_services::invalidation::Invalidations,
     ownership: Option<sentral_services::cluster::OwnershipSnapshot>,
+    telephony: sentral_services::telephony::ClusterCounters,
 ) {
     // Engine ownership: on PostgreSQL, with or without NATS.
     if let Some(owned) = ownership {
@@ -266,6 +267,24 @@ pub fn render_cluster(
                 "counter",
                 "Leases this node stepped down from (taken over, or not renewed in time).",
                 owned.lost,
+            ),
+            (
+                "sentral_cluster_forwarded_commands_total",
+                "counter",
+                "Call-control requests this node forwarded to the owner of the engine on another node.",
+                telephony.forwarded,
+            ),
+            (
+                "sentral_cluster_journal_replayed_total",
+                "counter",
+                "Journal entries replayed by this node to restore engines it took over.",
+                telephony.replayed,
+            ),
+            (
+                "sentral_cluster_journal_lag",
+                "gauge",
+                "Journal entries of this node's engines not yet covered by a snapshot (what a takeover would replay).",
+                telephony.unsnapshotted,
             ),
         ] {
             let _ = writeln!(

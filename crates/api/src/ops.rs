@@ -54,6 +54,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         &mut text,
         state.platform.invalidations(),
         state.platform.ownership().map(|o| o.snapshot()),
+        state.platform.telephony().cluster_counters(),
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

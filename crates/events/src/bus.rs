@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::sync::{PoisonError, RwLock};
 
 use crate::envelope::Published;
-use crate::hub::{EventOrder, MonitorHub};
+use crate::hub::{EventOrder, MonitorControl, MonitorHub};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -35,6 +35,21 @@ pub trait Bus: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<(), BusError>> {
         let _ = order;
         self.publish(event)
+    }
+
+    /// Carries a replicated monitor's control in its enterprise's ordered stream, with the next
+    /// key of that stream, to every attached hub ([`MonitorHub::receive_control`]). A bus that
+    /// cannot carry them refuses (the receivers see the gap).
+    fn publish_control<'a>(
+        &'a self,
+        enterprise_id: &'a str,
+        control: &'a MonitorControl,
+        order: EventOrder,
+    ) -> BoxFuture<'a, Result<(), BusError>> {
+        let _ = (enterprise_id, control, order);
+        Box::pin(std::future::ready(Err(BusError::Unavailable(
+            "this bus carries no monitor controls".to_owned(),
+        ))))
     }
 
     /// Attaches this node's hub: from now on it receives every published event.
@@ -66,6 +81,25 @@ impl InProcessBus {
 impl Bus for InProcessBus {
     fn publish<'a>(&'a self, event: &'a Published) -> BoxFuture<'a, Result<(), BusError>> {
         self.publish_now(event);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    /// Applies the control on every attached hub before it returns.
+    fn publish_control<'a>(
+        &'a self,
+        enterprise_id: &'a str,
+        control: &'a MonitorControl,
+        order: EventOrder,
+    ) -> BoxFuture<'a, Result<(), BusError>> {
+        let _ = order;
+        for hub in self
+            .hubs
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            hub.receive_control(enterprise_id, control, None);
+        }
         Box::pin(std::future::ready(Ok(())))
     }
 

@@ -3,6 +3,10 @@
 //! in-memory worker per monitor, or with [`HubConfig::outbox`] the persistent outbox that any
 //! node of a cluster delivers from, see [`crate::outbox`]).
 //!
+//! In a cluster a monitor can be replicated: its creation, renewals and end travel in its
+//! enterprise's ordered stream as [`MonitorControl`]s, so every node has it and numbers its
+//! events alike (see `hub/replicated.rs`: what holds, and where replicas may number apart).
+//!
 //! Locks are plain mutexes held for microseconds and never across an `.await`: the index behind an
 //! `RwLock` (read on every publish, written when monitors come and go), each monitor's state behind
 //! its own `Mutex`, taken once per event. Publishing never waits for a client: the stream and
@@ -26,6 +30,10 @@ use crate::monitor::{CrossRefId, MonitorInfo, MonitorObject, MonitorOwner, Monit
 use crate::outbox::{self, OutboxCommand, OutboxConfig, OutboxEntry, OutboxTarget};
 use crate::subscription::{StreamSlot, Subscription};
 use crate::webhook::{self, RetryPolicy, WebhookError};
+
+mod replicated;
+
+pub use replicated::MonitorControl;
 
 /// How the hub behaves; `Default` gives the documented values.
 #[derive(Clone)]
@@ -54,6 +62,10 @@ pub struct HubConfig {
     /// In a cluster, events waiting for the bus (all enterprises together) before new ones are
     /// dropped; the receivers see the gap and resync.
     pub uplink_capacity: usize,
+    /// A replicated monitor (see [`MonitorControl`]) is ended by its enterprise's owner, not by
+    /// [`MonitorHub::expire`]; only when it is still here this long after its lease ran out (its
+    /// `Ended` was missed, or no node owns the enterprise) does `expire` end it on this node.
+    pub replicated_expiry_grace: Duration,
 }
 
 impl Default for HubConfig {
@@ -69,6 +81,7 @@ impl Default for HubConfig {
             outbox: None,
             clock: Arc::new(SystemClock),
             uplink_capacity: 10_000,
+            replicated_expiry_grace: Duration::from_secs(60),
         }
     }
 }
@@ -88,6 +101,7 @@ impl std::fmt::Debug for HubConfig {
             .field("retry", &self.retry)
             .field("outbox", &self.outbox)
             .field("uplink_capacity", &self.uplink_capacity)
+            .field("replicated_expiry_grace", &self.replicated_expiry_grace)
             .finish_non_exhaustive()
     }
 }
@@ -127,6 +141,12 @@ struct HubInner {
     /// The last ordering key received from the bus, per enterprise.
     received: Mutex<HashMap<String, EventOrder>>,
     bus_counters: BusCounters,
+    /// Monitors prepared here ([`MonitorHub::prepare_create`]) in the last minutes, with when and
+    /// whether their `Created` was applied: without an outbox, their webhook is delivered from
+    /// this node only.
+    prepared: Mutex<HashMap<CrossRefId, replicated::Prepared>>,
+    /// Woken whenever a monitor is registered ([`MonitorHub::registered`]).
+    registrations: Notify,
 }
 
 /// Where a monitor's webhook events go.
@@ -143,6 +163,9 @@ pub(crate) struct Monitor {
     pub(crate) object: MonitorObject,
     filter: Option<Vec<String>>,
     webhook_url: Option<String>,
+    /// Its lifecycle travels in its enterprise's ordered stream ([`MonitorControl`]): every node
+    /// has it, and its enterprise's owner ends it when its lease runs out.
+    replicated: bool,
     state: Mutex<MonitorState>,
 }
 
@@ -196,6 +219,8 @@ impl MonitorHub {
                 uplink: OnceLock::new(),
                 received: Mutex::new(HashMap::new()),
                 bus_counters: BusCounters::default(),
+                prepared: Mutex::new(HashMap::new()),
+                registrations: Notify::new(),
             }),
         }
     }
@@ -288,18 +313,52 @@ impl MonitorHub {
     /// Starts a monitor whose lease runs from `now`. With a webhook, its delivery worker is spawned
     /// on the current tokio runtime (so call this from within one).
     pub fn create(&self, spec: MonitorSpec, now: Timestamp) -> Result<MonitorInfo, HubError> {
-        let webhook = match &spec.webhook {
+        let signer = match &spec.webhook {
             Some(target) => Some(webhook::Signer::new(target)?),
             None => None,
         };
-        let cross_ref_id = CrossRefId::generate();
-        let replay_capacity = match &spec.object {
+        let registration = Registration {
+            cross_ref_id: CrossRefId::generate(),
+            owner: spec.owner,
+            object: spec.object,
+            filter: spec.filter,
+            webhook: spec.webhook,
+            expires_at: now.plus_seconds(lease_seconds(self.inner.config.lease)),
+            replicated: false,
+            local_webhook: true,
+        };
+        // A fresh id (80 random bits) is never known: the registration always happens.
+        self.register(registration, signer)
+            .ok_or(HubError::NotFound)
+    }
+
+    /// Registers a monitor (its `seq` 0) unless one with its id is known here; answers its info,
+    /// `None` when it was already known (and nothing was changed).
+    fn register(
+        &self,
+        registration: Registration,
+        signer: Option<webhook::Signer>,
+    ) -> Option<MonitorInfo> {
+        if self.read_index().get(&registration.cross_ref_id).is_some() {
+            return None;
+        }
+        let Registration {
+            cross_ref_id,
+            owner,
+            object,
+            filter,
+            webhook: target,
+            expires_at,
+            replicated,
+            local_webhook,
+        } = registration;
+        let replay_capacity = match &object {
             MonitorObject::Enterprise(_) => self.inner.config.enterprise_replay_capacity,
             MonitorObject::Device { .. } => self.inner.config.replay_capacity,
         };
         // The outbox (and this node's delivery loop) starts with the first webhook monitor.
-        let queue = webhook.as_ref().and_then(|_| self.outbox_queue());
-        let webhook_sink = match (webhook, &spec.webhook, queue) {
+        let queue = signer.as_ref().and_then(|_| self.outbox_queue());
+        let webhook_sink = match (signer, &target, queue) {
             (Some(signer), Some(target), Some(queue)) => {
                 // The target is written before any of the monitor's events: the queue keeps order.
                 let registered = queue.send(OutboxCommand::Register(OutboxTarget {
@@ -311,7 +370,8 @@ impl MonitorHub {
                     .is_ok()
                     .then(|| WebhookSink::Outbox(signer.url().into()))
             }
-            (Some(signer), _, _) => {
+            // In memory, one node delivers: the one the monitor was asked of.
+            (Some(signer), _, _) if local_webhook => {
                 let (sender, receiver) =
                     mpsc::channel(self.inner.config.webhook_queue_capacity.max(1));
                 tokio::spawn(webhook::run_worker(
@@ -323,17 +383,18 @@ impl MonitorHub {
                 ));
                 Some(WebhookSink::Memory(sender))
             }
-            (None, _, _) => None,
+            (Some(_), _, _) | (None, _, _) => None,
         };
         let monitor = Arc::new(Monitor {
-            cross_ref_id: cross_ref_id.clone(),
-            owner: spec.owner,
-            object: spec.object,
-            filter: spec.filter,
-            webhook_url: spec.webhook.map(|target| target.url),
+            cross_ref_id,
+            owner,
+            object,
+            filter,
+            webhook_url: target.map(|target| target.url),
+            replicated,
             state: Mutex::new(MonitorState {
                 last_seq: 0,
-                expires_at: now.plus_seconds(lease_seconds(self.inner.config.lease)),
+                expires_at,
                 replay: VecDeque::new(),
                 replay_capacity,
                 stream: None,
@@ -342,8 +403,15 @@ impl MonitorHub {
             }),
         });
         let info = monitor.info(&monitor.lock());
-        self.write_index().insert(monitor);
-        Ok(info)
+        {
+            let mut index = self.write_index();
+            if index.get(&monitor.cross_ref_id).is_some() {
+                return None;
+            }
+            index.insert(monitor);
+        }
+        self.inner.registrations.notify_waiters();
+        Some(info)
     }
 
     pub fn get(
@@ -360,7 +428,8 @@ impl MonitorHub {
     }
 
     /// Extends the lease to `now` + the configured lease. A lease that has already run out ends
-    /// the monitor instead (as `expire` would have) and answers `NotFound`.
+    /// the monitor instead (as `expire` would have) and answers `NotFound`. On this node only: a
+    /// replicated monitor is renewed through its stream ([`MonitorHub::prepare_renew`]).
     pub fn renew(
         &self,
         cross_ref_id: &CrossRefId,
@@ -382,7 +451,9 @@ impl MonitorHub {
         Err(HubError::NotFound)
     }
 
-    /// Stops a monitor; `MonitorEnded` is its last event on the stream and the webhook.
+    /// Stops a monitor; `MonitorEnded` is its last event on the stream and the webhook. On this
+    /// node only: a replicated monitor is stopped through its stream
+    /// ([`MonitorHub::prepare_stop`]), or the nodes would number its end apart.
     pub fn stop(
         &self,
         cross_ref_id: &CrossRefId,
@@ -400,14 +471,24 @@ impl MonitorHub {
     /// Ends every monitor whose lease ran out by `now` (`MonitorEnded`, cause `leaseExpired`);
     /// answers their ids. Also drops replay events older than `replay_max_age` from monitors that
     /// have been quiet since. Call it periodically (e.g. every few seconds, with the clock's now).
+    ///
+    /// A replicated monitor is left to its enterprise's owner ([`MonitorHub::lapsed`]), so that
+    /// every node ends it at the same place among the events; only one still here
+    /// [`HubConfig::replicated_expiry_grace`] after its lease ran out is ended here.
     pub fn expire(&self, now: Timestamp) -> Vec<CrossRefId> {
+        let grace = i64::try_from(self.inner.config.replicated_expiry_grace.as_millis())
+            .unwrap_or(i64::MAX);
         let expired: Vec<Arc<Monitor>> = self
             .read_index()
             .monitors()
             .filter(|monitor| {
                 let mut state = monitor.lock();
                 self.prune(&mut state, now);
-                state.expires_at <= now
+                if monitor.replicated {
+                    state.expires_at.millis().saturating_add(grace) <= now.millis()
+                } else {
+                    state.expires_at <= now
+                }
             })
             .cloned()
             .collect();
@@ -477,19 +558,25 @@ impl MonitorHub {
             self.publish(&event);
             return;
         };
+        self.send_up(uplink, Outgoing::Event(event));
+    }
+
+    /// Gives `message` the next ordering key of its enterprise and queues it for the bus, never
+    /// waiting; a full queue drops it, its key still used.
+    fn send_up(&self, uplink: &Uplink, message: Outgoing) {
         // Held while queueing, so the queue's order is the keys' order even for two callers.
         let mut assigned = uplink
             .assigned
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let order = match assigned.get(&event.enterprise_id) {
+        let order = match assigned.get(message.enterprise_id()) {
             Some(last) => last.next(),
             None => EventOrder::first(random_origin()),
         };
-        assigned.insert(event.enterprise_id.clone(), order);
-        if let Err(error) = uplink.queue.try_send((event, order)) {
-            let (event, _) = error.into_inner();
-            tracing::warn!(enterprise_id = %event.enterprise_id, seq = order.seq, "event queue to the bus full; event dropped, receivers resync");
+        assigned.insert(message.enterprise_id().to_owned(), order);
+        if let Err(error) = uplink.queue.try_send((message, order)) {
+            let (message, _) = error.into_inner();
+            tracing::warn!(enterprise_id = %message.enterprise_id(), seq = order.seq, "event queue to the bus full; event dropped, receivers resync");
             Counters::add(&self.inner.bus_counters.dropped, 1);
         }
     }
@@ -514,31 +601,38 @@ impl MonitorHub {
         let Some(order) = order else {
             return Received::Delivered(self.publish(event));
         };
+        match self.arrive(&event.enterprise_id, order) {
+            Arrival::Duplicate => Received::Duplicate,
+            Arrival::InOrder => Received::Delivered(self.publish(event)),
+            Arrival::Gap => Received::AfterGap(self.publish(event)),
+        }
+    }
+
+    /// Where a message of the bus with key `order` falls in its enterprise's stream; a duplicate
+    /// is counted, a gap counted and the enterprise's monitors told to resync.
+    fn arrive(&self, enterprise_id: &str, order: EventOrder) -> Arrival {
         let arrival = {
             let mut received = self
                 .inner
                 .received
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            let arrival = Arrival::of(received.get(&event.enterprise_id).copied(), order);
+            let arrival = Arrival::of(received.get(enterprise_id).copied(), order);
             if arrival != Arrival::Duplicate {
-                received.insert(event.enterprise_id.clone(), order);
+                received.insert(enterprise_id.to_owned(), order);
             }
             arrival
         };
         match arrival {
-            Arrival::Duplicate => {
-                Counters::add(&self.inner.bus_counters.duplicates, 1);
-                Received::Duplicate
-            }
-            Arrival::InOrder => Received::Delivered(self.publish(event)),
+            Arrival::Duplicate => Counters::add(&self.inner.bus_counters.duplicates, 1),
+            Arrival::InOrder => {}
             Arrival::Gap => {
                 Counters::add(&self.inner.bus_counters.gaps, 1);
-                tracing::warn!(enterprise_id = %event.enterprise_id, seq = order.seq, "events of the bus missed; monitors resync");
-                self.resync_enterprise(&event.enterprise_id);
-                Received::AfterGap(self.publish(event))
+                tracing::warn!(%enterprise_id, seq = order.seq, "events of the bus missed; monitors resync");
+                self.resync_enterprise(enterprise_id);
             }
         }
+        arrival
     }
 
     /// What crossed the bus: dropped before it, duplicates and gaps after it.
@@ -559,8 +653,7 @@ impl MonitorHub {
     fn resync_enterprise(&self, enterprise_id: &str) {
         let monitors: Vec<Arc<Monitor>> = self
             .read_index()
-            .monitors()
-            .filter(|monitor| monitor.object.enterprise_id() == enterprise_id)
+            .of_enterprise(enterprise_id)
             .cloned()
             .collect();
         let missed = Published {
@@ -873,9 +966,40 @@ struct BusCounters {
     gaps: AtomicU64,
 }
 
+/// What this node's engines send through the bus, in one ordered stream per enterprise.
+enum Outgoing {
+    Event(Published),
+    Control {
+        enterprise_id: String,
+        control: MonitorControl,
+    },
+}
+
+impl Outgoing {
+    fn enterprise_id(&self) -> &str {
+        match self {
+            Self::Event(event) => &event.enterprise_id,
+            Self::Control { enterprise_id, .. } => enterprise_id,
+        }
+    }
+}
+
+/// A monitor to register, from [`MonitorHub::create`] or a [`MonitorControl::Created`].
+struct Registration {
+    cross_ref_id: CrossRefId,
+    owner: MonitorOwner,
+    object: MonitorObject,
+    filter: Option<Vec<String>>,
+    webhook: Option<crate::monitor::WebhookTarget>,
+    expires_at: Timestamp,
+    replicated: bool,
+    /// Without an outbox, whether this node delivers the webhook (from memory).
+    local_webhook: bool,
+}
+
 /// This node's way out to the bus.
 struct Uplink {
-    queue: mpsc::Sender<(Published, EventOrder)>,
+    queue: mpsc::Sender<(Outgoing, EventOrder)>,
     /// The last key handed out per enterprise.
     assigned: Mutex<HashMap<String, EventOrder>>,
 }
@@ -883,13 +1007,20 @@ struct Uplink {
 /// Publishes the queued events one after the other, so the bus sees them in dispatch order.
 async fn run_uplink(
     bus: Arc<dyn Bus>,
-    mut queue: mpsc::Receiver<(Published, EventOrder)>,
+    mut queue: mpsc::Receiver<(Outgoing, EventOrder)>,
     hub: MonitorHub,
 ) {
-    while let Some((event, order)) = queue.recv().await {
-        if let Err(error) = bus.publish_ordered(&event, order).await {
+    while let Some((message, order)) = queue.recv().await {
+        let published = match &message {
+            Outgoing::Event(event) => bus.publish_ordered(event, order).await,
+            Outgoing::Control {
+                enterprise_id,
+                control,
+            } => bus.publish_control(enterprise_id, control, order).await,
+        };
+        if let Err(error) = published {
             // Lost for every node: they see the gap at the next event and resync.
-            tracing::warn!(enterprise_id = %event.enterprise_id, seq = order.seq, %error, "publishing an event on the bus failed");
+            tracing::warn!(enterprise_id = %message.enterprise_id(), seq = order.seq, %error, "publishing an event on the bus failed");
             Counters::add(&hub.inner.bus_counters.failed, 1);
         }
     }

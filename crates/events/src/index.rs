@@ -71,6 +71,19 @@ impl Index {
         self.by_id.values()
     }
 
+    /// Every monitor of one enterprise, each once.
+    pub(crate) fn of_enterprise(&self, enterprise_id: &str) -> impl Iterator<Item = &Arc<Monitor>> {
+        self.by_enterprise
+            .get(enterprise_id)
+            .into_iter()
+            .flat_map(|enterprise| {
+                enterprise
+                    .whole
+                    .iter()
+                    .chain(enterprise.by_device.values().flatten())
+            })
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.by_id.len()
     }

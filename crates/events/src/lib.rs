@@ -19,7 +19,7 @@ pub mod webhook;
 
 pub use bus::{Bus, BusError, InProcessBus};
 pub use envelope::{ENVELOPE_VERSION, Envelope, Frame, Published, causes, event_types};
-pub use hub::{BusMetrics, EventOrder, HubConfig, HubError, MonitorHub, Received};
+pub use hub::{BusMetrics, EventOrder, HubConfig, HubError, MonitorControl, MonitorHub, Received};
 pub use metrics::HubMetrics;
 pub use monitor::{
     CrossRefId, MonitorInfo, MonitorObject, MonitorOwner, MonitorSpec, WebhookTarget,
@@ -28,5 +28,7 @@ pub use outbox::{OutboxConfig, OutboxError, WebhookOutbox};
 pub use subscription::Subscription;
 pub use webhook::{RetryPolicy, WebhookError};
 
+#[cfg(test)]
+mod replicated_tests;
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use sentral_domain::Timestamp;
 use sentral_domain::secret::Secret;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The identifier of a monitor (`crossRefId`), e.g. `mon_3f1c9a0b7d2e4f6a8c1b`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -31,6 +32,19 @@ impl fmt::Display for CrossRefId {
     }
 }
 
+/// A plain JSON string.
+impl Serialize for CrossRefId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for CrossRefId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::new)
+    }
+}
+
 /// Who may see a monitor: an opaque principal the API layer derives from the access token (e.g.
 /// application + system user, or the end user). Compared for equality only.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -46,8 +60,23 @@ impl MonitorOwner {
     }
 }
 
-/// What a monitor watches.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A plain JSON string.
+impl Serialize for MonitorOwner {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for MonitorOwner {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::new)
+    }
+}
+
+/// What a monitor watches. As JSON (between nodes): `{"enterprise":"100001"}` or
+/// `{"device":{"enterpriseId":"100001","device":"+4791000001"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum MonitorObject {
     /// Every event of the enterprise.
     Enterprise(String),
@@ -73,10 +102,33 @@ impl MonitorObject {
 ///
 /// The secret is either `whsec_<base64>` as Standard Webhooks defines it (the key is the decoded
 /// bytes), or any other non-empty string, whose UTF-8 bytes are the key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// As JSON (between nodes, inside [`crate::MonitorControl::Created`]) the secret is written in
+/// clear, `{"url":"…","secret":"…"}`: the bus must be as private as the store that keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookTarget {
     pub url: String,
+    #[serde(with = "secret_text")]
     pub secret: Secret,
+}
+
+/// A [`Secret`] as its plain text (the domain's type has no serde on purpose).
+mod secret_text {
+    use sentral_domain::secret::Secret;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        secret: &Secret,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(secret.expose())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Secret, D::Error> {
+        String::deserialize(deserializer).map(Secret::new)
+    }
 }
 
 /// What `MonitorHub::create` needs; the caller has already checked that `owner` may watch `object`.

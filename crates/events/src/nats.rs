@@ -8,6 +8,12 @@
 //! delivered once per node. Each event carries its enterprise's ordering key (`order`): a
 //! receiver drops duplicates and, after a gap, tells the enterprise's monitors to resync.
 //!
+//! The same subject carries the enterprise's monitor controls ([`MonitorControl`], replicated
+//! monitors), in the same numbering as its events, so every node applies them at the same place:
+//! a message with the header `Sentral-Message: monitor-control` is a [`WireControl`], JSON
+//! `{"enterpriseId":"100001","order":{"origin":…,"seq":…},"control":{"created":{…}}}`; a
+//! message without it is an event ([`WireEvent`]) as before.
+//!
 //! Core NATS delivers at most once and in order per publisher; a node that is disconnected misses
 //! what was published meanwhile, which its clients see as a gap and repair with a snapshot (the
 //! same path as `ResyncRequired`). JetStream would be the step towards at-least-once across nodes.
@@ -20,7 +26,11 @@ use crate::bus::{BoxFuture, Bus, BusError};
 use std::sync::Arc;
 
 use crate::envelope::Published;
-use crate::hub::{EventOrder, MonitorHub};
+use crate::hub::{EventOrder, MonitorControl, MonitorHub};
+
+/// The header that marks a message of an enterprise's subject as a monitor control.
+const MESSAGE_HEADER: &str = "Sentral-Message";
+const MONITOR_CONTROL: &str = "monitor-control";
 
 /// The first token of every subject sentral uses.
 pub const DEFAULT_SUBJECT_ROOT: &str = "sentral";
@@ -33,6 +43,18 @@ pub struct NatsBus {
     prefix: String,
     /// `<root>.invalidate`.
     invalidation_subject: String,
+    /// `<root>.commands`: the prefix of the per-node subjects of forwarded call control.
+    commands_prefix: String,
+}
+
+/// Why a forwarded command got no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestError {
+    /// Nobody serves that node's subject: the node is gone (or not yet subscribed).
+    NoResponder,
+    /// No answer within the time given: it may or may not have been applied.
+    TimedOut,
+    Unavailable(String),
 }
 
 /// `Published` as it travels between nodes.
@@ -78,6 +100,15 @@ impl WireEvent {
         };
         (published, self.order)
     }
+}
+
+/// A [`MonitorControl`] as it travels between nodes, in its enterprise's stream.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireControl {
+    enterprise_id: String,
+    order: EventOrder,
+    control: MonitorControl,
 }
 
 impl NatsBus {
@@ -133,6 +164,7 @@ impl NatsBus {
             client,
             prefix: format!("{root}.events"),
             invalidation_subject: format!("{root}.invalidate"),
+            commands_prefix: format!("{root}.commands"),
         }
     }
 
@@ -192,6 +224,70 @@ impl NatsBus {
         Ok(())
     }
 
+    /// The subject a node serves forwarded commands on: its id hex-encoded, since a node id may
+    /// hold a `.`, which would split a subject token.
+    fn commands_subject(&self, node: &str) -> String {
+        let hex: String = node.bytes().map(|byte| format!("{byte:02x}")).collect();
+        format!("{}.{hex}", self.commands_prefix)
+    }
+
+    /// Serves the commands other nodes forward to `node` (this one): each request's payload is
+    /// handed to `handle` on its own task, and what it answers is the reply. Answers once the
+    /// server has the subscription.
+    pub async fn serve_commands(
+        &self,
+        node: &str,
+        handle: impl Fn(Vec<u8>) -> BoxFuture<'static, Vec<u8>> + Send + Sync + 'static,
+    ) -> Result<(), BusError> {
+        let mut subscriber = self
+            .client
+            .subscribe(self.commands_subject(node))
+            .await
+            .map_err(|error| BusError::Unavailable(error.to_string()))?;
+        self.round_trip().await?;
+        let client = self.client.clone();
+        let handle = Arc::new(handle);
+        tokio::spawn(async move {
+            while let Some(message) = subscriber.next().await {
+                let Some(reply) = message.reply.clone() else {
+                    continue;
+                };
+                let (client, handle) = (client.clone(), handle.clone());
+                tokio::spawn(async move {
+                    let answer = handle(message.payload.to_vec()).await;
+                    if let Err(error) = client.publish(reply, answer.into()).await {
+                        tracing::warn!(%error, "answering a forwarded command failed");
+                    }
+                });
+            }
+        });
+        Ok(())
+    }
+
+    /// Sends a command to `node` and waits up to `timeout` for its answer.
+    pub async fn request_command(
+        &self,
+        node: &str,
+        message: Vec<u8>,
+        timeout: std::time::Duration,
+    ) -> Result<Vec<u8>, RequestError> {
+        let request = async_nats::Request::new()
+            .payload(message.into())
+            .timeout(Some(timeout));
+        match self
+            .client
+            .send_request(self.commands_subject(node), request)
+            .await
+        {
+            Ok(answer) => Ok(answer.payload.to_vec()),
+            Err(error) => Err(match error.kind() {
+                async_nats::RequestErrorKind::NoResponders => RequestError::NoResponder,
+                async_nats::RequestErrorKind::TimedOut => RequestError::TimedOut,
+                _ => RequestError::Unavailable(error.to_string()),
+            }),
+        }
+    }
+
     /// The subject of one enterprise's events.
     pub fn subject(&self, enterprise_id: &str) -> Result<String, BusError> {
         // A subject token may not be empty nor contain separators or wildcards.
@@ -221,6 +317,67 @@ impl NatsBus {
     }
 }
 
+impl NatsBus {
+    async fn send_control(
+        &self,
+        enterprise_id: &str,
+        control: &MonitorControl,
+        order: EventOrder,
+    ) -> Result<(), BusError> {
+        let subject = self.subject(enterprise_id)?;
+        let body = encode_control(enterprise_id, control, order)?;
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(MESSAGE_HEADER, MONITOR_CONTROL);
+        self.client
+            .publish_with_headers(subject, headers, body.into())
+            .await
+            .map_err(|error| BusError::Unavailable(error.to_string()))
+    }
+}
+
+fn encode_control(
+    enterprise_id: &str,
+    control: &MonitorControl,
+    order: EventOrder,
+) -> Result<Vec<u8>, BusError> {
+    let wire = WireControl {
+        enterprise_id: enterprise_id.to_owned(),
+        order,
+        control: control.clone(),
+    };
+    serde_json::to_vec(&wire).map_err(|error| BusError::Unavailable(error.to_string()))
+}
+
+/// Hands one message of an enterprise's subject to `hub`: a control (marked by its header) or an
+/// event.
+fn deliver(hub: &MonitorHub, message: &async_nats::Message) {
+    let is_control = message
+        .headers
+        .as_ref()
+        .and_then(|headers| headers.get(MESSAGE_HEADER))
+        .is_some_and(|kind| kind.as_str() == MONITOR_CONTROL);
+    if is_control {
+        match serde_json::from_slice::<WireControl>(&message.payload) {
+            Ok(wire) => {
+                hub.receive_control(&wire.enterprise_id, &wire.control, Some(wire.order));
+            }
+            Err(error) => {
+                tracing::warn!(subject = %message.subject, %error, "undecodable monitor control on the bus");
+            }
+        }
+        return;
+    }
+    match serde_json::from_slice::<WireEvent>(&message.payload) {
+        Ok(event) => {
+            let (event, order) = event.into_parts();
+            hub.receive(&event, order);
+        }
+        Err(error) => {
+            tracing::warn!(subject = %message.subject, %error, "undecodable event on the bus");
+        }
+    }
+}
+
 impl Bus for NatsBus {
     fn publish<'a>(&'a self, event: &'a Published) -> BoxFuture<'a, Result<(), BusError>> {
         Box::pin(self.send(event, None))
@@ -232,6 +389,15 @@ impl Bus for NatsBus {
         order: EventOrder,
     ) -> BoxFuture<'a, Result<(), BusError>> {
         Box::pin(self.send(event, Some(order)))
+    }
+
+    fn publish_control<'a>(
+        &'a self,
+        enterprise_id: &'a str,
+        control: &'a MonitorControl,
+        order: EventOrder,
+    ) -> BoxFuture<'a, Result<(), BusError>> {
+        Box::pin(self.send_control(enterprise_id, control, order))
     }
 
     fn attach(&self, hub: MonitorHub) -> BoxFuture<'_, Result<(), BusError>> {
@@ -247,15 +413,7 @@ impl Bus for NatsBus {
             hub.connect_uplink(Arc::new(self.clone()));
             tokio::spawn(async move {
                 while let Some(message) = subscriber.next().await {
-                    match serde_json::from_slice::<WireEvent>(&message.payload) {
-                        Ok(event) => {
-                            let (event, order) = event.into_parts();
-                            hub.receive(&event, order);
-                        }
-                        Err(error) => {
-                            tracing::warn!(subject = %message.subject, %error, "undecodable event on the bus");
-                        }
-                    }
+                    deliver(&hub, &message);
                 }
             });
             Ok(())
@@ -276,6 +434,41 @@ pub fn redacted(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use sentral_domain::Timestamp;
+
+    use super::{WireControl, encode_control};
+    use crate::hub::{EventOrder, MonitorControl};
+    use crate::monitor::CrossRefId;
+
+    #[test]
+    fn a_control_travels_with_its_enterprise_and_key() {
+        let control = MonitorControl::Ended {
+            cross_ref_id: CrossRefId::new("mon_1"),
+            cause: "monitorStopped".to_owned(),
+            at: Timestamp::from_millis(1_795_000_000_000),
+        };
+        let order = EventOrder { origin: 7, seq: 3 };
+        let body = encode_control("100001", &control, order).expect("encoded");
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "enterpriseId": "100001",
+                "order": {"origin": 7, "seq": 3},
+                "control": {"ended": {
+                    "crossRefId": "mon_1",
+                    "cause": "monitorStopped",
+                    "at": "2026-11-18T11:06:40.000Z",
+                }},
+            })
+        );
+        let back: WireControl = serde_json::from_slice(&body).expect("decoded");
+        assert_eq!(
+            (back.enterprise_id.as_str(), back.order, back.control),
+            ("100001", order, control)
+        );
+    }
+
     #[test]
     fn credentials_are_redacted_from_urls() {
         assert_eq!(

@@ -150,3 +150,82 @@ async fn a_node_started_before_its_nats_is_not_connected_and_an_unusable_url_is_
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn over_nats_a_monitor_prepared_on_one_node_is_created_by_the_owner_and_numbered_alike() {
+    use sentral_events::{CrossRefId, MonitorControl, causes};
+
+    let prefix = format!("sentral-test.{}", Secret::random_hex(6).expose());
+    let Ok(bus_a) = NatsBus::connect_with_prefix(&nats_url(), &prefix).await else {
+        no_server();
+        return;
+    };
+    let bus_b = NatsBus::connect_with_prefix(&nats_url(), &prefix)
+        .await
+        .expect("second connection");
+    let (owner_node, client_node) = (
+        MonitorHub::new(HubConfig::default()),
+        MonitorHub::new(HubConfig::default()),
+    );
+    bus_a.attach(owner_node.clone()).await.expect("attached");
+    bus_b.attach(client_node.clone()).await.expect("attached");
+    let owner = MonitorOwner::new("owner");
+    let event = |call: u32| Published {
+        enterprise_id: "100001".to_owned(),
+        devices: vec!["+4791000001".to_owned()],
+        event_type: "Delivered".to_owned(),
+        cause: Some("newCall".to_owned()),
+        subject: Some("+4791000001".to_owned()),
+        occurred_at: Timestamp::from_millis(1_795_000_000_000 + i64::from(call)),
+        payload: serde_json::json!({"callId": format!("c{call}")}),
+    };
+
+    let (info, created) = client_node
+        .prepare_create(
+            MonitorSpec {
+                owner: owner.clone(),
+                object: MonitorObject::Enterprise("100001".to_owned()),
+                filter: None,
+                webhook: None,
+            },
+            Timestamp::from_millis(1_795_000_000_000),
+        )
+        .expect("valid");
+    let id: CrossRefId = info.cross_ref_id;
+    owner_node.dispatch(event(1));
+    owner_node.dispatch_control("100001", created);
+    for call in 2..=10 {
+        owner_node.dispatch(event(call));
+    }
+    assert!(client_node.registered(&id, Duration::from_secs(5)).await);
+    assert!(owner_node.registered(&id, Duration::from_secs(5)).await);
+    let mut streams = Vec::new();
+    for hub in [&owner_node, &client_node] {
+        streams.push(hub.subscribe(&id, &owner, Some(0)).expect("stream"));
+    }
+    for call in 11..=20 {
+        owner_node.dispatch(event(call));
+    }
+    owner_node.dispatch_control(
+        "100001",
+        MonitorControl::Ended {
+            cross_ref_id: id.clone(),
+            cause: causes::MONITOR_STOPPED.to_owned(),
+            at: Timestamp::from_millis(1_795_000_001_000),
+        },
+    );
+    let mut seen = Vec::new();
+    for stream in &mut streams {
+        let mut frames = Vec::new();
+        while let Ok(Some(frame)) =
+            tokio::time::timeout(Duration::from_secs(5), stream.next()).await
+        {
+            frames.push(frame.json());
+        }
+        seen.push(frames);
+    }
+    assert_eq!(seen[0].len(), 20, "19 events and MonitorEnded");
+    assert_eq!(seen[0], seen[1]);
+    assert!(seen[0][19].contains("\"type\":\"MonitorEnded\""));
+    assert_eq!(client_node.bus_metrics(), Default::default());
+}

@@ -15,6 +15,9 @@ pub struct Config {
     pub database_url: Option<String>,
     /// NATS of a cluster (events and cache invalidations across nodes); none on a single node.
     pub nats_url: Option<String>,
+    /// The cluster's name: the first token of its NATS subjects, so several clusters can share
+    /// one NATS server.
+    pub cluster_name: String,
     /// This node's name in the cluster (leases, webhook claims); random per process when unset.
     pub node_id: Option<String>,
     pub demo: bool,
@@ -38,6 +41,7 @@ impl Default for Config {
             data_dir: PathBuf::from("sentral-data"),
             database_url: None,
             nats_url: None,
+            cluster_name: "sentral".to_owned(),
             node_id: None,
             demo: false,
             quota_per_minute: 12_000,
@@ -59,6 +63,7 @@ impl fmt::Debug for Config {
                 &self.database_url.as_ref().map(|_| "[redacted]"),
             )
             .field("nats_url", &self.nats_url.as_ref().map(|_| "[redacted]"))
+            .field("cluster_name", &self.cluster_name)
             .field("node_id", &self.node_id)
             .field("demo", &self.demo)
             .field("quota_per_minute", &self.quota_per_minute)
@@ -77,6 +82,7 @@ pub struct FileLayer {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub nats_url: Option<String>,
+    pub cluster_name: Option<String>,
     pub node_id: Option<String>,
     pub demo: Option<bool>,
     pub quota_per_minute: Option<u32>,
@@ -95,6 +101,10 @@ pub struct FlagLayer {
     /// SENTRAL_NATS_URL_FILE [default: none, a single node]
     #[arg(long, env = "SENTRAL_NATS_URL", hide_env_values = true)]
     pub nats_url: Option<String>,
+    /// The cluster's name, the first token of its NATS subjects: nodes of one cluster share it,
+    /// two clusters on one NATS server need two [default: sentral]
+    #[arg(long, env = "SENTRAL_CLUSTER_NAME")]
+    pub cluster_name: Option<String>,
     /// This node's name in the cluster: 1-64 letters, digits, '-', '_' or '.', unique among
     /// running nodes [default: random per process]
     #[arg(long, env = "SENTRAL_NODE_ID")]
@@ -178,6 +188,7 @@ impl Config {
             data_dir,
             database_url,
             nats_url,
+            cluster_name,
             node_id,
             demo,
             quota_per_minute,
@@ -185,6 +196,7 @@ impl Config {
             access_token_ttl_seconds,
             log_format,
         } = file;
+        self.cluster_name = cluster_name.unwrap_or(self.cluster_name.clone());
         self.listen = listen.unwrap_or(self.listen);
         self.data_dir = data_dir.unwrap_or(self.data_dir.clone());
         self.database_url = database_url.or(self.database_url.take());
@@ -203,6 +215,13 @@ impl Config {
         self.listen = flags.listen.unwrap_or(self.listen);
         if let Some(url) = flags.nats_url.as_ref().filter(|url| !url.trim().is_empty()) {
             self.nats_url = Some(url.clone());
+        }
+        if let Some(name) = flags
+            .cluster_name
+            .as_ref()
+            .filter(|name| !name.trim().is_empty())
+        {
+            self.cluster_name = name.trim().to_owned();
         }
         if let Some(node) = flags
             .node_id

@@ -131,7 +131,17 @@ async fn connect_nats(config: &Config, platform: &Arc<Platform>) -> Result<Nats,
     let Some(url) = &config.nats_url else {
         return Ok(None);
     };
-    let bus = NatsBus::connect_in_background(url, DEFAULT_SUBJECT_ROOT, "sentral serve")
+    let root = &config.cluster_name;
+    let valid = !root.is_empty()
+        && root
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_'));
+    if !valid {
+        return Err(format!(
+            "cluster-name {root:?} must be ASCII letters, digits, '-' or '_' (it starts every NATS subject); the default is {DEFAULT_SUBJECT_ROOT}"
+        ));
+    }
+    let bus = NatsBus::connect_in_background(url, root, "sentral serve")
         .await
         .map_err(|e| {
             format!(
@@ -140,6 +150,9 @@ async fn connect_nats(config: &Config, platform: &Arc<Platform>) -> Result<Nats,
             )
         })?;
     let subscribed = Arc::new(AtomicBool::new(false));
+    if platform.ownership().is_some() {
+        platform.connect_forwarding(Arc::new(NatsCommands { bus: bus.clone() }));
+    }
     platform
         .invalidations()
         .connect(Arc::new(NatsInvalidations {
@@ -160,6 +173,17 @@ async fn connect_nats(config: &Config, platform: &Arc<Platform>) -> Result<Nats,
                 bus.attach(platform.monitor_hub().clone())
             })
             .await;
+            if platform.ownership().is_some() {
+                let node = platform.node_id().to_string();
+                retry("serve forwarded call control", || {
+                    let server = platform.clone();
+                    bus.serve_commands(&node, move |message| {
+                        let server = server.clone();
+                        Box::pin(async move { server.receive_forwarded(&message).await })
+                    })
+                })
+                .await;
+            }
             subscribed.store(true, Ordering::Release);
         })
     };
@@ -226,6 +250,38 @@ impl sentral_services::invalidation::InvalidationTransport for NatsInvalidations
 
     fn connected(&self) -> bool {
         self.subscribed.load(std::sync::atomic::Ordering::Acquire) && self.bus.is_connected()
+    }
+}
+
+/// Call control for an engine another node owns travels as a NATS request to that node.
+#[cfg(feature = "nats")]
+struct NatsCommands {
+    bus: sentral_events::nats::NatsBus,
+}
+
+#[cfg(feature = "nats")]
+impl sentral_services::telephony::forwarding::CommandTransport for NatsCommands {
+    fn request(
+        &self,
+        node: &str,
+        message: Vec<u8>,
+        timeout: Duration,
+    ) -> sentral_events::bus::BoxFuture<
+        'static,
+        Result<Vec<u8>, sentral_services::telephony::forwarding::ForwardFailure>,
+    > {
+        use sentral_events::nats::RequestError;
+        use sentral_services::telephony::forwarding::ForwardFailure;
+        let (bus, node) = (self.bus.clone(), node.to_owned());
+        Box::pin(async move {
+            bus.request_command(&node, message, timeout)
+                .await
+                .map_err(|error| match error {
+                    RequestError::NoResponder => ForwardFailure::NoResponder,
+                    RequestError::TimedOut => ForwardFailure::TimedOut,
+                    RequestError::Unavailable(reason) => ForwardFailure::Unavailable(reason),
+                })
+        })
     }
 }
 

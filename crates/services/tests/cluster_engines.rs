@@ -5,109 +5,16 @@
 //! resumed, writes nothing (its fence fails, its engine task ended). A graceful hand-over lets
 //! B take over at once.
 
-use std::sync::Arc;
+#[path = "support/cluster_node.rs"]
+mod cluster_node;
+
 use std::time::{Duration, Instant};
 
-use sentral_services::cluster::{LeaseConfig, NodeId, Resource};
-use sentral_services::directory::demo::{DEMO_ENTERPRISE_ID, DEMO_SWITCHBOARD};
-use sentral_services::{Platform, PlatformConfig, ServiceError};
-use sentral_store::testing::{PgTestSchema, postgres_test_url};
-use sentral_store::{Store, StoreError, StoreLocation};
-
-const OUTSIDE: &str = "4799112233";
-const TTL: Duration = Duration::from_secs(1);
-
-/// A node on a runtime of its own with one thread: blocking that thread pauses the node.
-struct Node {
-    runtime: tokio::runtime::Handle,
-    platform: Arc<Platform>,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-impl Node {
-    async fn start(url: &str, name: &str, seed: bool) -> Node {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let handle = runtime.handle().clone();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        std::thread::spawn(move || {
-            runtime.block_on(async {
-                let _ = stopped.await;
-            });
-        });
-        let (url, name) = (url.to_owned(), name.to_owned());
-        let platform = handle
-            .spawn(async move {
-                let store = Store::open(&StoreLocation::Postgres(url)).await.unwrap();
-                let config = PlatformConfig {
-                    sandbox: true,
-                    node_id: Some(NodeId::parse(&name).unwrap()),
-                    lease: LeaseConfig::with_ttl(TTL),
-                    ..PlatformConfig::default()
-                };
-                let platform = Platform::new(Arc::new(store), config).await.unwrap();
-                if seed {
-                    platform.ensure_demo_world().await.unwrap();
-                }
-                platform
-            })
-            .await
-            .unwrap();
-        Node {
-            runtime: handle,
-            platform,
-            _stop: stop,
-        }
-    }
-
-    /// Runs `work` on this node's runtime.
-    async fn on<T, F>(&self, work: impl FnOnce(Arc<Platform>) -> F) -> T
-    where
-        F: std::future::Future<Output = T> + Send + 'static,
-        T: Send + 'static,
-    {
-        self.runtime
-            .spawn(work(self.platform.clone()))
-            .await
-            .unwrap()
-    }
-
-    /// A call into the demo enterprise: it needs the enterprise's engine.
-    async fn call(&self) -> Result<(), ServiceError> {
-        self.on(|platform| async move {
-            platform
-                .sandbox_call(OUTSIDE, DEMO_SWITCHBOARD, Some(DEMO_ENTERPRISE_ID))
-                .await
-                .map(|_| ())
-        })
-        .await
-    }
-
-    fn epoch(&self) -> Option<i64> {
-        let resource = Resource::telephony(DEMO_ENTERPRISE_ID);
-        let ownership = self.platform.ownership().unwrap();
-        ownership
-            .owned()
-            .into_iter()
-            .find(|(owned, _)| *owned == resource)
-            .map(|(_, epoch)| epoch.get())
-    }
-}
-
-async fn two_nodes(test: &str) -> Option<(PgTestSchema, Node, Node)> {
-    let Some(base) = postgres_test_url() else {
-        eprintln!(
-            "{test}: SENTRAL_TEST_DATABASE_URL is unset; skipping the PostgreSQL cluster test"
-        );
-        return None;
-    };
-    let schema = PgTestSchema::create(&base).await.unwrap();
-    let a = Node::start(&schema.url, "node-a", true).await;
-    let b = Node::start(&schema.url, "node-b", false).await;
-    Some((schema, a, b))
-}
+use cluster_node::{TTL, two_nodes};
+use sentral_services::ServiceError;
+use sentral_services::cluster::Resource;
+use sentral_services::directory::demo::DEMO_ENTERPRISE_ID;
+use sentral_store::StoreError;
 
 fn assert_not_owner(result: Result<(), ServiceError>, owner: &str) {
     match result {

@@ -248,7 +248,9 @@ pub async fn renew(
     CstaCaller(caller): CstaCaller,
     Path(id, _): Path<String, TelenorError>,
 ) -> Result<Json<MonitorBody>, TelenorError> {
-    Ok(Json(state.platform.renew_monitor(&caller, &id)?.into()))
+    Ok(Json(
+        state.platform.renew_monitor(&caller, &id).await?.into(),
+    ))
 }
 
 /// Stop a monitor: its stream gets `MonitorEnded` and closes.
@@ -270,7 +272,7 @@ pub async fn stop(
     CstaCaller(caller): CstaCaller,
     Path(id, _): Path<String, TelenorError>,
 ) -> Result<StatusCode, TelenorError> {
-    state.platform.stop_monitor(&caller, &id)?;
+    state.platform.stop_monitor(&caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

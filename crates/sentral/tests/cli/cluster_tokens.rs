@@ -47,7 +47,15 @@ fn a_token_revoked_on_one_node_is_refused_on_another_within_100_ms() {
         schema: &schema,
     };
     let (dir_a, dir_b) = (Scratch::new("cluster-a"), Scratch::new("cluster-b"));
-    let cluster = ["--database-url", &schema.url, "--nats-url", &nats_url];
+    let name = crate::cluster_support::cluster_name("tokens");
+    let cluster = [
+        "--database-url",
+        &schema.url,
+        "--nats-url",
+        &nats_url,
+        "--cluster-name",
+        &name,
+    ];
     // A seeds the demo world into the empty schema before it listens; B then finds it there.
     let a = Node::start(&dir_a.0, &cluster);
     let b = Node::start(&dir_b.0, &cluster);

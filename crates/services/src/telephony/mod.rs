@@ -5,6 +5,8 @@
 pub mod config;
 pub mod csta;
 pub mod demo;
+pub mod forwarding;
+mod journal;
 pub mod monitors;
 pub mod network;
 mod publisher;
@@ -17,16 +19,39 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sentral_domain::Timestamp;
-use sentral_engine::{CstaError, Engine, Event, Input, Outcome, Reconfigure};
+use sentral_engine::{Engine, Event, Input, Outcome, Reconfigure};
 use sentral_events::{MonitorHub, Published};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::cluster::{LeaseState, OwnedLease, Ownership, Resource};
 use crate::{Platform, ServiceError};
 
-/// Work on the engine; what it returns answers the caller, after the engine's own agent-state
-/// changes are stored (so the caller reads its writes).
-type Job = Box<dyn FnOnce(&mut Engine, &MonitorHub) -> Reply + Send>;
+/// Work for the engine's task, applied in order. Inputs and ticks change the engine (under a
+/// lease they are journalled before their events go out); a read only looks.
+enum Job {
+    Input {
+        input: Box<Input>,
+        now: Timestamp,
+        /// A forwarded command's key: a retry is answered, never applied twice.
+        key: Option<String>,
+        reply: oneshot::Sender<journal::Answer>,
+    },
+    Tick {
+        now: Timestamp,
+        done: oneshot::Sender<()>,
+    },
+    /// A replicated monitor's lifecycle, numbered among the engine's events (journalled as one),
+    /// with the snapshot a start or a resync needs, taken at the same place.
+    Monitor {
+        control: Box<sentral_events::MonitorControl>,
+        snapshot: Option<monitors::SnapshotOf>,
+        reply: oneshot::Sender<Result<Option<serde_json::Value>, ServiceError>>,
+    },
+    Read(Read),
+}
+
+/// A look at the engine; what it returns answers the caller.
+type Read = Box<dyn FnOnce(&Engine, &MonitorHub) -> Reply + Send>;
 type Reply = Box<dyn FnOnce() + Send>;
 
 /// The way to one enterprise's engine task.
@@ -42,17 +67,64 @@ impl EngineHandle {
     /// Runs `work` on the engine, in order with every other job, and answers its result.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&mut Engine, &MonitorHub) -> T + Send + 'static,
+        work: impl FnOnce(&Engine, &MonitorHub) -> T + Send + 'static,
     ) -> Result<T, ServiceError> {
         let (reply, answer) = oneshot::channel();
-        let job: Job = Box::new(move |engine, hub| {
+        let read: Read = Box::new(move |engine, hub| {
             let answer = work(engine, hub);
             Box::new(move || {
                 let _ = reply.send(answer);
             })
         });
-        self.jobs.send(job).map_err(|_| self.stopped())?;
+        self.jobs
+            .send(Job::Read(read))
+            .map_err(|_| self.stopped())?;
         answer.await.map_err(|_| self.stopped())
+    }
+
+    /// Applies an input, after every job before it; answered once it is journalled (under a
+    /// lease) and its events are out.
+    pub(crate) async fn input(
+        &self,
+        input: Input,
+        now: Timestamp,
+        key: Option<String>,
+    ) -> Result<journal::Answer, ServiceError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Input {
+                input: Box::new(input),
+                now,
+                key,
+                reply,
+            })
+            .map_err(|_| self.stopped())?;
+        answer.await.map_err(|_| self.stopped())
+    }
+
+    /// Dispatches a monitor control in the engine's order, with the snapshot it asks for.
+    pub(crate) async fn monitor_control(
+        &self,
+        control: sentral_events::MonitorControl,
+        snapshot: Option<monitors::SnapshotOf>,
+    ) -> Result<Option<serde_json::Value>, ServiceError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Monitor {
+                control: Box::new(control),
+                snapshot,
+                reply,
+            })
+            .map_err(|_| self.stopped())?;
+        answer.await.map_err(|_| self.stopped())?
+    }
+
+    /// Lets the engine's timers due by `now` fire.
+    async fn tick(&self, now: Timestamp) {
+        let (done, ticked) = oneshot::channel();
+        if self.jobs.send(Job::Tick { now, done }).is_ok() {
+            let _ = ticked.await;
+        }
     }
 
     /// Whether the engine may still run here: on a single node always, else while its lease holds.
@@ -60,15 +132,20 @@ impl EngineHandle {
         self.lease.as_ref().is_none_or(OwnedLease::is_held)
     }
 
-    /// Why a job got no answer: the lease went (another node takes over: retry), or a bug.
+    /// Why a job got no answer: the lease went or the journal could not be written (another
+    /// node, or this one again, restores the engine: retry), or a bug.
     fn stopped(&self) -> ServiceError {
         match &self.lease {
-            Some(lease) if !lease.is_held() => ServiceError::NotOwner {
+            Some(lease) => ServiceError::NotOwner {
                 enterprise: self.enterprise_id.to_string(),
                 owner: None,
-                retry_after_secs: lease.ttl().as_secs().max(1),
+                retry_after_secs: if lease.is_held() {
+                    1
+                } else {
+                    lease.ttl().as_secs().max(1)
+                },
             },
-            _ => ServiceError::internal("the enterprise's telephony engine has stopped"),
+            None => ServiceError::internal("the enterprise's telephony engine has stopped"),
         }
     }
 }
@@ -78,6 +155,22 @@ pub struct Telephony {
     /// Shared with the engine tasks: one that loses its lease removes itself.
     engines: Arc<Mutex<HashMap<String, EngineHandle>>>,
     hub: MonitorHub,
+    /// Call control for engines other nodes own goes through it (a cluster on NATS).
+    forwarding: std::sync::OnceLock<Arc<dyn forwarding::CommandTransport>>,
+    /// Commands this node forwarded to another (`/metrics`).
+    forwarded: std::sync::atomic::AtomicU64,
+    /// Journal entries replayed at this node's takeovers.
+    replayed: std::sync::atomic::AtomicU64,
+    /// Journal entries of running engines since their last snapshot.
+    unsnapshotted: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// The telephony's cluster counters, for `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClusterCounters {
+    pub forwarded: u64,
+    pub replayed: u64,
+    pub unsnapshotted: u64,
 }
 
 impl Telephony {
@@ -85,31 +178,38 @@ impl Telephony {
         Self {
             engines: Arc::new(Mutex::new(HashMap::new())),
             hub,
+            forwarding: std::sync::OnceLock::new(),
+            forwarded: std::sync::atomic::AtomicU64::new(0),
+            replayed: std::sync::atomic::AtomicU64::new(0),
+            unsnapshotted: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         }
     }
 
     pub fn hub(&self) -> &MonitorHub {
         &self.hub
     }
+
+    /// Forwarded commands, replayed journal entries, entries not yet in a snapshot.
+    pub fn cluster_counters(&self) -> ClusterCounters {
+        use std::sync::atomic::Ordering::Relaxed;
+        ClusterCounters {
+            forwarded: self.forwarded.load(Relaxed),
+            replayed: self.replayed.load(Relaxed),
+            unsnapshotted: self.unsnapshotted.load(Relaxed),
+        }
+    }
 }
 
-/// The owner lost its lease while writing: the write was not made and the engine stops.
-struct LeaseLost;
-
 /// Stores the agent states the engine set itself (no answer, wrap-up), in the engine's order:
-/// the Queue API shows them and a restart starts from them. Under a lease the write is fenced:
-/// an ex-owner's change is dropped ([`LeaseLost`]).
+/// the Queue API shows them and a restart starts from them. (Under a lease they go with the
+/// step's journal entry instead.)
 async fn store_agent_changes(
     store: &sentral_store::Store,
-    lease: Option<&OwnedLease>,
     now: Timestamp,
     changes: Vec<sentral_engine::SystemAgentChange>,
-) -> Result<(), LeaseLost> {
+) {
     let stored = async {
         let mut tx = store.write().await?;
-        if let Some(lease) = lease {
-            lease.fence(&mut tx).await?;
-        }
         for change in &changes {
             sentral_store::directory::queues::set_agent_state(
                 &mut tx,
@@ -123,66 +223,85 @@ async fn store_agent_changes(
         tx.commit().await?;
         Ok::<_, sentral_store::StoreError>(())
     };
-    match stored.await {
-        Ok(()) => Ok(()),
-        Err(sentral_store::StoreError::LeaseLost { resource, epoch }) => {
-            tracing::warn!(
-                resource,
-                epoch,
-                "agent states not stored: this node lost the lease"
-            );
-            Err(LeaseLost)
-        }
-        Err(error) => {
-            tracing::warn!(%error, "storing agent states set by the engine failed");
-            Ok(())
-        }
+    if let Err(error) = stored.await {
+        tracing::warn!(%error, "storing agent states set by the engine failed");
     }
 }
 
-/// The engine's task: applies jobs in order until its queue closes or, under a lease, the lease
-/// is lost or released; then it leaves the engines map (the next use starts it where the lease is).
-async fn run_engine(
-    mut engine: Engine,
-    mut queue: mpsc::UnboundedReceiver<Job>,
+/// The engine's task with what it needs besides the engine.
+struct EngineTask {
     hub: MonitorHub,
     store: Arc<sentral_store::Store>,
     clock: crate::platform::PlatformClock,
     lease: Option<OwnedLease>,
+    /// Under a lease: every change is journalled before it is acknowledged.
+    journal: Option<journal::Journal>,
     engines: Arc<Mutex<HashMap<String, EngineHandle>>>,
+}
+
+/// Why the engine's task ended.
+enum Ended {
+    /// Its queue closed (the engine was dropped from the map).
+    Closed,
+    Lease(LeaseState),
+    /// The journal could not be written: the engine is ahead of its record.
+    JournalFailed(sentral_store::StoreError),
+}
+
+/// The engine's task: applies jobs in order until its queue closes or, under a lease, the lease
+/// is lost or released or its journal cannot be written; then it leaves the engines map (the
+/// next use starts it where the lease is, from the journal).
+async fn run_engine(
+    mut engine: Engine,
+    mut queue: mpsc::UnboundedReceiver<Job>,
+    mut task: EngineTask,
 ) {
     let ended = loop {
-        let job = match &lease {
+        let job = match &task.lease {
             None => queue.recv().await,
             Some(lease) => tokio::select! {
                 biased;
-                state = lease.lost() => break Some(state),
+                state = lease.lost() => break Ended::Lease(state),
                 job = queue.recv() => job,
             },
         };
-        let Some(job) = job else { break None };
+        let Some(job) = job else { break Ended::Closed };
         // A process resumed after a pause knows here that its lease ran out: it applies nothing.
-        if let Some(lease) = lease.as_ref().filter(|lease| !lease.is_held()) {
-            break Some(lease.state());
+        if let Some(lease) = task.lease.as_ref().filter(|lease| !lease.is_held()) {
+            break Ended::Lease(lease.state());
         }
-        let reply = job(&mut engine, &hub);
-        let changes = engine.take_system_agent_changes();
-        if !changes.is_empty()
-            && store_agent_changes(&store, lease.as_ref(), clock.now(), changes)
-                .await
-                .is_err()
-        {
-            // The caller is answered NotOwner (its reply is dropped): retried on the new owner.
-            break lease.as_ref().map(OwnedLease::state);
+        let done = match job {
+            Job::Read(read) => {
+                read(&engine, &task.hub)();
+                Ok(())
+            }
+            Job::Input {
+                input,
+                now,
+                key,
+                reply,
+            } => task.input(&mut engine, *input, now, key, reply).await,
+            Job::Tick { now, done } => {
+                let ticked = task.tick(&mut engine, now).await;
+                let _ = done.send(());
+                ticked
+            }
+            Job::Monitor {
+                control,
+                snapshot,
+                reply,
+            } => task.monitor(&engine, *control, snapshot, reply).await,
+        };
+        if let Err(error) = done {
+            break error;
         }
-        reply();
     };
-    let (Some(state), Some(lease)) = (ended, lease) else {
+    let Some(lease) = task.lease else {
         return;
     };
     let enterprise_id = engine.enterprise_id().to_owned();
     {
-        let mut engines = engines.lock().await;
+        let mut engines = task.engines.lock().await;
         let same = engines
             .get(&enterprise_id)
             .and_then(|handle| handle.lease.as_ref())
@@ -191,26 +310,150 @@ async fn run_engine(
             engines.remove(&enterprise_id);
         }
     }
-    match state {
-        LeaseState::Released(epoch) => {
+    match ended {
+        Ended::Closed => {}
+        Ended::Lease(LeaseState::Released(epoch)) => {
             tracing::info!(enterprise_id, %epoch, "telephony engine stopped: lease released");
         }
-        LeaseState::Lost(epoch) | LeaseState::Held(epoch) => {
+        Ended::Lease(LeaseState::Lost(epoch) | LeaseState::Held(epoch)) => {
             tracing::warn!(enterprise_id, %epoch, "telephony engine stopped: this node lost the lease");
+        }
+        Ended::JournalFailed(error) => {
+            tracing::warn!(enterprise_id, %error, "telephony engine stopped: its journal cannot be written; it restarts from the journal on next use");
         }
     }
 }
 
-/// Applies one input and publishes its events; the service's answer is returned.
-pub(crate) fn apply(
-    engine: &mut Engine,
-    hub: &MonitorHub,
-    input: Input,
-    now: Timestamp,
-) -> Result<Outcome, CstaError> {
-    let step = engine.handle(input, now);
-    publish(engine, hub, step.events);
-    step.result
+impl EngineTask {
+    /// One input: applied, journalled (under a lease), published, answered — in that order.
+    async fn input(
+        &mut self,
+        engine: &mut Engine,
+        input: Input,
+        now: Timestamp,
+        key: Option<String>,
+        reply: oneshot::Sender<journal::Answer>,
+    ) -> Result<(), Ended> {
+        if let (Some(journal), Some(key)) = (&self.journal, key.as_deref()) {
+            match journal.answered(&self.store, key).await {
+                Ok(Some(answer)) => {
+                    let _ = reply.send(answer);
+                    return Ok(());
+                }
+                Ok(None) => {}
+                Err(error) => return Err(self.failed(error)),
+            }
+        }
+        let engine_now = engine.now();
+        let journalled = self.journal.is_some().then(|| input.clone());
+        let step = engine.handle(input, now);
+        let changes = engine.take_system_agent_changes();
+        match (&mut self.journal, journalled) {
+            (Some(journal), Some(input)) => {
+                let entry = journal::Entry::Input {
+                    input: &input,
+                    key: key.as_deref(),
+                    answer: &step.result,
+                };
+                let recorded = journal
+                    .record(
+                        &self.store,
+                        engine,
+                        (now, engine_now),
+                        entry,
+                        step.events.len(),
+                        &changes,
+                    )
+                    .await;
+                if let Err(error) = recorded {
+                    // The caller is answered NotOwner (its reply is dropped): a retry is safe.
+                    return Err(self.failed(error));
+                }
+            }
+            _ => {
+                if !changes.is_empty() {
+                    store_agent_changes(&self.store, self.clock.now(), changes).await;
+                }
+            }
+        }
+        publish(engine, &self.hub, step.events);
+        let _ = reply.send(step.result);
+        Ok(())
+    }
+
+    /// Time passes: journalled only when a timer fires (the rest only moves the clock, which
+    /// the next entry records).
+    async fn tick(&mut self, engine: &mut Engine, now: Timestamp) -> Result<(), Ended> {
+        let fires = engine.next_due().is_some_and(|due| due <= now);
+        let engine_now = engine.now();
+        let events = engine.tick(now);
+        let changes = engine.take_system_agent_changes();
+        match &mut self.journal {
+            Some(journal) if fires => {
+                let recorded = journal
+                    .record(
+                        &self.store,
+                        engine,
+                        (now, engine_now),
+                        journal::Entry::Tick,
+                        events.len(),
+                        &changes,
+                    )
+                    .await;
+                if let Err(error) = recorded {
+                    return Err(self.failed(error));
+                }
+            }
+            _ => {
+                if !changes.is_empty() {
+                    store_agent_changes(&self.store, self.clock.now(), changes).await;
+                }
+            }
+        }
+        publish(engine, &self.hub, events);
+        Ok(())
+    }
+
+    /// A monitor control: the snapshot taken, the control journalled (under a lease), then
+    /// dispatched, so the snapshot and the control sit at the same place among the events.
+    async fn monitor(
+        &mut self,
+        engine: &Engine,
+        control: sentral_events::MonitorControl,
+        snapshot: Option<monitors::SnapshotOf>,
+        reply: oneshot::Sender<Result<Option<serde_json::Value>, ServiceError>>,
+    ) -> Result<(), Ended> {
+        let taken = match &snapshot {
+            None => None,
+            Some(of) => match of.take(engine) {
+                Ok(value) => Some(value),
+                Err(error) => {
+                    let _ = reply.send(Err(error));
+                    return Ok(());
+                }
+            },
+        };
+        if let Some(journal) = &mut self.journal
+            && let Err(error) = journal
+                .record_monitor(&self.store, engine, &control, self.clock.now())
+                .await
+        {
+            return Err(self.failed(error));
+        }
+        self.hub.dispatch_control(engine.enterprise_id(), control);
+        let _ = reply.send(Ok(taken));
+        Ok(())
+    }
+
+    fn failed(&self, error: journal::JournalError) -> Ended {
+        match error {
+            journal::JournalError::LeaseLost => Ended::Lease(self.lease.as_ref().map_or(
+                LeaseState::Lost(sentral_store::leases::Epoch::new(0)),
+                OwnedLease::state,
+            )),
+            journal::JournalError::Store(error) => Ended::JournalFailed(error),
+        }
+    }
 }
 
 pub(crate) fn publish(engine: &Engine, hub: &MonitorHub, events: Vec<Event>) {
@@ -263,8 +506,9 @@ impl Platform {
             }
         };
         let now = self.now();
-        let config = match self.engine_config(enterprise_id, now).await {
-            Ok(config) => config,
+        let started = self.start_engine(enterprise_id, lease.as_ref(), now).await;
+        let (engine, journal, restored) = match started {
+            Ok(started) => started,
             Err(error) => {
                 if let (Some(ownership), Some(lease)) = (&self.ownership, &lease) {
                     let _ = ownership.release(lease.resource()).await;
@@ -272,16 +516,42 @@ impl Platform {
                 return Err(error);
             }
         };
-        let engine = Engine::new(config, now);
         let (jobs, queue) = mpsc::unbounded_channel::<Job>();
+        if let Some(journal) = &journal {
+            // Events continue the numbering of the enterprise's previous engine.
+            self.telephony
+                .hub
+                .resume_sequence(enterprise_id, journal.last_event());
+        }
+        if restored {
+            // What the directory says now (changes made while no node ran the engine), as the
+            // journal's first input of this run.
+            match self.engine_config(enterprise_id, now).await {
+                Ok(config) => {
+                    let (reply, _) = oneshot::channel();
+                    let _ = jobs.send(Job::Input {
+                        input: Box::new(Input::Reconfigure(Reconfigure::Replace(Box::new(config)))),
+                        now,
+                        key: None,
+                        reply,
+                    });
+                }
+                Err(error) => {
+                    tracing::warn!(enterprise_id, %error, "restored engine keeps its configuration: the directory cannot be read");
+                }
+            }
+        }
         tokio::spawn(run_engine(
             engine,
             queue,
-            self.telephony.hub.clone(),
-            self.store.clone(),
-            self.clock.clone(),
-            lease.clone(),
-            self.telephony.engines.clone(),
+            EngineTask {
+                hub: self.telephony.hub.clone(),
+                store: self.store.clone(),
+                clock: self.clock.clone(),
+                lease: lease.clone(),
+                journal,
+                engines: self.telephony.engines.clone(),
+            },
         ));
         let handle = EngineHandle {
             jobs,
@@ -291,6 +561,49 @@ impl Platform {
         engines.insert(enterprise_id.to_owned(), handle.clone());
         tracing::debug!(enterprise_id, "telephony engine started");
         Ok(handle)
+    }
+
+    /// A new engine of the directory's configuration on a single node; under a lease, the
+    /// engine its journal leaves (restored), or a new one journalled from now on.
+    async fn start_engine(
+        &self,
+        enterprise_id: &str,
+        lease: Option<&OwnedLease>,
+        now: Timestamp,
+    ) -> Result<(Engine, Option<journal::Journal>, bool), ServiceError> {
+        let (Some(lease), Some(ownership)) = (lease, &self.ownership) else {
+            let config = self.engine_config(enterprise_id, now).await?;
+            return Ok((Engine::new(config, now), None, false));
+        };
+        // Read before the journal: a first start needs it, a restore checks it can be read.
+        let config = self.engine_config(enterprise_id, now).await?;
+        let recovered = journal::recover(
+            &self.store,
+            lease.clone(),
+            ownership.node().as_str(),
+            enterprise_id,
+            move || Engine::new(config, now),
+            now,
+            self.telephony.unsnapshotted.clone(),
+        )
+        .await?;
+        self.telephony.replayed.fetch_add(
+            recovered.replayed as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        if recovered.restored {
+            tracing::info!(
+                enterprise_id,
+                epoch = %lease.epoch(),
+                replayed = recovered.replayed,
+                "telephony engine restored from its journal"
+            );
+        }
+        Ok((
+            recovered.engine,
+            Some(recovered.journal),
+            recovered.restored,
+        ))
     }
 
     /// Graceful shutdown: stops this node's engines and releases their leases, so other nodes
@@ -317,16 +630,13 @@ impl Platform {
         running
     }
 
-    /// Runs a service or network signal on the enterprise's engine.
+    /// Runs a service or network signal on the enterprise's engine, on whichever node owns it.
     pub(crate) async fn telephony_input(
         &self,
         enterprise_id: &str,
         input: Input,
     ) -> Result<Outcome, ServiceError> {
-        let now = self.now();
-        let handle = self.engine(enterprise_id).await?;
-        handle
-            .run(move |engine, hub| apply(engine, hub, input, now))
+        self.telephony_input_anywhere(enterprise_id, input)
             .await?
             .map_err(ServiceError::Csta)
     }
@@ -335,22 +645,21 @@ impl Platform {
     /// absence windows) and ends monitors whose lease ran out. The server calls it every second
     /// and after the sandbox clock moves.
     pub async fn tick_telephony(&self) {
-        let handles: Vec<EngineHandle> = self
+        let handles: Vec<(String, EngineHandle)> = self
             .telephony
             .engines
             .lock()
             .await
-            .values()
-            .cloned()
+            .iter()
+            .map(|(id, handle)| (id.clone(), handle.clone()))
             .collect();
         let now = self.now();
-        for handle in handles {
-            let _ = handle
-                .run(move |engine, hub| {
-                    let events = engine.tick(now);
-                    publish(engine, hub, events);
-                })
-                .await;
+        let replicated = self.telephony.hub.has_uplink();
+        for (enterprise_id, handle) in handles {
+            handle.tick(now).await;
+            if replicated {
+                self.end_lapsed_monitors(&enterprise_id, &handle).await;
+            }
         }
         self.telephony.hub.expire(now);
     }
@@ -366,9 +675,29 @@ impl Platform {
             .await;
     }
 
-    /// Tells a running engine that the directory changed. Forwarding and absences of one member
-    /// go in as such (their events say what changed); anything else reloads the configuration.
+    /// Tells the enterprise's running engine that the directory changed: here, or on the node
+    /// that owns it. Forwarding and absences of one member go in as such (their events say what
+    /// changed); anything else reloads the configuration.
     pub(crate) async fn telephony_changed(&self, enterprise_id: &str, change: DirectoryChange) {
+        let running = self
+            .telephony
+            .engines
+            .lock()
+            .await
+            .contains_key(enterprise_id);
+        if running {
+            self.telephony_changed_here(enterprise_id, change).await;
+        } else {
+            self.forward_directory_change(enterprise_id, change).await;
+        }
+    }
+
+    /// The directory change, to this node's engine of the enterprise if it runs one.
+    pub(crate) async fn telephony_changed_here(
+        &self,
+        enterprise_id: &str,
+        change: DirectoryChange,
+    ) {
         let running = self
             .telephony
             .engines
@@ -399,7 +728,7 @@ impl Platform {
             },
         };
         let applied = handle
-            .run(move |engine, hub| apply(engine, hub, Input::Reconfigure(reconfigure), now))
+            .input(Input::Reconfigure(reconfigure), now, None)
             .await
             .and_then(|result| result.map_err(ServiceError::Csta));
         if let Err(error) = applied {
@@ -409,6 +738,8 @@ impl Platform {
 }
 
 /// A committed directory change a running engine must learn of.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub(crate) enum DirectoryChange {
     Forwarding {
         device: String,
