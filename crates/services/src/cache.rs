@@ -8,11 +8,20 @@
 //!   in the database) is served stale for at most `token_recheck_seconds`, the same bound as a
 //!   revoked token, because an entry older than that is read from the store again.
 //!
+//! - [`EnterpriseCache`]: the MBN enterprises of a set of companies (what a machine user's
+//!   visibility reaches), as the store ordered them. Every local write of an enterprise row
+//!   (a numbering plan's length, the seeds, a reset) invalidates it after its commit and tells
+//!   the other nodes (`Invalidation::Enterprises`); a change it misses is served stale for at
+//!   most `token_recheck_seconds`, as the organisations are. An entry is keyed by the whole set
+//!   of organisation numbers and holds only the rows the store returned for exactly that set,
+//!   so a caller is only ever served the enterprises of its own companies.
+//!
 //! Ages are measured with the platform's injected clock, never the wall clock.
 
-use std::collections::HashMap;
-use std::sync::RwLock;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, RwLock};
 
+use sentral_domain::directory::Enterprise;
 use sentral_domain::platform::Organization;
 use sentral_domain::{OrgNumber, Timestamp};
 
@@ -180,6 +189,94 @@ impl OrganizationCache {
     }
 }
 
+const MAX_CACHED_ENTERPRISE_SETS: usize = 10_000;
+
+struct EnterpriseEntry {
+    /// What the store answered for the set, in its order (by id).
+    enterprises: Arc<[Enterprise]>,
+    checked_at: Timestamp,
+}
+
+#[derive(Default)]
+struct EnterpriseState {
+    /// Bumped by every invalidation, so a read that raced with a write cannot store what it saw.
+    generation: u64,
+    entries: HashMap<BTreeSet<OrgNumber>, EnterpriseEntry>,
+}
+
+/// The answer of [`EnterpriseCache::lookup`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum EnterpriseLookup {
+    /// The enterprises of exactly the asked companies, by id.
+    Hit(Arc<[Enterprise]>),
+    /// Read the store, then hand the rows to [`EnterpriseCache::put`] with this generation.
+    Miss { generation: u64 },
+}
+
+#[derive(Default)]
+pub struct EnterpriseCache {
+    state: RwLock<EnterpriseState>,
+}
+
+impl EnterpriseCache {
+    /// The enterprises of `companies` if the store was asked for exactly this set less than
+    /// `recheck_millis` ago.
+    pub fn lookup(
+        &self,
+        companies: &BTreeSet<OrgNumber>,
+        now: Timestamp,
+        recheck_millis: i64,
+    ) -> EnterpriseLookup {
+        let state = self.state.read().unwrap_or_else(|p| p.into_inner());
+        match state.entries.get(companies) {
+            Some(entry) if within(entry.checked_at, now, recheck_millis) => {
+                EnterpriseLookup::Hit(entry.enterprises.clone())
+            }
+            _ => EnterpriseLookup::Miss {
+                generation: state.generation,
+            },
+        }
+    }
+
+    /// Remembers what the store answered for `companies`, unless the cache was invalidated
+    /// since `generation` was handed out. Rows of any other company are never kept.
+    pub fn put(
+        &self,
+        generation: u64,
+        companies: &BTreeSet<OrgNumber>,
+        found: &[Enterprise],
+        now: Timestamp,
+    ) -> Arc<[Enterprise]> {
+        let enterprises: Arc<[Enterprise]> = found
+            .iter()
+            .filter(|enterprise| companies.contains(&enterprise.org_number))
+            .cloned()
+            .collect();
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        if state.generation != generation {
+            return enterprises;
+        }
+        if state.entries.len() >= MAX_CACHED_ENTERPRISE_SETS {
+            state.entries.clear();
+        }
+        state.entries.insert(
+            companies.clone(),
+            EnterpriseEntry {
+                enterprises: enterprises.clone(),
+                checked_at: now,
+            },
+        );
+        enterprises
+    }
+
+    /// Forgets everything; call it after committing a write that touches enterprise rows.
+    pub fn invalidate(&self) {
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        state.generation += 1;
+        state.entries.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +341,96 @@ mod tests {
         assert_eq!(
             cache.lookup(&asked, at(5), RECHECK),
             OrganizationLookup::Hit(vec![renamed])
+        );
+    }
+
+    fn enterprise(id: &str, org_number: &str) -> Enterprise {
+        Enterprise {
+            id: id.into(),
+            agreement_id: format!("agr-{id}"),
+            org_number: OrgNumber::parse(org_number).unwrap(),
+            name: format!("Enterprise {id}"),
+            internal_number_length: 3,
+            switchboard_number: None,
+            created_at: at(0),
+            updated_at: at(0),
+        }
+    }
+
+    fn set(numbers: &[&str]) -> BTreeSet<OrgNumber> {
+        numbers
+            .iter()
+            .map(|number| OrgNumber::parse(number).unwrap())
+            .collect()
+    }
+
+    fn enterprise_generation(lookup: EnterpriseLookup) -> u64 {
+        match lookup {
+            EnterpriseLookup::Miss { generation } => generation,
+            EnterpriseLookup::Hit(found) => panic!("unexpected hit: {found:?}"),
+        }
+    }
+
+    #[test]
+    fn enterprises_are_served_only_for_the_exact_set_asked_and_within_the_bound() {
+        let cache = EnterpriseCache::default();
+        let kunde = set(&["930000000", "930000019"]);
+        let first = enterprise_generation(cache.lookup(&kunde, at(0), RECHECK));
+        // A row of a company outside the set (a store that answered too much) is not kept.
+        let stored = cache.put(
+            first,
+            &kunde,
+            &[
+                enterprise("100001", "930000000"),
+                enterprise("900001", "920000002"),
+            ],
+            at(0),
+        );
+        assert_eq!(&stored[..], &[enterprise("100001", "930000000")]);
+        assert_eq!(
+            cache.lookup(&kunde, at(RECHECK - 1), RECHECK),
+            EnterpriseLookup::Hit(stored.clone())
+        );
+        // Another tenant's set, a subset and a superset are misses: never another's answer.
+        enterprise_generation(cache.lookup(&set(&["920000002"]), at(1), RECHECK));
+        enterprise_generation(cache.lookup(&set(&["930000000"]), at(1), RECHECK));
+        enterprise_generation(cache.lookup(
+            &set(&["930000000", "930000019", "920000002"]),
+            at(1),
+            RECHECK,
+        ));
+        // At the bound, and with a clock that went back, the store is read again.
+        enterprise_generation(cache.lookup(&kunde, at(RECHECK), RECHECK));
+        enterprise_generation(cache.lookup(&kunde, at(-1), RECHECK));
+    }
+
+    #[test]
+    fn enterprise_invalidation_drops_entries_and_refuses_a_put_that_raced_with_the_write() {
+        let cache = EnterpriseCache::default();
+        let kunde = set(&["930000000"]);
+        let before_write = enterprise_generation(cache.lookup(&kunde, at(0), RECHECK));
+        cache.put(
+            before_write,
+            &kunde,
+            &[enterprise("100001", "930000000")],
+            at(0),
+        );
+        cache.invalidate();
+        let after_write = enterprise_generation(cache.lookup(&kunde, at(1), RECHECK));
+        assert_ne!(before_write, after_write);
+        cache.put(
+            before_write,
+            &kunde,
+            &[enterprise("100001", "930000000")],
+            at(2),
+        );
+        enterprise_generation(cache.lookup(&kunde, at(3), RECHECK));
+        let mut changed = enterprise("100001", "930000000");
+        changed.internal_number_length = 4;
+        cache.put(after_write, &kunde, std::slice::from_ref(&changed), at(4));
+        assert_eq!(
+            cache.lookup(&kunde, at(5), RECHECK),
+            EnterpriseLookup::Hit(Arc::from(vec![changed]))
         );
     }
 }

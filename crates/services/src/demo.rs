@@ -64,8 +64,10 @@ impl Platform {
         records::delete_everything(&mut tx).await?;
         tx.commit().await?;
         self.organizations.invalidate();
+        self.enterprises.invalidate();
         let seeded = self.seed_demo_world().await;
         self.organizations.invalidate();
+        self.enterprises.invalidate();
         seeded?;
         Ok(true)
     }

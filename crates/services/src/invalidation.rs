@@ -34,6 +34,8 @@ pub enum Invalidation {
     VerifiedSecret { key: String },
     /// Every cached organisation row.
     Organizations,
+    /// Every cached enterprise row (a numbering plan's length changed, enterprises were seeded).
+    Enterprises,
     /// Every cache (the sandbox's reset).
     Everything,
 }
@@ -173,6 +175,10 @@ impl Platform {
         self.invalidate(Invalidation::Organizations);
     }
 
+    pub(crate) fn invalidate_enterprises(&self) {
+        self.invalidate(Invalidation::Enterprises);
+    }
+
     fn evict_locally(&self, invalidation: &Invalidation) {
         match invalidation {
             Invalidation::TokenFamily { family } => self.tokens.evict_family(family),
@@ -189,9 +195,11 @@ impl Platform {
                 .evict_where(|principal| principal.app.id.as_str() == app_id),
             Invalidation::VerifiedSecret { key } => self.verified_secrets.forget(key),
             Invalidation::Organizations => self.organizations.invalidate(),
+            Invalidation::Enterprises => self.enterprises.invalidate(),
             Invalidation::Everything => {
                 self.tokens.clear();
                 self.organizations.invalidate();
+                self.enterprises.invalidate();
                 self.verified_secrets.clear();
             }
         }
@@ -235,6 +243,9 @@ mod tests {
         );
         let back: Message = serde_json::from_str(&text).unwrap();
         assert_eq!(back.invalidation, message.invalidation);
+        let enterprises: Message =
+            serde_json::from_str(r#"{"origin":"b","drop":"enterprises"}"#).unwrap();
+        assert_eq!(enterprises.invalidation, Invalidation::Enterprises);
         let everything: Message =
             serde_json::from_str(r#"{"origin":"b","drop":"everything"}"#).unwrap();
         assert_eq!(everything.invalidation, Invalidation::Everything);

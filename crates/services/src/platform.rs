@@ -8,7 +8,7 @@ use sentral_domain::{Clock, SandboxClock, SystemClock, Timestamp};
 use sentral_store::{Connection, Store, records};
 
 use crate::ServiceError;
-use crate::cache::{OrganizationCache, TokenCache};
+use crate::cache::{EnterpriseCache, OrganizationCache, TokenCache};
 use crate::limits::{RateLimiter, RateLimits};
 use crate::passwords::VerifiedSecrets;
 use crate::throttle::{LoginThrottle, ThrottleLimits};
@@ -73,6 +73,7 @@ pub struct Platform {
     pub(crate) verified_secrets: VerifiedSecrets,
     pub(crate) tokens: TokenCache,
     pub(crate) organizations: OrganizationCache,
+    pub(crate) enterprises: EnterpriseCache,
     pub(crate) invalidations: crate::invalidation::Invalidations,
     pub(crate) limiter: RateLimiter,
     pub(crate) login_throttle: LoginThrottle,
@@ -134,6 +135,7 @@ impl Platform {
             verified_secrets: VerifiedSecrets::default(),
             tokens: TokenCache::default(),
             organizations: OrganizationCache::default(),
+            enterprises: EnterpriseCache::default(),
             invalidations: Default::default(),
             limiter,
             login_throttle,

@@ -161,6 +161,7 @@ impl Platform {
         let mut tx = self.store.write().await?;
         let groups = create_enterprise(&mut tx, &enterprise, 300_001, &[("1000", "9999")]).await?;
         tx.commit().await?;
+        self.invalidate_enterprises();
         let plan = MemberPlan {
             enterprise: &enterprise,
             org_number: customer.org_number.clone(),

@@ -140,7 +140,9 @@ impl Platform {
         principal: &Principal,
         enterprise_id: &str,
     ) -> Result<(Enterprise, Vec<Group>), ServiceError> {
-        let enterprise = self.visible_enterprise(principal, enterprise_id).await?;
+        let enterprise = self
+            .visible_enterprise_row(principal, enterprise_id)
+            .await?;
         let mut conn = self.store.read().await?;
         let groups = repo::groups_of(&mut conn, &enterprise.id).await?;
         Ok((enterprise, groups))
@@ -171,7 +173,9 @@ impl Platform {
         principal: &Principal,
         enterprise_id: &str,
     ) -> Result<NumberingPlan, ServiceError> {
-        let enterprise = self.visible_enterprise(principal, enterprise_id).await?;
+        let enterprise = self
+            .visible_enterprise_row(principal, enterprise_id)
+            .await?;
         let mut conn = self.store.read().await?;
         Ok(repo::plan(&mut conn, &enterprise).await?)
     }
@@ -189,7 +193,9 @@ impl Platform {
                 "only a machine user may change the numbering plan".into(),
             ));
         }
-        let enterprise = self.visible_enterprise(principal, enterprise_id).await?;
+        let enterprise = self
+            .visible_enterprise_row(principal, enterprise_id)
+            .await?;
         let length = match change.internal_number_length {
             None => enterprise.internal_number_length,
             Some(length) => u8::try_from(length)
@@ -332,6 +338,7 @@ impl Platform {
         )
         .await?;
         tx.commit().await?;
+        self.invalidate_enterprises();
         self.telephony_reload(&enterprise.id).await;
         Ok(plan)
     }

@@ -196,9 +196,9 @@ impl Platform {
         if let Some(id) = enterprise_id.map(str::trim).filter(|id| !id.is_empty()) {
             return self.visible_enterprise(principal, id).await;
         }
-        let mut conn = self.store.read().await?;
         let mut enterprises = match acting(principal)? {
             Acting::EndUser { member_id } => {
+                let mut conn = self.store.read().await?;
                 let member = members::member(&mut conn, member_id).await?;
                 match member.and_then(|m| m.enterprise_id) {
                     Some(id) => repo::enterprise(&mut conn, &id)
@@ -208,15 +208,7 @@ impl Platform {
                     None => Vec::new(),
                 }
             }
-            Acting::MachineUser => {
-                let companies: Vec<String> = principal
-                    .visibility
-                    .companies
-                    .iter()
-                    .map(|org| org.as_str().to_owned())
-                    .collect();
-                repo::enterprises_of(&mut conn, &companies).await?
-            }
+            Acting::MachineUser => self.enterprises_of_companies(principal).await?.to_vec(),
         };
         match enterprises.len() {
             0 => Err(ServiceError::not_found(

@@ -13,9 +13,12 @@ pub mod queue_demo;
 pub mod queues;
 pub mod user_demo;
 
+use std::sync::Arc;
+
 use sentral_domain::directory::{Enterprise, Member};
 use sentral_store::directory::{self as repo, members};
 
+use crate::cache::EnterpriseLookup;
 use crate::{AuthFailure, Platform, Principal, ServiceError};
 
 /// Who an MBN token acts as.
@@ -39,9 +42,55 @@ pub fn acting(principal: &Principal) -> Result<Acting<'_>, ServiceError> {
 }
 
 impl Platform {
+    /// The enterprises of the companies a token reaches, by id: what the store answers for
+    /// `principal.visibility.companies`, served from the enterprise cache (see `cache.rs` for
+    /// its invalidation and staleness bound). A machine user's view; an end user sees only its
+    /// own enterprise (see [`Platform::visible_enterprise`]).
+    pub(crate) async fn enterprises_of_companies(
+        &self,
+        principal: &Principal,
+    ) -> Result<Arc<[Enterprise]>, ServiceError> {
+        let now = self.now();
+        let recheck = i64::from(self.config.token_recheck_seconds) * 1000;
+        let companies = &principal.visibility.companies;
+        let generation = match self.enterprises.lookup(companies, now, recheck) {
+            EnterpriseLookup::Hit(enterprises) => return Ok(enterprises),
+            EnterpriseLookup::Miss { generation } => generation,
+        };
+        let numbers: Vec<String> = companies
+            .iter()
+            .map(|org| org.as_str().to_owned())
+            .collect();
+        let found = {
+            let mut conn = self.store.read().await?;
+            repo::enterprises_of(&mut conn, &numbers).await?
+        };
+        Ok(self.enterprises.put(generation, companies, &found, now))
+    }
+
     /// An enterprise the caller may see: a machine user's granted companies, an end user's own
-    /// enterprise. Others (and unknown ids) are not found.
+    /// enterprise. Others (and unknown ids) are not found. A machine user's enterprise comes
+    /// from the enterprise cache: use it for the visibility and the id; for the row as it is
+    /// in the store now (its numbering plan's length) use [`Platform::visible_enterprise_row`].
     pub async fn visible_enterprise(
+        &self,
+        principal: &Principal,
+        enterprise_id: &str,
+    ) -> Result<Enterprise, ServiceError> {
+        if let Acting::MachineUser = acting(principal)? {
+            return self
+                .enterprises_of_companies(principal)
+                .await?
+                .iter()
+                .find(|enterprise| enterprise.id == enterprise_id)
+                .cloned()
+                .ok_or_else(|| ServiceError::not_found(format!("enterprise {enterprise_id}")));
+        }
+        self.visible_enterprise_row(principal, enterprise_id).await
+    }
+
+    /// [`Platform::visible_enterprise`], always read from the store.
+    pub async fn visible_enterprise_row(
         &self,
         principal: &Principal,
         enterprise_id: &str,
@@ -97,5 +146,149 @@ impl Platform {
             }
             Acting::EndUser { .. } => Err(not_found()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sentral_domain::directory::Enterprise;
+    use sentral_domain::{OrgNumber, Secret};
+    use sentral_store::{Store, StoreLocation};
+
+    use crate::auth::{ClientAuthMethod, GrantRequest};
+    use crate::{Platform, PlatformConfig, ServiceError, demo};
+
+    /// The enterprises of a token's companies are cached: one written behind this node's back
+    /// (another node, SQL) shows within the recheck bound, one written through a local
+    /// invalidation at once, and one of a company the token does not reach never.
+    #[tokio::test]
+    async fn a_machine_users_enterprises_are_cached_with_a_bounded_staleness() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(
+            Store::open(&StoreLocation::SqliteDir(dir.path().to_owned()))
+                .await
+                .unwrap(),
+        );
+        let config = PlatformConfig {
+            sandbox: true,
+            ..PlatformConfig::default()
+        };
+        let recheck = config.token_recheck_seconds;
+        let platform = Platform::new(store.clone(), config).await.unwrap();
+        platform.ensure_demo_world().await.unwrap();
+        let grant = platform
+            .grant(
+                demo::CLIENT_ID,
+                &Secret::new(demo::CLIENT_SECRET),
+                ClientAuthMethod::Basic,
+                GrantRequest::Password {
+                    username: demo::SYSTEM_USER.into(),
+                    password: Secret::new(demo::SYSTEM_USER_PASSWORD),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let principal = platform
+            .authenticate_bearer(grant.access_token.expose())
+            .await
+            .unwrap();
+        let demo_id = super::demo::DEMO_ENTERPRISE_ID;
+        assert_eq!(
+            platform
+                .visible_enterprise(&principal, demo_id)
+                .await
+                .unwrap()
+                .id,
+            demo_id
+        );
+        let insert = |id: &str, org: &str| {
+            let now = platform.now();
+            let enterprise = Enterprise {
+                id: id.into(),
+                agreement_id: format!("agr-{id}"),
+                org_number: OrgNumber::parse(org).unwrap(),
+                name: format!("Enterprise {id}"),
+                internal_number_length: 3,
+                switchboard_number: None,
+                created_at: now,
+                updated_at: now,
+            };
+            let store = store.clone();
+            async move {
+                let mut tx = store.write().await.unwrap();
+                // What the rows refer to: the organisation (when new) and an agreement of its own.
+                sentral_store::db::query(
+                    "INSERT INTO organizations (org_number, name, created_at) VALUES ($1, $2, 0) \
+                     ON CONFLICT (org_number) DO NOTHING",
+                )
+                .bind(enterprise.org_number.as_str())
+                .bind("Elsewhere AS")
+                .execute(&mut tx)
+                .await
+                .unwrap();
+                sentral_store::db::query(
+                    "INSERT INTO agreements (id, org_number, category, valid_from, status, \
+                     internal_number_length) VALUES ($1, $2, 'MBN', '2026-01-01', 'ACTIVE', 3)",
+                )
+                .bind(&enterprise.agreement_id)
+                .bind(enterprise.org_number.as_str())
+                .execute(&mut tx)
+                .await
+                .unwrap();
+                sentral_store::directory::insert_enterprise(&mut tx, &enterprise)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }
+        };
+        let not_found = |result: Result<Enterprise, ServiceError>| {
+            matches!(result, Err(ServiceError::NotFound { .. }))
+        };
+        insert("199001", demo::CUSTOMER_ORG).await;
+        insert("199002", "920000002").await;
+        assert!(
+            not_found(platform.visible_enterprise(&principal, "199001").await),
+            "cached"
+        );
+        platform.advance_clock(recheck).await.unwrap();
+        assert_eq!(
+            platform
+                .visible_enterprise(&principal, "199001")
+                .await
+                .unwrap()
+                .id,
+            "199001",
+            "re-read once the recheck bound has passed"
+        );
+        insert("199003", demo::CUSTOMER_ORG).await;
+        platform.invalidate_enterprises();
+        assert_eq!(
+            platform
+                .visible_enterprise(&principal, "199003")
+                .await
+                .unwrap()
+                .id,
+            "199003",
+            "an invalidation shows it at once"
+        );
+        // Another company's enterprise is not found, cached or read anew.
+        assert!(not_found(
+            platform.visible_enterprise(&principal, "199002").await
+        ));
+        platform.advance_clock(recheck).await.unwrap();
+        assert!(not_found(
+            platform.visible_enterprise(&principal, "199002").await
+        ));
+        let ids: Vec<String> = platform
+            .enterprises_of_companies(&principal)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.id.clone())
+            .collect();
+        assert_eq!(ids, vec![demo_id, "199001", "199003"]);
     }
 }

@@ -244,9 +244,9 @@ impl Platform {
         &self,
         principal: &Principal,
     ) -> Result<Vec<Enterprise>, ServiceError> {
-        let mut conn = self.store.read().await?;
         Ok(match acting(principal)? {
             Acting::EndUser { member_id } => {
+                let mut conn = self.store.read().await?;
                 match members::member(&mut conn, member_id)
                     .await?
                     .and_then(|m| m.enterprise_id)
@@ -258,15 +258,7 @@ impl Platform {
                     None => Vec::new(),
                 }
             }
-            Acting::MachineUser => {
-                let companies: Vec<String> = principal
-                    .visibility
-                    .companies
-                    .iter()
-                    .map(|org| org.as_str().to_owned())
-                    .collect();
-                repo::enterprises_of(&mut conn, &companies).await?
-            }
+            Acting::MachineUser => self.enterprises_of_companies(principal).await?.to_vec(),
         })
     }
 
