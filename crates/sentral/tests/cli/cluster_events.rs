@@ -3,10 +3,10 @@
 //! node (its lease), and its events go out on NATS; every node addresses them to its own
 //! monitors from what it receives, once each and in order.
 //!
-//! A monitor can only be started where the enterprise's engine runs (its snapshot comes from the
-//! engine), so the test opens it on B while B owns the engine, then freezes B (SIGSTOP) until its
+//! The test opens a monitor on B while B owns the engine, then freezes B (SIGSTOP) until its
 //! lease runs out: A takes the engine over with the next call control, and the call made through
-//! A reaches B's monitor once B runs again, exactly as A's own monitor sees it.
+//! A reaches B's monitor once B runs again, exactly as A's own monitor sees it. B, resumed, steps
+//! down and says so, and the journal shows it wrote nothing after A took over (fencing).
 //!
 //! Needs `SENTRAL_TEST_DATABASE_URL` (skipped without it) and NATS at `SENTRAL_TEST_NATS_URL`
 //! (default `nats://127.0.0.1:4222`; without it the test fails under `CI=true`, else is skipped).
@@ -117,6 +117,18 @@ fn a_monitor_on_one_node_receives_the_events_of_a_call_made_through_another_once
         .collect();
     let expected: Vec<u64> = (1..=numbered.len() as u64).collect();
     assert_eq!(numbered, expected, "{rest_b:#?}");
+    // B, resumed after the takeover, stepped down and wrote nothing more (its writes are fenced).
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !b.log().contains("stepping down") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "B did not say it stepped down\n{}",
+            b.log()
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    let epochs = crate::cluster_support::check_journal(&runtime, &schema, "100001");
+    assert!(epochs.first() < epochs.last(), "{epochs:?}");
     eprintln!(
         "B's monitor saw {:?} then {:?}",
         types(&seen_b),

@@ -247,6 +247,38 @@ impl Node {
     }
 }
 
+/// The checker over a cluster run: the enterprise's journal, as the store has it, is one
+/// gap-free run of sequences whose epochs never go back (no write of an owner after the one
+/// that took over from it) and whose event keys never go back. Answers the entries' epochs.
+pub(crate) fn check_journal(
+    runtime: &tokio::runtime::Runtime,
+    schema: &PgTestSchema,
+    enterprise_id: &str,
+) -> Vec<i64> {
+    use sentral_store::telephony_journal as journal;
+    runtime.block_on(async {
+        let store =
+            sentral_store::Store::open(&sentral_store::StoreLocation::Postgres(schema.url.clone()))
+                .await
+                .expect("the test's store");
+        let mut conn = store.read().await.expect("a connection");
+        let entries = journal::entries_after(&mut conn, enterprise_id, 0)
+            .await
+            .expect("the journal");
+        assert!(!entries.is_empty(), "no journal of {enterprise_id}");
+        for pair in entries.windows(2) {
+            let (before, after) = (&pair[0], &pair[1]);
+            assert_eq!(after.seq, before.seq + 1, "a gap in the journal: {pair:#?}");
+            assert!(
+                after.epoch.get() >= before.epoch.get(),
+                "an older owner wrote after a newer one: {pair:#?}"
+            );
+            assert!(after.event_key >= before.event_key, "{pair:#?}");
+        }
+        entries.iter().map(|entry| entry.epoch.get()).collect()
+    })
+}
+
 /// A cluster name of this test run's own: tests running at once on one NATS server do not see
 /// each other's events.
 pub(crate) fn cluster_name(label: &str) -> String {

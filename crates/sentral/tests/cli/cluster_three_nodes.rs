@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use sentral_store::testing::{PgTestSchema, postgres_test_url};
 
-use crate::cluster_support::{DropSchema, HENRIK, Node, Scratch, reachable_nats, success};
+use crate::cluster_support::{
+    DropSchema, HENRIK, Node, Scratch, check_journal, reachable_nats, success,
+};
 
 const OUTSIDE: &str = "4799999999";
 /// Henrik's colleague: the transfer's target.
@@ -158,6 +160,13 @@ fn three_nodes_are_one_system_and_a_call_survives_its_owner_killed() {
     ] {
         assert!(types.contains(&wanted), "no {wanted} in {types:?}");
     }
+
+    // Per enterprise, one gap-free journal; the dead owner's entries all come before the next's.
+    let epochs = check_journal(&runtime, &schema, "100001");
+    assert!(
+        epochs.first() < epochs.last(),
+        "the journal shows the takeover: {epochs:?}"
+    );
 
     // The killed node restarts and rejoins: ready, and serving the same system.
     let a = Node::start(&dirs[0].0, &cluster);
