@@ -61,6 +61,31 @@ impl Stream {
         }
     }
 
+    /// Every envelope (notices included) up to and including the first event of type `last`.
+    pub(crate) fn envelopes_until(
+        &mut self,
+        last: &str,
+        within: Duration,
+        node: &Node,
+    ) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + within;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(line) = self.lines.recv_timeout(left) else {
+                panic!("no {last} within {within:?}; saw {seen:#?}\n{}", node.log());
+            };
+            let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            let done = json["type"] == last;
+            seen.push(json);
+            if done {
+                return seen;
+            }
+        }
+    }
+
     /// Monitor events already read.
     pub(crate) fn ready_events(&mut self) -> Vec<Seen> {
         std::iter::from_fn(|| self.lines.try_recv().ok())

@@ -4,6 +4,7 @@
 //! data dir (the embedded store takes a lock on it), so the commands of one test run in order.
 
 mod cluster_events;
+mod cluster_faults;
 mod cluster_support;
 mod cluster_three_nodes;
 mod cluster_tokens;

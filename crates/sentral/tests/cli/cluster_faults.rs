@@ -1,0 +1,180 @@
+//! Faults of a cluster: NATS restarted under two nodes. Meanwhile the nodes serve on (the owner
+//! journals in PostgreSQL, `/readyz` says not ready); once NATS is back they reconnect by
+//! themselves; a monitor on the other node gets what was published meanwhile (held in the owner's
+//! client) or, if it was lost, is told it missed events (`ResyncRequired`, cause `eventsMissed`),
+//! then receives the next call live; the journal has every input, gap-free.
+//!
+//! Needs `SENTRAL_TEST_DATABASE_URL` (skipped without it) and `nats-server` on PATH (a server of
+//! this test's own, so restarting it disturbs no other test; required under `CI=true`).
+
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use sentral_store::testing::{PgTestSchema, postgres_test_url};
+
+use crate::cluster_support::{DropSchema, HENRIK, Node, Scratch, check_journal, success};
+
+const OUTSIDE: &str = "4799999999";
+
+/// This test's NATS server on `port`; killed when dropped.
+struct Nats(Child);
+
+impl Nats {
+    fn start(port: u16) -> Option<Nats> {
+        let child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        // Until it accepts connections.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "nats-server did not start");
+            thread::sleep(Duration::from_millis(20));
+        }
+        Some(Nats(child))
+    }
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A call from outside to Henrik, answered and hung up, all through `node`.
+fn call_through(node: &Node) {
+    let call = format!(r#"{{"from":"{OUTSIDE}","to":"{HENRIK}"}}"#);
+    for (path, body) in [
+        ("/sandbox/v1/calls".to_owned(), call.as_str()),
+        (format!("/sandbox/v1/devices/{HENRIK}/answer"), "{}"),
+        (format!("/sandbox/v1/devices/{HENRIK}/hangup"), "{}"),
+    ] {
+        let (status, answer) = node.post_json(&path, "", body);
+        assert!(success(status), "{path}: {status} {answer}\n{}", node.log());
+    }
+}
+
+fn wait_readiness(node: &Node, ready: bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = node.get("/readyz", "").0;
+        if (status == 200) == ready {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "/readyz still {status}, expected ready = {ready}\n{}",
+            node.log()
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn nats_restarted_under_two_nodes_they_reconnect_and_monitors_go_on_without_a_silent_gap() {
+    let Some(base_url) = postgres_test_url() else {
+        eprintln!("SENTRAL_TEST_DATABASE_URL is not set: the NATS restart test is skipped");
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let Some(nats) = Nats::start(port) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "no nats-server on PATH: CI must run the cluster tests"
+        );
+        eprintln!("no nats-server on PATH: the NATS restart test is skipped");
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let schema = runtime
+        .block_on(PgTestSchema::create(&base_url))
+        .expect("a fresh PostgreSQL schema");
+    let _drop = DropSchema {
+        runtime: &runtime,
+        schema: &schema,
+    };
+    let (dir_a, dir_b) = (Scratch::new("faults-a"), Scratch::new("faults-b"));
+    let url = format!("nats://127.0.0.1:{port}");
+    let name = crate::cluster_support::cluster_name("faults");
+    let cluster = [
+        "--database-url",
+        &schema.url,
+        "--nats-url",
+        &url,
+        "--cluster-name",
+        &name,
+    ];
+    let a = Node::start(&dir_a.0, &cluster);
+    let b = Node::start(&dir_b.0, &cluster);
+    a.wait_ready();
+    b.wait_ready();
+
+    // A owns the engine; a monitor through B sees a call made through A.
+    call_through(&a);
+    let csta = format!("Bearer {}", b.csta_token());
+    let monitor = b.start_monitor(&csta, Duration::from_secs(5));
+    let mut on_b = b.open_stream(&csta, &monitor);
+    call_through(&a);
+    on_b.envelopes_until("CallCleared", Duration::from_secs(10), &b);
+
+    // NATS goes away: both nodes say they are not ready, A keeps serving its calls.
+    drop(nats);
+    wait_readiness(&a, false);
+    wait_readiness(&b, false);
+    call_through(&a);
+
+    // NATS is back on the same port: the nodes reconnect by themselves.
+    let _nats = Nats::start(port).expect("nats-server again");
+    wait_readiness(&a, true);
+    wait_readiness(&b, true);
+    call_through(&a);
+    // What the owner published while NATS was down either waited in its client and arrives now
+    // (then B sees both calls, nothing missed), or was lost (then B is told to resync first).
+    let mut after = on_b.envelopes_until("CallCleared", Duration::from_secs(15), &b);
+    let resynced = after
+        .iter()
+        .position(|envelope| envelope["type"] == "ResyncRequired");
+    match resynced {
+        Some(resync) => {
+            assert_eq!(after[resync]["cause"], "eventsMissed", "{after:#?}");
+            let cleared = after
+                .iter()
+                .rposition(|envelope| envelope["type"] == "CallCleared")
+                .unwrap();
+            assert!(resync < cleared, "resync first, then live: {after:#?}");
+        }
+        None => {
+            after.extend(on_b.envelopes_until("CallCleared", Duration::from_secs(15), &b));
+            let calls = after
+                .iter()
+                .filter(|envelope| envelope["type"] == "CallCleared")
+                .count();
+            assert_eq!(calls, 2, "the outage's call and the next: {after:#?}");
+        }
+    }
+    eprintln!(
+        "after the NATS restart B's monitor {}",
+        if resynced.is_some() {
+            "resynced"
+        } else {
+            "missed nothing"
+        }
+    );
+    // Numbered on, no duplicates: each envelope's seq is one more than the last.
+    let seqs: Vec<u64> = after.iter().filter_map(|e| e["seq"].as_u64()).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+
+    // The journal has every input, the outage's included, gap-free.
+    let epochs = check_journal(&runtime, &schema, "100001");
+    assert!(
+        epochs.len() >= 12,
+        "four calls of three inputs each: {epochs:?}"
+    );
+}
