@@ -160,8 +160,13 @@ impl Node {
     /// Starts an enterprise monitor; retries a node that does not own the engine (503) for up
     /// to `patience`, the time another node's lease takes to run out.
     pub(crate) fn start_monitor(&self, csta: &str, patience: Duration) -> String {
+        self.start_monitor_with(csta, patience, "")
+    }
+
+    /// As `start_monitor`, with more members of the request (`,"webhook":{…}`).
+    pub(crate) fn start_monitor_with(&self, csta: &str, patience: Duration, more: &str) -> String {
         let deadline = Instant::now() + patience;
-        let request = format!(r#"{{"enterprise":"{ENTERPRISE}"}}"#);
+        let request = format!(r#"{{"enterprise":"{ENTERPRISE}"{more}}}"#);
         loop {
             let (status, body) = self.post_json("/csta/monitors", csta, &request);
             if status == 503 && Instant::now() < deadline {
@@ -302,6 +307,76 @@ pub(crate) fn check_journal(
         }
         entries.iter().map(|entry| entry.epoch.get()).collect()
     })
+}
+
+/// A webhook receiver on a loopback port: it answers 204 to every POST and keeps each
+/// delivery's `webhook-id` and envelope `seq`.
+pub(crate) struct WebhookReceiver {
+    pub(crate) url: String,
+    received: Arc<Mutex<Vec<(String, u64)>>>,
+}
+
+impl WebhookReceiver {
+    pub(crate) fn start() -> WebhookReceiver {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a receiver port");
+        let url = format!(
+            "http://{}/hook",
+            listener.local_addr().expect("its address")
+        );
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let sink = received.clone();
+        thread::spawn(move || {
+            for connection in listener.incoming().map_while(Result::ok) {
+                let sink = sink.clone();
+                thread::spawn(move || {
+                    let _ = serve_webhooks(connection, &sink);
+                });
+            }
+        });
+        WebhookReceiver { url, received }
+    }
+
+    /// What arrived so far: (webhook-id, seq), in arrival order, retries included.
+    pub(crate) fn received(&self) -> Vec<(String, u64)> {
+        self.received.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+}
+
+/// One keep-alive connection of webhook deliveries.
+fn serve_webhooks(connection: TcpStream, sink: &Mutex<Vec<(String, u64)>>) -> std::io::Result<()> {
+    let mut reader = BufReader::new(connection.try_clone()?);
+    let mut writer = connection;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let (mut length, mut id) = (0usize, String::new());
+        loop {
+            let mut header = String::new();
+            reader.read_line(&mut header)?;
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                match name.trim().to_ascii_lowercase().as_str() {
+                    "content-length" => length = value.trim().parse().unwrap_or(0),
+                    "webhook-id" => id = value.trim().to_owned(),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = vec![0u8; length];
+        reader.read_exact(&mut body)?;
+        if let Ok(envelope) = serde_json::from_slice::<serde_json::Value>(&body)
+            && let Some(seq) = envelope["seq"].as_u64()
+            && let Ok(mut received) = sink.lock()
+        {
+            received.push((id, seq));
+        }
+        writer.write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")?;
+    }
 }
 
 /// A cluster name of this test run's own: tests running at once on one NATS server do not see

@@ -4,8 +4,8 @@
 //! a call placed and answered through the sandbox on A is transferred through B. Then the owner
 //! of the enterprise's engine is killed (SIGKILL) mid-call: within 10 s another node owns it, the
 //! call is still there — answered and cleared through the survivors — and the monitor, resumed on
-//! another node with `after`, has every event once and in order. The killed node restarts and
-//! rejoins.
+//! another node with `after`, has every event once and in order; a webhook receiver got every
+//! event at least once, one id per event. The killed node restarts and rejoins.
 //!
 //! Needs `SENTRAL_TEST_DATABASE_URL` (skipped without it) and NATS (`SENTRAL_TEST_NATS_URL`,
 //! default `nats://127.0.0.1:4222`; required under `CI=true`).
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use sentral_store::testing::{PgTestSchema, postgres_test_url};
 
 use crate::cluster_support::{
-    DropSchema, HENRIK, Node, Scratch, check_journal, reachable_nats, success,
+    DropSchema, HENRIK, Node, Scratch, WebhookReceiver, check_journal, reachable_nats, success,
 };
 
 const OUTSIDE: &str = "4799999999";
@@ -81,7 +81,12 @@ fn three_nodes_are_one_system_and_a_call_survives_its_owner_killed() {
 
     // A CSTA session opened on B; the monitor started and streamed through C.
     let csta = format!("Bearer {}", b.csta_token());
-    let monitor = c.start_monitor(&csta, Duration::from_secs(5));
+    let receiver = WebhookReceiver::start();
+    let webhook = format!(
+        r#","webhook":{{"url":"{}","secret":"a-test-secret"}}"#,
+        receiver.url
+    );
+    let monitor = c.start_monitor_with(&csta, Duration::from_secs(5), &webhook);
     let mut on_c = c.open_stream(&csta, &monitor);
 
     // A call placed and answered through A, transferred through B (CSTA, forwarded to A).
@@ -159,6 +164,38 @@ fn three_nodes_are_one_system_and_a_call_survives_its_owner_killed() {
         "CallCleared",
     ] {
         assert!(types.contains(&wanted), "no {wanted} in {types:?}");
+    }
+
+    // The webhook receiver got every event at least once (deliveries claimed by the dead node
+    // are taken over when its claims run out, 30 s), one id per event.
+    let last = seen.last().map_or(0, |event| event.seq);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let received = receiver.received();
+        let mut ids = std::collections::BTreeMap::new();
+        for (id, seq) in &received {
+            assert_eq!(
+                id,
+                &format!("{monitor}-{seq}"),
+                "one id per event: {received:?}"
+            );
+            ids.insert(*seq, id.clone());
+        }
+        if (1..=last).all(|seq| ids.contains_key(&seq)) {
+            eprintln!(
+                "webhooks: {} deliveries of {last} events after {:?}",
+                received.len(),
+                killed.elapsed()
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "webhooks missing: got {:?} of 1..={last}\n{}",
+            ids.keys().collect::<Vec<_>>(),
+            b.log()
+        );
+        thread::sleep(Duration::from_millis(200));
     }
 
     // Per enterprise, one gap-free journal; the dead owner's entries all come before the next's.
