@@ -359,6 +359,51 @@ const EXPECTED_STATES: &[&str] = &[
     "not null",
 ];
 
+const AGENT_STATES: &[&str] = &["loggedOff", "notReady", "ready", "workingAfterCall"];
+const DEVICE_KINDS: &[&str] = &["mobile", "memberline", "queue", "virtual", "voicemail"];
+const SYSTEM_STATES: &[&str] = &["idle", "reserved", "busy"];
+const STRATEGIES: &[&str] = &[
+    "ringAll",
+    "longestIdle",
+    "roundRobin",
+    "linear",
+    "fewestCalls",
+    "random",
+];
+const FORWARDING_TYPES: &[&str] = &[
+    "forwardImmediate",
+    "forwardBusy",
+    "forwardNoAns",
+    "forwardUnavailable",
+    "forwardDND",
+];
+
+/// An engine-made name (`&'static str`) in a type that is also read back: spelled through this
+/// alias so that serde does not take the field for a string borrowed from its input.
+pub type Name = &'static str;
+
+/// `deserialize_with` functions for the `&'static str` names of snapshots and queue status
+/// (what another node's engine answered, read back as the texts this engine writes).
+pub(crate) mod names {
+    use serde::{Deserialize, Deserializer};
+
+    macro_rules! name {
+        ($function:ident, $names:expr) => {
+            pub(crate) fn $function<'de, D: Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<&'static str, D::Error> {
+                super::one_of(&String::deserialize(deserializer)?, $names)
+            }
+        };
+    }
+
+    name!(agent_state, super::AGENT_STATES);
+    name!(device_kind, super::DEVICE_KINDS);
+    name!(system_state, super::SYSTEM_STATES);
+    name!(strategy, super::STRATEGIES);
+    name!(forwarding_type, super::FORWARDING_TYPES);
+}
+
 fn one_of<E: serde::de::Error>(
     text: &str,
     names: &'static [&'static str],

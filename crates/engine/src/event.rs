@@ -150,7 +150,7 @@ impl Cause {
 }
 
 /// A device as events show it: the E.164 number and, where the plan gives one, the short number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceRef {
     pub device_id: DeviceId,
@@ -175,11 +175,13 @@ pub struct TransferredConnection {
 }
 
 /// A forwarding rule as events and snapshots show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ForwardingInfo {
     /// forwardImmediate, forwardBusy, forwardNoAns, forwardUnavailable or forwardDND.
-    pub forwarding_type: &'static str,
+    #[serde(deserialize_with = "crate::durable::names::forwarding_type")]
+    #[schema(value_type = String)]
+    pub forwarding_type: crate::durable::Name,
     pub forward_status: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forward_dn: Option<String>,

@@ -2,7 +2,7 @@
 //! agents' user and system states, counters and the service level.
 
 use sentral_domain::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::AgentState;
 use crate::engine::Engine;
@@ -11,7 +11,7 @@ use crate::model::ConnectionState;
 use crate::queues::QueueCounters;
 
 /// A waiting caller as the Queue API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WaitingCaller {
     pub call_id: String,
@@ -23,29 +23,35 @@ pub struct WaitingCaller {
     pub offered_to: Vec<DeviceRef>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentStatus {
     pub agent_device: DeviceRef,
     pub position: u32,
     /// What the agent set: loggedOff, notReady, ready, workingAfterCall.
-    pub agent_state: &'static str,
+    #[serde(deserialize_with = "crate::durable::names::agent_state")]
+    #[schema(value_type = String)]
+    pub agent_state: crate::durable::Name,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// What the system sees: idle, reserved (an offer rings) or busy.
-    pub system_state: &'static str,
+    #[serde(deserialize_with = "crate::durable::names::system_state")]
+    #[schema(value_type = String)]
+    pub system_state: crate::durable::Name,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub ready_at: Option<Timestamp>,
     pub answered_calls: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueStatus {
     pub queue_id: String,
     pub queue: DeviceRef,
-    pub strategy: &'static str,
+    #[serde(deserialize_with = "crate::durable::names::strategy")]
+    #[schema(value_type = String)]
+    pub strategy: crate::durable::Name,
     pub waiting: Vec<WaitingCaller>,
     pub agents: Vec<AgentStatus>,
     pub counters: QueueCounters,

@@ -2,7 +2,7 @@
 //! monitor's start and for resynchronising after a gap.
 
 use sentral_domain::directory::{CallForwarding, ForwardingKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{AgentState, DeviceKind};
 use crate::engine::Engine;
@@ -10,14 +10,14 @@ use crate::error::CstaError;
 use crate::event::{DeviceRef, ForwardingInfo, Presence};
 use crate::model::{CallId, ConnectionState, DeviceId};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PartySnapshot {
     pub device: DeviceRef,
     pub state: ConnectionState,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CallSnapshot {
     pub call_id: String,
@@ -25,21 +25,25 @@ pub struct CallSnapshot {
     pub connections: Vec<PartySnapshot>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentSnapshot {
     pub queue_id: String,
-    pub agent_state: &'static str,
+    #[serde(deserialize_with = "crate::durable::names::agent_state")]
+    #[schema(value_type = String)]
+    pub agent_state: crate::durable::Name,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceSnapshot {
     pub device: DeviceRef,
     /// mobile, memberline, queue, virtual or voicemail.
-    pub kind: &'static str,
+    #[serde(deserialize_with = "crate::durable::names::device_kind")]
+    #[schema(value_type = String)]
+    pub kind: crate::durable::Name,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
     pub powered_on: bool,
@@ -48,13 +52,13 @@ pub struct DeviceSnapshot {
     pub calls: Vec<CallSnapshot>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Presence>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forwarding: Vec<ForwardingInfo>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub agent_states: Vec<AgentSnapshot>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EnterpriseSnapshot {
     pub enterprise_id: String,

@@ -987,3 +987,24 @@ fn timestamps_read_back_from_rfc_3339_and_from_milliseconds() {
     assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());
     assert!(serde_json::from_str::<Timestamp>("\"\"").is_err());
 }
+
+/// What another node's engine answers (snapshots, queue status) reads back as itself at every
+/// point of the script, so a read forwarded to the owner answers what a local one would.
+#[test]
+fn snapshots_and_queue_status_read_back_from_their_json_as_themselves() {
+    let mut engine = Engine::new(enterprise(), at(0));
+    let queue_id = enterprise().queues[0].queue_id.clone();
+    for action in script() {
+        run(&mut engine, &action);
+        let snapshot = engine.snapshot_enterprise();
+        let json = serde_json::to_string(&snapshot).expect("snapshot to JSON");
+        let back: sentral_engine::EnterpriseSnapshot =
+            serde_json::from_str(&json).expect("snapshot from JSON");
+        assert_eq!(back, snapshot);
+        let status = engine.queue_status(&queue_id);
+        let json = serde_json::to_string(&status).expect("status to JSON");
+        let back: Option<sentral_engine::QueueStatus> =
+            serde_json::from_str(&json).expect("status from JSON");
+        assert_eq!(back, status);
+    }
+}

@@ -115,6 +115,21 @@ fn three_nodes_are_one_system_and_a_call_survives_its_owner_killed() {
     // The colleague's phone rings (Delivered) after the transfer.
     seen.extend(on_c.events_until("Delivered", Duration::from_secs(10), &c));
 
+    // A read of the engine on a node that does not own it is answered by the owner.
+    let (status, body) = c.get(&format!("/csta/devices/{COLLEAGUE}/snapshot"), &csta);
+    assert_eq!(
+        status,
+        200,
+        "the colleague's snapshot through C: {body}\n{}",
+        c.log()
+    );
+    let snapshot: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(
+        snapshot["calls"].as_array().map(Vec::len),
+        Some(1),
+        "the transferred call rings the colleague: {snapshot}"
+    );
+
     // The owner dies mid-call.
     a.kill();
     let killed = Instant::now();

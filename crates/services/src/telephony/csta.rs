@@ -7,6 +7,7 @@ use sentral_engine::{CallId, Command, Input, Outcome};
 use sentral_store::directory::members;
 use sentral_store::telephony as store;
 
+use super::forwarding::EngineRead;
 use crate::directory::{Acting, acting};
 use crate::{Platform, Principal, ServiceError};
 
@@ -293,11 +294,14 @@ impl Platform {
         principal.require(ApiProduct::MbnStatusPush)?;
         let device = device_number(device)?;
         let enterprise_id = self.device_enterprise(principal, &device).await?;
-        let handle = self.engine(&enterprise_id).await?;
-        handle
-            .run(move |engine, _| engine.snapshot_device(&device))
-            .await?
-            .map_err(ServiceError::Csta)
+        let read = EngineRead::DeviceSnapshot {
+            device: device.clone(),
+        };
+        self.engine_read(&enterprise_id, read, move |engine| {
+            engine.snapshot_device(&device)
+        })
+        .await?
+        .map_err(ServiceError::Csta)
     }
 
     /// Do-not-disturb of a device (CSTA forwardDND).
@@ -362,10 +366,14 @@ impl Platform {
         principal.require(ApiProduct::MbnStatusPush)?;
         let device = device_number(device)?;
         let (enterprise_id, member_id) = self.device_member(principal, &device).await?;
-        let handle = self.engine(&enterprise_id).await?;
         let lookup = device.clone();
-        let queues = handle
-            .run(move |engine, _| engine.agent_queues(&lookup))
+        let read = EngineRead::AgentQueues {
+            device: device.clone(),
+        };
+        let queues: Vec<String> = self
+            .engine_read(&enterprise_id, read, move |engine| {
+                engine.agent_queues(&lookup)
+            })
             .await?;
         let chosen: Vec<String> = match queue {
             Some(queue_id) if queues.iter().any(|q| q == queue_id) => vec![queue_id.to_owned()],

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use sentral_domain::secret::random_id;
-use sentral_engine::Input;
+use sentral_engine::{Engine, Input};
 use sentral_events::MonitorControl;
 use sentral_events::bus::BoxFuture;
 
@@ -61,12 +61,37 @@ enum Request {
     Input { key: String, input: Input },
     /// A directory change committed on the sender: the owner's engine learns of it.
     DirectoryChange { change: DirectoryChange },
+    /// A look at the engine (a device's snapshot, a queue's live status).
+    Read { read: EngineRead },
     /// A replicated monitor's control for the owner to dispatch among its events (applying one
     /// twice changes nothing: a retry is safe), with the snapshot it goes with.
     Monitor {
         control: MonitorControl,
         snapshot: Option<SnapshotOf>,
     },
+}
+
+/// A read of an engine that another node may own: what it answers is the JSON of the value
+/// the same read answers on the owner.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub(crate) enum EngineRead {
+    /// `Result<DeviceSnapshot, CstaError>`.
+    DeviceSnapshot { device: String },
+    /// `Option<QueueStatus>`.
+    QueueStatus { queue_id: String },
+    /// `Vec<String>`: the queues the device is an agent of.
+    AgentQueues { device: String },
+}
+
+impl EngineRead {
+    fn answer(&self, engine: &Engine) -> Result<serde_json::Value, serde_json::Error> {
+        match self {
+            Self::DeviceSnapshot { device } => serde_json::to_value(engine.snapshot_device(device)),
+            Self::QueueStatus { queue_id } => serde_json::to_value(engine.queue_status(queue_id)),
+            Self::AgentQueues { device } => serde_json::to_value(engine.agent_queues(device)),
+        }
+    }
 }
 
 /// The owner's answer.
@@ -79,6 +104,10 @@ enum Response {
     Done,
     Monitor {
         snapshot: Option<serde_json::Value>,
+    },
+    /// What the read answered on the owner, as JSON of the same type.
+    Read {
+        value: serde_json::Value,
     },
     /// The receiver does not own the engine (any more): ask the lease again.
     NotOwner {
@@ -124,6 +153,19 @@ impl Platform {
             Request::DirectoryChange { change } => {
                 self.telephony_changed_here(&enterprise_id, change).await;
                 Response::Done
+            }
+            Request::Read { read } => {
+                let handle = match self.engine(&enterprise_id).await {
+                    Ok(handle) => handle,
+                    Err(error) => return refused(error),
+                };
+                match handle.run(move |engine, _| read.answer(engine)).await {
+                    Ok(Ok(value)) => Response::Read { value },
+                    Ok(Err(error)) => Response::Failed {
+                        message: error.to_string(),
+                    },
+                    Err(error) => refused(error),
+                }
             }
             Request::Monitor { control, snapshot } => {
                 let handle = match self.engine(&enterprise_id).await {
@@ -185,7 +227,7 @@ impl Platform {
                 Ok(Ok(Response::Failed { message })) => {
                     return Err(ServiceError::internal(message));
                 }
-                Ok(Ok(Response::Done | Response::Monitor { .. })) => {
+                Ok(Ok(Response::Done | Response::Monitor { .. } | Response::Read { .. })) => {
                     return Err(ServiceError::internal("the owner answered no result"));
                 }
                 Ok(Ok(Response::NotOwner { .. }) | Err(_)) | Err(_) => {}
@@ -204,6 +246,61 @@ impl Platform {
             }
         }
         Err(last)
+    }
+
+    /// Reads the enterprise's engine where it runs: `local` here when this node owns it, else
+    /// `read` on the owner, whose answer is the JSON of what `local` would have answered there.
+    pub(crate) async fn engine_read<T>(
+        &self,
+        enterprise_id: &str,
+        read: EngineRead,
+        local: impl FnOnce(&Engine) -> T + Send + 'static,
+    ) -> Result<T, ServiceError>
+    where
+        T: serde::de::DeserializeOwned + Send + 'static,
+    {
+        let mut owner = match self.engine(enterprise_id).await {
+            Ok(handle) => return handle.run(move |engine, _| local(engine)).await,
+            Err(ServiceError::NotOwner {
+                owner: Some(owner), ..
+            }) if self.telephony.forwarding.get().is_some() => owner,
+            Err(error) => return Err(error),
+        };
+        let Some(transport) = self.telephony.forwarding.get() else {
+            return Err(ServiceError::internal("no forwarding"));
+        };
+        for _ in 0..ATTEMPTS {
+            let request = Forwarded {
+                enterprise_id: enterprise_id.to_owned(),
+                request: Request::Read { read: read.clone() },
+            };
+            let message = serde_json::to_vec(&request).map_err(ServiceError::internal)?;
+            let sent = transport.request(&owner, message, FORWARD_TIMEOUT).await;
+            self.telephony
+                .forwarded
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            match sent.map(|bytes| serde_json::from_slice::<Response>(&bytes)) {
+                Ok(Ok(Response::Read { value })) => {
+                    return serde_json::from_value(value).map_err(ServiceError::internal);
+                }
+                Ok(Ok(Response::Failed { message })) => {
+                    return Err(ServiceError::internal(message));
+                }
+                _ => {}
+            }
+            match self.engine(enterprise_id).await {
+                Ok(handle) => return handle.run(move |engine, _| local(engine)).await,
+                Err(ServiceError::NotOwner {
+                    owner: Some(next), ..
+                }) if next != owner => owner = next,
+                Err(error) => return Err(error),
+            }
+        }
+        Err(ServiceError::NotOwner {
+            enterprise: enterprise_id.to_owned(),
+            owner: Some(owner),
+            retry_after_secs: 1,
+        })
     }
 
     /// Has the owner of the enterprise's engine, here or on another node, dispatch a monitor

@@ -3,6 +3,7 @@
 
 use sentral_engine::QueueStatus;
 
+use super::forwarding::EngineRead;
 use crate::{Platform, Principal, ServiceError};
 
 impl Platform {
@@ -13,11 +14,14 @@ impl Platform {
         queue_id: &str,
     ) -> Result<QueueStatus, ServiceError> {
         let queue = self.queue(principal, queue_id).await?;
-        let handle = self.engine(&queue.enterprise_id).await?;
         let id = queue.id.clone();
-        handle
-            .run(move |engine, _| engine.queue_status(&id))
-            .await?
-            .ok_or_else(|| ServiceError::not_found(format!("queue {queue_id}")))
+        let read = EngineRead::QueueStatus {
+            queue_id: queue.id.clone(),
+        };
+        self.engine_read(&queue.enterprise_id, read, move |engine| {
+            engine.queue_status(&id)
+        })
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("queue {queue_id}")))
     }
 }
