@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::body::{Json as JsonBody, Path};
-use crate::telenor::{ErrorBody, TelenorError};
+use crate::telenor::{ErrorBody, NotOwnerUnavailable, TelenorError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -57,6 +57,7 @@ pub struct PlacedCallBody {
         (status = 201, description = "The call", body = PlacedCallBody),
         (status = 400, description = "40000 no enterprise for these numbers; 40003 invalidDestination", body = ErrorBody),
         (status = 409, description = "40902 deviceOutOfService (the calling phone is off)", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn place_call(
@@ -93,6 +94,7 @@ async fn act(
         (status = 204, description = "Answered"),
         (status = 404, description = "40402 unknown handset", body = ErrorBody),
         (status = 409, description = "40902: nothing is ringing there", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn answer(
@@ -112,6 +114,7 @@ pub async fn answer(
         (status = 204, description = "Rejected"),
         (status = 404, description = "40402 unknown handset", body = ErrorBody),
         (status = 409, description = "40902: nothing is ringing there", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn reject(
@@ -131,6 +134,7 @@ pub async fn reject(
         (status = 204, description = "Hung up"),
         (status = 404, description = "40402 unknown handset", body = ErrorBody),
         (status = 409, description = "40902: not in a call", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn hang_up(
@@ -157,6 +161,7 @@ pub struct PowerRequest {
     responses(
         (status = 204, description = "Done"),
         (status = 404, description = "40402 not a member's phone", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn power(

@@ -191,8 +191,7 @@ pub struct ForwardingInfo {
 
 /// A device's presence: what the network sees, the absence, and the availability computed
 /// from both.
-///
-/// `Deserialize` is in durable.rs (it reads back the texts this writes).
+// `Deserialize` is in durable.rs (it reads back the texts this writes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Presence {
@@ -204,7 +203,7 @@ pub struct Presence {
     pub availability: &'static str,
 }
 
-/// `Deserialize` is in durable.rs.
+// `Deserialize` is in durable.rs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AbsenceInfo {

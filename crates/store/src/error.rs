@@ -30,6 +30,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database cannot be reached now: a retry may succeed (see [`DbError::is_unavailable`]).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Database(error) if error.is_unavailable())
+    }
+
     /// A unique-constraint violation turned into a conflict naming `what`, other errors unchanged.
     pub fn conflict_as(self, what: impl Into<String>) -> Self {
         match self {

@@ -342,6 +342,13 @@ impl From<ServiceError> for KpnError {
                 message: error.to_string(),
                 retry_after_seconds: retry_after_secs,
             },
+            ServiceError::Store(cause) if cause.is_unavailable() => {
+                tracing::warn!(request_id = %crate::request_id::current(), error = %cause, "store unreachable");
+                KpnError::Unavailable {
+                    message: "the store cannot be reached now; retry shortly".to_owned(),
+                    retry_after_seconds: STORE_RETRY_AFTER_SECS,
+                }
+            }
             ServiceError::Store(cause) => {
                 tracing::error!(request_id = %crate::request_id::current(), error = %cause, "store failed");
                 KpnError::Internal
@@ -353,6 +360,9 @@ impl From<ServiceError> for KpnError {
         }
     }
 }
+
+/// When to retry after the store could not be reached (a database restarting).
+const STORE_RETRY_AFTER_SECS: u64 = 1;
 
 #[cfg(test)]
 mod tests {

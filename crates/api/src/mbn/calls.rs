@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use super::csta::CstaCaller;
 use crate::AppState;
 use crate::body::{Json as JsonBody, Path};
-use crate::telenor::{ErrorBody, TelenorError};
+use crate::telenor::{ErrorBody, NotOwnerUnavailable, TelenorError};
 
 /// A connection: a call and a device in it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -65,6 +65,7 @@ pub struct MakeCallRequest {
         (status = 409, description = "40902 deviceOutOfService, requestIncompatibleWithObject", body = ErrorBody),
         (status = 413, description = "41300 body too large", body = ErrorBody),
         (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn make_call(
@@ -150,6 +151,7 @@ macro_rules! call_service {
                 (status = 409, description = "40902 invalidConnectionState: the connection is not in a state the service works from", body = ErrorBody),
                 (status = 413, description = "41300 body too large", body = ErrorBody),
                 (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
+                NotOwnerUnavailable,
             )
         )]
         pub async fn $name(
@@ -207,6 +209,7 @@ pub struct ClearAnswerBody {
         (status = 409, description = "40902 invalidConnectionState: the connection is already null", body = ErrorBody),
         (status = 413, description = "41300 body too large", body = ErrorBody),
         (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn clear(
@@ -315,6 +318,7 @@ pub struct JoinRequest {
         (status = 409, description = "40902 invalidConnectionState", body = ErrorBody),
         (status = 413, description = "41300 body too large", body = ErrorBody),
         (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn transfer(
@@ -350,6 +354,7 @@ pub async fn transfer(
         (status = 409, description = "40902 invalidConnectionState", body = ErrorBody),
         (status = 413, description = "41300 body too large", body = ErrorBody),
         (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn conference(
@@ -391,6 +396,7 @@ pub struct DeviceForwardingBody {
         (status = 400, description = "40000 not a device number", body = ErrorBody),
         (status = 401, description = "40101 (no CSTA session), 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402 unknown device or not yours", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn get_forwarding(
@@ -435,6 +441,7 @@ pub struct SetForwardingRequest {
         (status = 404, description = "40402 unknown device or not yours", body = ErrorBody),
         (status = 413, description = "41300 body too large", body = ErrorBody),
         (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn set_forwarding(
@@ -521,6 +528,7 @@ pub struct AgentStateRequest {
         (status = 404, description = "40402 unknown device; 40403 invalidDeviceIdentifier: not an agent (of that queue)", body = ErrorBody),
         (status = 413, description = "41300 body too large", body = ErrorBody),
         (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn set_agent_state(
@@ -557,6 +565,7 @@ pub async fn set_agent_state(
         (status = 400, description = "40000 a malformed path, query or body value (named in the detail)", body = ErrorBody),
         (status = 401, description = "40101 (no CSTA session), 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402 unknown device or not yours", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn device_snapshot(

@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::stream::{EventStreamError, EventStreamRequest, StreamSettings};
 use crate::AppState;
 use crate::body::{Json as JsonBody, Path, Query};
-use crate::telenor::{ErrorBody, TelenorError};
+use crate::telenor::{ErrorBody, NotOwnerUnavailable, TelenorError};
 
 /// A caller of the CSTA interface: the bearer token is a CSTA session token from
 /// `POST /csta/authentication/token`.
@@ -198,6 +198,7 @@ pub struct StartedMonitorBody {
         (status = 429, description = "42901, 42902", body = ErrorBody),
         (status = 413, description = "41300 body too large", body = ErrorBody),
         (status = 415, description = "41500 the body is not JSON (Content-Type)", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn start(
@@ -241,6 +242,7 @@ pub async fn start(
         (status = 400, description = "40000 a malformed path, query or body value (named in the detail)", body = ErrorBody),
         (status = 401, description = "40101, 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402: unknown, ended or not yours", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn renew(
@@ -265,6 +267,7 @@ pub async fn renew(
         (status = 400, description = "40000 a malformed path, query or body value (named in the detail)", body = ErrorBody),
         (status = 401, description = "40101, 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402: unknown, ended or not yours", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn stop(
@@ -298,6 +301,7 @@ pub struct SnapshotBody {
         (status = 400, description = "40000 a malformed path, query or body value (named in the detail)", body = ErrorBody),
         (status = 401, description = "40101, 40102, 40105", body = ErrorBody),
         (status = 404, description = "40402: unknown, ended or not yours", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn snapshot(

@@ -7,7 +7,7 @@ use sentral_engine::QueueStatus;
 
 use crate::AppState;
 use crate::body::Path;
-use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
+use crate::telenor::{ErrorBody, NotOwnerUnavailable, TelenorCaller, TelenorError};
 
 /// Waiting callers (position 1 is offered next; wait time in seconds; agents it rings at),
 /// every agent's user state (loggedOff, notReady, ready, workingAfterCall) and system state
@@ -25,6 +25,7 @@ use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
         (status = 403, description = "40301", body = ErrorBody),
         (status = 404, description = "40402 unknown queue or not yours", body = ErrorBody),
         (status = 429, description = "42901, 42902", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn status(

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::body::{Json as JsonBody, Path};
-use crate::telenor::{ErrorBody, TelenorCaller, TelenorError};
+use crate::telenor::{ErrorBody, NotOwnerUnavailable, TelenorCaller, TelenorError};
 
 /// A member's presence: what the network sees of the phone, the current absence, and the
 /// availability computed from both (an active absence wins).
@@ -61,6 +61,7 @@ impl From<MemberStatus> for UserStatusBody {
         (status = 403, description = "40301; 40302 another member for an end-user token", body = ErrorBody),
         (status = 404, description = "40402 unknown member or not yours", body = ErrorBody),
         (status = 429, description = "42901, 42902", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn user(
@@ -93,6 +94,7 @@ pub struct EnterpriseStatusBody {
         (status = 403, description = "40301", body = ErrorBody),
         (status = 404, description = "40402 unknown enterprise or not yours", body = ErrorBody),
         (status = 429, description = "42901, 42902", body = ErrorBody),
+        NotOwnerUnavailable,
     )
 )]
 pub async fn enterprise_users(

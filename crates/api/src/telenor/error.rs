@@ -5,7 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sentral_services::{AuthFailure, CorporateError, ServiceError, error::RateLimitKind};
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
 /// Every error the Telenor and MBN APIs answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +105,18 @@ pub struct ErrorBody {
     /// The request id (also in the `x-request-id` header), to quote when asking for help.
     pub request_id: String,
 }
+
+/// The 503 a telephony operation (call control, monitors, device snapshots, queue status,
+/// presence, the sandbox network) answers in a cluster when the node owning the enterprise's
+/// engine cannot be reached: [`TelenorError::Unavailable`], code 50301, with `Retry-After`.
+/// Listed in the `responses(...)` of every operation that reaches an engine.
+#[derive(IntoResponses)]
+#[response(
+    status = 503,
+    description = "50301 Service temporarily unavailable: the node owning the enterprise's telephony cannot be reached now; nothing was applied, retry after the seconds in Retry-After",
+    headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))
+)]
+pub struct NotOwnerUnavailable(pub ErrorBody);
 
 impl TelenorError {
     /// Status, numeric code, documented message and the OAuth error code where one applies.
@@ -465,6 +477,13 @@ impl From<ServiceError> for TelenorError {
                 detail: error.to_string(),
                 retry_after_seconds: retry_after_secs,
             },
+            ServiceError::Store(cause) if cause.is_unavailable() => {
+                tracing::warn!(request_id = %crate::request_id::current(), error = %cause, "store unreachable");
+                TelenorError::Unavailable {
+                    detail: "the store cannot be reached now; retry shortly".to_owned(),
+                    retry_after_seconds: STORE_RETRY_AFTER_SECS,
+                }
+            }
             ServiceError::Store(cause) => {
                 tracing::error!(request_id = %crate::request_id::current(), error = %cause, "store failed");
                 TelenorError::Internal
@@ -476,6 +495,9 @@ impl From<ServiceError> for TelenorError {
         }
     }
 }
+
+/// When to retry after the store could not be reached (a database restarting).
+const STORE_RETRY_AFTER_SECS: u64 = 1;
 
 #[cfg(test)]
 mod tests {

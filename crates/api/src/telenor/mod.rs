@@ -18,7 +18,7 @@ use axum::routing::{MethodFilter, MethodRouter, get, on, post, put};
 use sentral_services::Principal;
 
 use crate::AppState;
-pub use error::{ErrorBody, TelenorError};
+pub use error::{ErrorBody, NotOwnerUnavailable, TelenorError};
 
 /// A caller of a Telenor or MBN resource API, authenticated by bearer token.
 pub struct TelenorCaller(pub Principal);

@@ -45,6 +45,75 @@ async fn every_operation_documents_the_errors_every_caller_can_get() {
     server.stop().await;
 }
 
+/// In a cluster, an operation that reaches the enterprise's telephony engine answers 503 (50301)
+/// with `Retry-After` when the engine's owner cannot be reached: each documents that answer.
+#[tokio::test]
+async fn telephony_operations_document_the_503_with_retry_after() {
+    let server = TestServer::demo().await;
+    let telephony = [
+        ("mbn", "post", "/csta/calls"),
+        ("mbn", "post", "/csta/calls/{callId}/answer"),
+        ("mbn", "post", "/csta/calls/{callId}/clear"),
+        ("mbn", "post", "/csta/calls/{callId}/hold"),
+        ("mbn", "post", "/csta/calls/{callId}/retrieve"),
+        ("mbn", "post", "/csta/calls/{callId}/deflect"),
+        ("mbn", "post", "/csta/calls/{callId}/single-step-transfer"),
+        ("mbn", "post", "/csta/calls/{callId}/consultation"),
+        ("mbn", "post", "/csta/calls/transfer"),
+        ("mbn", "post", "/csta/calls/conference"),
+        ("mbn", "get", "/csta/devices/{device}/forwarding"),
+        ("mbn", "put", "/csta/devices/{device}/forwarding"),
+        ("mbn", "put", "/csta/devices/{device}/agent-state"),
+        ("mbn", "get", "/csta/devices/{device}/snapshot"),
+        ("mbn", "post", "/csta/monitors"),
+        ("mbn", "put", "/csta/monitors/{crossRefId}"),
+        ("mbn", "delete", "/csta/monitors/{crossRefId}"),
+        ("mbn", "get", "/csta/monitors/{crossRefId}/snapshot"),
+        ("mbn", "get", "/queue/queues/{queueId}/status"),
+        ("mbn", "get", "/status/users/{memberId}"),
+        ("mbn", "get", "/status/enterprises/{enterpriseId}/users"),
+        ("sandbox", "post", "/sandbox/v1/calls"),
+        ("sandbox", "post", "/sandbox/v1/devices/{number}/answer"),
+        ("sandbox", "post", "/sandbox/v1/devices/{number}/reject"),
+        ("sandbox", "post", "/sandbox/v1/devices/{number}/hangup"),
+        ("sandbox", "put", "/sandbox/v1/devices/{number}/power"),
+    ];
+    let mut documents = std::collections::HashMap::new();
+    for name in ["mbn", "sandbox"] {
+        let doc: serde_json::Value = server
+            .http
+            .get(server.url(&format!("/openapi/{name}.json")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        documents.insert(name, doc);
+    }
+    for (document, method, path) in telephony {
+        let name = format!("{method} {path}");
+        let answer = &documents[document]["paths"][path][method]["responses"]["503"];
+        assert!(answer.is_object(), "{name} does not document 503");
+        assert!(
+            answer["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("50301") && d.contains("Retry-After")),
+            "{name}: {answer}"
+        );
+        assert!(
+            answer["headers"]["Retry-After"].is_object(),
+            "{name} does not declare Retry-After: {answer}"
+        );
+        assert_eq!(
+            answer["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorBody",
+            "{name}"
+        );
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn odd_path_parameters_answer_4xx_in_the_telenor_envelope() {
     let server = TestServer::demo().await;

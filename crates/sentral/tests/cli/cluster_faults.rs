@@ -178,3 +178,185 @@ fn nats_restarted_under_two_nodes_they_reconnect_and_monitors_go_on_without_a_si
         "four calls of three inputs each: {epochs:?}"
     );
 }
+
+/// A PostgreSQL server of this test's own (`initdb` into a temp dir, run as the `postgres`
+/// user, on a free port), so stopping it disturbs no other test.
+struct PrivatePostgres {
+    dir: std::path::PathBuf,
+    port: u16,
+    bin: std::path::PathBuf,
+}
+
+impl PrivatePostgres {
+    /// `None` where it cannot be made here (no server binaries, not root to run them as
+    /// `postgres`).
+    fn create(dir: &std::path::Path) -> Option<PrivatePostgres> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path().join("bin"))
+            .find(|bin| bin.join("initdb").exists())?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .ok()?
+            .port();
+        let data = dir.join("pgdata");
+        std::fs::create_dir_all(&data).ok()?;
+        let chown = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir)
+            .status()
+            .ok()?;
+        let server = PrivatePostgres {
+            dir: data,
+            port,
+            bin,
+        };
+        let made = chown.success()
+            && server
+                .as_postgres(&[
+                    "initdb",
+                    "-D",
+                    &server.dir.to_string_lossy(),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                ])
+                .ok()?;
+        (made && server.start()).then_some(server)
+    }
+
+    fn as_postgres(&self, args: &[&str]) -> std::io::Result<bool> {
+        let (program, rest) = args.split_first().expect("a program");
+        Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join(program))
+            .args(rest)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|status| status.success())
+    }
+
+    fn start(&self) -> bool {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=on",
+            self.port,
+            self.dir.display()
+        );
+        self.as_postgres(&[
+            "pg_ctl",
+            "-D",
+            &self.dir.to_string_lossy(),
+            "-o",
+            &options,
+            "-w",
+            "start",
+        ])
+        .unwrap_or(false)
+    }
+
+    fn stop(&self) {
+        let _ = self.as_postgres(&[
+            "pg_ctl",
+            "-D",
+            &self.dir.to_string_lossy(),
+            "-m",
+            "fast",
+            "-w",
+            "stop",
+        ]);
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Creates a contact; its id when acknowledged (201), else the status.
+fn create_contact(node: &Node, bearer: &str, n: usize) -> Result<String, u16> {
+    let body = format!(
+        r#"{{"firstName":"Restart","lastName":"Survivor {n}","company":"Omstart AS","externalId":"restart-{n}"}}"#
+    );
+    let (status, answer) = node.post_json("/catalog/contacts", bearer, &body);
+    if status != 201 {
+        return Err(status);
+    }
+    let json: serde_json::Value = serde_json::from_str(&answer).expect("JSON");
+    Ok(json["contactId"].as_str().expect("contactId").to_owned())
+}
+
+#[test]
+fn postgresql_restarted_under_a_node_requests_answer_503_meanwhile_then_recover_losing_nothing() {
+    let dir = Scratch::new("faults-pg");
+    let Some(postgres) = PrivatePostgres::create(&dir.0) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "cannot run a PostgreSQL server of the test's own (initdb as user postgres): CI must run this test"
+        );
+        eprintln!(
+            "no PostgreSQL server binaries or not root: the PostgreSQL restart test is skipped"
+        );
+        return;
+    };
+    let node_dir = Scratch::new("faults-pg-node");
+    let url = postgres.url();
+    let node = Node::start(&node_dir.0, &["--database-url", &url]);
+    node.wait_ready();
+    let bearer = format!("Bearer {}", node.token());
+    let mut acknowledged: Vec<String> = (0..5)
+        .map(|n| create_contact(&node, &bearer, n).expect("a contact before the restart"))
+        .collect();
+
+    // PostgreSQL stops: writes and reads answer 503 with Retry-After (never 500), not ready.
+    postgres.stop();
+    let (status, body) = node.post_json(
+        "/catalog/contacts",
+        &bearer,
+        r#"{"firstName":"Lost","lastName":"Never","company":"Omstart AS"}"#,
+    );
+    assert_eq!(
+        status,
+        503,
+        "a write while PostgreSQL is down: {body}\n{}",
+        node.log()
+    );
+    let (status, body) = node.get(&format!("/catalog/contacts/{}", acknowledged[0]), &bearer);
+    assert_eq!(status, 503, "a read while PostgreSQL is down: {body}");
+    assert_eq!(node.get("/readyz", "").0, 503);
+
+    // Back: the node recovers by itself, and every acknowledged write is there.
+    assert!(postgres.start(), "PostgreSQL started again");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match create_contact(&node, &bearer, 5) {
+            Ok(id) => {
+                acknowledged.push(id);
+                break;
+            }
+            Err(status) => {
+                assert!(
+                    Instant::now() < deadline && status == 503,
+                    "not recovered: {status}\n{}",
+                    node.log()
+                );
+                thread::sleep(Duration::from_millis(200));
+            }
+        }
+    }
+    node.wait_ready();
+    for id in &acknowledged {
+        let (status, body) = node.get(&format!("/catalog/contacts/{id}"), &bearer);
+        assert_eq!(
+            status, 200,
+            "acknowledged contact {id} after the restart: {body}"
+        );
+    }
+}

@@ -262,6 +262,27 @@ pub enum DbError {
 }
 
 impl DbError {
+    /// The database cannot be reached now (down, restarting, every connection busy): the same
+    /// request may succeed in a moment, so callers answer 503 rather than 500.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            DbError::Postgres(error) => match error {
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => true,
+                // SQLSTATE class 08 (connection exception), 57P01-57P03 (the server shutting
+                // down or starting).
+                sqlx::Error::Database(database) => database
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P0")),
+                _ => false,
+            },
+            DbError::WriterBusy(_) => true,
+            _ => false,
+        }
+    }
+
     pub fn is_unique_violation(&self) -> bool {
         match self {
             DbError::Sqlite(rusqlite::Error::SqliteFailure(error, _)) => matches!(
