@@ -68,7 +68,9 @@ pub struct DeliveryRecord {
     pub last_error: Option<String>,
 }
 
-/// Stores (or replaces) a monitor's target; call it before the monitor's first delivery.
+/// Stores a monitor's target (or its new URL and secret); call it before the monitor's first
+/// delivery. A target that ended stays ended: with replicated monitors every node registers the
+/// same target, and a late registration must not revive one another node ended.
 pub async fn register_target(
     conn: &mut Connection,
     target: &WebhookTargetRecord,
@@ -76,8 +78,7 @@ pub async fn register_target(
 ) -> Result<(), StoreError> {
     query(
         "INSERT INTO webhook_targets (monitor_id, url, secret, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (monitor_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, \
-         ended_at = NULL",
+         ON CONFLICT (monitor_id) DO UPDATE SET url = excluded.url, secret = excluded.secret",
     )
     .bind(&target.monitor_id)
     .bind(&target.url)

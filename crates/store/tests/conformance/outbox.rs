@@ -267,6 +267,19 @@ async fn outbox_purge_drops_finished_rows_and_ended_targets() {
             ..delivery("mon_a", 2)
         };
         outbox::enqueue(&mut tx, &[ended], NOW).await.unwrap();
+        // Another node registering the same (replicated) monitor's target late does not revive
+        // the ended target.
+        outbox::register_target(
+            &mut tx,
+            &WebhookTargetRecord {
+                monitor_id: "mon_a".to_owned(),
+                url: "http://127.0.0.1:9/mon_a".to_owned(),
+                secret: "whsec_mon_a".to_owned(),
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
 
         let mut conn = store.read().await.unwrap();
