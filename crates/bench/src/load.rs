@@ -42,39 +42,69 @@ const GRACE: Duration = Duration::from_secs(2);
 const RECONNECT_BACKOFF: Duration = Duration::from_millis(10);
 
 /// A request body in which every [`BodyTemplate::PLACEHOLDER`] is replaced by
-/// a per-request counter.
+/// a per-request counter and every [`BodyTemplate::PARITY`] by `false` for an
+/// even counter and `true` for an odd one (a toggle: off, on, off, …).
 #[derive(Clone, Debug, Default)]
 pub struct BodyTemplate {
-    /// The text between the placeholders (one more part than placeholders).
-    parts: Vec<Bytes>,
+    parts: Vec<Part>,
+}
+
+#[derive(Clone, Debug)]
+enum Part {
+    Text(Bytes),
+    Counter,
+    Parity,
 }
 
 impl BodyTemplate {
     pub const PLACEHOLDER: &'static str = "{n}";
+    pub const PARITY: &'static str = "{bool}";
 
     pub fn new(text: &str) -> BodyTemplate {
-        BodyTemplate {
-            parts: text
-                .split(Self::PLACEHOLDER)
-                .map(|part| Bytes::copy_from_slice(part.as_bytes()))
-                .collect(),
+        let mut parts = Vec::new();
+        let mut rest = text;
+        loop {
+            let next = [
+                (Self::PLACEHOLDER, Part::Counter),
+                (Self::PARITY, Part::Parity),
+            ]
+            .into_iter()
+            .filter_map(|(marker, part)| rest.find(marker).map(|at| (at, marker, part)))
+            .min_by_key(|(at, _, _)| *at);
+            let Some((at, marker, part)) = next else {
+                break;
+            };
+            if at > 0 {
+                parts.push(Part::Text(Bytes::copy_from_slice(&rest.as_bytes()[..at])));
+            }
+            parts.push(part);
+            rest = &rest[at + marker.len()..];
         }
+        if !rest.is_empty() {
+            parts.push(Part::Text(Bytes::copy_from_slice(rest.as_bytes())));
+        }
+        BodyTemplate { parts }
     }
 
     /// The body of request number `n`.
     pub fn render(&self, n: u64) -> Bytes {
         match self.parts.as_slice() {
             [] => Bytes::new(),
-            [whole] => whole.clone(),
-            [first, rest @ ..] => {
+            [Part::Text(whole)] => whole.clone(),
+            parts => {
                 let number = n.to_string();
-                let len =
-                    self.parts.iter().map(Bytes::len).sum::<usize>() + number.len() * rest.len();
-                let mut out = Vec::with_capacity(len);
-                out.extend_from_slice(first);
-                for part in rest {
-                    out.extend_from_slice(number.as_bytes());
-                    out.extend_from_slice(part);
+                let parity: &[u8] = if n.is_multiple_of(2) {
+                    b"false"
+                } else {
+                    b"true"
+                };
+                let mut out = Vec::new();
+                for part in parts {
+                    match part {
+                        Part::Text(text) => out.extend_from_slice(text),
+                        Part::Counter => out.extend_from_slice(number.as_bytes()),
+                        Part::Parity => out.extend_from_slice(parity),
+                    }
                 }
                 Bytes::from(out)
             }
@@ -459,5 +489,8 @@ mod tests {
         assert_eq!(BodyTemplate::new("plain").render(7), "plain");
         assert_eq!(BodyTemplate::new("{n}").render(0), "0");
         assert_eq!(BodyTemplate::new("").render(3), "");
+        let toggle = BodyTemplate::new(r#"{"on":{bool},"k":{n}}"#);
+        assert_eq!(toggle.render(0), r#"{"on":false,"k":0}"#);
+        assert_eq!(toggle.render(7), r#"{"on":true,"k":7}"#);
     }
 }

@@ -55,7 +55,8 @@ struct LoadArgs {
     /// Request method.
     #[arg(long, default_value = "GET")]
     method: String,
-    /// Request body; every `{n}` in it is replaced by a per-request counter (0, 1, …).
+    /// Request body; every `{n}` in it is replaced by a per-request counter (0, 1, …), every
+    /// `{bool}` by `false` for an even counter and `true` for an odd one (a toggle).
     #[arg(long, value_name = "TEXT")]
     body: Option<String>,
     /// Extra request header, 'Name: value' (repeatable).

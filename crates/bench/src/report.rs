@@ -129,6 +129,11 @@ pub fn load_summary(r: &LoadResult) -> String {
         "requests    {} 2xx completed in the window; whole run: {} non-2xx, {} errors{unsent}",
         r.ok, r.non_2xx, r.errors
     );
+    let _ = writeln!(
+        s,
+        "responses   {} over the whole run, warm-up included",
+        r.responses
+    );
     let _ = writeln!(s, "latency     {}", latency_line(&r.latency));
     if let Some(rate) = r.rate
         && r.throughput() < 0.95 * rate
