@@ -46,12 +46,12 @@ pub enum ForwardFailure {
     Unavailable(String),
 }
 
-/// A forwarded request as it travels.
+/// A forwarded request as it travels (`R` is the request, or a reference to it when sent).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Forwarded {
+struct Forwarded<R = Request> {
     enterprise_id: String,
-    request: Request,
+    request: R,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -187,65 +187,28 @@ impl Platform {
         enterprise_id: &str,
         input: Input,
     ) -> Result<Answer, ServiceError> {
-        let first = match self.engine(enterprise_id).await {
+        let owner = match self.engine(enterprise_id).await {
             Ok(handle) => return handle.input(input, self.now(), None).await,
-            Err(error) => error,
-        };
-        let (
-            Some(transport),
-            ServiceError::NotOwner {
-                owner: Some(owner), ..
-            },
-        ) = (self.telephony.forwarding.get(), &first)
-        else {
-            return Err(first);
+            Err(error) => self.forwardable(error)?,
         };
         let key = random_id("fwd");
-        let mut owner = owner.clone();
-        let mut last = first;
-        for _ in 0..ATTEMPTS {
-            let request = Forwarded {
-                enterprise_id: enterprise_id.to_owned(),
-                request: Request::Input {
-                    key: key.clone(),
-                    input: input.clone(),
-                },
-            };
-            let message = serde_json::to_vec(&request).map_err(ServiceError::internal)?;
-            let sent = transport.request(&owner, message, FORWARD_TIMEOUT).await;
-            tracing::debug!(
-                enterprise_id,
-                owner,
-                ok = sent.is_ok(),
-                "forwarded call control"
-            );
-            self.telephony
-                .forwarded
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            match sent.map(|bytes| serde_json::from_slice::<Response>(&bytes)) {
-                Ok(Ok(Response::Answered { answer })) => return Ok(answer),
-                Ok(Ok(Response::Failed { message })) => {
-                    return Err(ServiceError::internal(message));
-                }
-                Ok(Ok(Response::Done | Response::Monitor { .. } | Response::Read { .. })) => {
-                    return Err(ServiceError::internal("the owner answered no result"));
-                }
-                Ok(Ok(Response::NotOwner { .. }) | Err(_)) | Err(_) => {}
-            }
-            // The owner moved or died: this node may take the lease now, or learn the new owner.
-            match self.engine(enterprise_id).await {
-                Ok(handle) => return handle.input(input, self.now(), Some(key)).await,
-                Err(ServiceError::NotOwner {
-                    owner: Some(next), ..
-                }) if next != owner => owner = next,
-                Err(error @ ServiceError::NotOwner { .. }) => {
-                    // Still the silent owner's lease: the caller retries once it has expired.
-                    return Err(error);
-                }
-                Err(error) => last = error,
-            }
-        }
-        Err(last)
+        let request = Request::Input {
+            key: key.clone(),
+            input: input.clone(),
+        };
+        let accept = |response| match response {
+            Response::Answered { answer } => Some(Ok(answer)),
+            other => otherwise(other),
+        };
+        let now = self.now();
+        self.on_owner(
+            enterprise_id,
+            owner,
+            &request,
+            accept,
+            async move |handle| handle.input(input, now, Some(key)).await,
+        )
+        .await
     }
 
     /// Reads the enterprise's engine where it runs: `local` here when this node owns it, else
@@ -259,48 +222,24 @@ impl Platform {
     where
         T: serde::de::DeserializeOwned + Send + 'static,
     {
-        let mut owner = match self.engine(enterprise_id).await {
+        let owner = match self.engine(enterprise_id).await {
             Ok(handle) => return handle.run(move |engine, _| local(engine)).await,
-            Err(ServiceError::NotOwner {
-                owner: Some(owner), ..
-            }) if self.telephony.forwarding.get().is_some() => owner,
-            Err(error) => return Err(error),
+            Err(error) => self.forwardable(error)?,
         };
-        let Some(transport) = self.telephony.forwarding.get() else {
-            return Err(ServiceError::internal("no forwarding"));
+        let accept = |response| match response {
+            Response::Read { value } => {
+                Some(serde_json::from_value(value).map_err(ServiceError::internal))
+            }
+            other => otherwise(other),
         };
-        for _ in 0..ATTEMPTS {
-            let request = Forwarded {
-                enterprise_id: enterprise_id.to_owned(),
-                request: Request::Read { read: read.clone() },
-            };
-            let message = serde_json::to_vec(&request).map_err(ServiceError::internal)?;
-            let sent = transport.request(&owner, message, FORWARD_TIMEOUT).await;
-            self.telephony
-                .forwarded
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            match sent.map(|bytes| serde_json::from_slice::<Response>(&bytes)) {
-                Ok(Ok(Response::Read { value })) => {
-                    return serde_json::from_value(value).map_err(ServiceError::internal);
-                }
-                Ok(Ok(Response::Failed { message })) => {
-                    return Err(ServiceError::internal(message));
-                }
-                _ => {}
-            }
-            match self.engine(enterprise_id).await {
-                Ok(handle) => return handle.run(move |engine, _| local(engine)).await,
-                Err(ServiceError::NotOwner {
-                    owner: Some(next), ..
-                }) if next != owner => owner = next,
-                Err(error) => return Err(error),
-            }
-        }
-        Err(ServiceError::NotOwner {
-            enterprise: enterprise_id.to_owned(),
-            owner: Some(owner),
-            retry_after_secs: 1,
-        })
+        self.on_owner(
+            enterprise_id,
+            owner,
+            &Request::Read { read },
+            accept,
+            async move |handle| handle.run(move |engine, _| local(engine)).await,
+        )
+        .await
     }
 
     /// Has the owner of the enterprise's engine, here or on another node, dispatch a monitor
@@ -311,41 +250,86 @@ impl Platform {
         control: MonitorControl,
         snapshot: Option<SnapshotOf>,
     ) -> Result<Option<serde_json::Value>, ServiceError> {
-        let mut owner = match self.engine(enterprise_id).await {
+        let owner = match self.engine(enterprise_id).await {
             Ok(handle) => return handle.monitor_control(control, snapshot).await,
-            Err(ServiceError::NotOwner {
+            Err(error) => self.forwardable(error)?,
+        };
+        let request = Request::Monitor {
+            control: control.clone(),
+            snapshot: snapshot.clone(),
+        };
+        let accept = |response| match response {
+            Response::Monitor { snapshot } => Some(Ok(snapshot)),
+            other => otherwise(other),
+        };
+        self.on_owner(
+            enterprise_id,
+            owner,
+            &request,
+            accept,
+            async move |handle| handle.monitor_control(control, snapshot).await,
+        )
+        .await
+    }
+
+    /// The owner to forward to, when `error` says another node owns the engine and this node
+    /// can forward; else the error as it is.
+    fn forwardable(&self, error: ServiceError) -> Result<String, ServiceError> {
+        match error {
+            ServiceError::NotOwner {
                 owner: Some(owner), ..
-            }) if self.telephony.forwarding.get().is_some() => owner,
-            Err(error) => return Err(error),
-        };
+            } if self.telephony.forwarding.get().is_some() => Ok(owner),
+            other => Err(other),
+        }
+    }
+
+    /// Sends `request` to `owner`; when the owner is gone or has moved, runs `here` if this
+    /// node can take the engine now, or sends it to the next owner — [`ATTEMPTS`] at most.
+    /// `accept` reads an answer: `None` for "not the owner (any more)".
+    async fn on_owner<T>(
+        &self,
+        enterprise_id: &str,
+        mut owner: String,
+        request: &Request,
+        accept: impl Fn(Response) -> Option<Result<T, ServiceError>>,
+        here: impl AsyncFnOnce(super::EngineHandle) -> Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
         let Some(transport) = self.telephony.forwarding.get() else {
-            return Err(ServiceError::internal("no forwarding"));
+            return Err(ServiceError::internal("forwarding is not connected"));
         };
+        let message = serde_json::to_vec(&Forwarded {
+            enterprise_id: enterprise_id.to_owned(),
+            request,
+        })
+        .map_err(ServiceError::internal)?;
         for _ in 0..ATTEMPTS {
-            let request = Forwarded {
-                enterprise_id: enterprise_id.to_owned(),
-                request: Request::Monitor {
-                    control: control.clone(),
-                    snapshot: snapshot.clone(),
-                },
-            };
-            let message = serde_json::to_vec(&request).map_err(ServiceError::internal)?;
-            let sent = transport.request(&owner, message, FORWARD_TIMEOUT).await;
+            let sent = transport
+                .request(&owner, message.clone(), FORWARD_TIMEOUT)
+                .await;
             self.telephony
                 .forwarded
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            match sent.map(|bytes| serde_json::from_slice::<Response>(&bytes)) {
-                Ok(Ok(Response::Monitor { snapshot })) => return Ok(snapshot),
-                Ok(Ok(Response::Failed { message })) => {
-                    return Err(ServiceError::internal(message));
-                }
-                _ => {}
+            tracing::debug!(
+                enterprise_id,
+                owner,
+                ok = sent.is_ok(),
+                "forwarded to the owner"
+            );
+            let answered = sent
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<Response>(&bytes).ok())
+                .and_then(&accept);
+            if let Some(answer) = answered {
+                return answer;
             }
+            // The owner moved or died: this node may take the lease now, or learn the new owner.
             match self.engine(enterprise_id).await {
-                Ok(handle) => return handle.monitor_control(control, snapshot).await,
+                Ok(handle) => return here(handle).await,
                 Err(ServiceError::NotOwner {
                     owner: Some(next), ..
                 }) if next != owner => owner = next,
+                // Still the silent owner's lease (the caller retries once it has run out), or
+                // the store.
                 Err(error) => return Err(error),
             }
         }
@@ -386,6 +370,18 @@ impl Platform {
                 "the engine's owner did not take a directory change"
             );
         }
+    }
+}
+
+/// Any answer but the one expected: `None` (ask the lease again) for "not the owner", else the
+/// owner's failure.
+fn otherwise<T>(response: Response) -> Option<Result<T, ServiceError>> {
+    match response {
+        Response::NotOwner { .. } => None,
+        Response::Failed { message } => Some(Err(ServiceError::internal(message))),
+        _ => Some(Err(ServiceError::internal(
+            "the owner answered another kind of result",
+        ))),
     }
 }
 
