@@ -223,3 +223,34 @@ async fn call_control_on_a_non_owner_is_forwarded_to_the_owner_and_a_retried_key
     std::mem::forget(a);
     schema.drop_schema().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_hand_over_the_forwarding_node_takes_the_engine_at_once() {
+    let Some((schema, a, b)) = two_nodes("cluster_forwarding_hand_over").await else {
+        return;
+    };
+    let transport = Arc::new(Loopback::default());
+    transport.join("node-a", &a);
+    transport.join("node-b", &b);
+    a.call().await.unwrap();
+    // B forwards to A (and remembers A as the owner).
+    b.call().await.unwrap();
+    assert!(b.platform.running_engines().await.is_empty());
+
+    // A hands over: it starts no engine again, not even for a forwarded request, so B's next
+    // request, refused by A, takes the released lease at once instead of after A's lease.
+    let released = a
+        .on(|platform| async move { platform.hand_over_engines().await })
+        .await;
+    assert_eq!(released, 1);
+    let started = Instant::now();
+    b.call().await.unwrap();
+    assert!(started.elapsed() < TTL, "{:?}", started.elapsed());
+    assert_eq!(b.platform.running_engines().await, [DEMO_ENTERPRISE_ID]);
+    assert!(a.platform.running_engines().await.is_empty());
+
+    b.on(|platform| async move { platform.hand_over_engines().await })
+        .await;
+    drop((a, b));
+    schema.drop_schema().await.unwrap();
+}

@@ -323,6 +323,7 @@ impl Platform {
                 return answer;
             }
             // The owner moved or died: this node may take the lease now, or learn the new owner.
+            self.telephony.forget_owner(enterprise_id);
             match self.engine(enterprise_id).await {
                 Ok(handle) => return here(handle).await,
                 Err(ServiceError::NotOwner {

@@ -163,6 +163,11 @@ pub struct Telephony {
     replayed: std::sync::atomic::AtomicU64,
     /// Journal entries of running engines since their last snapshot.
     unsnapshotted: Arc<std::sync::atomic::AtomicU64>,
+    /// Engines other nodes own, until their lease would run out: a non-owner forwards without
+    /// asking the store each time; forgotten when the owner does not answer as one.
+    known_owners: std::sync::Mutex<HashMap<String, (String, std::time::Instant)>>,
+    /// Set when the node hands its engines over: it starts none again.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// The telephony's cluster counters, for `/metrics`.
@@ -182,11 +187,47 @@ impl Telephony {
             forwarded: std::sync::atomic::AtomicU64::new(0),
             replayed: std::sync::atomic::AtomicU64::new(0),
             unsnapshotted: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            known_owners: std::sync::Mutex::new(HashMap::new()),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
     pub fn hub(&self) -> &MonitorHub {
         &self.hub
+    }
+
+    /// The answer for an engine another node owns, while its lease still runs.
+    fn known_owner(&self, enterprise_id: &str) -> Option<ServiceError> {
+        let known = self
+            .known_owners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (owner, until) = known.get(enterprise_id)?;
+        let left = until.checked_duration_since(std::time::Instant::now())?;
+        Some(ServiceError::NotOwner {
+            enterprise: enterprise_id.to_owned(),
+            owner: Some(owner.clone()),
+            retry_after_secs: left.as_millis().div_ceil(1000).clamp(1, 60) as u64,
+        })
+    }
+
+    /// Keeps the owner of an engine for as long as its lease has `left`.
+    fn remember_owner(&self, enterprise_id: &str, owner: &str, left: Duration) {
+        self.known_owners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(
+                enterprise_id.to_owned(),
+                (owner.to_owned(), std::time::Instant::now() + left),
+            );
+    }
+
+    /// The owner did not answer as one: ask the store again next time.
+    pub(crate) fn forget_owner(&self, enterprise_id: &str) {
+        self.known_owners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(enterprise_id);
     }
 
     /// Forwarded commands, replayed journal entries, entries not yet in a snapshot.
@@ -494,13 +535,32 @@ impl Platform {
         let lease = match &self.ownership {
             None => None,
             Some(ownership) => {
+                if self
+                    .telephony
+                    .stopping
+                    .load(std::sync::atomic::Ordering::Acquire)
+                {
+                    // Handing over: no engine starts here again (a forwarded request included).
+                    return Err(ServiceError::NotOwner {
+                        enterprise: enterprise_id.to_owned(),
+                        owner: None,
+                        retry_after_secs: 1,
+                    });
+                }
+                // Only while forwarding: the owner's answer is what tells its end (a hand-over
+                // included); without it every request asks the store.
+                if self.telephony.forwarding.get().is_some()
+                    && let Some(known) = self.telephony.known_owner(enterprise_id)
+                {
+                    return Err(known);
+                }
                 let resource = Resource::telephony(enterprise_id);
                 match ownership.acquire(&resource).await? {
                     Some(lease) => Some(lease),
                     None => {
                         // Other enterprises' engines need not wait for this answer's read.
                         drop(engines);
-                        return Err(not_owner(ownership, enterprise_id).await);
+                        return Err(not_owner(ownership, &self.telephony, enterprise_id).await);
                     }
                 }
             }
@@ -609,6 +669,9 @@ impl Platform {
     /// Graceful shutdown: stops this node's engines and releases their leases, so other nodes
     /// take them over at once instead of after the ttl. Answers how many leases were released.
     pub async fn hand_over_engines(&self) -> usize {
+        self.telephony
+            .stopping
+            .store(true, std::sync::atomic::Ordering::Release);
         self.telephony.engines.lock().await.clear();
         match &self.ownership {
             Some(ownership) => ownership.release_all().await,
@@ -759,10 +822,17 @@ pub(crate) enum DirectoryChange {
 
 /// The answer while another node holds the lease of the enterprise's engine: who, and when to
 /// retry (once that lease would expire unless renewed, 1 to ttl seconds).
-async fn not_owner(ownership: &Ownership, enterprise_id: &str) -> ServiceError {
+async fn not_owner(
+    ownership: &Ownership,
+    telephony: &Telephony,
+    enterprise_id: &str,
+) -> ServiceError {
     let ttl = ownership.config().ttl;
     let (owner, left) = match ownership.holder(&Resource::telephony(enterprise_id)).await {
-        Ok(Some((node, left))) => (Some(node), left),
+        Ok(Some((node, left))) => {
+            telephony.remember_owner(enterprise_id, &node, left.min(ttl));
+            (Some(node), left)
+        }
         // Released or expired since: a retry may take it.
         Ok(None) => (None, Duration::from_secs(1)),
         Err(error) => return error,
