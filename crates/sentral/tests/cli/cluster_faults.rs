@@ -7,43 +7,17 @@
 //! Needs `SENTRAL_TEST_DATABASE_URL` (skipped without it) and `nats-server` on PATH (a server of
 //! this test's own, so restarting it disturbs no other test; required under `CI=true`).
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use sentral_store::testing::{PgTestSchema, postgres_test_url};
 
-use crate::cluster_support::{DropSchema, HENRIK, Node, Scratch, check_journal, success};
+use crate::cluster_support::{
+    DropSchema, HENRIK, Nats, Node, Scratch, check_journal, free_port, success,
+};
 
 const OUTSIDE: &str = "4799999999";
-
-/// This test's NATS server on `port`; killed when dropped.
-struct Nats(Child);
-
-impl Nats {
-    fn start(port: u16) -> Option<Nats> {
-        let child = Command::new("nats-server")
-            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        // Until it accepts connections.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not start");
-            thread::sleep(Duration::from_millis(20));
-        }
-        Some(Nats(child))
-    }
-}
-
-impl Drop for Nats {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// A call from outside to Henrik, answered and hung up, all through `node`.
 fn call_through(node: &Node) {
@@ -80,10 +54,7 @@ fn nats_restarted_under_two_nodes_they_reconnect_and_monitors_go_on_without_a_si
         eprintln!("SENTRAL_TEST_DATABASE_URL is not set: the NATS restart test is skipped");
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
+    let port = free_port();
     let Some(nats) = Nats::start(port) else {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
@@ -196,10 +167,7 @@ impl PrivatePostgres {
             .filter_map(Result::ok)
             .map(|entry| entry.path().join("bin"))
             .find(|bin| bin.join("initdb").exists())?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .ok()?
-            .port();
+        let port = free_port();
         let data = dir.join("pgdata");
         std::fs::create_dir_all(&data).ok()?;
         let chown = Command::new("chown")

@@ -379,6 +379,43 @@ fn serve_webhooks(connection: TcpStream, sink: &Mutex<Vec<(String, u64)>>) -> st
     }
 }
 
+/// A NATS server of the test's own on `port` (so stopping it disturbs no other test); killed
+/// when dropped.
+pub(crate) struct Nats(Child);
+
+impl Nats {
+    pub(crate) fn start(port: u16) -> Option<Nats> {
+        let child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        // Until it accepts connections.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "nats-server did not start");
+            thread::sleep(Duration::from_millis(20));
+        }
+        Some(Nats(child))
+    }
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A loopback port free a moment ago.
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 /// A cluster name of this test run's own: tests running at once on one NATS server do not see
 /// each other's events.
 pub(crate) fn cluster_name(label: &str) -> String {
@@ -402,7 +439,7 @@ pub(crate) fn reachable_nats() -> Option<String> {
         std::env::var("CI").as_deref() != Ok("true"),
         "no NATS at {url}: CI must run the cluster tests"
     );
-    eprintln!("no NATS at {url}: the two-node events test is skipped");
+    eprintln!("no NATS at {url}: the cluster test is skipped");
     None
 }
 
