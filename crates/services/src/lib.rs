@@ -18,6 +18,8 @@ pub mod platform;
 pub mod principal;
 pub mod sandbox;
 pub mod telephony;
+#[cfg(test)]
+mod test_world;
 pub mod throttle;
 pub mod webhook_outbox;
 

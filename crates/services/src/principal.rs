@@ -111,13 +111,9 @@ impl crate::Platform {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
+    use sentral_store::Store;
 
-    use sentral_domain::Secret;
-    use sentral_store::{Store, StoreLocation};
-
-    use crate::auth::{ClientAuthMethod, GrantRequest};
-    use crate::{Platform, PlatformConfig, demo};
+    use crate::{Platform, demo};
 
     async fn rename_in_store(store: &Store, org_number: &str, name: &str) {
         let mut conn = store.read().await.unwrap();
@@ -138,36 +134,13 @@ mod tests {
     /// measured by the platform's clock; a local reset shows at once.
     #[tokio::test]
     async fn organisations_are_cached_with_a_bounded_staleness_and_invalidated_by_reset() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(
-            Store::open(&StoreLocation::SqliteDir(dir.path().to_owned()))
-                .await
-                .unwrap(),
-        );
-        let config = PlatformConfig {
-            sandbox: true,
-            ..PlatformConfig::default()
-        };
-        let recheck = config.token_recheck_seconds;
-        let platform = Platform::new(store.clone(), config).await.unwrap();
-        platform.ensure_demo_world().await.unwrap();
-        let grant = platform
-            .grant(
-                demo::CLIENT_ID,
-                &Secret::new(demo::CLIENT_SECRET),
-                ClientAuthMethod::Basic,
-                GrantRequest::Password {
-                    username: demo::SYSTEM_USER.into(),
-                    password: Secret::new(demo::SYSTEM_USER_PASSWORD),
-                },
-                None,
-            )
-            .await
-            .unwrap();
-        let principal = platform
-            .authenticate_bearer(grant.access_token.expose())
-            .await
-            .unwrap();
+        let crate::test_world::TestWorld {
+            store,
+            platform,
+            principal,
+            recheck_seconds: recheck,
+            ..
+        } = crate::test_world::TestWorld::demo().await;
         let demo_names = vec![demo::CUSTOMER_NAME, demo::SUBSIDIARY_NAME];
         assert_eq!(names(&platform, &principal).await, demo_names);
 

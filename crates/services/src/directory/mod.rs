@@ -151,50 +151,23 @@ impl Platform {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
+    use sentral_domain::OrgNumber;
     use sentral_domain::directory::Enterprise;
-    use sentral_domain::{OrgNumber, Secret};
-    use sentral_store::{Store, StoreLocation};
 
-    use crate::auth::{ClientAuthMethod, GrantRequest};
-    use crate::{Platform, PlatformConfig, ServiceError, demo};
+    use crate::{ServiceError, demo};
 
     /// The enterprises of a token's companies are cached: one written behind this node's back
     /// (another node, SQL) shows within the recheck bound, one written through a local
     /// invalidation at once, and one of a company the token does not reach never.
     #[tokio::test]
     async fn a_machine_users_enterprises_are_cached_with_a_bounded_staleness() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(
-            Store::open(&StoreLocation::SqliteDir(dir.path().to_owned()))
-                .await
-                .unwrap(),
-        );
-        let config = PlatformConfig {
-            sandbox: true,
-            ..PlatformConfig::default()
-        };
-        let recheck = config.token_recheck_seconds;
-        let platform = Platform::new(store.clone(), config).await.unwrap();
-        platform.ensure_demo_world().await.unwrap();
-        let grant = platform
-            .grant(
-                demo::CLIENT_ID,
-                &Secret::new(demo::CLIENT_SECRET),
-                ClientAuthMethod::Basic,
-                GrantRequest::Password {
-                    username: demo::SYSTEM_USER.into(),
-                    password: Secret::new(demo::SYSTEM_USER_PASSWORD),
-                },
-                None,
-            )
-            .await
-            .unwrap();
-        let principal = platform
-            .authenticate_bearer(grant.access_token.expose())
-            .await
-            .unwrap();
+        let crate::test_world::TestWorld {
+            store,
+            platform,
+            principal,
+            recheck_seconds: recheck,
+            ..
+        } = crate::test_world::TestWorld::demo().await;
         let demo_id = super::demo::DEMO_ENTERPRISE_ID;
         assert_eq!(
             platform
