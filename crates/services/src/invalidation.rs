@@ -36,7 +36,9 @@ pub enum Invalidation {
     Organizations,
     /// Every cached enterprise row (a numbering plan's length changed, enterprises were seeded).
     Enterprises,
-    /// Every cache (the sandbox's reset).
+    /// Everything a node keeps of the store's contents (the sandbox's reset emptied it): every
+    /// cache, the CSTA sessions, rate and login counters, the sandbox clock's offset, and the
+    /// telephony engines with their calls (their leases released; they journal nothing more).
     Everything,
 }
 
@@ -147,6 +149,28 @@ impl Platform {
         self.invalidations.broadcast(invalidation);
     }
 
+    /// The sandbox's reset, once the store is emptied: this node forgets the old world (its
+    /// engines' leases released before this returns), then every other node does.
+    pub(crate) async fn forget_everything(&self) {
+        self.forget_memory();
+        self.reset_telephony().await;
+        self.invalidations.broadcast(Invalidation::Everything);
+    }
+
+    /// What this node keeps of the store's contents besides its engines, dropped.
+    fn forget_memory(&self) {
+        self.tokens.clear();
+        self.organizations.invalidate();
+        self.enterprises.invalidate();
+        self.verified_secrets.clear();
+        self.sessions.clear();
+        self.limiter.clear();
+        self.login_throttle.clear();
+        if let crate::platform::PlatformClock::Sandbox(clock) = &self.clock {
+            clock.reset();
+        }
+    }
+
     pub(crate) fn evict_token_family(&self, family: &str) {
         self.invalidate(Invalidation::TokenFamily {
             family: family.to_owned(),
@@ -197,10 +221,8 @@ impl Platform {
             Invalidation::Organizations => self.organizations.invalidate(),
             Invalidation::Enterprises => self.enterprises.invalidate(),
             Invalidation::Everything => {
-                self.tokens.clear();
-                self.organizations.invalidate();
-                self.enterprises.invalidate();
-                self.verified_secrets.clear();
+                self.forget_memory();
+                self.forget_telephony();
             }
         }
     }

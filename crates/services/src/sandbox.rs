@@ -41,18 +41,15 @@ impl Platform {
         self.clock_state()
     }
 
-    /// Back to the demo world: every table emptied, the clock back to real time, caches dropped.
+    /// Back to the demo world: every table emptied, then on every node the clock back to real
+    /// time and caches, sessions and engines (with their calls) dropped.
     pub async fn reset_sandbox(&self) -> Result<(), ServiceError> {
-        let clock = self.sandbox_clock()?;
+        self.sandbox_clock()?;
         let mut tx = self.store.write().await?;
+        // The leases go first (`ALL_TABLES`), so an engine mid-write cannot outlive the reset.
         records::delete_everything(&mut tx).await?;
         tx.commit().await?;
-        clock.reset();
-        self.invalidate(crate::invalidation::Invalidation::Everything);
-        self.limiter.clear();
-        self.login_throttle.clear();
-        self.stop_telephony().await;
-        self.sessions.clear();
+        self.forget_everything().await;
         self.ensure_demo_world().await?;
         Ok(())
     }

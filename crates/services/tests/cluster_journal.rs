@@ -7,16 +7,16 @@
 
 #[path = "support/cluster_node.rs"]
 mod cluster_node;
+#[path = "support/loopback.rs"]
+mod loopback;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cluster_node::{Node, OUTSIDE, TTL, two_nodes};
-use sentral_events::bus::BoxFuture;
+use loopback::Forwarding;
 use sentral_services::ServiceError;
 use sentral_services::directory::demo::DEMO_ENTERPRISE_ID;
-use sentral_services::telephony::forwarding::{CommandTransport, ForwardFailure};
 use sentral_services::telephony::network::HandsetAction;
 
 /// Henrik's phone and a colleague's, members of the demo enterprise.
@@ -106,56 +106,12 @@ async fn a_call_up_on_an_owner_that_dies_is_restored_by_the_next_owner_and_clear
     schema.drop_schema().await.unwrap();
 }
 
-/// Nodes reach each other in-process: a request to a node runs its `receive_forwarded` on its
-/// own runtime (a frozen node does not answer: the request times out).
-#[derive(Default)]
-struct Loopback {
-    nodes: Mutex<HashMap<String, (tokio::runtime::Handle, Arc<sentral_services::Platform>)>>,
-    requests: Mutex<Vec<(String, Vec<u8>)>>,
-}
-
-impl Loopback {
-    fn join(self: &Arc<Self>, name: &str, node: &Node) {
-        self.nodes.lock().unwrap().insert(
-            name.to_owned(),
-            (node.runtime.clone(), node.platform.clone()),
-        );
-        assert!(node.platform.connect_forwarding(self.clone()));
-    }
-}
-
-impl CommandTransport for Loopback {
-    fn request(
-        &self,
-        node: &str,
-        message: Vec<u8>,
-        timeout: Duration,
-    ) -> BoxFuture<'static, Result<Vec<u8>, ForwardFailure>> {
-        self.requests
-            .lock()
-            .unwrap()
-            .push((node.to_owned(), message.clone()));
-        let target = self.nodes.lock().unwrap().get(node).cloned();
-        Box::pin(async move {
-            let Some((runtime, platform)) = target else {
-                return Err(ForwardFailure::NoResponder);
-            };
-            let answer = runtime.spawn(async move { platform.receive_forwarded(&message).await });
-            match tokio::time::timeout(timeout, answer).await {
-                Ok(Ok(answer)) => Ok(answer),
-                Ok(Err(_)) => Err(ForwardFailure::NoResponder),
-                Err(_) => Err(ForwardFailure::TimedOut),
-            }
-        })
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn call_control_on_a_non_owner_is_forwarded_to_the_owner_and_a_retried_key_applies_once() {
     let Some((schema, a, b)) = two_nodes("cluster_forwarding").await else {
         return;
     };
-    let transport = Arc::new(Loopback::default());
+    let transport = Arc::new(Forwarding::default());
     transport.join("node-a", &a);
     transport.join("node-b", &b);
     a.call().await.unwrap();
@@ -229,7 +185,7 @@ async fn after_a_hand_over_the_forwarding_node_takes_the_engine_at_once() {
     let Some((schema, a, b)) = two_nodes("cluster_forwarding_hand_over").await else {
         return;
     };
-    let transport = Arc::new(Loopback::default());
+    let transport = Arc::new(Forwarding::default());
     transport.join("node-a", &a);
     transport.join("node-b", &b);
     a.call().await.unwrap();

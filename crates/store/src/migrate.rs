@@ -204,10 +204,12 @@ pub const CONSTANT_TABLES: &[&str] = &["kpn_suffix_positions"];
 
 /// Every table, children before parents: the order in which a reset empties them.
 pub const ALL_TABLES: &[&str] = &[
+    // First: an engine mid-write holds its lease's row, so its journal entry commits before the
+    // journal is emptied, or its fence finds no lease after (a sandbox reset under a cluster).
+    "cluster_leases",
     "csta_sessions",
     "telephony_journal",
     "telephony_snapshots",
-    "cluster_leases",
     "webhook_outbox",
     "webhook_targets",
     "memberline_terminals",

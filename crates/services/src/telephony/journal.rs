@@ -70,11 +70,33 @@ impl From<StoreError> for JournalError {
     }
 }
 
+/// What lets a journal write: its engine's lease, and no sandbox reset on this node since the
+/// journal was opened. A reset empties the leases, so their epochs start over: the store alone
+/// cannot tell an engine from before the reset from this node's next one of the enterprise.
+pub(crate) struct Fence {
+    pub lease: OwnedLease,
+    /// This node's count of sandbox resets, and its value when the journal was opened.
+    pub resets: Arc<AtomicU64>,
+    pub opened_at: u64,
+}
+
+impl Fence {
+    /// The lease's fence in the write transaction, then both checked again now that the lease's
+    /// row is locked: a lease released in memory meanwhile (a reset, a hand-over) writes nothing.
+    async fn check(&self, tx: &mut sentral_store::Connection) -> Result<(), JournalError> {
+        self.lease.fence(tx).await?;
+        if !self.lease.is_held() || self.resets.load(Ordering::Acquire) != self.opened_at {
+            return Err(JournalError::LeaseLost);
+        }
+        Ok(())
+    }
+}
+
 /// The running engine's end of its journal.
 pub(crate) struct Journal {
     enterprise_id: String,
     node: String,
-    lease: OwnedLease,
+    fence: Fence,
     /// The sequence of the last entry stored (0 before the first).
     seq: i64,
     /// The ordering key of the last event of this enterprise: continued across owners.
@@ -162,7 +184,7 @@ impl Journal {
         };
         let step = encode(&JournalledStep { engine_now, input });
         let mut tx = store.write().await?;
-        self.lease.fence(&mut tx).await?;
+        self.fence.check(&mut tx).await?;
         for change in agent_changes {
             sentral_store::directory::queues::set_agent_state(
                 &mut tx,
@@ -178,7 +200,7 @@ impl Journal {
             &JournalEntry {
                 enterprise_id: self.enterprise_id.clone(),
                 seq,
-                epoch: self.lease.epoch(),
+                epoch: self.fence.lease.epoch(),
                 node_id: self.node.clone(),
                 at,
                 kind,
@@ -216,13 +238,13 @@ impl Journal {
         let seq = self.seq + 1;
         let event_seq = self.events.seq + 1;
         let mut tx = store.write().await?;
-        self.lease.fence(&mut tx).await?;
+        self.fence.check(&mut tx).await?;
         stored::append(
             &mut tx,
             &JournalEntry {
                 enterprise_id: self.enterprise_id.clone(),
                 seq,
-                epoch: self.lease.epoch(),
+                epoch: self.fence.lease.epoch(),
                 node_id: self.node.clone(),
                 at,
                 kind: JournalKind::Monitor,
@@ -253,7 +275,7 @@ impl Journal {
         now: Timestamp,
     ) -> Result<(), JournalError> {
         let mut tx = store.write().await?;
-        self.lease.fence(&mut tx).await?;
+        self.fence.check(&mut tx).await?;
         self.write_snapshot(&mut tx, engine, self.seq, self.events.seq, now)
             .await?;
         tx.commit().await?;
@@ -274,7 +296,7 @@ impl Journal {
             &EngineSnapshotRecord {
                 enterprise_id: self.enterprise_id.clone(),
                 seq,
-                epoch: self.lease.epoch(),
+                epoch: self.fence.lease.epoch(),
                 node_id: self.node.clone(),
                 state: encode(&engine.save()),
                 event_origin: to_stored(self.events.origin),
@@ -299,7 +321,7 @@ impl Journal {
 /// enterprise has no journal yet, a new engine of `config`, checkpointed at once.
 pub(crate) async fn recover(
     store: &Store,
-    lease: OwnedLease,
+    fence: Fence,
     node: &str,
     enterprise_id: &str,
     fresh: impl FnOnce() -> Engine,
@@ -315,7 +337,7 @@ pub(crate) async fn recover(
         let mut journal = Journal {
             enterprise_id: enterprise_id.to_owned(),
             node: node.to_owned(),
-            lease,
+            fence,
             seq: last.unwrap_or(0),
             events: EventOrder {
                 origin: random_origin(),
@@ -326,7 +348,7 @@ pub(crate) async fn recover(
             lag,
         };
         if let Err(error) = journal.checkpoint(store, &engine, now).await {
-            return Err(start_failed(error, enterprise_id, &journal.lease));
+            return Err(start_failed(error, enterprise_id, &journal.fence.lease));
         }
         return Ok(Recovered {
             engine,
@@ -356,7 +378,7 @@ pub(crate) async fn recover(
     let mut journal = Journal {
         enterprise_id: enterprise_id.to_owned(),
         node: node.to_owned(),
-        lease,
+        fence,
         seq,
         events: EventOrder {
             origin: from_stored(snapshot.event_origin),

@@ -15,13 +15,14 @@ pub mod sessions;
 pub mod status;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use sentral_domain::Timestamp;
 use sentral_engine::{Engine, Event, Input, Outcome, Reconfigure};
 use sentral_events::{MonitorHub, Published};
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{OnceCell, mpsc, oneshot};
 
 use crate::cluster::{LeaseState, OwnedLease, Ownership, Resource};
 use crate::{Platform, ServiceError};
@@ -61,7 +62,18 @@ pub(crate) struct EngineHandle {
     enterprise_id: Arc<str>,
     /// The lease the engine runs under (PostgreSQL); `None` on a single node.
     lease: Option<OwnedLease>,
+    /// Which start of this node made it: its task leaves the map only while it is the one there.
+    run: u64,
 }
+
+/// One enterprise's place among the engines: empty while its engine starts — callers for the
+/// same enterprise wait on it, no other caller does — then the way to the engine. A start that
+/// fails leaves it empty: the next caller starts again.
+type Slot = Arc<OnceCell<EngineHandle>>;
+
+/// The engines by enterprise id. Its lock is held only to look up, insert or remove a slot:
+/// never across a lease's acquisition or an engine's restore.
+type Engines = Arc<std::sync::Mutex<HashMap<String, Slot>>>;
 
 impl EngineHandle {
     /// Runs `work` on the engine, in order with every other job, and answers its result.
@@ -153,21 +165,26 @@ impl EngineHandle {
 /// Running engines by enterprise id, and the hub their events go to.
 pub struct Telephony {
     /// Shared with the engine tasks: one that loses its lease removes itself.
-    engines: Arc<Mutex<HashMap<String, EngineHandle>>>,
+    engines: Engines,
     hub: MonitorHub,
     /// Call control for engines other nodes own goes through it (a cluster on NATS).
     forwarding: std::sync::OnceLock<Arc<dyn forwarding::CommandTransport>>,
     /// Commands this node forwarded to another (`/metrics`).
-    forwarded: std::sync::atomic::AtomicU64,
+    forwarded: AtomicU64,
     /// Journal entries replayed at this node's takeovers.
-    replayed: std::sync::atomic::AtomicU64,
+    replayed: AtomicU64,
     /// Journal entries of running engines since their last snapshot.
-    unsnapshotted: Arc<std::sync::atomic::AtomicU64>,
+    unsnapshotted: Arc<AtomicU64>,
     /// Engines other nodes own, until their lease would run out: a non-owner forwards without
     /// asking the store each time; forgotten when the owner does not answer as one.
     known_owners: std::sync::Mutex<HashMap<String, (String, std::time::Instant)>>,
     /// Set when the node hands its engines over: it starts none again.
-    stopping: std::sync::atomic::AtomicBool,
+    stopping: AtomicBool,
+    /// Engine starts on this node so far (each engine's `run`).
+    runs: AtomicU64,
+    /// Sandbox resets this node took part in: a start that began before the latest, or a
+    /// journal opened before it, uses nothing it took or read (shared with the journals).
+    resets: Arc<AtomicU64>,
 }
 
 /// The telephony's cluster counters, for `/metrics`.
@@ -181,15 +198,85 @@ pub struct ClusterCounters {
 impl Telephony {
     pub fn new(hub: MonitorHub) -> Self {
         Self {
-            engines: Arc::new(Mutex::new(HashMap::new())),
+            engines: Arc::new(std::sync::Mutex::new(HashMap::new())),
             hub,
             forwarding: std::sync::OnceLock::new(),
-            forwarded: std::sync::atomic::AtomicU64::new(0),
-            replayed: std::sync::atomic::AtomicU64::new(0),
-            unsnapshotted: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            forwarded: AtomicU64::new(0),
+            replayed: AtomicU64::new(0),
+            unsnapshotted: Arc::new(AtomicU64::new(0)),
             known_owners: std::sync::Mutex::new(HashMap::new()),
-            stopping: std::sync::atomic::AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
+            runs: AtomicU64::new(0),
+            resets: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    fn lock_engines(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
+        self.engines.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The engines started on this node, by enterprise id.
+    pub(crate) fn started(&self) -> Vec<(String, EngineHandle)> {
+        self.lock_engines()
+            .iter()
+            .filter_map(|(id, slot)| Some((id.clone(), slot.get()?.clone())))
+            .collect()
+    }
+
+    /// The slot to find or start the enterprise's engine in: the one there unless its engine
+    /// stopped, else a new one (unless `refused` says why this node starts none).
+    fn slot(
+        &self,
+        enterprise_id: &str,
+        refused: impl FnOnce() -> Option<ServiceError>,
+    ) -> Result<Slot, ServiceError> {
+        let mut engines = self.lock_engines();
+        if let Some(slot) = engines.get(enterprise_id)
+            && slot.get().is_none_or(EngineHandle::is_owned)
+        {
+            return Ok(slot.clone());
+        }
+        if let Some(refusal) = refused() {
+            return Err(refusal);
+        }
+        let slot = Slot::default();
+        engines.insert(enterprise_id.to_owned(), slot.clone());
+        Ok(slot)
+    }
+
+    /// The enterprise's running engine on this node, after its start if one is under way: a
+    /// directory change committed meanwhile may be missing from what the start read.
+    async fn settled(&self, enterprise_id: &str) -> Option<EngineHandle> {
+        let slot = self.lock_engines().get(enterprise_id)?.clone();
+        // Waits for a start under way; starts nothing itself.
+        let started = slot
+            .get_or_try_init(|| async { Err::<EngineHandle, ()>(()) })
+            .await;
+        started.ok().filter(|handle| handle.is_owned()).cloned()
+    }
+
+    /// Drops a slot whose start failed unless a caller still waits on it (it starts again).
+    fn discard_failed(&self, enterprise_id: &str, slot: &Slot) {
+        let mut engines = self.lock_engines();
+        // Every other holder took its clone under this lock: the count is exact here.
+        let unused = engines.get(enterprise_id).is_some_and(|there| {
+            Arc::ptr_eq(there, slot) && there.get().is_none() && Arc::strong_count(slot) == 2
+        });
+        if unused {
+            engines.remove(enterprise_id);
+        }
+    }
+
+    /// Forgets every engine of this node (a sandbox reset: their journals and leases are gone
+    /// from the store); the next use starts them from the directory. Their tasks end as their
+    /// leases are released; a journal opened before this writes nothing more.
+    fn forget_engines(&self) {
+        self.resets.fetch_add(1, Ordering::AcqRel);
+        self.lock_engines().clear();
+        self.known_owners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     pub fn hub(&self) -> &MonitorHub {
@@ -201,7 +288,7 @@ impl Telephony {
         let known = self
             .known_owners
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+            .unwrap_or_else(PoisonError::into_inner);
         let (owner, until) = known.get(enterprise_id)?;
         let left = until.checked_duration_since(std::time::Instant::now())?;
         Some(ServiceError::NotOwner {
@@ -215,7 +302,7 @@ impl Telephony {
     fn remember_owner(&self, enterprise_id: &str, owner: &str, left: Duration) {
         self.known_owners
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .insert(
                 enterprise_id.to_owned(),
                 (owner.to_owned(), std::time::Instant::now() + left),
@@ -226,13 +313,13 @@ impl Telephony {
     pub(crate) fn forget_owner(&self, enterprise_id: &str) {
         self.known_owners
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .remove(enterprise_id);
     }
 
     /// Forwarded commands, replayed journal entries, entries not yet in a snapshot.
     pub fn cluster_counters(&self) -> ClusterCounters {
-        use std::sync::atomic::Ordering::Relaxed;
+        use Ordering::Relaxed;
         ClusterCounters {
             forwarded: self.forwarded.load(Relaxed),
             replayed: self.replayed.load(Relaxed),
@@ -277,7 +364,9 @@ struct EngineTask {
     lease: Option<OwnedLease>,
     /// Under a lease: every change is journalled before it is acknowledged.
     journal: Option<journal::Journal>,
-    engines: Arc<Mutex<HashMap<String, EngineHandle>>>,
+    engines: Engines,
+    /// The start that made this engine (see [`EngineHandle::run`]).
+    run: u64,
 }
 
 /// Why the engine's task ended.
@@ -337,16 +426,16 @@ async fn run_engine(
             break error;
         }
     };
-    let Some(lease) = task.lease else {
+    if task.lease.is_none() {
         return;
-    };
+    }
     let enterprise_id = engine.enterprise_id().to_owned();
     {
-        let mut engines = task.engines.lock().await;
+        let mut engines = task.engines.lock().unwrap_or_else(PoisonError::into_inner);
         let same = engines
             .get(&enterprise_id)
-            .and_then(|handle| handle.lease.as_ref())
-            .is_some_and(|running| running.epoch() == lease.epoch());
+            .and_then(|slot| slot.get())
+            .is_some_and(|running| running.run == task.run);
         if same {
             engines.remove(&enterprise_id);
         }
@@ -523,50 +612,74 @@ impl Platform {
 
     /// The engine of `enterprise_id`, started from the directory on first use. On PostgreSQL it
     /// starts only under this node's lease of it; while another node holds the lease the answer
-    /// is [`ServiceError::NotOwner`] (nothing applied here).
+    /// is [`ServiceError::NotOwner`] (nothing applied here). Only callers for the same
+    /// enterprise wait for its start.
     pub(crate) async fn engine(&self, enterprise_id: &str) -> Result<EngineHandle, ServiceError> {
-        let mut engines = self.telephony.engines.lock().await;
-        if let Some(handle) = engines.get(enterprise_id) {
-            if handle.is_owned() {
-                return Ok(handle.clone());
-            }
-            engines.remove(enterprise_id);
+        let slot = self
+            .telephony
+            .slot(enterprise_id, || self.refused_start(enterprise_id))?;
+        if let Some(handle) = slot.get() {
+            return Ok(handle.clone());
         }
+        let started = slot
+            .get_or_try_init(|| self.start(enterprise_id))
+            .await
+            .cloned();
+        if started.is_err() {
+            self.telephony.discard_failed(enterprise_id, &slot);
+        }
+        started
+    }
+
+    /// Why this node starts no engine of the enterprise now, if it does not: it hands over, or
+    /// (while forwarding) another node's lease of it still runs.
+    fn refused_start(&self, enterprise_id: &str) -> Option<ServiceError> {
+        self.ownership.as_ref()?;
+        if self.telephony.stopping.load(Ordering::Acquire) {
+            // Handing over: no engine starts here again (a forwarded request included).
+            return Some(changing_owner(enterprise_id));
+        }
+        // Only while forwarding: the owner's answer is what tells its end (a hand-over
+        // included); without it every request asks the store.
+        if self.telephony.forwarding.get().is_some() {
+            return self.telephony.known_owner(enterprise_id);
+        }
+        None
+    }
+
+    /// Starts the enterprise's engine in its slot: the lease taken and the journal read (the
+    /// map of engines is not locked meanwhile), then its task spawned.
+    async fn start(&self, enterprise_id: &str) -> Result<EngineHandle, ServiceError> {
+        if let Some(refusal) = self.refused_start(enterprise_id) {
+            return Err(refusal);
+        }
+        let resets = self.telephony.resets.load(Ordering::Acquire);
         let lease = match &self.ownership {
             None => None,
-            Some(ownership) => {
-                if self
-                    .telephony
-                    .stopping
-                    .load(std::sync::atomic::Ordering::Acquire)
-                {
-                    // Handing over: no engine starts here again (a forwarded request included).
-                    return Err(ServiceError::NotOwner {
-                        enterprise: enterprise_id.to_owned(),
-                        owner: None,
-                        retry_after_secs: 1,
-                    });
-                }
-                // Only while forwarding: the owner's answer is what tells its end (a hand-over
-                // included); without it every request asks the store.
-                if self.telephony.forwarding.get().is_some()
-                    && let Some(known) = self.telephony.known_owner(enterprise_id)
-                {
-                    return Err(known);
-                }
-                let resource = Resource::telephony(enterprise_id);
-                match ownership.acquire(&resource).await? {
-                    Some(lease) => Some(lease),
-                    None => {
-                        // Other enterprises' engines need not wait for this answer's read.
-                        drop(engines);
-                        return Err(not_owner(ownership, &self.telephony, enterprise_id).await);
-                    }
-                }
-            }
+            Some(ownership) => match ownership
+                .acquire(&Resource::telephony(enterprise_id))
+                .await?
+            {
+                Some(lease) => Some(lease),
+                None => return Err(not_owner(ownership, &self.telephony, enterprise_id).await),
+            },
         };
         let now = self.now();
-        let started = self.start_engine(enterprise_id, lease.as_ref(), now).await;
+        let started = match self
+            .start_engine(enterprise_id, lease.as_ref(), resets, now)
+            .await
+        {
+            // A hand-over began meanwhile: it may have missed this lease, so it goes here.
+            Ok(_) if lease.is_some() && self.telephony.stopping.load(Ordering::Acquire) => {
+                Err(changing_owner(enterprise_id))
+            }
+            // A sandbox reset came meanwhile: what was read went with the store, and the reset
+            // released this lease or its row is gone (the next start takes a new one).
+            Ok(_) if self.telephony.resets.load(Ordering::Acquire) != resets => {
+                return Err(changing_owner(enterprise_id));
+            }
+            other => other,
+        };
         let (engine, journal, restored) = match started {
             Ok(started) => started,
             Err(error) => {
@@ -601,6 +714,7 @@ impl Platform {
                 }
             }
         }
+        let run = self.telephony.runs.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(run_engine(
             engine,
             queue,
@@ -611,16 +725,16 @@ impl Platform {
                 lease: lease.clone(),
                 journal,
                 engines: self.telephony.engines.clone(),
+                run,
             },
         ));
-        let handle = EngineHandle {
+        tracing::debug!(enterprise_id, "telephony engine started");
+        Ok(EngineHandle {
             jobs,
             enterprise_id: Arc::from(enterprise_id),
             lease,
-        };
-        engines.insert(enterprise_id.to_owned(), handle.clone());
-        tracing::debug!(enterprise_id, "telephony engine started");
-        Ok(handle)
+            run,
+        })
     }
 
     /// A new engine of the directory's configuration on a single node; under a lease, the
@@ -629,6 +743,7 @@ impl Platform {
         &self,
         enterprise_id: &str,
         lease: Option<&OwnedLease>,
+        resets: u64,
         now: Timestamp,
     ) -> Result<(Engine, Option<journal::Journal>, bool), ServiceError> {
         let (Some(lease), Some(ownership)) = (lease, &self.ownership) else {
@@ -637,9 +752,14 @@ impl Platform {
         };
         // Read before the journal: a first start needs it, a restore checks it can be read.
         let config = self.engine_config(enterprise_id, now).await?;
+        let fence = journal::Fence {
+            lease: lease.clone(),
+            resets: self.telephony.resets.clone(),
+            opened_at: resets,
+        };
         let recovered = journal::recover(
             &self.store,
-            lease.clone(),
+            fence,
             ownership.node().as_str(),
             enterprise_id,
             move || Engine::new(config, now),
@@ -647,10 +767,9 @@ impl Platform {
             self.telephony.unsnapshotted.clone(),
         )
         .await?;
-        self.telephony.replayed.fetch_add(
-            recovered.replayed as u64,
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        self.telephony
+            .replayed
+            .fetch_add(recovered.replayed as u64, Ordering::Relaxed);
         if recovered.restored {
             tracing::info!(
                 enterprise_id,
@@ -669,10 +788,8 @@ impl Platform {
     /// Graceful shutdown: stops this node's engines and releases their leases, so other nodes
     /// take them over at once instead of after the ttl. Answers how many leases were released.
     pub async fn hand_over_engines(&self) -> usize {
-        self.telephony
-            .stopping
-            .store(true, std::sync::atomic::Ordering::Release);
-        self.telephony.engines.lock().await.clear();
+        self.telephony.stopping.store(true, Ordering::Release);
+        self.telephony.lock_engines().clear();
         match &self.ownership {
             Some(ownership) => ownership.release_all().await,
             None => 0,
@@ -683,11 +800,9 @@ impl Platform {
     pub async fn running_engines(&self) -> Vec<String> {
         let mut running: Vec<String> = self
             .telephony
-            .engines
-            .lock()
-            .await
-            .keys()
-            .cloned()
+            .started()
+            .into_iter()
+            .map(|(enterprise_id, _)| enterprise_id)
             .collect();
         running.sort();
         running
@@ -708,14 +823,7 @@ impl Platform {
     /// absence windows) and ends monitors whose lease ran out. The server calls it every second
     /// and after the sandbox clock moves.
     pub async fn tick_telephony(&self) {
-        let handles: Vec<(String, EngineHandle)> = self
-            .telephony
-            .engines
-            .lock()
-            .await
-            .iter()
-            .map(|(id, handle)| (id.clone(), handle.clone()))
-            .collect();
+        let handles = self.telephony.started();
         let now = self.now();
         let replicated = self.telephony.hub.has_uplink();
         for (enterprise_id, handle) in handles {
@@ -727,9 +835,28 @@ impl Platform {
         self.telephony.hub.expire(now);
     }
 
-    /// Stops every engine (sandbox reset): the next use starts them from the directory again.
-    pub(crate) async fn stop_telephony(&self) {
-        self.telephony.engines.lock().await.clear();
+    /// Forgets this node's engines after a sandbox reset emptied the store (their journals and
+    /// leases with it): here now, their leases released in the background (on a node the reset
+    /// reached by message; [`Platform::reset_telephony`] waits for them).
+    pub(crate) fn forget_telephony(&self) {
+        self.telephony.forget_engines();
+        if let Some(ownership) = self.ownership.clone() {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => drop(runtime.spawn(async move { ownership.release_all().await })),
+                // Their renewals fail on the emptied store: they end within a third of the ttl.
+                Err(_) => tracing::warn!("no runtime to release the leases of the reset engines"),
+            }
+        }
+    }
+
+    /// The sandbox reset's end of the telephony on the resetting node: every engine forgotten
+    /// and every lease released before the demo world is seeded again. An engine mid-step
+    /// writes nothing more: its lease is released, and the reset emptied the leases' rows.
+    pub(crate) async fn reset_telephony(&self) {
+        self.telephony.forget_engines();
+        if let Some(ownership) = &self.ownership {
+            ownership.release_all().await;
+        }
     }
 
     /// Reloads a running engine after the plan, queues or members changed.
@@ -742,13 +869,7 @@ impl Platform {
     /// that owns it. Forwarding and absences of one member go in as such (their events say what
     /// changed); anything else reloads the configuration.
     pub(crate) async fn telephony_changed(&self, enterprise_id: &str, change: DirectoryChange) {
-        let running = self
-            .telephony
-            .engines
-            .lock()
-            .await
-            .contains_key(enterprise_id);
-        if running {
+        if self.telephony.settled(enterprise_id).await.is_some() {
             self.telephony_changed_here(enterprise_id, change).await;
         } else {
             self.forward_directory_change(enterprise_id, change).await;
@@ -761,14 +882,7 @@ impl Platform {
         enterprise_id: &str,
         change: DirectoryChange,
     ) {
-        let running = self
-            .telephony
-            .engines
-            .lock()
-            .await
-            .get(enterprise_id)
-            .cloned();
-        let Some(handle) = running else {
+        let Some(handle) = self.telephony.settled(enterprise_id).await else {
             return;
         };
         let now = self.now();
@@ -818,6 +932,16 @@ pub(crate) enum DirectoryChange {
     },
     /// Plan, queues, agents, members: the whole configuration is read again.
     Configuration,
+}
+
+/// The answer while this node's ownership of the enterprise's engine changes (it hands over, or
+/// a sandbox reset came while the engine started): retry in a second.
+fn changing_owner(enterprise_id: &str) -> ServiceError {
+    ServiceError::NotOwner {
+        enterprise: enterprise_id.to_owned(),
+        owner: None,
+        retry_after_secs: 1,
+    }
 }
 
 /// The answer while another node holds the lease of the enterprise's engine: who, and when to

@@ -128,14 +128,7 @@ impl Platform {
 
     /// The enterprise whose engine has a call with an outside number in it.
     async fn enterprise_with_call_of(&self, device: &str) -> Result<Option<String>, ServiceError> {
-        let handles: Vec<_> = self
-            .telephony
-            .engines
-            .lock()
-            .await
-            .iter()
-            .map(|(id, h)| (id.clone(), h.clone()))
-            .collect();
+        let handles = self.telephony.started();
         for (enterprise_id, handle) in handles {
             let device = device.to_owned();
             if handle

@@ -23,6 +23,11 @@ pub struct Node {
 
 impl Node {
     pub async fn start(url: &str, name: &str, seed: bool) -> Node {
+        Self::start_with_ttl(url, name, seed, TTL).await
+    }
+
+    /// A node whose leases last `ttl` (a test that holds a lease's row locked renews nothing).
+    pub async fn start_with_ttl(url: &str, name: &str, seed: bool, ttl: Duration) -> Node {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -41,7 +46,7 @@ impl Node {
                 let config = PlatformConfig {
                     sandbox: true,
                     node_id: Some(NodeId::parse(&name).unwrap()),
-                    lease: LeaseConfig::with_ttl(TTL),
+                    lease: LeaseConfig::with_ttl(ttl),
                     ..PlatformConfig::default()
                 };
                 let platform = Platform::new(Arc::new(store), config).await.unwrap();
