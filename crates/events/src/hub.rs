@@ -322,6 +322,7 @@ impl MonitorHub {
             owner: spec.owner,
             object: spec.object,
             filter: spec.filter,
+            webhook_url: spec.webhook.as_ref().map(|target| target.url.clone()),
             webhook: spec.webhook,
             expires_at: now.plus_seconds(lease_seconds(self.inner.config.lease)),
             replicated: false,
@@ -348,6 +349,7 @@ impl MonitorHub {
             object,
             filter,
             webhook: target,
+            webhook_url,
             expires_at,
             replicated,
             local_webhook,
@@ -357,7 +359,7 @@ impl MonitorHub {
             MonitorObject::Device { .. } => self.inner.config.replay_capacity,
         };
         // The outbox (and this node's delivery loop) starts with the first webhook monitor.
-        let queue = signer.as_ref().and_then(|_| self.outbox_queue());
+        let queue = webhook_url.as_ref().and_then(|_| self.outbox_queue());
         let webhook_sink = match (signer, &target, queue) {
             (Some(signer), Some(target), Some(queue)) => {
                 // The target is written before any of the monitor's events: the queue keeps order.
@@ -370,6 +372,10 @@ impl MonitorHub {
                     .is_ok()
                     .then(|| WebhookSink::Outbox(signer.url().into()))
             }
+            // Another node knows the secret and stores the target; this one enqueues alike.
+            (None, None, Some(_)) if replicated => webhook_url
+                .as_deref()
+                .map(|url| WebhookSink::Outbox(url.into())),
             // In memory, one node delivers: the one the monitor was asked of.
             (Some(signer), _, _) if local_webhook => {
                 let (sender, receiver) =
@@ -390,7 +396,7 @@ impl MonitorHub {
             owner,
             object,
             filter,
-            webhook_url: target.map(|target| target.url),
+            webhook_url,
             replicated,
             state: Mutex::new(MonitorState {
                 last_seq: 0,
@@ -990,7 +996,10 @@ struct Registration {
     owner: MonitorOwner,
     object: MonitorObject,
     filter: Option<Vec<String>>,
+    /// The webhook with its secret, where this node knows it.
     webhook: Option<crate::monitor::WebhookTarget>,
+    /// Where the webhook goes (also on a node that does not know its secret).
+    webhook_url: Option<String>,
     expires_at: Timestamp,
     replicated: bool,
     /// Without an outbox, whether this node delivers the webhook (from memory).

@@ -103,8 +103,9 @@ impl MonitorObject {
 /// The secret is either `whsec_<base64>` as Standard Webhooks defines it (the key is the decoded
 /// bytes), or any other non-empty string, whose UTF-8 bytes are the key.
 ///
-/// As JSON (between nodes, inside [`crate::MonitorControl::Created`]) the secret is written in
-/// clear, `{"url":"…","secret":"…"}`: the bus must be as private as the store that keeps it.
+/// As JSON, `{"url":"…","secret":"…"}`, the secret in clear: only earlier versions sent it
+/// between nodes (inside [`crate::MonitorControl::Created`]); now it stays on the node the
+/// monitor was asked of and in the webhook outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookTarget {
     pub url: String,

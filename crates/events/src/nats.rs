@@ -1,10 +1,12 @@
 //! The bus across nodes (cargo feature `nats`): each event is published as JSON on
-//! `<root>.events.<enterpriseId>` (default root `sentral`), and every node's hub subscribes to
-//! `<root>.events.>`, so each node addresses every event to the monitors connected to it. Cache
-//! invalidations travel on `<root>.invalidate` (see `sentral_services::invalidation`).
+//! `<root>.events.<enterpriseId>` (default root `sentral`) into the cluster's JetStream stream
+//! ([`stream`]), and every node's hub reads the whole stream, so each node addresses every event
+//! to the monitors connected to it. Cache invalidations travel on `<root>.invalidate` (see
+//! `sentral_services::invalidation`), forwarded call control on `<root>.commands.<node>`; both on
+//! core NATS.
 //!
 //! Once attached, a node's engines publish here too ([`MonitorHub::connect_uplink`]), and every
-//! node, the publishing one included, addresses each event from what it receives, so it is
+//! node, the publishing one included, addresses each event from what it reads, so it is
 //! delivered once per node. Each event carries its enterprise's ordering key (`order`): a
 //! receiver drops duplicates and, after a gap, tells the enterprise's monitors to resync.
 //!
@@ -14,9 +16,13 @@
 //! `{"enterpriseId":"100001","order":{"origin":…,"seq":…},"control":{"created":{…}}}`; a
 //! message without it is an event ([`WireEvent`]) as before.
 //!
-//! Core NATS delivers at most once and in order per publisher; a node that is disconnected misses
-//! what was published meanwhile, which its clients see as a gap and repair with a snapshot (the
-//! same path as `ResyncRequired`). JetStream would be the step towards at-least-once across nodes.
+//! The stream delivers at least once and in order to every node, also to one that was
+//! disconnected or started late (it reads from the first retained message): a gap that one node
+//! sees, all see.
+
+mod stream;
+
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use sentral_domain::Timestamp;
@@ -27,6 +33,11 @@ use std::sync::Arc;
 
 use crate::envelope::Published;
 use crate::hub::{EventOrder, MonitorControl, MonitorHub};
+
+pub use stream::{DEFAULT_RETENTION, MAX_RETENTION, PUBLISH_PATIENCE};
+
+/// How long `attach` waits for a node to read what the stream held before it serves.
+const CATCH_UP_WITHIN: Duration = Duration::from_secs(60);
 
 /// The header that marks a message of an enterprise's subject as a monitor control.
 const MESSAGE_HEADER: &str = "Sentral-Message";
@@ -45,6 +56,8 @@ pub struct NatsBus {
     invalidation_subject: String,
     /// `<root>.commands`: the prefix of the per-node subjects of forwarded call control.
     commands_prefix: String,
+    /// The JetStream stream that keeps `<root>.events.>`.
+    events: stream::EventStream,
 }
 
 /// Why a forwarded command got no answer.
@@ -161,11 +174,37 @@ impl NatsBus {
 
     fn over(client: async_nats::Client, root: &str) -> Self {
         Self {
+            events: stream::EventStream::new(client.clone(), root, DEFAULT_RETENTION),
             client,
             prefix: format!("{root}.events"),
             invalidation_subject: format!("{root}.invalidate"),
             commands_prefix: format!("{root}.commands"),
         }
+    }
+
+    /// How long the events stream keeps a message (from `DEFAULT_RETENTION`): also how far back a
+    /// node that starts rebuilds the replicated monitors. At most [`MAX_RETENTION`], at least a
+    /// minute; set before [`Bus::attach`].
+    pub fn with_retention(mut self, retention: Duration) -> Result<Self, String> {
+        if retention < Duration::from_secs(60) || retention > MAX_RETENTION {
+            return Err(format!(
+                "{}s: the events stream keeps events between 60 and {} seconds",
+                retention.as_secs(),
+                MAX_RETENTION.as_secs()
+            ));
+        }
+        let root = self
+            .prefix
+            .strip_suffix(".events")
+            .unwrap_or(&self.prefix)
+            .to_owned();
+        self.events = stream::EventStream::new(self.client.clone(), &root, retention);
+        Ok(self)
+    }
+
+    /// The JetStream stream this node's events go through.
+    pub fn stream_name(&self) -> &str {
+        self.events.name()
     }
 
     /// Whether the connection to the server is up now.
@@ -310,10 +349,12 @@ impl NatsBus {
         let subject = self.subject(&event.enterprise_id)?;
         let body = serde_json::to_vec(&WireEvent::of(event, order))
             .map_err(|error| BusError::Unavailable(error.to_string()))?;
-        self.client
-            .publish(subject, body.into())
-            .await
-            .map_err(|error| BusError::Unavailable(error.to_string()))
+        let id = match order {
+            Some(order) => message_id(&event.enterprise_id, order),
+            // An unnumbered event cannot be told from a repeat: an id of its own.
+            None => sentral_domain::secret::random_id("event"),
+        };
+        self.events.publish(subject, None, body, id).await
     }
 }
 
@@ -326,13 +367,17 @@ impl NatsBus {
     ) -> Result<(), BusError> {
         let subject = self.subject(enterprise_id)?;
         let body = encode_control(enterprise_id, control, order)?;
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert(MESSAGE_HEADER, MONITOR_CONTROL);
-        self.client
-            .publish_with_headers(subject, headers, body.into())
+        let id = message_id(enterprise_id, order);
+        self.events
+            .publish(subject, Some((MESSAGE_HEADER, MONITOR_CONTROL)), body, id)
             .await
-            .map_err(|error| BusError::Unavailable(error.to_string()))
     }
+}
+
+/// The stream's id of one message of an enterprise's ordered stream: a retried publish of it is
+/// stored once.
+fn message_id(enterprise_id: &str, order: EventOrder) -> String {
+    format!("{enterprise_id}.{}.{}", order.origin, order.seq)
 }
 
 fn encode_control(
@@ -400,23 +445,19 @@ impl Bus for NatsBus {
         Box::pin(self.send_control(enterprise_id, control, order))
     }
 
+    /// Reads the stream from its first retained message (every node rebuilds the same replicated
+    /// monitors), connects this node's engines to it, and answers once this node has read what
+    /// the stream held (or after a minute, still reading).
     fn attach(&self, hub: MonitorHub) -> BoxFuture<'_, Result<(), BusError>> {
         Box::pin(async move {
-            let mut subscriber = self
-                .client
-                .subscribe(format!("{}.>", self.prefix))
+            let uplink = hub.clone();
+            let bus = Arc::new(self.clone());
+            self.events
+                .follow(hub, deliver, CATCH_UP_WITHIN, move || {
+                    // Reading first, so this node's own events come back to it from the start.
+                    uplink.connect_uplink(bus);
+                })
                 .await
-                .map_err(|error| BusError::Unavailable(error.to_string()))?;
-            // Events published after `attach` returns must reach this node: wait for the server.
-            self.round_trip().await?;
-            // Subscribed first, so this node's own events come back to it from the start.
-            hub.connect_uplink(Arc::new(self.clone()));
-            tokio::spawn(async move {
-                while let Some(message) = subscriber.next().await {
-                    deliver(&hub, &message);
-                }
-            });
-            Ok(())
         })
     }
 }

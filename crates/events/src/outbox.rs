@@ -295,10 +295,16 @@ async fn deliver_claimed(
             secret: secret.clone(),
         })
         .map_err(|error| error.to_string()),
-        None => Err("the monitor's webhook target is gone".to_owned()),
+        None => Err("the monitor's webhook target is not stored".to_owned()),
     };
     let outcome = match signer {
         Ok(signer) => webhook::attempt_once(&http, &signer, &entry.id, entry.body.clone()).await,
+        // The node that knows the secret stores the target when it applies the monitor's
+        // `Created`, which may come after another node's first deliveries: retried.
+        Err(detail) if entry.secret.is_none() => Outcome::Retry {
+            after: None,
+            detail,
+        },
         Err(detail) => Outcome::GiveUp { detail },
     };
     let now = SystemClock.now();

@@ -533,10 +533,8 @@ fn controls_have_a_stable_json_form() {
             device: ALICE.to_owned(),
         },
         filter: Some(vec!["Delivered".to_owned()]),
-        webhook: Some(WebhookTarget {
-            url: "http://127.0.0.1/hook".to_owned(),
-            secret: Secret::new("whsec_abc"),
-        }),
+        webhook_url: Some("http://127.0.0.1/hook".to_owned()),
+        webhook: None,
         expires_at: T0,
     };
     let json = serde_json::to_value(&created).expect("json");
@@ -547,13 +545,34 @@ fn controls_have_a_stable_json_form() {
             "owner": "app:demo-client/user:api0000000001",
             "object": {"device": {"enterpriseId": ENTERPRISE, "device": ALICE}},
             "filter": ["Delivered"],
-            "webhook": {"url": "http://127.0.0.1/hook", "secret": "whsec_abc"},
+            "webhookUrl": "http://127.0.0.1/hook",
             "expiresAt": "2026-11-18T11:06:40.000Z",
         }})
     );
     assert_eq!(
         serde_json::from_value::<MonitorControl>(json).expect("back"),
         created
+    );
+    // An earlier version's `Created`, with the webhook's secret, is still read.
+    let earlier = serde_json::json!({"created": {
+        "crossRefId": "mon_1",
+        "owner": "app:demo-client/user:api0000000001",
+        "object": {"device": {"enterpriseId": ENTERPRISE, "device": ALICE}},
+        "filter": null,
+        "webhook": {"url": "http://127.0.0.1/hook", "secret": "whsec_abc"},
+        "expiresAt": "2026-11-18T11:06:40.000Z",
+    }});
+    let MonitorControl::Created {
+        webhook,
+        webhook_url,
+        ..
+    } = serde_json::from_value::<MonitorControl>(earlier).expect("read")
+    else {
+        panic!("a Created");
+    };
+    assert_eq!(
+        (webhook.map(|target| target.url), webhook_url),
+        (Some("http://127.0.0.1/hook".to_owned()), None)
     );
     let renewed = MonitorControl::Renewed {
         cross_ref_id: CrossRefId::new("mon_1"),
@@ -654,7 +673,8 @@ fn hook() -> WebhookTarget {
 }
 
 #[tokio::test]
-async fn with_an_outbox_both_nodes_enqueue_the_same_deliveries_under_the_same_ids() {
+async fn with_an_outbox_both_nodes_enqueue_the_same_deliveries_under_the_same_ids_and_only_the_asking_node_stores_the_secret()
+ {
     let outboxes = [
         Arc::new(RecordingOutbox::default()),
         Arc::new(RecordingOutbox::default()),
@@ -671,6 +691,12 @@ async fn with_an_outbox_both_nodes_enqueue_the_same_deliveries_under_the_same_id
     let (info, created) = node_b
         .prepare_create(spec(whole(), Some(hook())), T0)
         .expect("valid");
+    let travelling = serde_json::to_string(&created).expect("json");
+    assert!(
+        !travelling.contains(hook().secret.expose()),
+        "the secret stays on the node asked: {travelling}"
+    );
+    assert!(travelling.contains(&hook().url), "{travelling}");
     node_a.dispatch_control(ENTERPRISE, created);
     node_a.dispatch(event("Delivered", &[ALICE], 1));
     node_a.dispatch(event("Established", &[ALICE], 2));
@@ -686,8 +712,18 @@ async fn with_an_outbox_both_nodes_enqueue_the_same_deliveries_under_the_same_id
             outbox.entries.lock().expect("entries").len() == 3
         })
         .await;
-        assert_eq!(outbox.targets.lock().expect("targets").len(), 1);
     }
+    // The node asked (B) stores the target with its secret; A signs from the outbox too.
+    assert!(outboxes[0].targets.lock().expect("targets").is_empty());
+    let stored = outboxes[1].targets.lock().expect("targets").clone();
+    assert_eq!(
+        stored,
+        [OutboxTarget {
+            monitor_id: info.cross_ref_id.as_str().to_owned(),
+            url: hook().url,
+            secret: hook().secret,
+        }]
+    );
     let entries = |outbox: &RecordingOutbox| -> Vec<(String, u64, String, bool)> {
         outbox
             .entries

@@ -229,3 +229,112 @@ async fn over_nats_a_monitor_prepared_on_one_node_is_created_by_the_owner_and_nu
     assert!(seen[0][19].contains("\"type\":\"MonitorEnded\""));
     assert_eq!(client_node.bus_metrics(), Default::default());
 }
+
+#[tokio::test]
+async fn a_node_attached_late_reads_the_stream_and_serves_an_earlier_monitor_numbered_alike() {
+    use sentral_events::{CrossRefId, MonitorControl, causes};
+
+    let prefix = format!("sentral-test.{}", Secret::random_hex(6).expose());
+    let Ok(bus_a) = NatsBus::connect_with_prefix(&nats_url(), &prefix).await else {
+        no_server();
+        return;
+    };
+    let owner_node = MonitorHub::new(HubConfig::default());
+    bus_a.attach(owner_node.clone()).await.expect("attached");
+    let owner = MonitorOwner::new("owner");
+    let event = |call: u32| Published {
+        enterprise_id: "100001".to_owned(),
+        devices: vec!["+4791000001".to_owned()],
+        event_type: "Delivered".to_owned(),
+        cause: Some("newCall".to_owned()),
+        subject: Some("+4791000001".to_owned()),
+        occurred_at: Timestamp::from_millis(1_795_000_000_000 + i64::from(call)),
+        payload: serde_json::json!({"callId": format!("c{call}")}),
+    };
+    let (info, created) = owner_node
+        .prepare_create(
+            MonitorSpec {
+                owner: owner.clone(),
+                object: MonitorObject::Enterprise("100001".to_owned()),
+                filter: None,
+                webhook: None,
+            },
+            Timestamp::from_millis(1_795_000_000_000),
+        )
+        .expect("valid");
+    let id: CrossRefId = info.cross_ref_id;
+    owner_node.dispatch(event(1));
+    owner_node.dispatch_control("100001", created);
+    for call in 2..=10 {
+        owner_node.dispatch(event(call));
+    }
+    assert!(owner_node.registered(&id, Duration::from_secs(5)).await);
+
+    // Joins after the monitor was created and nine of its events went out.
+    let bus_c = NatsBus::connect_with_prefix(&nats_url(), &prefix)
+        .await
+        .expect("a later connection");
+    let late_node = MonitorHub::new(HubConfig::default());
+    bus_c
+        .attach(late_node.clone())
+        .await
+        .expect("attached late");
+    assert!(
+        late_node.registered(&id, Duration::from_secs(5)).await,
+        "the late node rebuilt the monitor from the stream"
+    );
+    let mut streams = Vec::new();
+    for hub in [&owner_node, &late_node] {
+        streams.push(
+            hub.subscribe(&id, &owner, Some(3))
+                .expect("resumed after 3"),
+        );
+    }
+    for call in 11..=15 {
+        owner_node.dispatch(event(call));
+    }
+    owner_node.dispatch_control(
+        "100001",
+        MonitorControl::Ended {
+            cross_ref_id: id.clone(),
+            cause: causes::MONITOR_STOPPED.to_owned(),
+            at: Timestamp::from_millis(1_795_000_001_000),
+        },
+    );
+    let mut seen = Vec::new();
+    for stream in &mut streams {
+        let mut frames = Vec::new();
+        while let Ok(Some(frame)) =
+            tokio::time::timeout(Duration::from_secs(5), stream.next()).await
+        {
+            frames.push(frame.json());
+        }
+        seen.push(frames);
+    }
+    // Events 4..=14 of the monitor (seq 4 is call 5) and MonitorEnded: 11 + 1.
+    assert_eq!(seen[0].len(), 12, "{:?}", seen[0]);
+    assert!(seen[0][0].contains("\"seq\":4"), "{}", seen[0][0]);
+    assert_eq!(seen[0], seen[1], "both nodes number the monitor alike");
+    assert_eq!(
+        late_node.bus_metrics(),
+        Default::default(),
+        "no gap, no resync"
+    );
+}
+
+#[tokio::test]
+async fn the_events_retention_must_be_between_a_minute_and_a_day() {
+    let bus = NatsBus::connect_in_background("nats://127.0.0.1:1", "sentral-test", "test")
+        .await
+        .expect("a usable URL");
+    assert!(bus.clone().with_retention(Duration::from_secs(59)).is_err());
+    assert!(
+        bus.clone()
+            .with_retention(Duration::from_secs(86_401))
+            .is_err()
+    );
+    let kept = bus
+        .with_retention(Duration::from_secs(3_600))
+        .expect("an hour");
+    assert_eq!(kept.stream_name(), "sentral-test-events");
+}

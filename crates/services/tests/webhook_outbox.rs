@@ -280,3 +280,80 @@ fn webhooks_survive_a_node_death_and_a_restart_on_postgres() {
     );
     setup.block_on(schema.drop_schema()).unwrap();
 }
+
+/// A replicated monitor's webhook secret stays on the node it was asked of: another node enqueues
+/// the same deliveries before that node stored the target, its claims are retried (not given up),
+/// and once the target is there every event is delivered signed with the secret.
+#[test]
+fn deliveries_enqueued_before_the_asked_node_stores_the_target_wait_for_it() {
+    use sentral_events::EventOrder;
+
+    let rt = runtime();
+    let receiver = Receiver {
+        up: Arc::new(AtomicBool::new(true)),
+        // Nothing held: every attempt is answered at once.
+        held_first: Arc::new(AtomicBool::new(true)),
+        ..Receiver::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let location = StoreLocation::SqliteDir(dir.path().to_owned());
+    let store = Arc::new(rt.block_on(Store::open(&location)).unwrap());
+    // Both nodes live to the end: a dropped hub stops its delivery.
+    let _nodes = rt.block_on(async {
+        let app = Router::new()
+            .route("/hook", post(receive))
+            .with_state(receiver.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let (other, asked) = (hub(store.clone(), "node-a"), hub(store.clone(), "node-b"));
+        let (_, created) = asked
+            .prepare_create(
+                MonitorSpec {
+                    owner: MonitorOwner::new("owner"),
+                    object: MonitorObject::Enterprise("100001".to_owned()),
+                    filter: None,
+                    webhook: Some(WebhookTarget {
+                        url,
+                        secret: Secret::new(SECRET),
+                    }),
+                },
+                T0,
+            )
+            .unwrap();
+        // The other node reads the stream first: the monitor and three events, no secret.
+        let mut order = EventOrder::first(7);
+        other.receive_control("100001", &created, Some(order));
+        for call in 0..3 {
+            order = order.next();
+            other.receive(&event("Delivered", call), Some(order));
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            receiver.attempts.lock().unwrap().is_empty(),
+            "nothing can be signed yet"
+        );
+        assert_eq!(other.metrics().gave_up, 0, "waiting, not given up");
+        // The node asked applies the same `Created` and stores the target with its secret.
+        asked.receive_control("100001", &created, Some(EventOrder::first(7)));
+        (other, asked)
+    });
+    wait_until("three deliveries", &rt, async || pending(&store).await == 0);
+    let attempts = receiver.attempts.lock().unwrap().clone();
+    assert_eq!(attempts.len(), 3, "{attempts:?}");
+    for attempt in &attempts {
+        assert!(
+            verify(
+                SECRET,
+                &attempt.id,
+                attempt.timestamp,
+                &attempt.body,
+                &attempt.signature
+            ),
+            "signed with the asked node's secret: {attempt:?}"
+        );
+    }
+    rt.block_on(store.close());
+    rt.shutdown_background();
+}

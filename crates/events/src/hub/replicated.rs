@@ -26,6 +26,10 @@
 //!   (`<crossRefId>-<seq>`), inserted with `ON CONFLICT DO NOTHING`. A cluster needs the outbox
 //!   for at-least-once across node deaths: with in-memory webhook workers only the node the
 //!   monitor was prepared on delivers (so each event once), and its death loses them.
+//! - The webhook's secret never leaves the node the monitor was asked of: `Created` carries its
+//!   URL only. That node keeps the secret from `prepare_create` and, with the outbox, stores the
+//!   target (URL and secret) there when it applies the `Created`; any node signs from the outbox,
+//!   and a delivery claimed before its target is stored is retried, not given up.
 //!
 //! What breaks the identical numbering: a gap seen by one node only (a message it missed that
 //! the others got, e.g. while it was disconnected from NATS). Its monitors of that enterprise get
@@ -57,12 +61,15 @@ pub(super) struct Prepared {
     at: Timestamp,
     /// Its `Created` was applied here (it may have ended since).
     applied: bool,
+    /// Its webhook with the secret, which only this node knows.
+    target: Option<WebhookTarget>,
 }
 
 /// One step of a replicated monitor's life, carried in its enterprise's ordered stream. As JSON
 /// (stable): `{"created":{"crossRefId":…,"owner":…,"object":{"enterprise":"100001"},"filter":null,
-/// "webhook":{"url":…,"secret":…},"expiresAt":"…Z"}}`, `{"renewed":{"crossRefId":…,
-/// "expiresAt":…}}`, `{"ended":{"crossRefId":…,"cause":"monitorStopped","at":…}}`.
+/// "webhookUrl":…,"expiresAt":"…Z"}}`, `{"renewed":{"crossRefId":…,"expiresAt":…}}`,
+/// `{"ended":{"crossRefId":…,"cause":"monitorStopped","at":…}}`. A `Created` of an earlier
+/// version may carry `"webhook":{"url":…,"secret":…}` instead of `webhookUrl`; it is still read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum MonitorControl {
@@ -71,6 +78,11 @@ pub enum MonitorControl {
         owner: MonitorOwner,
         object: MonitorObject,
         filter: Option<Vec<String>>,
+        /// Where the webhook goes; its secret stays with the node that prepared the monitor.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        webhook_url: Option<String>,
+        /// Written by earlier versions only (with the secret); read for their journals.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         webhook: Option<WebhookTarget>,
         expires_at: Timestamp,
     },
@@ -122,6 +134,7 @@ impl MonitorHub {
                 Prepared {
                     at: now,
                     applied: false,
+                    target: spec.webhook.clone(),
                 },
             );
         }
@@ -138,7 +151,8 @@ impl MonitorHub {
             owner: spec.owner,
             object: spec.object,
             filter: spec.filter,
-            webhook: spec.webhook,
+            webhook_url: spec.webhook.map(|target| target.url),
+            webhook: None,
             expires_at,
         };
         Ok((info, control))
@@ -305,7 +319,8 @@ impl MonitorHub {
                 owner,
                 object,
                 filter,
-                webhook: target,
+                webhook_url,
+                webhook: sent_target,
                 expires_at,
             } => {
                 if of_another(object) {
@@ -316,13 +331,20 @@ impl MonitorHub {
                 let prepared_here = self.prepared().get_mut(cross_ref_id).map(|prepared| {
                     let first = !prepared.applied;
                     prepared.applied = true;
-                    first
+                    (first, prepared.target.clone())
                 });
-                if prepared_here == Some(false) {
+                if matches!(prepared_here, Some((false, _))) {
                     // Applied before and maybe ended since: a repeated `Created` revives nothing.
                     return false;
                 }
                 let local_webhook = prepared_here.is_some() || !replicated;
+                // The secret is known on the node that prepared it (or sent by an earlier version).
+                let target = prepared_here
+                    .and_then(|(_, target)| target)
+                    .or_else(|| sent_target.clone());
+                let webhook_url = webhook_url
+                    .clone()
+                    .or_else(|| target.as_ref().map(|target| target.url.clone()));
                 let signer = match target.as_ref().map(webhook::Signer::new) {
                     Some(Ok(signer)) => Some(signer),
                     Some(Err(error)) => {
@@ -336,7 +358,8 @@ impl MonitorHub {
                     owner: owner.clone(),
                     object: object.clone(),
                     filter: filter.clone(),
-                    webhook: target.clone(),
+                    webhook: target,
+                    webhook_url,
                     expires_at: *expires_at,
                     replicated,
                     local_webhook,

@@ -379,14 +379,17 @@ fn serve_webhooks(connection: TcpStream, sink: &Mutex<Vec<(String, u64)>>) -> st
     }
 }
 
-/// A NATS server of the test's own on `port` (so stopping it disturbs no other test); killed
-/// when dropped.
+/// A NATS server of the test's own on `port` (so stopping it disturbs no other test), with
+/// JetStream storing into a directory of that port's (a server started again on the port finds
+/// its streams); killed when dropped.
 pub(crate) struct Nats(Child);
 
 impl Nats {
     pub(crate) fn start(port: u16) -> Option<Nats> {
+        let store = std::env::temp_dir().join(format!("sentral-test-nats-{port}"));
         let child = Command::new("nats-server")
-            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(&store)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -419,7 +422,12 @@ pub(crate) fn free_port() -> u16 {
 /// A cluster name of this test run's own: tests running at once on one NATS server do not see
 /// each other's events.
 pub(crate) fn cluster_name(label: &str) -> String {
-    format!("test-{label}-{}", std::process::id())
+    // Unique per run too: the shared server keeps a cluster's events stream for a day, and a
+    // process id comes round again.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.subsec_nanos());
+    format!("test-{label}-{}-{nanos:08x}", std::process::id())
 }
 
 /// The NATS URL of the tests, when a server answers there.

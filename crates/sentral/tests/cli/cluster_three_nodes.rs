@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use sentral_store::testing::{PgTestSchema, postgres_test_url};
 
 use crate::cluster_support::{
-    DropSchema, HENRIK, Node, Scratch, WebhookReceiver, check_journal, reachable_nats, success,
+    DropSchema, HENRIK, Node, Scratch, Seen, WebhookReceiver, check_journal, reachable_nats,
+    success,
 };
 
 const OUTSIDE: &str = "4799999999";
@@ -229,5 +230,23 @@ fn three_nodes_are_one_system_and_a_call_survives_its_owner_killed() {
         200,
         "the first token on the restarted A: {body}\n{}",
         a.log()
+    );
+    // It read the events stream when it started: the monitor, created while A ran the first
+    // time, is served there too, resumed after its second event, numbered as the others did.
+    let mut on_a = a.open_stream_after(&csta, &monitor, 2);
+    let mut again = Vec::new();
+    while again.last().is_none_or(|event: &Seen| event.seq < last) {
+        again.extend(on_a.events_until("CallCleared", Duration::from_secs(10), &a));
+    }
+    let replayed = |events: &[Seen]| -> Vec<(u64, String)> {
+        events
+            .iter()
+            .map(|event| (event.seq, event.event_type.clone()))
+            .collect()
+    };
+    assert_eq!(
+        replayed(&again),
+        replayed(&seen[2..]),
+        "the restarted node numbers the monitor alike"
     );
 }
