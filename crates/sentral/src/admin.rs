@@ -5,9 +5,19 @@
 //! value is reported against its flag before the store is touched. Output is readable lines by
 //! default, or exactly one JSON document on stdout with `--json`. Secrets are printed only when
 //! they are issued (create, rotate-secret, approve); system user passwords go by SMS only.
+//!
+//! With the cluster's NATS (`--nats-url`), the cache invalidations a change makes (new
+//! password, new grants, a Connect service, organisation rows) are published after its commit,
+//! as a node's services publish them, and the command waits briefly for NATS to have them
+//! before it exits: running nodes drop what they cached within milliseconds instead of after
+//! their token recheck.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+#[cfg(feature = "nats")]
+use std::sync::{Arc, Mutex, PoisonError};
+#[cfg(feature = "nats")]
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use sentral_domain::platform::{Agreement, ContactPerson, Grants};
@@ -16,6 +26,8 @@ use sentral_services::admin::{
     ApplicationView, Approval, GrantTarget, IssuedCredentials, NewApplication, NewPartner,
     NewSystemUser, VerificationQuote,
 };
+#[cfg(feature = "nats")]
+use sentral_services::invalidation::InvalidationTransport;
 use sentral_services::platform::Actor;
 use sentral_services::{Platform, ServiceError};
 use serde::Serialize;
@@ -643,6 +655,108 @@ fn dedup<T: Ord>(mut values: Vec<T>) -> Vec<T> {
     values.sort();
     values.dedup();
     values
+}
+
+// ---- the cluster ----------------------------------------------------------------------------
+
+/// How long a command waits, after its change, for NATS to take the change's invalidations.
+#[cfg(feature = "nats")]
+const PUBLISH_WAIT: Duration = Duration::from_secs(2);
+
+/// The invalidations of one command, held until it ends: the process lives for one change, so
+/// they go out together after its commit and the process can wait until NATS has them.
+#[cfg(feature = "nats")]
+#[derive(Default)]
+struct HeldInvalidations(Mutex<Vec<Vec<u8>>>);
+
+#[cfg(feature = "nats")]
+impl InvalidationTransport for HeldInvalidations {
+    fn send(&self, message: Vec<u8>) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(message);
+        true
+    }
+
+    /// Nothing has reached the other nodes before [`ClusterNotice::publish`].
+    fn connected(&self) -> bool {
+        false
+    }
+}
+
+/// What a command tells the running nodes of its cluster through NATS.
+#[cfg(feature = "nats")]
+pub struct ClusterNotice {
+    held: Arc<HeldInvalidations>,
+    bus: sentral_events::nats::NatsBus,
+}
+
+/// Built without NATS there is no cluster to tell (`open_bus` refuses a URL).
+#[cfg(not(feature = "nats"))]
+pub enum ClusterNotice {}
+
+/// With the cluster's NATS, holds the invalidations `platform` makes from now on for
+/// [`ClusterNotice::publish`]; without it, nothing (the nodes' recheck is all there is).
+#[cfg(feature = "nats")]
+pub fn notify_cluster(
+    platform: &Platform,
+    bus: crate::serve::Nats,
+) -> Result<Option<ClusterNotice>, String> {
+    let Some(bus) = bus else {
+        return Ok(None);
+    };
+    let held = Arc::new(HeldInvalidations::default());
+    platform.invalidations().connect(held.clone())?;
+    Ok(Some(ClusterNotice { held, bus }))
+}
+
+#[cfg(not(feature = "nats"))]
+pub fn notify_cluster(
+    _platform: &Platform,
+    bus: crate::serve::Nats,
+) -> Result<Option<ClusterNotice>, String> {
+    Ok(bus.map(|never| match never {}))
+}
+
+#[cfg(feature = "nats")]
+impl ClusterNotice {
+    /// Publishes what the command held (its change is committed by now) and waits up to
+    /// [`PUBLISH_WAIT`] for NATS to take it. The command succeeds either way: when NATS does
+    /// not answer, a warning on stderr says how soon the nodes see the change regardless.
+    pub async fn publish(self, token_recheck_seconds: u32, nats_url: &str) {
+        let messages =
+            std::mem::take(&mut *self.held.0.lock().unwrap_or_else(PoisonError::into_inner));
+        if messages.is_empty() {
+            return;
+        }
+        let bus = &self.bus;
+        let sent = tokio::time::timeout(PUBLISH_WAIT, async {
+            for message in messages {
+                bus.publish_invalidation(message).await?;
+            }
+            bus.flush().await
+        })
+        .await;
+        let why = match sent {
+            Ok(Ok(())) => return,
+            Ok(Err(error)) => error.to_string(),
+            Err(_) => format!("no answer within {} s", PUBLISH_WAIT.as_secs()),
+        };
+        eprintln!(
+            "warning: the change is committed, but NATS at {} did not take it ({why}): running \
+             nodes that cached what it changed see it within their token_recheck_seconds \
+             ({token_recheck_seconds} s unless configured otherwise)",
+            sentral_events::nats::redacted(nats_url)
+        );
+    }
+}
+
+#[cfg(not(feature = "nats"))]
+impl ClusterNotice {
+    pub async fn publish(self, _token_recheck_seconds: u32, _nats_url: &str) {
+        match self {}
+    }
 }
 
 // ---- text for people ------------------------------------------------------------------------

@@ -24,6 +24,12 @@ pub struct Config {
     pub quota_per_minute: u32,
     pub spike_arrest_per_second: u32,
     pub access_token_ttl_seconds: u32,
+    /// How long a node serves a cached token or row before it checks the store again: the
+    /// bound on staleness when an invalidation from another node does not arrive.
+    pub token_recheck_seconds: u32,
+    /// How long the cluster's NATS stream keeps events: how far back a node that starts
+    /// rebuilds the replicated monitors.
+    pub events_retention_seconds: u32,
     pub log_format: LogFormat,
 }
 
@@ -47,6 +53,8 @@ impl Default for Config {
             quota_per_minute: 12_000,
             spike_arrest_per_second: 200,
             access_token_ttl_seconds: 3600,
+            token_recheck_seconds: 5,
+            events_retention_seconds: 86_400,
             log_format: LogFormat::Text,
         }
     }
@@ -69,6 +77,8 @@ impl fmt::Debug for Config {
             .field("quota_per_minute", &self.quota_per_minute)
             .field("spike_arrest_per_second", &self.spike_arrest_per_second)
             .field("access_token_ttl_seconds", &self.access_token_ttl_seconds)
+            .field("token_recheck_seconds", &self.token_recheck_seconds)
+            .field("events_retention_seconds", &self.events_retention_seconds)
             .field("log_format", &self.log_format)
             .finish()
     }
@@ -88,6 +98,8 @@ pub struct FileLayer {
     pub quota_per_minute: Option<u32>,
     pub spike_arrest_per_second: Option<u32>,
     pub access_token_ttl_seconds: Option<u32>,
+    pub token_recheck_seconds: Option<u32>,
+    pub events_retention_seconds: Option<u32>,
     pub log_format: Option<LogFormat>,
 }
 
@@ -121,6 +133,14 @@ pub struct FlagLayer {
     /// Access token lifetime in seconds [default: 3600]
     #[arg(long, env = "SENTRAL_ACCESS_TOKEN_TTL_SECONDS")]
     pub access_token_ttl_seconds: Option<u32>,
+    /// Seconds a node trusts a cached token or row before it checks the store again: how
+    /// stale it may be when an invalidation over NATS does not reach it [default: 5]
+    #[arg(long, env = "SENTRAL_TOKEN_RECHECK_SECONDS")]
+    pub token_recheck_seconds: Option<u32>,
+    /// Seconds the cluster's NATS stream keeps events (60 to 86400): how far back a node that
+    /// starts rebuilds the monitors other nodes serve [default: 86400]
+    #[arg(long, env = "SENTRAL_EVENTS_RETENTION_SECONDS")]
+    pub events_retention_seconds: Option<u32>,
     /// Log format [default: text]
     #[arg(long, env = "SENTRAL_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -194,6 +214,8 @@ impl Config {
             quota_per_minute,
             spike_arrest_per_second,
             access_token_ttl_seconds,
+            token_recheck_seconds,
+            events_retention_seconds,
             log_format,
         } = file;
         self.cluster_name = cluster_name.unwrap_or(self.cluster_name.clone());
@@ -208,6 +230,9 @@ impl Config {
             spike_arrest_per_second.unwrap_or(self.spike_arrest_per_second);
         self.access_token_ttl_seconds =
             access_token_ttl_seconds.unwrap_or(self.access_token_ttl_seconds);
+        self.token_recheck_seconds = token_recheck_seconds.unwrap_or(self.token_recheck_seconds);
+        self.events_retention_seconds =
+            events_retention_seconds.unwrap_or(self.events_retention_seconds);
         self.log_format = log_format.unwrap_or(self.log_format);
     }
 
@@ -240,6 +265,12 @@ impl Config {
         self.access_token_ttl_seconds = flags
             .access_token_ttl_seconds
             .unwrap_or(self.access_token_ttl_seconds);
+        self.token_recheck_seconds = flags
+            .token_recheck_seconds
+            .unwrap_or(self.token_recheck_seconds);
+        self.events_retention_seconds = flags
+            .events_retention_seconds
+            .unwrap_or(self.events_retention_seconds);
         self.log_format = flags.log_format.unwrap_or(self.log_format);
     }
 }
@@ -309,6 +340,34 @@ mod tests {
             ..FlagLayer::default()
         });
         assert_eq!(config.node_id.as_deref(), Some("sentral-2"));
+    }
+
+    #[test]
+    fn the_events_retention_comes_from_the_file_unless_a_flag_says_otherwise() {
+        let mut config = Config::default();
+        assert_eq!(config.events_retention_seconds, 86_400);
+        config.apply_file(toml::from_str("events-retention-seconds = 3600").unwrap());
+        assert_eq!(config.events_retention_seconds, 3_600);
+        config.apply_flags(&FlagLayer {
+            events_retention_seconds: Some(600),
+            ..FlagLayer::default()
+        });
+        assert_eq!(config.events_retention_seconds, 600);
+    }
+
+    #[test]
+    fn the_token_recheck_comes_from_the_file_unless_a_flag_or_its_variable_says_otherwise() {
+        let mut config = Config::default();
+        assert_eq!(config.token_recheck_seconds, 5);
+        config.apply_file(toml::from_str("token-recheck-seconds = 30").unwrap());
+        assert_eq!(config.token_recheck_seconds, 30);
+        config.apply_flags(&FlagLayer::default());
+        assert_eq!(config.token_recheck_seconds, 30);
+        config.apply_flags(&FlagLayer {
+            token_recheck_seconds: Some(60),
+            ..FlagLayer::default()
+        });
+        assert_eq!(config.token_recheck_seconds, 60);
     }
 
     #[test]

@@ -33,6 +33,14 @@ enum Command {
         /// Print one JSON document instead of text
         #[arg(long, global = true)]
         json: bool,
+        /// NATS of the cluster whose store this is: after its change commits, the command tells
+        /// the running nodes to drop what they cached; also SENTRAL_NATS_URL_FILE [default: none,
+        /// the nodes see the change within their token recheck]
+        #[arg(long, global = true, env = "SENTRAL_NATS_URL", hide_env_values = true)]
+        nats_url: Option<String>,
+        /// The cluster's name, as its nodes were started with [default: sentral]
+        #[arg(long, global = true, env = "SENTRAL_CLUSTER_NAME")]
+        cluster_name: Option<String>,
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
@@ -82,10 +90,34 @@ async fn run(cli: Cli) -> Result<(), String> {
             serve::init_logging(config.log_format);
             serve::serve(config).await
         }
-        Command::Admin { json, command } => {
-            let config = Config::load(&cli.store, &FlagLayer::default())?;
+        Command::Admin {
+            json,
+            nats_url,
+            cluster_name,
+            command,
+        } => {
+            let flags = FlagLayer {
+                nats_url,
+                cluster_name,
+                ..FlagLayer::default()
+            };
+            let config = Config::load(&cli.store, &flags)?;
+            // Connecting while the store opens; a bad URL or name stops before any change.
+            let bus = serve::open_bus(&config, "sentral admin").await?;
             let platform = serve::open_platform(&config, false).await?;
+            let notice = match admin::notify_cluster(&platform, bus) {
+                Ok(notice) => notice,
+                Err(error) => {
+                    platform.store().close().await;
+                    return Err(error);
+                }
+            };
             let result = admin::run(&platform, command, json).await;
+            // After the commit; also when the command failed after one (nothing is held else).
+            if let Some(notice) = notice {
+                let url = config.nats_url.as_deref().unwrap_or_default();
+                notice.publish(config.token_recheck_seconds, url).await;
+            }
             platform.store().close().await;
             result
         }

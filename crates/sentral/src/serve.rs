@@ -45,6 +45,7 @@ pub async fn open_platform(config: &Config, sandbox: bool) -> Result<Arc<Platfor
         sandbox,
         node_id,
         access_token_ttl_seconds: config.access_token_ttl_seconds.max(60),
+        token_recheck_seconds: config.token_recheck_seconds,
         rate_limits: RateLimits {
             quota_per_minute: config.quota_per_minute,
             spike_arrest_per_second: config.spike_arrest_per_second,
@@ -69,6 +70,10 @@ pub async fn serve(config: Config) -> Result<(), String> {
     {
         tracing::info!("seeded the demo world");
     }
+    // Started: from now on a request while the database is down answers 503 within this bound.
+    platform
+        .store()
+        .set_acquire_timeout(sentral_store::REQUEST_ACQUIRE_TIMEOUT);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| {
@@ -110,9 +115,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
 }
 
 #[cfg(feature = "nats")]
-type Nats = Option<sentral_events::nats::NatsBus>;
+pub type Nats = Option<sentral_events::nats::NatsBus>;
 #[cfg(not(feature = "nats"))]
-type Nats = Option<std::convert::Infallible>;
+pub type Nats = Option<std::convert::Infallible>;
 
 /// With `nats-url`, joins the cluster: cache invalidations and events cross nodes on NATS.
 ///
@@ -126,29 +131,12 @@ async fn connect_nats(config: &Config, platform: &Arc<Platform>) -> Result<Nats,
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use sentral_events::Bus;
-    use sentral_events::nats::{DEFAULT_SUBJECT_ROOT, NatsBus, redacted};
+    use sentral_events::nats::redacted;
 
-    let Some(url) = &config.nats_url else {
+    let Some(bus) = open_bus(config, "sentral serve").await? else {
         return Ok(None);
     };
-    let root = &config.cluster_name;
-    let valid = !root.is_empty()
-        && root
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_'));
-    if !valid {
-        return Err(format!(
-            "cluster-name {root:?} must be ASCII letters, digits, '-' or '_' (it starts every NATS subject); the default is {DEFAULT_SUBJECT_ROOT}"
-        ));
-    }
-    let bus = NatsBus::connect_in_background(url, root, "sentral serve")
-        .await
-        .map_err(|e| {
-            format!(
-                "cannot use --nats-url {}: {e} (expected nats://host:4222)",
-                redacted(url)
-            )
-        })?;
+    let url = config.nats_url.as_deref().unwrap_or_default();
     let subscribed = Arc::new(AtomicBool::new(false));
     if platform.ownership().is_some() {
         platform.connect_forwarding(Arc::new(NatsCommands { bus: bus.clone() }));
@@ -197,8 +185,41 @@ async fn connect_nats(config: &Config, platform: &Arc<Platform>) -> Result<Nats,
     Ok(Some(bus))
 }
 
+/// The connection to the cluster's NATS of `nats-url` under `cluster-name` (none without a
+/// URL), opened in the background: it answers at once and keeps reconnecting, and fails only
+/// for a name or a URL that cannot be used at all. `serve` and `admin` share it.
+#[cfg(feature = "nats")]
+pub async fn open_bus(config: &Config, client: &str) -> Result<Nats, String> {
+    use sentral_events::nats::{DEFAULT_SUBJECT_ROOT, NatsBus, redacted};
+
+    let Some(url) = &config.nats_url else {
+        return Ok(None);
+    };
+    let root = &config.cluster_name;
+    let valid = !root.is_empty()
+        && root
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_'));
+    if !valid {
+        return Err(format!(
+            "cluster-name {root:?} must be ASCII letters, digits, '-' or '_' (it starts every NATS subject); the default is {DEFAULT_SUBJECT_ROOT}"
+        ));
+    }
+    let bus = NatsBus::connect_in_background(url, root, client)
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot use --nats-url {}: {e} (expected nats://host:4222)",
+                redacted(url)
+            )
+        })?
+        .with_retention(Duration::from_secs(config.events_retention_seconds.into()))
+        .map_err(|e| format!("events-retention-seconds: {e}"))?;
+    Ok(Some(bus))
+}
+
 #[cfg(not(feature = "nats"))]
-async fn connect_nats(config: &Config, _platform: &Arc<Platform>) -> Result<Nats, String> {
+pub async fn open_bus(config: &Config, _client: &str) -> Result<Nats, String> {
     match config.nats_url {
         Some(_) => Err(
             "nats-url is set, but this sentral was built without the `nats` feature \
@@ -207,6 +228,11 @@ async fn connect_nats(config: &Config, _platform: &Arc<Platform>) -> Result<Nats
         ),
         None => Ok(None),
     }
+}
+
+#[cfg(not(feature = "nats"))]
+async fn connect_nats(config: &Config, _platform: &Arc<Platform>) -> Result<Nats, String> {
+    open_bus(config, "sentral serve").await
 }
 
 /// Runs `attempt` until it succeeds, a second apart (the NATS client reconnects meanwhile).

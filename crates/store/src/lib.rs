@@ -28,7 +28,7 @@ use std::fs::File;
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use db::postgres::PgConn;
@@ -78,8 +78,20 @@ pub enum Backend {
     Postgres,
 }
 
+/// How long opening the store, its migrations and every later use wait for a PostgreSQL
+/// connection, unless [`Store::set_acquire_timeout`] shortens it: a server starting up, or a
+/// command line run during a restart, gets time to answer.
+pub const TOLERANT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The wait of a request served to a client (`sentral serve`): long enough for a busy pool,
+/// short enough that a request while the database is down answers 503 at once, not after
+/// the pool gave up reconnecting.
+pub const REQUEST_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
 pub struct Store {
     engine: Engine,
+    /// The wait for a PostgreSQL connection, in milliseconds (at most the pool's own bound).
+    acquire_timeout_ms: AtomicU64,
     /// Set by [`Store::close`]: every later request for a connection fails.
     closed: AtomicBool,
     /// Held for the life of the store so no second process opens the same SQLite file.
@@ -99,12 +111,14 @@ impl Store {
                 let shared = db::sqlite::open(&dir.join("sentral.db"))?;
                 Self {
                     engine: Engine::Sqlite(shared),
+                    acquire_timeout_ms: AtomicU64::new(millis(TOLERANT_ACQUIRE_TIMEOUT)),
                     closed: AtomicBool::new(false),
                     _data_dir_lock: Some(lock),
                 }
             }
             StoreLocation::Postgres(url) => Self {
                 engine: Engine::Postgres(open_postgres(url).await?),
+                acquire_timeout_ms: AtomicU64::new(millis(TOLERANT_ACQUIRE_TIMEOUT)),
                 closed: AtomicBool::new(false),
                 _data_dir_lock: None,
             },
@@ -123,6 +137,20 @@ impl Store {
         Ok(store)
     }
 
+    /// From now on a read or a write waits at most `timeout` for a PostgreSQL connection, then
+    /// fails as unavailable ([`StoreError::is_unavailable`]); at most
+    /// [`TOLERANT_ACQUIRE_TIMEOUT`]. Nothing was written when it fails so: a commit is never
+    /// cut short.
+    pub fn set_acquire_timeout(&self, timeout: Duration) {
+        let timeout = timeout.min(TOLERANT_ACQUIRE_TIMEOUT);
+        self.acquire_timeout_ms
+            .store(millis(timeout), Ordering::Relaxed);
+    }
+
+    fn acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.acquire_timeout_ms.load(Ordering::Relaxed))
+    }
+
     pub fn backend(&self) -> Backend {
         match self.engine {
             Engine::Sqlite(_) => Backend::Sqlite,
@@ -136,7 +164,8 @@ impl Store {
         let conn = match &self.engine {
             Engine::Sqlite(shared) => Connection::sqlite(shared.reader()?),
             Engine::Postgres(pool) => {
-                Connection::postgres(PgConn::Pooled(pool.acquire().await.map_err(DbError::from)?))
+                let conn = within(self.acquire_timeout(), pool.acquire()).await?;
+                Connection::postgres(PgConn::Pooled(conn))
             }
         };
         Ok(ReadConn {
@@ -158,7 +187,7 @@ impl Store {
                 (Connection::sqlite(conn), Session::Sqlite(session))
             }
             Engine::Postgres(pool) => {
-                let tx = pool.begin().await.map_err(DbError::from)?;
+                let tx = within(self.acquire_timeout(), pool.begin()).await?;
                 (Connection::postgres(PgConn::Tx(tx)), Session::Postgres)
             }
         };
@@ -326,10 +355,26 @@ fn lock_data_dir(dir: &Path) -> Result<File, StoreError> {
     }
 }
 
+/// A connection (or a transaction begun on one) within `timeout`; a pool still retrying a
+/// refused connection when it runs out answers as the pool's own timeout would.
+async fn within<T>(
+    timeout: Duration,
+    acquire: impl Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, DbError> {
+    match tokio::time::timeout(timeout, acquire).await {
+        Ok(acquired) => acquired.map_err(DbError::from),
+        Err(_) => Err(DbError::Postgres(sqlx::Error::PoolTimedOut)),
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
 async fn open_postgres(url: &str) -> Result<PgPool, StoreError> {
     let pool = PgPoolOptions::new()
         .max_connections(16)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(TOLERANT_ACQUIRE_TIMEOUT)
         .connect(url)
         .await
         .map_err(DbError::from)?;
@@ -339,6 +384,16 @@ async fn open_postgres(url: &str) -> Result<PgPool, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_connection_not_had_within_the_timeout_is_unavailable_not_a_failure() {
+        let never = std::future::pending::<Result<(), sqlx::Error>>();
+        let error = within(Duration::from_millis(10), never)
+            .await
+            .expect_err("timed out");
+        assert!(error.is_unavailable(), "{error}");
+        assert!(StoreError::Database(error).is_unavailable());
+    }
 
     #[test]
     fn postgres_url_is_printed_without_password() {
