@@ -439,12 +439,98 @@ pub(crate) fn read_only_list(
 /// Every dialect's document: its name, where it is served, and the document itself. The files
 /// committed under `openapi/` are these, named `<name>.json`.
 pub fn documents() -> Vec<(&'static str, &'static str, OpenApiDoc)> {
+    let telenor_unavailable = || {
+        store_unavailable(
+            "50301 Service temporarily unavailable: the store cannot be reached now (a database \
+             restarting); retry after the seconds in Retry-After",
+            "ErrorBody",
+        )
+    };
     vec![
-        ("telenor", "/openapi/telenor.json", TelenorDoc::openapi()),
-        ("mbn", "/openapi/mbn.json", MbnDoc::openapi()),
-        ("kpn", "/openapi/kpn.json", kpn_document()),
-        ("sandbox", "/openapi/sandbox.json", SandboxDoc::openapi()),
+        (
+            "telenor",
+            "/openapi/telenor.json",
+            list_on_every_operation(TelenorDoc::openapi(), telenor_unavailable()),
+        ),
+        (
+            "mbn",
+            "/openapi/mbn.json",
+            list_on_every_operation(MbnDoc::openapi(), telenor_unavailable()),
+        ),
+        (
+            "kpn",
+            "/openapi/kpn.json",
+            list_on_every_operation(
+                kpn_document(),
+                store_unavailable(
+                    "service_unavailable: the store cannot be reached now (a database \
+                     restarting); retry after the seconds in Retry-After",
+                    "KpnErrorBody",
+                ),
+            ),
+        ),
+        (
+            "sandbox",
+            "/openapi/sandbox.json",
+            list_on_every_operation(SandboxDoc::openapi(), telenor_unavailable()),
+        ),
     ]
+}
+
+/// The 503 every operation that needs the store answers while it cannot be reached (issue 15),
+/// in the dialect's error envelope `schema`, with `Retry-After`.
+fn store_unavailable(description: &str, schema: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat};
+    let seconds = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(0));
+    ResponseBuilder::new()
+        .description(description)
+        .header(
+            "Retry-After",
+            utoipa::openapi::HeaderBuilder::new()
+                .schema(Some(seconds))
+                .description(Some("Seconds to wait before retrying"))
+                .build(),
+        )
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(schema)))
+                .build(),
+        )
+        .build()
+}
+
+/// Lists `unavailable` as the 503 of every operation that has none yet (the telephony ones list
+/// their own, which also covers an unreachable owner), except the operations' endpoints
+/// (`/healthz`, `/readyz`, `/metrics`), which answer without the store.
+fn list_on_every_operation(
+    mut doc: OpenApiDoc,
+    unavailable: utoipa::openapi::Response,
+) -> OpenApiDoc {
+    const WITHOUT_STORE: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if WITHOUT_STORE.contains(&path.as_str()) {
+            continue;
+        }
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation
+                .responses
+                .responses
+                .entry("503".to_owned())
+                .or_insert_with(|| unavailable.clone().into());
+        }
+    }
+    doc
 }
 
 /// `/docs` (Swagger UI, embedded) and `/openapi/<dialect>.json`.

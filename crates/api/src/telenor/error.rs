@@ -113,7 +113,7 @@ pub struct ErrorBody {
 #[derive(IntoResponses)]
 #[response(
     status = 503,
-    description = "50301 Service temporarily unavailable: the node owning the enterprise's telephony cannot be reached now; nothing was applied, retry after the seconds in Retry-After",
+    description = "50301 Service temporarily unavailable: the node owning the enterprise's telephony, or the store, cannot be reached now; nothing was applied, retry after the seconds in Retry-After",
     headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))
 )]
 pub struct NotOwnerUnavailable(pub ErrorBody);

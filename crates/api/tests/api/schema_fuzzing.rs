@@ -114,6 +114,58 @@ async fn telephony_operations_document_the_503_with_retry_after() {
     server.stop().await;
 }
 
+/// While the store cannot be reached every operation that needs it answers 503 with
+/// `Retry-After` in its dialect's envelope: each operation of each document lists it, except
+/// the operations' own endpoints, which answer without the store.
+#[tokio::test]
+async fn every_operation_that_needs_the_store_documents_its_503() {
+    let server = TestServer::demo().await;
+    let mut checked = 0;
+    for (name, envelope) in [
+        ("telenor", "ErrorBody"),
+        ("mbn", "ErrorBody"),
+        ("sandbox", "ErrorBody"),
+        ("kpn", "KpnErrorBody"),
+    ] {
+        let doc: serde_json::Value = server
+            .http
+            .get(server.url(&format!("/openapi/{name}.json")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("methods") {
+                let Some(responses) = operation.get("responses") else {
+                    continue;
+                };
+                let answer = &responses["503"];
+                if ["/healthz", "/metrics"].contains(&path.as_str()) {
+                    assert!(answer.is_null(), "{name} {method} {path} needs no store");
+                    continue;
+                }
+                if path == "/readyz" {
+                    continue;
+                }
+                assert!(
+                    answer["headers"]["Retry-After"].is_object(),
+                    "{name} {method} {path}: {answer}"
+                );
+                assert_eq!(
+                    answer["content"]["application/json"]["schema"]["$ref"],
+                    format!("#/components/schemas/{envelope}"),
+                    "{name} {method} {path}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 150, "only {checked} operations");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn odd_path_parameters_answer_4xx_in_the_telenor_envelope() {
     let server = TestServer::demo().await;
