@@ -98,7 +98,12 @@ impl EventStream {
             .jetstream
             .get_or_create_stream(self.config())
             .await
-            .map_err(unavailable)?;
+            .map_err(|error| {
+                BusError::Unavailable(format!(
+                    "the events stream {}: {error} (the NATS server needs JetStream: nats-server -js)",
+                    self.name
+                ))
+            })?;
         let info = stream.info().await.map_err(unavailable)?;
         if info.config.max_age != self.retention {
             let mut config = info.config.clone();

@@ -9,6 +9,7 @@
 //! Needs `SENTRAL_TEST_DATABASE_URL` (skipped without it) and `nats-server` on PATH (a server of
 //! this test's own, so restarting it disturbs no other test; required under `CI=true`).
 
+use std::net::ToSocketAddrs;
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -16,7 +17,8 @@ use std::time::{Duration, Instant};
 use sentral_store::testing::{PgTestSchema, postgres_test_url};
 
 use crate::cluster_support::{
-    DropSchema, HENRIK, Nats, Node, Scratch, check_journal, free_port, success,
+    DropSchema, HENRIK, Nats, NatsRelay, Node, Scratch, check_journal, free_port, reachable_nats,
+    success,
 };
 
 const OUTSIDE: &str = "4799999999";
@@ -348,4 +350,94 @@ fn postgresql_restarted_under_a_node_requests_answer_503_meanwhile_then_recover_
             "acknowledged contact {id} after the restart: {body}"
         );
     }
+}
+
+/// One node cut from NATS alone while the owner goes on: when it is back it reads what the
+/// others got meanwhile from the events stream — its monitor gets every event once, in order,
+/// no resync — instead of missing it.
+#[test]
+fn a_node_cut_from_nats_alone_gets_what_it_missed_when_it_is_back() {
+    let Some(base_url) = postgres_test_url() else {
+        eprintln!("SENTRAL_TEST_DATABASE_URL is not set: the NATS cut test is skipped");
+        return;
+    };
+    let Some(nats_url) = reachable_nats() else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "no NATS: CI must run the cluster tests"
+        );
+        eprintln!("no NATS: the NATS cut test is skipped");
+        return;
+    };
+    let upstream = nats_url
+        .trim_start_matches("nats://")
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .expect("the NATS address");
+    let relay = NatsRelay::start(upstream);
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let schema = runtime
+        .block_on(PgTestSchema::create(&base_url))
+        .expect("a fresh PostgreSQL schema");
+    let _drop = DropSchema {
+        runtime: &runtime,
+        schema: &schema,
+    };
+    let (dir_a, dir_b) = (Scratch::new("cut-a"), Scratch::new("cut-b"));
+    let name = crate::cluster_support::cluster_name("cut");
+    let relayed = relay.url();
+    let node = |dir: &Scratch, nats: &str| {
+        Node::start(
+            &dir.0,
+            &[
+                "--database-url",
+                &schema.url,
+                "--nats-url",
+                nats,
+                "--cluster-name",
+                &name,
+            ],
+        )
+    };
+    let a = node(&dir_a, &nats_url);
+    let b = node(&dir_b, &relayed);
+    a.wait_ready();
+    b.wait_ready();
+
+    // A owns the engine; a monitor through B sees a call made through A.
+    call_through(&a);
+    let csta = format!("Bearer {}", b.csta_token());
+    let monitor = b.start_monitor(&csta, Duration::from_secs(5));
+    let mut on_b = b.open_stream(&csta, &monitor);
+    call_through(&a);
+    let mut seen = on_b.envelopes_until("CallCleared", Duration::from_secs(10), &b);
+
+    // B alone loses NATS; A, still connected, makes two calls meanwhile.
+    relay.cut();
+    wait_readiness(&b, false);
+    call_through(&a);
+    call_through(&a);
+    relay.restore();
+    wait_readiness(&b, true);
+    call_through(&a);
+    for _ in 0..3 {
+        seen.extend(on_b.envelopes_until("CallCleared", Duration::from_secs(15), &b));
+    }
+    assert!(
+        seen.iter()
+            .all(|envelope| envelope["type"] != "ResyncRequired"),
+        "nothing missed, no resync: {seen:#?}"
+    );
+    let seqs: Vec<u64> = seen.iter().filter_map(|e| e["seq"].as_u64()).collect();
+    let expected: Vec<u64> = (seqs[0]..seqs[0] + seqs.len() as u64).collect();
+    assert_eq!(seqs, expected, "once each, in order: {seen:#?}");
+    let calls = seen
+        .iter()
+        .filter(|envelope| envelope["type"] == "CallCleared")
+        .count();
+    assert_eq!(
+        calls, 4,
+        "the call before, the two during the cut, the one after"
+    );
 }

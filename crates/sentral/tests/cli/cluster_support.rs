@@ -675,3 +675,73 @@ impl Drop for Scratch {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// A TCP relay from a loopback port to NATS, for one node: cut, it disconnects that node alone
+/// (the others keep their connections) and refuses its reconnections; restored, the node
+/// reconnects through the same port.
+pub(crate) struct NatsRelay {
+    port: u16,
+    open: Arc<std::sync::atomic::AtomicBool>,
+    connections: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl NatsRelay {
+    pub(crate) fn start(upstream: SocketAddr) -> NatsRelay {
+        use std::sync::atomic::{AtomicBool, Ordering};
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a relay port");
+        let port = listener.local_addr().expect("its address").port();
+        let open = Arc::new(AtomicBool::new(true));
+        let connections = Arc::new(Mutex::new(Vec::new()));
+        let (accepting, kept) = (open.clone(), connections.clone());
+        thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if !accepting.load(Ordering::SeqCst) {
+                    let _ = client.shutdown(std::net::Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(upstream) else {
+                    continue;
+                };
+                let streams = [&client, &server].map(|stream| stream.try_clone().expect("a clone"));
+                kept.lock().unwrap().extend(streams);
+                for (mut from, mut to) in [
+                    (
+                        client.try_clone().expect("a clone"),
+                        server.try_clone().expect("a clone"),
+                    ),
+                    (server, client),
+                ] {
+                    thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                        let _ = from.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        NatsRelay {
+            port,
+            open,
+            connections,
+        }
+    }
+
+    pub(crate) fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Drops the node's connections and refuses new ones.
+    pub(crate) fn cut(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        for stream in self.connections.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Lets the node connect again.
+    pub(crate) fn restore(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
