@@ -195,6 +195,18 @@ impl Frame {
         )
     }
 
+    /// Its fields as they travel to a node that copies a monitor ([`FrameParts::frame`]).
+    pub(crate) fn parts(&self) -> FrameParts {
+        FrameParts {
+            seq: self.0.seq,
+            event_id: self.0.event_id.to_string(),
+            head: self.0.head.to_string(),
+            event_type: self.0.shared.event_type.to_string(),
+            occurred_at_millis: self.0.shared.occurred_at.millis(),
+            tail: self.0.shared.tail.to_string(),
+        }
+    }
+
     pub fn seq(&self) -> u64 {
         self.0.seq
     }
@@ -218,6 +230,33 @@ impl Frame {
         json.push_str(head);
         json.push_str(tail);
         json
+    }
+}
+
+/// A [`Frame`] as it travels between nodes: the same envelope, byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FrameParts {
+    seq: u64,
+    event_id: String,
+    head: String,
+    event_type: String,
+    occurred_at_millis: i64,
+    tail: String,
+}
+
+impl FrameParts {
+    pub(crate) fn frame(self) -> Frame {
+        Frame(Arc::new(FrameData {
+            seq: self.seq,
+            event_id: self.event_id.into_boxed_str(),
+            head: self.head.into_boxed_str(),
+            shared: Arc::new(SharedEvent {
+                event_type: self.event_type.into_boxed_str(),
+                occurred_at: Timestamp::from_millis(self.occurred_at_millis),
+                tail: self.tail.into_boxed_str(),
+            }),
+        }))
     }
 }
 

@@ -32,8 +32,10 @@ use crate::subscription::{StreamSlot, Subscription};
 use crate::webhook::{self, RetryPolicy, WebhookError};
 
 mod replicated;
+mod transfer;
 
 pub use replicated::MonitorControl;
+pub(crate) use transfer::HubState;
 
 /// How the hub behaves; `Default` gives the documented values.
 #[derive(Clone)]

@@ -220,6 +220,15 @@ impl NatsBus {
             .map_err(|error| BusError::Unavailable(error.to_string()))
     }
 
+    /// Unsubscribes, sends what waits and closes the connection: this node leaves the cluster
+    /// (it answers no starting node any more).
+    pub async fn close(&self) -> Result<(), BusError> {
+        self.client
+            .drain()
+            .await
+            .map_err(|error| BusError::Unavailable(error.to_string()))
+    }
+
     /// Returns once the server has processed every earlier command of this connection (a
     /// subscription included): a request nobody answers, whose "no responders" the server sends
     /// in order. A flush would only empty the client's buffer.

@@ -231,9 +231,7 @@ async fn over_nats_a_monitor_prepared_on_one_node_is_created_by_the_owner_and_nu
 }
 
 #[tokio::test]
-async fn a_node_attached_late_reads_the_stream_and_serves_an_earlier_monitor_numbered_alike() {
-    use sentral_events::{CrossRefId, MonitorControl, causes};
-
+async fn a_node_started_with_no_caught_up_node_reads_the_stream_and_numbers_a_monitor_alike() {
     let prefix = format!("sentral-test.{}", Secret::random_hex(6).expose());
     let Ok(bus_a) = NatsBus::connect_with_prefix(&nats_url(), &prefix).await else {
         no_server();
@@ -262,15 +260,37 @@ async fn a_node_attached_late_reads_the_stream_and_serves_an_earlier_monitor_num
             Timestamp::from_millis(1_795_000_000_000),
         )
         .expect("valid");
-    let id: CrossRefId = info.cross_ref_id;
+    let id = info.cross_ref_id;
     owner_node.dispatch(event(1));
     owner_node.dispatch_control("100001", created);
     for call in 2..=10 {
         owner_node.dispatch(event(call));
     }
     assert!(owner_node.registered(&id, Duration::from_secs(5)).await);
+    let frames = |hub: &MonitorHub| {
+        let mut stream = hub.subscribe(&id, &owner, Some(0)).expect("a stream");
+        let mut frames = Vec::new();
+        while let Some(frame) = stream.try_next() {
+            frames.push(frame.json());
+        }
+        frames
+    };
+    let mut on_a = Vec::new();
+    for _ in 0..50 {
+        on_a = frames(&owner_node);
+        if on_a.len() == 9 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        on_a.len(),
+        9,
+        "the nine events after the monitor's creation"
+    );
+    // Every node that could copy its monitors leaves: the next one has only the stream.
+    bus_a.close().await.expect("closed");
 
-    // Joins after the monitor was created and nine of its events went out.
     let bus_c = NatsBus::connect_with_prefix(&nats_url(), &prefix)
         .await
         .expect("a later connection");
@@ -283,38 +303,7 @@ async fn a_node_attached_late_reads_the_stream_and_serves_an_earlier_monitor_num
         late_node.registered(&id, Duration::from_secs(5)).await,
         "the late node rebuilt the monitor from the stream"
     );
-    let mut streams = Vec::new();
-    for hub in [&owner_node, &late_node] {
-        streams.push(
-            hub.subscribe(&id, &owner, Some(3))
-                .expect("resumed after 3"),
-        );
-    }
-    for call in 11..=15 {
-        owner_node.dispatch(event(call));
-    }
-    owner_node.dispatch_control(
-        "100001",
-        MonitorControl::Ended {
-            cross_ref_id: id.clone(),
-            cause: causes::MONITOR_STOPPED.to_owned(),
-            at: Timestamp::from_millis(1_795_000_001_000),
-        },
-    );
-    let mut seen = Vec::new();
-    for stream in &mut streams {
-        let mut frames = Vec::new();
-        while let Ok(Some(frame)) =
-            tokio::time::timeout(Duration::from_secs(5), stream.next()).await
-        {
-            frames.push(frame.json());
-        }
-        seen.push(frames);
-    }
-    // Events 4..=14 of the monitor (seq 4 is call 5) and MonitorEnded: 11 + 1.
-    assert_eq!(seen[0].len(), 12, "{:?}", seen[0]);
-    assert!(seen[0][0].contains("\"seq\":4"), "{}", seen[0][0]);
-    assert_eq!(seen[0], seen[1], "both nodes number the monitor alike");
+    assert_eq!(frames(&late_node), on_a, "numbered alike, byte for byte");
     assert_eq!(
         late_node.bus_metrics(),
         Default::default(),
@@ -337,4 +326,115 @@ async fn the_events_retention_must_be_between_a_minute_and_a_day() {
         .with_retention(Duration::from_secs(3_600))
         .expect("an hour");
     assert_eq!(kept.stream_name(), "sentral-test-events");
+}
+
+#[tokio::test]
+async fn a_starting_node_copies_a_monitor_the_stream_no_longer_holds_from_a_caught_up_node() {
+    use sentral_events::{CrossRefId, MonitorControl, causes};
+
+    let prefix = format!("sentral-test.{}", Secret::random_hex(6).expose());
+    let Ok(bus_a) = NatsBus::connect_with_prefix(&nats_url(), &prefix).await else {
+        no_server();
+        return;
+    };
+    let node_a = MonitorHub::new(HubConfig::default());
+    bus_a.attach(node_a.clone()).await.expect("attached");
+    let owner = MonitorOwner::new("owner");
+    let event = |call: u32| Published {
+        enterprise_id: "100001".to_owned(),
+        devices: vec!["+4791000001".to_owned()],
+        event_type: "Delivered".to_owned(),
+        cause: Some("newCall".to_owned()),
+        subject: Some("+4791000001".to_owned()),
+        occurred_at: Timestamp::from_millis(1_795_000_000_000 + i64::from(call)),
+        payload: serde_json::json!({"callId": format!("c{call}")}),
+    };
+    let (info, created) = node_a
+        .prepare_create(
+            MonitorSpec {
+                owner: owner.clone(),
+                object: MonitorObject::Enterprise("100001".to_owned()),
+                filter: None,
+                webhook: None,
+            },
+            Timestamp::from_millis(1_795_000_000_000),
+        )
+        .expect("valid");
+    let id: CrossRefId = info.cross_ref_id;
+    node_a.dispatch_control("100001", created);
+    for call in 1..=8 {
+        node_a.dispatch(event(call));
+    }
+    assert!(node_a.registered(&id, Duration::from_secs(5)).await);
+    let mut on_a = node_a.subscribe(&id, &owner, Some(0)).expect("stream");
+    let mut before = Vec::new();
+    while before.len() < 8 {
+        let frame = tokio::time::timeout(Duration::from_secs(5), on_a.next())
+            .await
+            .expect("in time")
+            .expect("a frame");
+        before.push(frame.json());
+    }
+    drop(on_a);
+
+    // The retention ran out: the stream no longer has the monitor's Created nor its events.
+    let client = async_nats::connect(nats_url()).await.expect("a client");
+    async_nats::jetstream::new(client)
+        .get_stream(bus_a.stream_name())
+        .await
+        .expect("the events stream")
+        .purge()
+        .await
+        .expect("purged");
+
+    let bus_b = NatsBus::connect_with_prefix(&nats_url(), &prefix)
+        .await
+        .expect("a later connection");
+    let node_b = MonitorHub::new(HubConfig::default());
+    bus_b.attach(node_b.clone()).await.expect("attached late");
+    assert!(
+        node_b.registered(&id, Duration::from_secs(1)).await,
+        "copied from the caught-up node"
+    );
+    let mut streams = Vec::new();
+    for hub in [&node_a, &node_b] {
+        streams.push(
+            hub.subscribe(&id, &owner, Some(2))
+                .expect("resumed after 2"),
+        );
+    }
+    for call in 9..=12 {
+        node_a.dispatch(event(call));
+    }
+    node_a.dispatch_control(
+        "100001",
+        MonitorControl::Ended {
+            cross_ref_id: id.clone(),
+            cause: causes::MONITOR_STOPPED.to_owned(),
+            at: Timestamp::from_millis(1_795_000_001_000),
+        },
+    );
+    let mut seen = Vec::new();
+    for stream in &mut streams {
+        let mut frames = Vec::new();
+        while let Ok(Some(frame)) =
+            tokio::time::timeout(Duration::from_secs(5), stream.next()).await
+        {
+            frames.push(frame.json());
+        }
+        seen.push(frames);
+    }
+    // Events 3..=8 replayed (from B's copied buffer), 9..=12 live, and MonitorEnded.
+    assert_eq!(seen[0].len(), 11, "{:?}", seen[0]);
+    assert_eq!(
+        seen[0][..6],
+        before[2..],
+        "the replay is the same envelopes"
+    );
+    assert_eq!(seen[0], seen[1], "both nodes serve the monitor alike");
+    assert_eq!(
+        node_b.bus_metrics(),
+        Default::default(),
+        "no gap, no resync"
+    );
 }

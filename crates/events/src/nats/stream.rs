@@ -13,6 +13,12 @@
 //!   disconnected resumes after the last message it read instead of missing what came meanwhile
 //!   (the client recreates the consumer from that stream sequence; so does this module when the
 //!   consumer's stream ends). What a node reads twice the hub drops by its ordering key.
+//! - **Copying**: a node that starts first asks the nodes that are caught up
+//!   (`<root>.hub-state`, a queue group only they join) for their replicated monitors as they
+//!   are after a stream position ([`crate::hub::HubState`], sent in parts to an inbox of the
+//!   asker's) and reads the stream from the message after it; only when no node answers does it
+//!   read the stream from its first retained message. So a monitor older than the retention
+//!   survives a rolling restart of every node.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,10 +28,10 @@ use async_nats::jetstream::consumer::{DeliverPolicy, push};
 use async_nats::jetstream::context::{Publish, PublishErrorKind};
 use async_nats::jetstream::{self, stream};
 use futures_util::StreamExt;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::bus::BusError;
-use crate::hub::MonitorHub;
+use crate::hub::{HubState, MonitorHub};
 
 /// How long the stream keeps a message by default: also how far back a node that starts rebuilds
 /// the replicated monitors.
@@ -44,6 +50,32 @@ const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 /// The longest wait between two attempts to publish or to follow.
 const MAX_PAUSE: Duration = Duration::from_secs(1);
 
+/// How long a starting node waits for a caught-up node's monitors.
+const STATE_WAIT: Duration = Duration::from_secs(5);
+
+/// The largest part of a copied state (NATS refuses messages over its max payload, 1 MiB by
+/// default).
+const STATE_PART_BYTES: usize = 256 * 1024;
+
+/// The queue group of the nodes that answer for their monitors: only caught-up ones join it.
+const CAUGHT_UP: &str = "caught-up";
+
+/// The header that numbers a part of a copied state.
+const PART_HEADER: &str = "Sentral-Part";
+
+/// What a caught-up node answers a request for its monitors with, before the parts.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StateOffer {
+    parts: usize,
+    position: u64,
+}
+
+/// What a starting node asks with: where the parts go.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StateRequest {
+    inbox: String,
+}
+
 /// One cluster's stream of events.
 #[derive(Clone)]
 pub(super) struct EventStream {
@@ -51,6 +83,8 @@ pub(super) struct EventStream {
     client: async_nats::Client,
     name: String,
     subjects: String,
+    /// `<root>.hub-state`, where starting nodes ask for the caught-up nodes' monitors.
+    state_subject: String,
     retention: Duration,
 }
 
@@ -62,6 +96,7 @@ impl EventStream {
             client,
             name: format!("{}-events", root.replace('.', "_")),
             subjects: format!("{root}.events.>"),
+            state_subject: format!("{root}.hub-state"),
             retention,
         }
     }
@@ -185,23 +220,39 @@ impl EventStream {
         reading: impl FnOnce(),
     ) -> Result<(), BusError> {
         let mut stream = self.ensure().await?;
-        let backlog = stream
-            .info()
-            .await
-            .map_err(unavailable)?
-            .state
-            .last_sequence;
-        let messages = self.consumer(&stream, 0).await?;
+        let held = stream.info().await.map_err(unavailable)?.state.clone();
+        let backlog = held.last_sequence;
+        // Copied from a caught-up node when one answers and the stream still has every message
+        // after its position; else read from the stream's first retained message.
+        let mut start = 0;
+        if let Some(copied) = self.ask_for_state().await
+            && copied.position.saturating_add(1) >= held.first_sequence
+        {
+            start = copied.position;
+            let monitors = copied.monitors();
+            let added = hub.install_state(copied);
+            tracing::info!(stream = %self.name, position = start, monitors, added, "events stream: monitors copied from a caught-up node");
+        }
+        let messages = self.consumer(&stream, start).await?;
         reading();
-        let (read, mut watch_read) = watch::channel(0_u64);
+        let (read, mut watch_read) = watch::channel(start);
+        let (requests, asked) = mpsc::channel(4);
         let follower = Follower {
             stream: self.clone(),
             hub,
             deliver,
             read: Arc::new(read),
+            asked,
         };
         tokio::spawn(follower.run(messages));
-        if backlog == 0 {
+        // Once caught up, this node answers for its monitors.
+        let (answering, mut caught_up) = (self.clone(), watch_read.clone());
+        tokio::spawn(async move {
+            if caught_up.wait_for(|read| *read >= backlog).await.is_ok() {
+                answering.answer_for_state(requests).await;
+            }
+        });
+        if backlog <= start {
             return Ok(());
         }
         tracing::info!(stream = %self.name, messages = backlog, "events stream: reading what it holds before serving monitors");
@@ -220,6 +271,112 @@ impl EventStream {
             }
         }
         Ok(())
+    }
+
+    /// A caught-up node's monitors, or `None` when no node answers in time (this is the first, or
+    /// every node is starting).
+    async fn ask_for_state(&self) -> Option<HubState> {
+        let inbox = self.client.new_inbox();
+        let mut parts = self.client.subscribe(inbox.clone()).await.ok()?;
+        let request = serde_json::to_vec(&StateRequest { inbox }).ok()?;
+        let asked = async_nats::Request::new()
+            .payload(request.into())
+            .timeout(Some(STATE_WAIT));
+        let offer = match self
+            .client
+            .send_request(self.state_subject.clone(), asked)
+            .await
+        {
+            Ok(offer) => offer,
+            Err(error) => {
+                tracing::debug!(%error, "events stream: no caught-up node to copy monitors from");
+                return None;
+            }
+        };
+        let offer: StateOffer = serde_json::from_slice(&offer.payload).ok()?;
+        let deadline = tokio::time::Instant::now() + STATE_WAIT;
+        let mut received: Vec<Option<Vec<u8>>> = vec![None; offer.parts];
+        while received.iter().any(Option::is_none) {
+            let part = tokio::time::timeout_at(deadline, parts.next())
+                .await
+                .ok()??;
+            let index = part
+                .headers
+                .as_ref()
+                .and_then(|headers| headers.get(PART_HEADER))
+                .and_then(|value| value.as_str().parse::<usize>().ok())?;
+            *received.get_mut(index)? = Some(part.payload.to_vec());
+        }
+        let whole: Vec<u8> = received.into_iter().flatten().flatten().collect();
+        match serde_json::from_slice::<HubState>(&whole) {
+            Ok(state) if state.position == offer.position => Some(state),
+            Ok(_) | Err(_) => {
+                tracing::warn!(
+                    "events stream: a copied state could not be read; reading the stream instead"
+                );
+                None
+            }
+        }
+    }
+
+    /// Answers starting nodes' requests for this node's monitors, each with its state taken by
+    /// the follower between two messages, for as long as the process runs.
+    async fn answer_for_state(&self, requests: mpsc::Sender<oneshot::Sender<HubState>>) {
+        let mut asking = match self
+            .client
+            .queue_subscribe(self.state_subject.clone(), CAUGHT_UP.to_owned())
+            .await
+        {
+            Ok(asking) => asking,
+            Err(error) => {
+                tracing::warn!(%error, "events stream: cannot answer for this node's monitors");
+                return;
+            }
+        };
+        while let Some(message) = asking.next().await {
+            let (Some(reply), Ok(request)) = (
+                message.reply.clone(),
+                serde_json::from_slice::<StateRequest>(&message.payload),
+            ) else {
+                continue;
+            };
+            let (taken, state) = oneshot::channel();
+            if requests.send(taken).await.is_err() {
+                return;
+            }
+            let Ok(state) = state.await else { continue };
+            let (position, monitors) = (state.position, state.monitors());
+            let Ok(whole) = serde_json::to_vec(&state) else {
+                continue;
+            };
+            let chunks: Vec<&[u8]> = whole.chunks(STATE_PART_BYTES).collect();
+            let offer = StateOffer {
+                parts: chunks.len(),
+                position,
+            };
+            let Ok(offer) = serde_json::to_vec(&offer) else {
+                continue;
+            };
+            // The parts first: they wait in the asker's inbox until the offer says how many.
+            for (index, chunk) in chunks.into_iter().enumerate() {
+                let mut headers = async_nats::HeaderMap::new();
+                headers.insert(PART_HEADER, index.to_string().as_str());
+                let sent = self
+                    .client
+                    .publish_with_headers(request.inbox.clone(), headers, chunk.to_vec().into())
+                    .await;
+                if sent.is_err() {
+                    break;
+                }
+            }
+            if self.client.publish(reply, offer.into()).await.is_ok() {
+                tracing::info!(
+                    monitors,
+                    position,
+                    "events stream: monitors copied to a starting node"
+                );
+            }
+        }
     }
 
     /// An ordered push consumer of the whole stream, from the stream sequence after `read`.
@@ -250,12 +407,22 @@ struct Follower {
     deliver: fn(&MonitorHub, &async_nats::Message),
     /// The stream sequence of the last message read.
     read: Arc<watch::Sender<u64>>,
+    /// Requests for this node's monitors, answered between two messages.
+    asked: mpsc::Receiver<oneshot::Sender<HubState>>,
 }
 
 impl Follower {
-    async fn run(self, mut messages: Ordered) {
+    async fn run(mut self, mut messages: Ordered) {
         loop {
-            while let Some(item) = messages.next().await {
+            loop {
+                let item = tokio::select! {
+                    item = messages.next() => item,
+                    Some(taken) = self.asked.recv() => {
+                        let _ = taken.send(self.hub.replicated_state(*self.read.borrow()));
+                        continue;
+                    }
+                };
+                let Some(item) = item else { break };
                 match item {
                     Ok(message) => {
                         if let Ok(info) = message.info() {
