@@ -438,3 +438,60 @@ async fn a_starting_node_copies_a_monitor_the_stream_no_longer_holds_from_a_caug
         "no gap, no resync"
     );
 }
+
+#[tokio::test]
+async fn when_nats_loses_the_stream_it_is_made_again_and_read_from_its_start() {
+    let prefix = format!("sentral-test.{}", Secret::random_hex(6).expose());
+    let Ok(bus) = NatsBus::connect_with_prefix(&nats_url(), &prefix).await else {
+        no_server();
+        return;
+    };
+    let node = MonitorHub::new(HubConfig::default());
+    bus.attach(node.clone()).await.expect("attached");
+    let on_node = monitor(&node, MonitorObject::Enterprise("100001".to_owned()));
+    let mut stream = node
+        .subscribe(&on_node, &MonitorOwner::new("owner"), None)
+        .expect("a stream");
+    let event = |call: u32| Published {
+        enterprise_id: "100001".to_owned(),
+        devices: vec!["+4791000001".to_owned()],
+        event_type: "Delivered".to_owned(),
+        cause: Some("newCall".to_owned()),
+        subject: Some("+4791000001".to_owned()),
+        occurred_at: Timestamp::from_millis(1_795_000_000_000 + i64::from(call)),
+        payload: serde_json::json!({"callId": format!("c{call}")}),
+    };
+    let mut seqs = Vec::new();
+    for call in 1..=3 {
+        node.dispatch(event(call));
+    }
+    while seqs.len() < 3 {
+        let frame = tokio::time::timeout(Duration::from_secs(5), stream.next())
+            .await
+            .expect("in time")
+            .expect("a frame");
+        seqs.push(frame.seq());
+    }
+    // NATS loses its storage: the stream is gone, and made again numbered from 1.
+    let client = async_nats::connect(nats_url()).await.expect("a client");
+    async_nats::jetstream::new(client)
+        .delete_stream(bus.stream_name())
+        .await
+        .expect("deleted");
+    for call in 4..=6 {
+        node.dispatch(event(call));
+    }
+    while seqs.len() < 6 {
+        let frame = tokio::time::timeout(Duration::from_secs(15), stream.next())
+            .await
+            .expect("the events after the loss, in time")
+            .expect("a frame");
+        assert_eq!(
+            frame.event_type(),
+            "Delivered",
+            "no resync: nothing was missed"
+        );
+        seqs.push(frame.seq());
+    }
+    assert_eq!(seqs, [1, 2, 3, 4, 5, 6]);
+}

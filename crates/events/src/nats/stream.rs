@@ -50,6 +50,9 @@ const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 /// The longest wait between two attempts to publish or to follow.
 const MAX_PAUSE: Duration = Duration::from_secs(1);
 
+/// How often a follower checks that the stream it reads was not made again.
+const RECREATED_CHECK: Duration = Duration::from_secs(5);
+
 /// How long a starting node waits for a caught-up node's monitors.
 const STATE_WAIT: Duration = Duration::from_secs(5);
 
@@ -220,7 +223,8 @@ impl EventStream {
         reading: impl FnOnce(),
     ) -> Result<(), BusError> {
         let mut stream = self.ensure().await?;
-        let held = stream.info().await.map_err(unavailable)?.state.clone();
+        let info = stream.info().await.map_err(unavailable)?;
+        let (held, held_created) = (info.state.clone(), info.created.unix_timestamp_nanos());
         let backlog = held.last_sequence;
         // Copied from a caught-up node when one answers and the stream still has every message
         // after its position; else read from the stream's first retained message.
@@ -243,6 +247,7 @@ impl EventStream {
             deliver,
             read: Arc::new(read),
             asked,
+            created: Some(held_created),
         };
         tokio::spawn(follower.run(messages));
         // Once caught up, this node answers for its monitors.
@@ -409,16 +414,26 @@ struct Follower {
     read: Arc<watch::Sender<u64>>,
     /// Requests for this node's monitors, answered between two messages.
     asked: mpsc::Receiver<oneshot::Sender<HubState>>,
+    /// When the stream read was made (nanoseconds since the epoch), once known.
+    created: Option<i128>,
 }
 
 impl Follower {
     async fn run(mut self, mut messages: Ordered) {
+        let mut check = tokio::time::interval(RECREATED_CHECK);
+        check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             loop {
                 let item = tokio::select! {
                     item = messages.next() => item,
                     Some(taken) = self.asked.recv() => {
                         let _ = taken.send(self.hub.replicated_state(*self.read.borrow()));
+                        continue;
+                    }
+                    _ = check.tick() => {
+                        if self.stream_recreated().await {
+                            break;
+                        }
                         continue;
                     }
                 };
@@ -442,6 +457,28 @@ impl Follower {
             }
             messages = self.reopen().await;
         }
+    }
+
+    /// Whether the stream was made again since the last check (NATS lost its storage): numbered
+    /// from 1 again, so reading on after the old position would wait for messages that will not
+    /// come for long. The position goes back to the start (the hub
+    /// drops what it had by the ordering keys; a new owner's numbering resyncs as any gap).
+    async fn stream_recreated(&mut self) -> bool {
+        let read = *self.read.borrow();
+        let Ok(mut stream) = self.stream.ensure().await else {
+            return false;
+        };
+        let Ok(info) = stream.info().await else {
+            return false;
+        };
+        let created = info.created.unix_timestamp_nanos();
+        let recreated = self.created.is_some_and(|known| known != created);
+        self.created = Some(created);
+        if recreated {
+            tracing::warn!(stream = %self.stream.name(), read, "events stream: made again (NATS lost its storage); reading it from its start");
+            self.read.send_replace(0);
+        }
+        recreated
     }
 
     /// A new consumer from the message after the last one read, retried until there is one.
