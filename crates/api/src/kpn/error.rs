@@ -206,7 +206,8 @@ impl From<sentral_services::kpn::KpnFailure> for KpnError {
                 (StatusCode::BAD_REQUEST, "ONLY_SINGLE_TYPE_ALLOWED_IN_PATH")
             }
             ValueNotUnique(_) => (StatusCode::BAD_REQUEST, "VALUE_NOT_UNIQUE"),
-            RemovingBlocked(_) => (StatusCode::BAD_REQUEST, "REMOVING_BLOCKED"),
+            // 404 as KPN documents it for thresholds; a blocked group removal answers alike.
+            RemovingBlocked(_) => (StatusCode::NOT_FOUND, "REMOVING_BLOCKED"),
             OrderingBlocked(_) => (StatusCode::FORBIDDEN, "ORDERING_IS_BLOCKED_FOR_CUSTOMER"),
             ForbiddenForUser(_) => (StatusCode::FORBIDDEN, "FORBIDDEN_FOR_USER"),
             BasketInvalid(_) => (StatusCode::BAD_REQUEST, "BASKET_INVALID"),

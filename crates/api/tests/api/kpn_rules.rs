@@ -143,7 +143,7 @@ async fn the_tree_rules_answer_their_error_names() {
         json!({}),
     )
     .await;
-    expect_error(&occupied, 400, "REMOVING_BLOCKED");
+    expect_error(&occupied, 404, "REMOVING_BLOCKED");
     let debtor_update = post(
         &server,
         &format!("/hierarchy/children/{debtor}"),

@@ -175,7 +175,7 @@ async fn thresholds_are_created_listed_updated_and_removed() {
             json!({"thresholdIds": [id, busy]}),
         )
         .await;
-        expect_error(&blocked, 400, "REMOVING_BLOCKED");
+        expect_error(&blocked, 404, "REMOVING_BLOCKED");
         assert!(
             blocked.1["message"]
                 .as_str()
