@@ -9,61 +9,58 @@ use crate::kpn_harness::{expect_error, get, kpn_client_for, kpn_token, kpn_token
 
 #[tokio::test]
 async fn another_customers_or_callers_baskets_and_templates_are_invisible() {
-    let server = TestServer::demo().await;
-    let token = kpn_token(&server).await;
-    let employee = subscriber(&server, &token, "1036").await;
-    let session = change(&server, &token, None, json!({"accountGroupId": employee})).await;
-    let (_, templates) = get(&server, "/contracting/templates?groupId=0", &token).await;
+    // On SQLite and, with SENTRAL_TEST_DATABASE_URL, PostgreSQL: isolation is in the SQL.
+    for server in TestServer::every_backend().await {
+        baskets_and_templates_are_isolated(&server).await;
+        server.stop().await;
+    }
+}
+
+async fn baskets_and_templates_are_isolated(server: &TestServer) {
+    let token = kpn_token(server).await;
+    let employee = subscriber(server, &token, "1036").await;
+    let session = change(server, &token, None, json!({"accountGroupId": employee})).await;
+    let (_, templates) = get(server, "/contracting/templates?groupId=0", &token).await;
     expect_error(&(404, templates), 404, "VIRTUAL_HIERARCHY_ITEM_NOT_FOUND");
-    let (customer, _, _) = places(&server, &token).await;
+    let (customer, _, _) = places(server, &token).await;
     let (_, listed) = get(
-        &server,
+        server,
         &format!("/contracting/templates?groupId={customer}"),
         &token,
     )
     .await;
     let template = listed[0]["id"].as_i64().unwrap();
 
-    let (client, secret, _) = kpn_client_for(&server, "NL70427135", "Frozen fleet").await;
-    let frozen = kpn_token_for(&server, &client, &secret).await;
+    let (client, secret, _) = kpn_client_for(server, "NL70427135", "Frozen fleet").await;
+    let frozen = kpn_token_for(server, &client, &secret).await;
     let probe = get(
-        &server,
+        server,
         &format!("/contracting/basket?sessionId={session}"),
         &frozen,
     )
     .await;
     expect_error(&probe, 404, "CONTEXT_OBJECT_NOT_FOUND");
     let probe = get(
-        &server,
+        server,
         &format!("/contracting/templates/{template}"),
         &frozen,
     )
     .await;
     expect_error(&probe, 404, "CONTEXT_OBJECT_NOT_FOUND");
-    let (_, offered) = get(&server, "/contracting/basket/templates", &frozen).await;
+    let (_, offered) = get(server, "/contracting/basket/templates", &frozen).await;
     assert_eq!(offered["total"], 0, "{offered}");
-    let blocked = post(&server, "/contracting/basket", &frozen, json!({})).await;
+    let blocked = post(server, "/contracting/basket", &frozen, json!({})).await;
     expect_error(&blocked, 403, "ORDERING_IS_BLOCKED_FOR_CUSTOMER");
     // The frozen customer's own numbers, not the demo customer's.
-    let (_, free) = get(
-        &server,
-        "/contracting/basket/resources?prefix=3163",
-        &frozen,
-    )
-    .await;
+    let (_, free) = get(server, "/contracting/basket/resources?prefix=3163", &frozen).await;
     assert_eq!(free.as_array().unwrap().len(), 10, "{free}");
-    let (_, none) = get(
-        &server,
-        "/contracting/basket/resources?prefix=3162",
-        &frozen,
-    )
-    .await;
+    let (_, none) = get(server, "/contracting/basket/resources?prefix=3162", &frozen).await;
     assert!(none.as_array().unwrap().is_empty(), "{none}");
     // The demo caller cannot open a basket on the frozen customer's items.
-    let (_, roots) = get(&server, "/hierarchy/children?includeCustomer=true", &frozen).await;
+    let (_, roots) = get(server, "/hierarchy/children?includeCustomer=true", &frozen).await;
     let frozen_root = roots["result"][0]["id"].as_i64().unwrap();
     let probe = post(
-        &server,
+        server,
         "/contracting/basket",
         &token,
         json!({"accountGroupId": frozen_root}),
@@ -71,7 +68,7 @@ async fn another_customers_or_callers_baskets_and_templates_are_invisible() {
     .await;
     expect_error(&probe, 404, "VIRTUAL_HIERARCHY_ITEM_NOT_FOUND");
     let probe = post(
-        &server,
+        server,
         "/contracting/basket",
         &token,
         json!({"accountGroupId": customer}),
@@ -80,17 +77,17 @@ async fn another_customers_or_callers_baskets_and_templates_are_invisible() {
     expect_error(&probe, 400, "WRONG_GROUP_TYPE");
 
     // Another application of the same customer has its own sessions.
-    let (client, secret, app) = kpn_client_for(&server, "NL69599084", "Second connector").await;
-    let second = kpn_token_for(&server, &client, &secret).await;
+    let (client, secret, app) = kpn_client_for(server, "NL69599084", "Second connector").await;
+    let second = kpn_token_for(server, &client, &secret).await;
     let probe = get(
-        &server,
+        server,
         &format!("/contracting/basket?sessionId={session}"),
         &second,
     )
     .await;
     expect_error(&probe, 404, "CONTEXT_OBJECT_NOT_FOUND");
     expect_error(
-        &get(&server, "/contracting/basket", &second).await,
+        &get(server, "/contracting/basket", &second).await,
         404,
         "CONTEXT_OBJECT_NOT_FOUND",
     );
@@ -103,25 +100,24 @@ async fn another_customers_or_callers_baskets_and_templates_are_invisible() {
         )
         .await
         .unwrap();
-    let second = kpn_token_for(&server, &client, &secret).await;
+    let second = kpn_token_for(server, &client, &secret).await;
     let denied = get(
-        &server,
+        server,
         &format!("/contracting/templates?groupId={customer}"),
         &second,
     )
     .await;
     expect_error(&denied, 403, "FORBIDDEN_FOR_USER");
-    let own = change(&server, &second, None, json!({"accountGroupId": employee})).await;
-    change(&server, &second, Some(&own), put("TreeNode_2001")).await;
+    let own = change(server, &second, None, json!({"accountGroupId": employee})).await;
+    change(server, &second, Some(&own), put("TreeNode_2001")).await;
     let denied = post(
-        &server,
+        server,
         &format!("/contracting/basket/save-as-template?sessionId={own}"),
         &second,
         json!({"name": "Mine"}),
     )
     .await;
     expect_error(&denied, 403, "FORBIDDEN_FOR_USER");
-    server.stop().await;
 }
 
 #[tokio::test]
