@@ -196,6 +196,7 @@ impl Frame {
     }
 
     /// Its fields as they travel to a node that copies a monitor ([`FrameParts::frame`]).
+    #[cfg(feature = "nats")]
     pub(crate) fn parts(&self) -> FrameParts {
         FrameParts {
             seq: self.0.seq,
@@ -234,6 +235,7 @@ impl Frame {
 }
 
 /// A [`Frame`] as it travels between nodes: the same envelope, byte for byte.
+#[cfg(feature = "nats")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct FrameParts {
@@ -245,6 +247,7 @@ pub(crate) struct FrameParts {
     tail: String,
 }
 
+#[cfg(feature = "nats")]
 impl FrameParts {
     pub(crate) fn frame(self) -> Frame {
         Frame(Arc::new(FrameData {

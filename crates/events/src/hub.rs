@@ -32,9 +32,11 @@ use crate::subscription::{StreamSlot, Subscription};
 use crate::webhook::{self, RetryPolicy, WebhookError};
 
 mod replicated;
+#[cfg(feature = "nats")]
 mod transfer;
 
 pub use replicated::MonitorControl;
+#[cfg(feature = "nats")]
 pub(crate) use transfer::HubState;
 
 /// How the hub behaves; `Default` gives the documented values.
