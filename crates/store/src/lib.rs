@@ -135,9 +135,10 @@ impl Store {
         self.check_open()?;
         let conn = match &self.engine {
             Engine::Sqlite(shared) => Connection::sqlite(shared.reader()?),
-            Engine::Postgres(pool) => {
-                Connection::postgres(PgConn::Pooled(pool.acquire().await.map_err(DbError::from)?))
-            }
+            // Boxed, as in `Connection::run`: the pool's future would make every read's large.
+            Engine::Postgres(pool) => Connection::postgres(PgConn::Pooled(
+                Box::pin(pool.acquire()).await.map_err(DbError::from)?,
+            )),
         };
         Ok(ReadConn {
             conn: Some(conn),
