@@ -5,17 +5,26 @@
 # work, which is the same for every row), and counts a large memcpy by its bytes, which makes
 # copies look dearer than they are.
 #
-#   scripts/bench-callgrind.sh [--requests N] SENTRAL_BIN [PATH ...]
+#   scripts/bench-callgrind.sh [--requests N] [--keep DIR] SENTRAL_BIN [PATH ...]
 #
 # It starts `SENTRAL_BIN serve --demo` on a fresh data dir under callgrind with instrumentation
 # off, takes a password-grant token for api0000000001, and per path: 200 warm-up requests, then
 # N (default 2000) requests on one keep-alive connection with instrumentation on, then prints
 # instructions per request. SENTRAL_BENCH_BIN (default: beside SENTRAL_BIN) is measured the same
-# way for the axum hello-world, the reference row.
+# way for the axum hello-world, the reference row. With --keep DIR, each path's callgrind profile
+# is kept as DIR/NN.callgrind (NN in the order of the rows, 00 the hello-world), for
+# `callgrind_annotate --inclusive=yes DIR/NN.callgrind`.
 set -euo pipefail
 requests=2000
-if [ "${1:-}" = "--requests" ]; then requests=$2; shift 2; fi
-bin=${1:?usage: scripts/bench-callgrind.sh [--requests N] SENTRAL_BIN [PATH ...]}
+keep=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --requests) requests=$2; shift 2 ;;
+    --keep) keep=$2; shift 2 ;;
+    *) break ;;
+  esac
+done
+bin=${1:?usage: scripts/bench-callgrind.sh [--requests N] [--keep DIR] SENTRAL_BIN [PATH ...]}
 shift
 paths=("$@")
 if [ ${#paths[@]} -eq 0 ]; then
@@ -29,6 +38,8 @@ fi
 bench_bin=${SENTRAL_BENCH_BIN:-$(dirname "$bin")/sentral-bench}
 command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install valgrind" >&2; exit 1; }
 work=$(mktemp -d)
+row=0
+if [ -n "$keep" ]; then mkdir -p "$keep"; fi
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 client() { # port path count [token]
@@ -57,6 +68,9 @@ measure() { # pid port path [token] → instructions per request
   local file total
   file=$(ls -t "$work"/cg.* | head -1)
   total=$(callgrind_annotate "$file" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
+  if [ -n "$keep" ]; then
+    cp "$file" "$keep/$(printf '%02d' "$row").callgrind"
+  fi
   callgrind_control -z "$1" >/dev/null
   echo $((total / requests))
 }
@@ -72,9 +86,12 @@ if [ -x "$bench_bin" ]; then
   server=$!
   wait_for "http://127.0.0.1:$port/hello"
   hello=$(measure $server "$port" /hello)
+  row=1
   printf '| axum hello-world `GET /hello` (reference) | %s | 1.00 |\n' "$hello"
   kill $server; wait $server 2>/dev/null || true
   rm -f "$work"/cg.*
+else
+  row=1
 fi
 port=$(free_port)
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/cg.%p" \
@@ -87,6 +104,7 @@ token=$(curl -sf -u demo-client:demo-secret -d grant_type=password -d username=a
   python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 for path in "${paths[@]}"; do
   count=$(measure $server "$port" "$path" "$token")
+  row=$((row + 1))
   ratio=$([ -n "$hello" ] && python3 -c "print(f'{$count / $hello:.1f}')" || echo "—")
   printf '| `GET %s` | %s | %s |\n' "$path" "$count" "$ratio"
 done

@@ -5,6 +5,7 @@ mod body;
 mod caller;
 pub mod coverage;
 pub mod frame;
+pub mod json;
 pub mod kpn;
 pub mod mbn;
 pub mod metrics;

@@ -2,11 +2,12 @@
 //! a member's phone — and what people do with their phones. Together with the clock, this lets
 //! a test play every party of a call.
 
+use crate::json::Json;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
-use axum::{Json, Router};
 use sentral_services::telephony::network::HandsetAction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

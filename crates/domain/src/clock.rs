@@ -32,17 +32,32 @@ impl Timestamp {
     /// RFC 3339 in UTC with millisecond precision, e.g. `2026-11-22T10:00:00.000Z`; empty for a
     /// year RFC 3339 cannot write (before 0000).
     pub fn to_rfc3339(self) -> String {
-        let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        let (year, month, day) = at.to_calendar_date();
+        const DAY: i64 = 86_400_000;
+        let (mut days, mut of_day) = (self.0.div_euclid(DAY), self.0.rem_euclid(DAY));
+        // The civil date of a day count (Howard Hinnant's `civil_from_days`), without the time
+        // crate's i128 nanoseconds: every answer carries a few of these.
+        let civil = |days: i64| {
+            let z = days + 719_468;
+            let era = z.div_euclid(146_097);
+            let doe = z.rem_euclid(146_097);
+            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+            let mp = (5 * doy + 2) / 153;
+            let day = doy - (153 * mp + 2) / 5 + 1;
+            let month = if mp < 10 { mp + 3 } else { mp - 9 };
+            let year = yoe + era * 400 + i64::from(month <= 2);
+            (year, month, day)
+        };
+        let (mut year, mut month, mut day) = civil(days);
+        if !(-9999..=9999).contains(&year) {
+            // Outside the time crate's range, which this was written with: the epoch.
+            (days, of_day) = (0, 0);
+            (year, month, day) = civil(days);
+        }
         let Ok(year) = u16::try_from(year) else {
             return String::new();
         };
-        if year > 9999 {
-            return String::new();
-        }
-        // Written digit by digit: every answer carries a few of these, and `format` cost more
-        // than the row they came from.
+        // Written digit by digit.
         let mut text = [0u8; 24];
         let mut put = |at: usize, value: u16, width: u32| {
             for place in 0..width {
@@ -50,13 +65,15 @@ impl Timestamp {
                 text[at + place as usize] = b'0' + digit as u8;
             }
         };
+        // Each value is below its width's limit (month ≤ 12, day ≤ 31, of_day < 86 400 000).
+        let small = |value: i64| value as u16;
         put(0, year, 4);
-        put(5, u16::from(u8::from(month)), 2);
-        put(8, u16::from(day), 2);
-        put(11, u16::from(at.hour()), 2);
-        put(14, u16::from(at.minute()), 2);
-        put(17, u16::from(at.second()), 2);
-        put(20, at.millisecond(), 3);
+        put(5, small(month), 2);
+        put(8, small(day), 2);
+        put(11, small(of_day / 3_600_000), 2);
+        put(14, small(of_day / 60_000 % 60), 2);
+        put(17, small(of_day / 1000 % 60), 2);
+        put(20, small(of_day % 1000), 3);
         for (at, separator) in [
             (4, b'-'),
             (7, b'-'),
@@ -68,7 +85,8 @@ impl Timestamp {
         ] {
             text[at] = separator;
         }
-        text.iter().map(|&byte| char::from(byte)).collect()
+        // Only ASCII digits and separators.
+        String::from_utf8(text.to_vec()).unwrap_or_default()
     }
 
     pub fn parse_rfc3339(text: &str) -> Option<Self> {
@@ -209,6 +227,31 @@ mod tests {
                 at.millisecond()
             );
             assert_eq!(Timestamp(millis).to_rfc3339(), expected, "{millis}");
+        }
+        // A sweep over the whole range of years 0000–9999 (and a few leap days), checked
+        // against the time crate.
+        let first = -62_167_219_200_000_i64;
+        let last = 253_402_300_799_999_i64;
+        let mut millis = first;
+        while millis <= last {
+            for at in [millis, millis + 86_399_999, millis + 59 * 86_400_000] {
+                let Ok(time) =
+                    OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
+                else {
+                    continue;
+                };
+                let expected = format!(
+                    "{}.{:03}Z",
+                    time.replace_nanosecond(0)
+                        .expect("valid")
+                        .format(&Rfc3339)
+                        .expect("formats")
+                        .trim_end_matches('Z'),
+                    time.millisecond()
+                );
+                assert_eq!(Timestamp(at).to_rfc3339(), expected, "{at}");
+            }
+            millis += 7_777_777_777;
         }
         // Outside the time crate's range: the epoch, as before; a year before 0000: nothing.
         assert_eq!(

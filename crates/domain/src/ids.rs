@@ -115,6 +115,14 @@ pub struct Msisdn(String);
 
 impl Msisdn {
     pub fn parse(text: &str) -> Result<Self, DomainError> {
+        // Already international (every stored number): the same value, without the copy that
+        // strips spaces and dashes.
+        if (10..=15).contains(&text.len())
+            && !text.starts_with('0')
+            && text.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Ok(Self(text.to_owned()));
+        }
         let trimmed: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         let digits = trimmed
             .strip_prefix('+')

@@ -163,8 +163,9 @@ impl Store {
         self.check_open()?;
         let conn = match &self.engine {
             Engine::Sqlite(shared) => Connection::sqlite(shared.reader()?),
+            // Boxed, as in `Connection::run`: the pool's future would make every read's large.
             Engine::Postgres(pool) => {
-                let conn = within(self.acquire_timeout(), pool.acquire()).await?;
+                let conn = Box::pin(within(self.acquire_timeout(), pool.acquire())).await?;
                 Connection::postgres(PgConn::Pooled(conn))
             }
         };
@@ -187,7 +188,7 @@ impl Store {
                 (Connection::sqlite(conn), Session::Sqlite(session))
             }
             Engine::Postgres(pool) => {
-                let tx = within(self.acquire_timeout(), pool.begin()).await?;
+                let tx = Box::pin(within(self.acquire_timeout(), pool.begin())).await?;
                 (Connection::postgres(PgConn::Tx(tx)), Session::Postgres)
             }
         };

@@ -197,6 +197,14 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
         "csta-sessions",
         Both(include_str!("../migrations/0031_csta_sessions.sql")),
     ),
+    (
+        32,
+        "contact-counts",
+        PerBackend {
+            sqlite: include_str!("../migrations/0032_contact_counts.sqlite.sql"),
+            postgres: include_str!("../migrations/0032_contact_counts.postgres.sql"),
+        },
+    ),
 ];
 
 /// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.
@@ -218,6 +226,7 @@ pub const ALL_TABLES: &[&str] = &[
     "call_forwarding",
     "absences",
     "contact_purges",
+    "contact_counts",
     "contacts",
     "short_numbers",
     "numbering_ranges",

@@ -34,14 +34,30 @@ pub fn id(row: &Row, column: &str) -> Result<EntityId, StoreError> {
 }
 
 pub fn org(row: &Row, column: &str) -> Result<OrgNumber, StoreError> {
-    Ok(OrgNumber::parse(&text(row, column)?)?)
+    Ok(OrgNumber::parse(row.text(column)?)?)
 }
 
 pub fn opt_org(row: &Row, column: &str) -> Result<Option<OrgNumber>, StoreError> {
-    opt_text(row, column)?
-        .map(|value| OrgNumber::parse(&value))
+    row.opt_text(column)?
+        .map(OrgNumber::parse)
         .transpose()
         .map_err(Into::into)
+}
+
+/// [`text`], moved out of the row (see [`Row::take`]): for decoders that own their row and
+/// read each column once.
+pub fn take_text(row: &mut Row, column: &str) -> Result<String, StoreError> {
+    row.take::<String, _>(column)
+}
+
+/// [`opt_text`], moved out of the row.
+pub fn take_opt_text(row: &mut Row, column: &str) -> Result<Option<String>, StoreError> {
+    row.take::<Option<String>, _>(column)
+}
+
+/// [`id`], moved out of the row.
+pub fn take_id(row: &mut Row, column: &str) -> Result<EntityId, StoreError> {
+    Ok(EntityId::new(take_text(row, column)?))
 }
 
 /// `$first, $first+1, …` for an `IN (…)` list of `count` values.

@@ -1,7 +1,7 @@
 //! KPN delivery addresses (`/address/…`), `rest-address-controller`: the customer's general
 //! addresses and the caller's personal ones (rules in `sentral_services::kpn::addresses`).
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use axum::routing::{MethodRouter, get, post};
 use sentral_services::kpn::addresses::{

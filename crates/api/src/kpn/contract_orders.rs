@@ -1,7 +1,7 @@
 //! KPN contract orders (`/order/terminate`, `/order/replace-sim`, `/order/move`,
 //! `/order/porting-out`) and the authorisation of waiting orders (`/order/authorize`).
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use axum::routing::{MethodRouter, get, post};
 use sentral_services::kpn::contract_orders::{

@@ -2,7 +2,7 @@
 //! (`POST /track-and-trace/orders/{id}/porting-data`) and its hardware
 //! (`GET /track-and-trace/orders/{id}/hardware`).
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use axum::routing::{MethodRouter, get, post};
 use sentral_services::kpn::contracting_orders::{OrderedHardware, PortingDataChange};

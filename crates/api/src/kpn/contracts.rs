@@ -1,6 +1,6 @@
 //! `rest-contract-controller` reads, SIM block/unblock and the operations on a contract.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use sentral_domain::kpn::ContractItemNode;
 use sentral_services::kpn::contracts::ContractListQuery;

@@ -172,9 +172,9 @@ impl IntoResponse for KpnError {
         let body = self.body();
         let mut response = match self {
             KpnError::InvalidClient | KpnError::InvalidTokenRequest(_) => {
-                (status, axum::Json(KpnWrappedError { error: body })).into_response()
+                (status, crate::json::Json(KpnWrappedError { error: body })).into_response()
             }
-            _ => (status, axum::Json(body)).into_response(),
+            _ => (status, crate::json::Json(body)).into_response(),
         };
         if let KpnError::TooManyRequests {
             retry_after_seconds,

@@ -1,6 +1,6 @@
 //! Finances (`/finances/billing-period…`, `/finances/invoices…`: the invoice as a PDF).
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

@@ -2,7 +2,7 @@
 //! a contract could be combined with, and the separation of a FIXED_MOBILE contract (rules in
 //! `sentral_services::kpn::fixed_mobile`).
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use axum::routing::{MethodRouter, get, post};
 use sentral_services::kpn::fixed_mobile::MergeCandidate;

@@ -1,6 +1,6 @@
 //! Hardware (`/order/apple-dep`, `/order/samsung-knox`, `/order/return-hardware`, `/track-and-trace/returned-hardware-service-requests`, service-request attachments).
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};

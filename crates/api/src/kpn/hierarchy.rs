@@ -1,6 +1,6 @@
 //! `rest-hierarchy-controller`: `/hierarchy/children…`.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use sentral_domain::kpn::ItemKind;
 use sentral_services::kpn::hierarchy::ChildrenQuery;

@@ -1,6 +1,6 @@
 //! `rest-subscriber-controller`: `/hierarchy/subscribers…`.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use sentral_services::kpn::subscribers::{FindSubscribers, SubscriberInput, SubscriberView};
 use serde::Serialize;

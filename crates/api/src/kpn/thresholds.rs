@@ -2,7 +2,7 @@
 //! `sentral_services::kpn::thresholds`). Writes answer an empty 200: thresholds take effect at
 //! once.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use axum::routing::{MethodRouter, get, post};
 use sentral_domain::kpn::thresholds::Threshold;

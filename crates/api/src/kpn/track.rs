@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use sentral_domain::kpn::{RequestKind, TrackStatus};
 use sentral_services::kpn::track::{TrackQuery, Tracked};

@@ -1,6 +1,6 @@
 //! Portal users, roles and GRIP identities (`rest-user-controller`, `/hierarchy/grip-entities`, `/hierarchy/subscribers/link`, `…/roles`, `…/managed-entities`, `…/assign-entities`, `…/unassign-entities`).
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use axum::routing::{MethodRouter, get, post};
 use sentral_domain::kpn::users::GripEntity;

@@ -2,7 +2,7 @@
 //! file), `rest-business-voice-mail-controller` (rules in `sentral_services::kpn::voicemail` and
 //! the file's in `sentral_domain::kpn::voicemail`).
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::StatusCode;
 use axum::routing::{MethodRouter, get, post};

@@ -27,11 +27,11 @@ impl<T: Serialize + ToSchema> Paged<T> {
 }
 
 /// What every KPN write answers: 200 with its `OrderSummary`.
-pub type OrderAnswer = Result<axum::Json<OrderSummaryBody>, super::KpnError>;
+pub type OrderAnswer = Result<crate::json::Json<OrderSummaryBody>, super::KpnError>;
 
 /// The `OrderSummary` answer of a write.
 pub fn ordered(summary: OrderSummary) -> OrderAnswer {
-    Ok(axum::Json(summary.into()))
+    Ok(crate::json::Json(summary.into()))
 }
 
 /// KPN's dates: RFC 3339 with milliseconds and an offset, e.g. `2022-02-25T11:01:03.100+00:00`.

@@ -1,7 +1,7 @@
 //! MBN User API absences: `GET|POST /user/users/{memberId}/absences` and
 //! `GET|PUT|DELETE /user/users/{memberId}/absences/{absenceId}`.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;

@@ -2,7 +2,7 @@
 //! `DELETE /queue/queues/{queueId}/agents/{memberId}`,
 //! `PUT /queue/queues/{queueId}/agents/{memberId}/state` and `GET /queue/agents?search=`.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;

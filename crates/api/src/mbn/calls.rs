@@ -2,7 +2,7 @@
 //! HoldCall, RetrieveCall, DeflectCall, SingleStepTransferCall, ConsultationCall, TransferCall,
 //! ConferenceCall) and devices (forwarding, agent state, snapshot). CSTA names, JSON bodies.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -1,7 +1,7 @@
 //! MBN Catalog: `GET /catalog/userInfo`, enterprises, the enterprise of a groupId, and the
 //! private numbering plan.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use sentral_domain::ApiProduct;
 use sentral_domain::directory::{Enterprise, Group, NumberingPlan};

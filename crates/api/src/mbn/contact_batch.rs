@@ -1,6 +1,6 @@
 //! `POST /catalog/contacts/batch`: upsert and delete contacts by `externalId`, all or nothing.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use sentral_domain::ApiProduct;
 use sentral_services::directory::contacts::{BatchEntry, BatchOutcome, BatchResult};

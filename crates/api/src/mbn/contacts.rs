@@ -2,7 +2,7 @@
 //! change feed, create), `POST /catalog/contacts/batch` (upsert/delete by externalId) and
 //! `GET|PUT|DELETE /catalog/contacts/{contactId}`.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;

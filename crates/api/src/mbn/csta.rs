@@ -1,7 +1,7 @@
 //! MBN CSTA interface, part 1: the login (`POST /csta/authentication/token`), the CSTA caller
 //! (a CSTA session token as bearer token), and monitors with their event stream.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;

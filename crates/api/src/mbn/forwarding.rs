@@ -1,6 +1,6 @@
 //! MBN User API call forwarding: `GET|PUT /user/users/{memberId}/call-forwarding`.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use sentral_domain::ApiProduct;
 use sentral_domain::directory::{CallForwarding, ForwardingKind, ForwardingRule};

@@ -1,7 +1,7 @@
 //! MBN Catalog members: `GET /catalog/enterprises/{enterpriseId}/members` (search, paging) and
 //! `GET|PUT /catalog/members/{memberId}`.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use sentral_domain::ApiProduct;
 use sentral_domain::directory::{ContactNumber, Member};

@@ -1,6 +1,6 @@
 //! `GET /queue/queues/{queueId}/status`: the queue as the network sees it now.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use sentral_domain::ApiProduct;
 use sentral_engine::QueueStatus;

@@ -1,7 +1,7 @@
 //! MBN Queue API, the queues themselves: `GET|POST /queue/queues` and
 //! `GET|PUT|DELETE /queue/queues/{queueId}`.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;

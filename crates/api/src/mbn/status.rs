@@ -1,7 +1,7 @@
 //! MBN Status interface: members' presence and the status of application-updated PBX
 //! memberlines. (`POST /status/token` is with the CSTA login, in `csta.rs`.)
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use sentral_domain::ApiProduct;
 use sentral_domain::directory::TerminalStatus;

@@ -1,7 +1,7 @@
 //! Corporate accounts: `GET|POST /corporate-accounts/v2/accounts`, `GET …/{id}`, and the
 //! deprecated `GET /corporate-accounts/v1` kept for old clients.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};

@@ -1,7 +1,7 @@
 //! Corporate agreements and their products: `GET /corporate-agreements/v2/agreements`,
 //! `GET …/{agreementId}/products`.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use sentral_domain::ApiProduct;
 use sentral_domain::corporate::{AgreementProduct, ProductOffer};

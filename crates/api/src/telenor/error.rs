@@ -375,7 +375,7 @@ impl IntoResponse for TelenorError {
             error,
             request_id: crate::request_id::current(),
         };
-        let mut response = (status, axum::Json(body)).into_response();
+        let mut response = (status, crate::json::Json(body)).into_response();
         if let TelenorError::Quota {
             retry_after_seconds,
         }

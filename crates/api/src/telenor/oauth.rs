@@ -73,7 +73,7 @@ impl From<TokenGrant> for TokenResponse {
 
 /// Token responses must never be cached (RFC 6749 §5.1).
 pub fn no_store(body: TokenResponse) -> Response {
-    let mut response = axum::Json(body).into_response();
+    let mut response = crate::json::Json(body).into_response();
     response
         .headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -1,7 +1,7 @@
 //! Orders: `POST /corporate-mobile-subscriptions/v2/orders`, `POST /corporate-agreements/v2/orders`
 //! and their status endpoints. Orders are accepted at once and complete by the clock.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use sentral_domain::ApiProduct;
 use sentral_domain::corporate::{ConfigurationValue, Order, OrderSubject};

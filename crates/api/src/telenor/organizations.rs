@@ -1,6 +1,6 @@
 //! `GET /organizations/v1/organizations`: the organisations the caller may act for.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use sentral_domain::ApiProduct;
 use serde::Serialize;

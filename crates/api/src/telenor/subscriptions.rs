@@ -1,6 +1,6 @@
 //! Corporate mobile subscriptions: search, get, user references (v1 and v2).
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use axum::response::Response;
 use sentral_domain::ApiProduct;
@@ -84,6 +84,33 @@ pub struct SubscriptionBody {
     pub activated_at: String,
 }
 
+/// A [`SubscriptionBody`] written as one flat object, the same bytes as its derived `Serialize`
+/// (whose `flatten` goes through serde's map serializer, field by field, at twice the cost).
+pub struct FlatSubscription(pub SubscriptionBody);
+
+impl Serialize for FlatSubscription {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let (body, summary) = (&self.0, &self.0.summary);
+        let mut object = serializer.serialize_struct("SubscriptionBody", 14)?;
+        object.serialize_field("msisdn", &summary.msisdn)?;
+        object.serialize_field("accountId", &summary.account_id)?;
+        object.serialize_field("organizationNumber", &summary.organization_number)?;
+        object.serialize_field("status", &summary.status)?;
+        object.serialize_field("subscriptionType", &summary.subscription_type)?;
+        object.serialize_field("userReference1", &summary.user_reference1)?;
+        object.serialize_field("userReference2", &summary.user_reference2)?;
+        object.serialize_field("userReference3", &summary.user_reference3)?;
+        object.serialize_field("updatedAt", &summary.updated_at)?;
+        object.serialize_field("subscriptionTypeId", &body.subscription_type_id)?;
+        object.serialize_field("user", &body.user)?;
+        object.serialize_field("simCard", &body.sim_card)?;
+        object.serialize_field("products", &body.products)?;
+        object.serialize_field("activatedAt", &body.activated_at)?;
+        object.end()
+    }
+}
+
 /// The list's object of a subscription. The list itself is written by the store in SQL
 /// (`search_json`): a test holds the two to the same bytes.
 pub fn summary(subscription: &SubscriptionSummary) -> SubscriptionSummaryBody {
@@ -106,16 +133,29 @@ pub fn summary(subscription: &SubscriptionSummary) -> SubscriptionSummaryBody {
 
 impl From<MobileSubscription> for SubscriptionBody {
     fn from(subscription: MobileSubscription) -> Self {
+        // The values move into the answer; only the names of the catalogue are copied.
+        let references = subscription.references;
         Self {
-            summary: summary(&subscription.summary()),
+            summary: SubscriptionSummaryBody {
+                msisdn: subscription.msisdn.into(),
+                account_id: subscription.account_id.into(),
+                organization_number: subscription.org_number.into(),
+                status: subscription.status.to_string(),
+                subscription_type: ProductOffer::find(subscription.plan_id)
+                    .map_or_else(String::new, |offer| offer.name.to_owned()),
+                user_reference1: references.reference1.map(Into::into),
+                user_reference2: references.reference2.map(Into::into),
+                user_reference3: references.reference3.map(Into::into),
+                updated_at: subscription.updated_at.to_rfc3339(),
+            },
             subscription_type_id: subscription.plan_id,
-            user: subscription.user.as_ref().map(|user| SubscriptionUserBody {
-                first_name: user.first_name.clone(),
-                middle_name: user.middle_name.clone(),
-                last_name: user.last_name.clone(),
+            user: subscription.user.map(|user| SubscriptionUserBody {
+                first_name: user.first_name,
+                middle_name: user.middle_name,
+                last_name: user.last_name,
             }),
             sim_card: SimCardBody {
-                iccid: subscription.iccid.clone(),
+                iccid: subscription.iccid,
             },
             products: subscription
                 .products
@@ -237,11 +277,11 @@ pub async fn get_one(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
     Path(msisdn, _): Path<String, TelenorError>,
-) -> Result<Json<SubscriptionBody>, TelenorError> {
+) -> Result<Json<FlatSubscription>, TelenorError> {
     caller.require(ApiProduct::MobileSubscriptionInfo)?;
-    Ok(Json(
+    Ok(Json(FlatSubscription(
         state.platform.subscription(&caller, &msisdn).await?.into(),
-    ))
+    )))
 }
 
 /// The user references of a subscription after an update.
@@ -434,4 +474,52 @@ pub async fn put_references_v1(
     body: axum::body::Bytes,
 ) -> Result<Json<UserReferencesBody>, TelenorError> {
     update_references(state, caller, msisdn, body).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(user: bool, references: bool) -> SubscriptionBody {
+        let reference = |text: &str| references.then(|| text.to_owned());
+        SubscriptionBody {
+            summary: SubscriptionSummaryBody {
+                msisdn: "4791000001".into(),
+                account_id: "10000001".into(),
+                organization_number: "930000000".into(),
+                status: "ACTIVE".into(),
+                subscription_type: "Bedrift \"Fri\"+ 10 GB".into(),
+                user_reference1: reference("a\\b"),
+                user_reference2: reference("ø"),
+                user_reference3: None,
+                updated_at: "2026-11-22T10:00:00.000Z".into(),
+            },
+            subscription_type_id: 300_001,
+            user: user.then(|| SubscriptionUserBody {
+                first_name: "Kari".into(),
+                middle_name: None,
+                last_name: "Nordmann".into(),
+            }),
+            sim_card: SimCardBody {
+                iccid: "8947000091000001".into(),
+            },
+            products: vec![SubscriptionProductBody {
+                product_id: 300_102,
+                name: "Data Ekstra 5 GB".into(),
+                removable: true,
+                added_at: "2026-11-22T10:00:00.000Z".into(),
+            }],
+            activated_at: "2026-01-01T00:00:00.000Z".into(),
+        }
+    }
+
+    #[test]
+    fn the_flat_object_is_the_derived_one_byte_for_byte() {
+        for (user, references) in [(true, true), (false, false), (true, false)] {
+            assert_eq!(
+                serde_json::to_string(&FlatSubscription(body(user, references))).unwrap(),
+                serde_json::to_string(&body(user, references)).unwrap()
+            );
+        }
+    }
 }

@@ -30,6 +30,12 @@ impl AccountId {
     }
 }
 
+impl From<AccountId> for String {
+    fn from(value: AccountId) -> Self {
+        value.0
+    }
+}
+
 impl fmt::Display for AccountId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

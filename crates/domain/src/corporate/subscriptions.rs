@@ -44,6 +44,12 @@ impl UserReference {
     }
 }
 
+impl From<UserReference> for String {
+    fn from(value: UserReference) -> Self {
+        value.0
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserReferences {
     pub reference1: Option<UserReference>,

@@ -369,6 +369,13 @@ impl Platform {
         if !self.due_orders.is_due(now.millis()) {
             return Ok(());
         }
+        // Boxed: inline, the completing writes would make the future of every read that checks
+        // for due orders as large as theirs (axum copies each request's future into its box).
+        Box::pin(self.complete_orders_due_at(now)).await
+    }
+
+    /// [`Self::complete_due_orders`] once orders may be due at `now`.
+    async fn complete_orders_due_at(&self, now: Timestamp) -> Result<(), ServiceError> {
         // From here on, orders accepted on this node lower the mark again themselves.
         self.due_orders.set(i64::MAX);
         loop {

@@ -8,7 +8,7 @@ use sentral_domain::corporate::{
 use sentral_domain::{OrgNumber, Timestamp};
 
 use super::{Bind, Filter, Page, Reach};
-use crate::json_sql::{JsonPage, JsonSql, ObjectAround, ObjectSql};
+use crate::json_sql::{JsonPage, JsonSql, ObjectAround, ObjectSql, PerBackend};
 use crate::rows::{at, corrupt, int, opt_int, opt_org, opt_text, org, text};
 use crate::{Connection, StoreError};
 
@@ -239,6 +239,9 @@ pub struct AccountsJson {
 const OWNER_NAME: &str = "(SELECT o.name FROM organizations o WHERE o.org_number = a.owner_org)";
 const PAYER_NAME: &str = "(SELECT p.name FROM organizations p WHERE p.org_number = a.payer_org)";
 
+/// [`account_object`] of each backend.
+static ACCOUNT_OBJECT: PerBackend<ObjectAround> = PerBackend::new();
+
 /// An account row (`a`) as the API's account object, in SQL, around its status: everything else
 /// is fixed once the row is written (rows are never updated, organisations never renamed).
 fn account_object(json: JsonSql) -> ObjectAround {
@@ -356,7 +359,7 @@ pub async fn accounts_page_json(
          ORDER BY a.id_number LIMIT {limit} OFFSET {offset}) k \
          JOIN corporate_accounts a ON a.id = k.id) paged",
         array = json.array("doc", "ord", None),
-        whole = account_object(json).with_value(&status),
+        whole = ACCOUNT_OBJECT.get(json, account_object).with_value(&status),
         where_sql = filter.where_sql(),
     );
     // Only column names, constants and placeholders are interpolated; every value is bound.

@@ -99,7 +99,10 @@ impl SqliteConn {
             Role::Write => run_statement(&self.conn, query, want),
             Role::Read(shared) => match self.run_if_readonly(query, want)? {
                 Some(outcome) => Ok(outcome),
-                None => shared.clone().write_one(query, want).await,
+                // Boxed: inline, the writer's states (queueing, the group commit) would make
+                // every read's future as large as a write's, and axum copies each request's
+                // future into its box.
+                None => Box::pin(shared.clone().write_one(query, want)).await,
             },
         }
     }

@@ -123,6 +123,8 @@ pub enum Value {
     Real(f64),
     Text(String),
     Blob(Vec<u8>),
+    /// Moved out of its row by [`Row::take`]: reading it again is an error, never a NULL.
+    Taken,
 }
 
 /// One result row: its values by position, the statement's column names shared by its rows.
@@ -205,14 +207,64 @@ impl Row {
         T::decode(&self.values[position]).map_err(decode_error)
     }
 
+    /// The column's value as `T`, moved out of the row instead of copied (a text's or a blob's
+    /// allocation goes with it); reading the column again afterwards is an error.
+    pub fn take<T: Decode, I: ColumnIndex>(&mut self, index: I) -> Result<T, StoreError> {
+        let position = self
+            .position(&index)
+            .ok_or_else(|| decode_error(&index, "no such column".to_owned()))?;
+        let value = std::mem::replace(&mut self.values[position], Value::Taken);
+        T::decode_owned(value).map_err(|message| decode_error(&index, message))
+    }
+
+    /// The column's text, borrowed from the row (for a value parsed, not kept).
+    pub fn text<I: ColumnIndex>(&self, index: I) -> Result<&str, StoreError> {
+        match self.value(&index) {
+            Some(Value::Text(text)) => Ok(text),
+            Some(other) => Err(decode_error(&index, mismatch("text", other))),
+            None => Err(decode_error(&index, "no such column".to_owned())),
+        }
+    }
+
+    /// The column's text or NULL, borrowed from the row.
+    pub fn opt_text<I: ColumnIndex>(&self, index: I) -> Result<Option<&str>, StoreError> {
+        match self.value(&index) {
+            Some(Value::Text(text)) => Ok(Some(text)),
+            Some(Value::Null) => Ok(None),
+            Some(other) => Err(decode_error(&index, mismatch("text", other))),
+            None => Err(decode_error(&index, "no such column".to_owned())),
+        }
+    }
+
     pub fn value<I: ColumnIndex>(&self, index: I) -> Option<&Value> {
         self.position(&index).map(|position| &self.values[position])
+    }
+}
+
+fn decode_error<I: ColumnIndex>(index: &I, message: String) -> StoreError {
+    StoreError::Database(DbError::Decode {
+        column: index.describe(),
+        message,
+    })
+}
+
+impl<I: ColumnIndex> ColumnIndex for &I {
+    fn position(&self, columns: &[String], hint: usize) -> Option<usize> {
+        (**self).position(columns, hint)
+    }
+    fn describe(&self) -> String {
+        (**self).describe()
     }
 }
 
 /// A Rust type a column value can be read as.
 pub trait Decode: Sized {
     fn decode(value: &Value) -> Result<Self, String>;
+
+    /// The same, from a value the caller gives up (no copy of a text or a blob).
+    fn decode_owned(value: Value) -> Result<Self, String> {
+        Self::decode(&value)
+    }
 }
 
 fn mismatch(expected: &str, value: &Value) -> String {
@@ -222,6 +274,7 @@ fn mismatch(expected: &str, value: &Value) -> String {
         Value::Real(_) => "a real number",
         Value::Text(_) => "text",
         Value::Blob(_) => "a blob",
+        Value::Taken => "a value already taken out of the row",
     };
     format!("expected {expected}, found {found}")
 }
@@ -259,6 +312,13 @@ impl Decode for String {
             other => Err(mismatch("text", other)),
         }
     }
+
+    fn decode_owned(value: Value) -> Result<Self, String> {
+        match value {
+            Value::Text(text) => Ok(text),
+            other => Err(mismatch("text", &other)),
+        }
+    }
 }
 
 impl Decode for Vec<u8> {
@@ -268,6 +328,13 @@ impl Decode for Vec<u8> {
             other => Err(mismatch("a blob", other)),
         }
     }
+
+    fn decode_owned(value: Value) -> Result<Self, String> {
+        match value {
+            Value::Blob(bytes) => Ok(bytes),
+            other => Err(mismatch("a blob", &other)),
+        }
+    }
 }
 
 impl<T: Decode> Decode for Option<T> {
@@ -275,6 +342,13 @@ impl<T: Decode> Decode for Option<T> {
         match value {
             Value::Null => Ok(None),
             other => T::decode(other).map(Some),
+        }
+    }
+
+    fn decode_owned(value: Value) -> Result<Self, String> {
+        match value {
+            Value::Null => Ok(None),
+            other => T::decode_owned(other).map(Some),
         }
     }
 }

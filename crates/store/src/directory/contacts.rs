@@ -12,8 +12,8 @@ use sentral_domain::Timestamp;
 use sentral_domain::directory::{Contact, ContactDetails, ContactNumber, PurgeMark, SyncCursor};
 
 use crate::corporate::{Bind, Filter, Page};
-use crate::json_sql::{JsonPage, JsonSql, ObjectSql};
-use crate::rows::{at, escape_like, int, opt_int, opt_text, text};
+use crate::json_sql::{JsonPage, JsonSql, ObjectSql, PerBackend};
+use crate::rows::{at, escape_like, int, opt_int, take_opt_text, take_text, text};
 use crate::{Connection, StoreError};
 
 const COLUMNS: &str = "id, enterprise_id, external_id, first_name, last_name, company, title, \
@@ -65,30 +65,31 @@ pub async fn high_water(conn: &mut Connection, enterprise_id: &str) -> Result<i6
     })
 }
 
-fn contact_from(row: &Row) -> Result<Contact, StoreError> {
-    let numbers: Vec<ContactNumber> = serde_json::from_str(&text(row, "numbers")?)
+/// The contact of a row, its texts moved out of the row.
+fn contact_from(mut row: Row) -> Result<Contact, StoreError> {
+    let numbers: Vec<ContactNumber> = serde_json::from_str(row.text("numbers")?)
         .map_err(|e| StoreError::Corrupt(format!("contact numbers: {e}")))?;
     Ok(Contact {
-        id: text(row, "id")?,
-        enterprise_id: text(row, "enterprise_id")?,
+        id: take_text(&mut row, "id")?,
+        enterprise_id: take_text(&mut row, "enterprise_id")?,
         details: ContactDetails {
-            external_id: opt_text(row, "external_id")?,
-            first_name: text(row, "first_name")?,
-            last_name: text(row, "last_name")?,
-            company: opt_text(row, "company")?,
-            title: opt_text(row, "title")?,
-            department: opt_text(row, "department")?,
-            email: opt_text(row, "email")?,
+            external_id: take_opt_text(&mut row, "external_id")?,
+            first_name: take_text(&mut row, "first_name")?,
+            last_name: take_text(&mut row, "last_name")?,
+            company: take_opt_text(&mut row, "company")?,
+            title: take_opt_text(&mut row, "title")?,
+            department: take_opt_text(&mut row, "department")?,
+            email: take_opt_text(&mut row, "email")?,
             numbers,
-            street_address: opt_text(row, "street_address")?,
-            postal_code: opt_text(row, "postal_code")?,
-            postal_place: opt_text(row, "postal_place")?,
-            note: opt_text(row, "note")?,
+            street_address: take_opt_text(&mut row, "street_address")?,
+            postal_code: take_opt_text(&mut row, "postal_code")?,
+            postal_place: take_opt_text(&mut row, "postal_place")?,
+            note: take_opt_text(&mut row, "note")?,
         },
-        created_at: at(row, "created_at")?,
-        updated_at: at(row, "updated_at")?,
-        deleted_at: opt_int(row, "deleted_at")?.map(Timestamp::from_millis),
-        change_seq: int(row, "change_seq")?,
+        created_at: at(&row, "created_at")?,
+        updated_at: at(&row, "updated_at")?,
+        deleted_at: opt_int(&row, "deleted_at")?.map(Timestamp::from_millis),
+        change_seq: int(&row, "change_seq")?,
     })
 }
 
@@ -193,7 +194,6 @@ pub async fn contact(conn: &mut Connection, id: &str) -> Result<Option<Contact>,
         .bind(id)
         .fetch_optional(conn)
         .await?
-        .as_ref()
         .map(contact_from)
         .transpose()
 }
@@ -217,7 +217,7 @@ pub async fn by_external_ids(
             .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
             .fetch_all(&mut *conn)
             .await?;
-        for row in &rows {
+        for row in rows {
             found.push(contact_from(row)?);
         }
     }
@@ -238,7 +238,8 @@ pub async fn list(
     filter.push(format!(
         "enterprise_id = {enterprise} AND deleted_at IS NULL"
     ));
-    if let Some(search) = search.map(str::trim).filter(|q| !q.is_empty()) {
+    let search = search.map(str::trim).filter(|q| !q.is_empty());
+    if let Some(search) = search {
         let pattern = filter.bind(Bind::Text(format!(
             "%{}%",
             escape_like(&search.to_lowercase())
@@ -250,12 +251,31 @@ pub async fn list(
              OR numbers LIKE {pattern} ESCAPE '\\')"
         ));
     }
-    let total = filter.count(conn, "contacts").await?;
+    let total = match search {
+        Some(_) => filter.count(conn, "contacts").await?,
+        None => live_count(conn, enterprise_id).await?,
+    };
     let rows = filter
         .page(conn, "contacts", "last_name, first_name, id", offset, limit)
         .await?;
-    let items = rows.iter().map(contact_from).collect::<Result<_, _>>()?;
+    let items = rows
+        .into_iter()
+        .map(contact_from)
+        .collect::<Result<_, _>>()?;
     Ok(Page { items, total })
+}
+
+/// How many live contacts the enterprise has: the counter the triggers of migration 0032 keep in
+/// every writer's transaction, exactly `COUNT(*)` of them without reading them.
+pub async fn live_count(conn: &mut Connection, enterprise_id: &str) -> Result<i64, StoreError> {
+    let row = crate::db::query("SELECT n FROM contact_counts WHERE enterprise_id = $1")
+        .bind(enterprise_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(match row {
+        Some(row) => int(&row, "n")?,
+        None => 0,
+    })
 }
 
 /// One page of the change feed, its JSON written by the store.
@@ -268,6 +288,9 @@ pub struct ChangesPage {
     /// More changes follow the page.
     pub has_more: bool,
 }
+
+/// [`contact_object`] of each backend.
+static CONTACT_OBJECT: PerBackend<String> = PerBackend::new();
 
 /// A contact row as the API's contact object (`ContactBody` in the MBN dialect), in SQL.
 fn contact_object(json: JsonSql) -> String {
@@ -331,7 +354,7 @@ async fn changes_page(
          (SELECT change_seq AS seq, {doc} AS doc FROM contacts WHERE {clause} \
          ORDER BY change_seq LIMIT {fetch}) fetched) numbered",
         page = json.array("doc", "seq", Some(&kept)),
-        doc = contact_object(json),
+        doc = CONTACT_OBJECT.get(json, contact_object),
     );
     // Only column names, constants and placeholders are interpolated; every value is bound.
     let row = filter

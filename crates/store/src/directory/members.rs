@@ -1,12 +1,14 @@
 //! Members' directory entries: the people of an enterprise.
 
+use std::sync::LazyLock;
+
 use crate::db::Row;
 use sentral_domain::directory::{ContactNumber, Member};
-use sentral_domain::{EntityId, Msisdn, Timestamp};
+use sentral_domain::{Msisdn, Timestamp};
 
 use crate::corporate::{Bind, Filter, Page};
 use crate::json_sql::JsonSql;
-use crate::rows::{at, escape_like, opt_text, org, text};
+use crate::rows::{at, escape_like, org, take_id, take_opt_text, take_text};
 use crate::trigram;
 use crate::{Connection, StoreError};
 
@@ -15,28 +17,29 @@ const SELECT: &str = "SELECT m.*, s.short_number AS short_number FROM members m 
      LEFT JOIN short_numbers s ON s.kind = 'member' AND s.target = m.id \
      AND s.enterprise_id = m.enterprise_id";
 
-fn member_from(row: &Row) -> Result<Member, StoreError> {
-    let other_numbers: Vec<ContactNumber> = serde_json::from_str(&text(row, "other_numbers")?)
+/// The member of a row, its texts moved out of the row.
+fn member_from(mut row: Row) -> Result<Member, StoreError> {
+    let other_numbers: Vec<ContactNumber> = serde_json::from_str(row.text("other_numbers")?)
         .map_err(|e| StoreError::Corrupt(format!("member numbers: {e}")))?;
     Ok(Member {
-        id: EntityId::new(text(row, "id")?),
-        org_number: org(row, "org_number")?,
-        enterprise_id: opt_text(row, "enterprise_id")?,
-        group_id: opt_text(row, "group_id")?,
-        first_name: text(row, "first_name")?,
-        last_name: text(row, "last_name")?,
-        mobile: Msisdn::parse(&text(row, "mobile")?)?,
+        id: take_id(&mut row, "id")?,
+        org_number: org(&row, "org_number")?,
+        enterprise_id: take_opt_text(&mut row, "enterprise_id")?,
+        group_id: take_opt_text(&mut row, "group_id")?,
+        first_name: take_text(&mut row, "first_name")?,
+        last_name: take_text(&mut row, "last_name")?,
+        mobile: Msisdn::parse(row.text("mobile")?)?,
         other_numbers,
-        email: text(row, "email")?,
-        title: opt_text(row, "title")?,
-        department: opt_text(row, "department")?,
-        company: opt_text(row, "company")?,
-        street_address: opt_text(row, "street_address")?,
-        postal_code: opt_text(row, "postal_code")?,
-        postal_place: opt_text(row, "postal_place")?,
-        external_id: opt_text(row, "external_id")?,
-        short_number: opt_text(row, "short_number")?,
-        updated_at: at(row, "updated_at")?,
+        email: take_text(&mut row, "email")?,
+        title: take_opt_text(&mut row, "title")?,
+        department: take_opt_text(&mut row, "department")?,
+        company: take_opt_text(&mut row, "company")?,
+        street_address: take_opt_text(&mut row, "street_address")?,
+        postal_code: take_opt_text(&mut row, "postal_code")?,
+        postal_place: take_opt_text(&mut row, "postal_place")?,
+        external_id: take_opt_text(&mut row, "external_id")?,
+        short_number: take_opt_text(&mut row, "short_number")?,
+        updated_at: at(&row, "updated_at")?,
     })
 }
 
@@ -88,13 +91,12 @@ pub async fn insert_member(
 }
 
 pub async fn member(conn: &mut Connection, id: &str) -> Result<Option<Member>, StoreError> {
-    let sql = format!("{SELECT} WHERE m.id = $1");
+    static SQL: LazyLock<String> = LazyLock::new(|| format!("{SELECT} WHERE m.id = $1"));
     // A constant query text; the value is bound.
-    crate::db::query(crate::db::AssertSqlSafe(sql))
+    crate::db::query(SQL.as_str())
         .bind(id)
         .fetch_optional(conn)
         .await?
-        .as_ref()
         .map(member_from)
         .transpose()
 }
@@ -104,13 +106,12 @@ pub async fn member_by_mobile(
     conn: &mut Connection,
     mobile: &Msisdn,
 ) -> Result<Option<Member>, StoreError> {
-    let sql = format!("{SELECT} WHERE m.mobile = $1");
+    static SQL: LazyLock<String> = LazyLock::new(|| format!("{SELECT} WHERE m.mobile = $1"));
     // A constant query text; the value is bound.
-    crate::db::query(crate::db::AssertSqlSafe(sql))
+    crate::db::query(SQL.as_str())
         .bind(mobile.as_str())
         .fetch_optional(conn)
         .await?
-        .as_ref()
         .map(member_from)
         .transpose()
 }
@@ -208,7 +209,10 @@ pub async fn search(
             )
             .await?
     };
-    let items = rows.iter().map(member_from).collect::<Result<_, _>>()?;
+    let items = rows
+        .into_iter()
+        .map(member_from)
+        .collect::<Result<_, _>>()?;
     Ok(Page { items, total })
 }
 

@@ -355,3 +355,106 @@ async fn purging_deletes_old_tombstones_and_moves_the_mark() {
         backend.cleanup().await;
     }
 }
+
+/// The live contacts of `enterprise` by `COUNT(*)`, the counter of migration 0032 and the list's
+/// total must agree.
+async fn assert_live_count(conn: &mut Connection, enterprise: &str, expected: i64, name: &str) {
+    let counted = sentral_store::db::query(
+        "SELECT COUNT(*) AS n FROM contacts WHERE enterprise_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(enterprise)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap()
+    .try_get::<i64, _>("n")
+    .unwrap();
+    let kept = contacts::live_count(conn, enterprise).await.unwrap();
+    let total = contacts::list(conn, enterprise, None, 0, 1)
+        .await
+        .unwrap()
+        .total;
+    assert_eq!(
+        (counted, kept, total),
+        (expected, expected, expected),
+        "{name}: {enterprise}"
+    );
+}
+
+#[tokio::test]
+async fn the_list_total_is_count_star_after_every_kind_of_write() {
+    for backend in backends::all().await {
+        let name = backend.name;
+        let mut tx = backend.store.write().await.unwrap();
+        enterprises(&mut tx).await;
+        contacts::reserve_seqs(&mut tx, "E1", 5).await.unwrap();
+        let mut rows: Vec<Contact> = (1..=5)
+            .map(|n| contact(&format!("c{n}"), "E1", None, "Berg", n))
+            .collect();
+        rows[1].deleted_at = Some(NOW.plus_seconds(10));
+        rows[3].deleted_at = Some(NOW.plus_seconds(20));
+        contacts::insert_many(&mut tx, &rows).await.unwrap();
+        for n in 1..=2 {
+            contacts::insert(&mut tx, &contact(&format!("e{n}"), "E2", None, "Lie", n))
+                .await
+                .unwrap();
+        }
+        assert_live_count(&mut tx, "E1", 3, name).await;
+        tx.commit().await.unwrap();
+        let mut conn = backend.store.read().await.unwrap();
+        assert_live_count(&mut conn, "E1", 3, name).await;
+        assert_live_count(&mut conn, "E2", 2, name).await;
+        assert_live_count(&mut conn, "E9", 0, name).await;
+        drop(conn);
+
+        // Deleted (a tombstone), brought back, changed otherwise, deleted twice over.
+        let mut tx = backend.store.write().await.unwrap();
+        let mut deleted = rows[0].clone();
+        deleted.deleted_at = Some(NOW.plus_seconds(30));
+        contacts::update(&mut tx, &deleted).await.unwrap();
+        let mut back = rows[1].clone();
+        back.deleted_at = None;
+        contacts::update(&mut tx, &back).await.unwrap();
+        let mut renamed = rows[2].clone();
+        renamed.details.last_name = "Aas".into();
+        contacts::update(&mut tx, &renamed).await.unwrap();
+        let mut again = rows[3].clone();
+        again.deleted_at = Some(NOW.plus_seconds(40));
+        contacts::update(&mut tx, &again).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = backend.store.read().await.unwrap();
+        assert_live_count(&mut conn, "E1", 3, name).await;
+        drop(conn);
+
+        // A write that does not commit leaves the count as it was.
+        let mut tx = backend.store.write().await.unwrap();
+        let mut gone = rows[4].clone();
+        gone.deleted_at = Some(NOW.plus_seconds(50));
+        contacts::update(&mut tx, &gone).await.unwrap();
+        assert_live_count(&mut tx, "E1", 2, name).await;
+        drop(tx);
+        let mut conn = backend.store.read().await.unwrap();
+        assert_live_count(&mut conn, "E1", 3, name).await;
+        drop(conn);
+
+        // Purged tombstones were not counted; a reset empties the counts with the contacts.
+        let mut tx = backend.store.write().await.unwrap();
+        contacts::purge_tombstones(&mut tx, NOW.plus_seconds(1000))
+            .await
+            .unwrap();
+        assert_live_count(&mut tx, "E1", 3, name).await;
+        sentral_store::records::delete_everything(&mut tx)
+            .await
+            .unwrap();
+        assert_live_count(&mut tx, "E1", 0, name).await;
+        enterprises(&mut tx).await;
+        contacts::insert(&mut tx, &contact("r1", "E1", None, "Berg", 1))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = backend.store.read().await.unwrap();
+        assert_live_count(&mut conn, "E1", 1, name).await;
+        assert_live_count(&mut conn, "E2", 0, name).await;
+        drop(conn);
+        backend.cleanup().await;
+    }
+}

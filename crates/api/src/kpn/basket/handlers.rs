@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 use sentral_services::kpn::basket::order::BasketOrderInput;
 use sentral_services::kpn::basket::products::MainProductQuery;

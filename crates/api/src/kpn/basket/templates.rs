@@ -1,7 +1,7 @@
 //! Templates: the basket's list, saving and modifying one from a basket
 //! (`rest-contracting-controller`), and `rest-template-controller`'s overview, details, delete.
 
-use axum::Json;
+use crate::json::Json;
 use axum::extract::State;
 
 use super::super::input::{KpnBody, KpnQuery};

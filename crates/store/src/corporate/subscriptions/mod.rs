@@ -13,7 +13,7 @@ use sentral_domain::corporate::{
 };
 use sentral_domain::{Msisdn, Timestamp};
 
-use crate::rows::{at, int, opt_text, org, placeholders, text};
+use crate::rows::{at, int, org, placeholders, take_opt_text, take_text, text};
 use crate::{Connection, StoreError};
 
 pub async fn insert_subscription(
@@ -61,15 +61,15 @@ pub async fn insert_subscription(
 }
 
 fn reference(row: &Row, column: &'static str) -> Result<Option<UserReference>, StoreError> {
-    opt_text(row, column)?
-        .map(|value| UserReference::parse(column, &value))
+    row.opt_text(column)?
+        .map(|value| UserReference::parse(column, value))
         .transpose()
         .map_err(Into::into)
 }
 
 fn status(row: &Row) -> Result<SubscriptionStatus, StoreError> {
-    let status = text(row, "status")?;
-    SubscriptionStatus::parse(&status)
+    let status = row.text("status")?;
+    SubscriptionStatus::parse(status)
         .ok_or_else(|| StoreError::Corrupt(format!("subscription status {status:?}")))
 }
 
@@ -87,9 +87,9 @@ const SUMMARY_COLUMNS: &str = "msisdn, org_number, account_id, plan_id, status, 
 
 fn summary_from(row: &Row) -> Result<SubscriptionSummary, StoreError> {
     Ok(SubscriptionSummary {
-        msisdn: Msisdn::parse(&text(row, "msisdn")?)?,
+        msisdn: Msisdn::parse(row.text("msisdn")?)?,
         org_number: org(row, "org_number")?,
-        account_id: AccountId::parse(&text(row, "account_id")?)?,
+        account_id: AccountId::parse(row.text("account_id")?)?,
         plan_id: int(row, "plan_id")?,
         status: status(row)?,
         references: references(row)?,
@@ -97,26 +97,31 @@ fn summary_from(row: &Row) -> Result<SubscriptionSummary, StoreError> {
     })
 }
 
-fn subscription_from(row: &Row) -> Result<MobileSubscription, StoreError> {
-    let user = match (opt_text(row, "first_name")?, opt_text(row, "last_name")?) {
+/// The subscription of a row, its texts moved out of the row.
+fn subscription_from(mut row: Row) -> Result<MobileSubscription, StoreError> {
+    let names = (
+        take_opt_text(&mut row, "first_name")?,
+        take_opt_text(&mut row, "last_name")?,
+    );
+    let user = match names {
         (Some(first_name), Some(last_name)) => Some(PersonName {
             first_name,
-            middle_name: opt_text(row, "middle_name")?,
+            middle_name: take_opt_text(&mut row, "middle_name")?,
             last_name,
         }),
         _ => None,
     };
     Ok(MobileSubscription {
-        msisdn: Msisdn::parse(&text(row, "msisdn")?)?,
-        org_number: org(row, "org_number")?,
-        account_id: AccountId::parse(&text(row, "account_id")?)?,
-        plan_id: int(row, "plan_id")?,
-        status: status(row)?,
+        msisdn: Msisdn::parse(row.text("msisdn")?)?,
+        org_number: org(&row, "org_number")?,
+        account_id: AccountId::parse(row.text("account_id")?)?,
+        plan_id: int(&row, "plan_id")?,
+        status: status(&row)?,
         user,
-        references: references(row)?,
-        iccid: text(row, "iccid")?,
-        activated_at: at(row, "activated_at")?,
-        updated_at: at(row, "updated_at")?,
+        references: references(&row)?,
+        iccid: take_text(&mut row, "iccid")?,
+        activated_at: at(&row, "activated_at")?,
+        updated_at: at(&row, "updated_at")?,
         products: Vec::new(),
     })
 }
@@ -168,7 +173,7 @@ pub async fn subscription(
     else {
         return Ok(None);
     };
-    let found = subscription_from(&row)?;
+    let found = subscription_from(row)?;
     Ok(with_products(conn, vec![found]).await?.pop())
 }
 

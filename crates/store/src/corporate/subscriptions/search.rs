@@ -8,7 +8,7 @@ use sentral_domain::corporate::{SubscriptionStatus, SubscriptionSummary};
 
 use super::{SUMMARY_COLUMNS, summary_from};
 use crate::corporate::{Bind, Filter, Page, Reach};
-use crate::json_sql::{JsonPage, JsonSql, ObjectSql};
+use crate::json_sql::{JsonPage, JsonSql, ObjectSql, PerBackend};
 use crate::rows::{escape_like, text};
 use crate::trigram;
 use crate::{Connection, StoreError};
@@ -304,7 +304,25 @@ pub async fn search_json(
         });
     }
     let json = JsonSql::of(conn);
-    let object = ObjectSql::new(json)
+    let object = SUMMARY_OBJECT.get(json, summary_object);
+    // The aggregate orders the page as the rows would be.
+    let columns = format!("{} AS page", json.array(object, &page.order_by, None));
+    let rows = page.select(conn, &columns, "").await?;
+    let row = rows
+        .first()
+        .ok_or_else(|| StoreError::Corrupt("no page from an aggregate".into()))?;
+    Ok(SummariesJson {
+        content: JsonPage::new(text(row, "page")?),
+        total,
+    })
+}
+
+/// [`summary_object`] of each backend.
+static SUMMARY_OBJECT: PerBackend<String> = PerBackend::new();
+
+/// A subscription row as the API's `SubscriptionSummaryBody`, in SQL.
+fn summary_object(json: JsonSql) -> String {
+    ObjectSql::new(json)
         .text("msisdn", "msisdn")
         .text("accountId", "account_id")
         .text("organizationNumber", "org_number")
@@ -314,17 +332,7 @@ pub async fn search_json(
         .text_or_null("userReference2", "reference2")
         .text_or_null("userReference3", "reference3")
         .time("updatedAt", "updated_at")
-        .build();
-    // The aggregate orders the page as the rows would be.
-    let columns = format!("{} AS page", json.array(&object, &page.order_by, None));
-    let rows = page.select(conn, &columns, "").await?;
-    let row = rows
-        .first()
-        .ok_or_else(|| StoreError::Corrupt("no page from an aggregate".into()))?;
-    Ok(SummariesJson {
-        content: JsonPage::new(text(row, "page")?),
-        total,
-    })
+        .build()
 }
 
 /// The JSON string of the name of the plan `plan_id` from the static catalogue (`ProductOffer`),
