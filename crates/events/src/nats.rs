@@ -17,8 +17,8 @@
 //! message without it is an event ([`WireEvent`]) as before.
 //!
 //! The stream delivers at least once and in order to every node, also to one that was
-//! disconnected or started late (it reads from the first retained message): a gap that one node
-//! sees, all see.
+//! disconnected or started late (it copies the monitors from a caught-up node, or reads from the
+//! first retained message): a gap that one node sees, all see.
 
 mod stream;
 
@@ -183,8 +183,8 @@ impl NatsBus {
     }
 
     /// How long the events stream keeps a message (from `DEFAULT_RETENTION`): also how far back a
-    /// node that starts rebuilds the replicated monitors. At most [`MAX_RETENTION`], at least a
-    /// minute; set before [`Bus::attach`].
+    /// node that starts with no caught-up node to copy from rebuilds the replicated monitors. At
+    /// most [`MAX_RETENTION`], at least a minute; set before [`Bus::attach`].
     pub fn with_retention(mut self, retention: Duration) -> Result<Self, String> {
         if retention < Duration::from_secs(60) || retention > MAX_RETENTION {
             return Err(format!(
