@@ -39,6 +39,55 @@ fn monitor(hub: &MonitorHub, object: MonitorObject) -> sentral_events::CrossRefI
         .cross_ref_id
 }
 
+/// Call `call`'s `Delivered` in the demo enterprise.
+fn delivered(call: u32) -> Published {
+    Published {
+        enterprise_id: "100001".to_owned(),
+        devices: vec!["+4791000001".to_owned()],
+        event_type: "Delivered".to_owned(),
+        cause: Some("newCall".to_owned()),
+        subject: Some("+4791000001".to_owned()),
+        occurred_at: Timestamp::from_millis(1_795_000_000_000 + i64::from(call)),
+        payload: serde_json::json!({"callId": format!("c{call}")}),
+    }
+}
+
+/// A replicated monitor of the whole demo enterprise prepared on `hub`: its info and the
+/// `Created` for the owner to dispatch.
+fn prepare_enterprise_monitor(
+    hub: &MonitorHub,
+    owner: &MonitorOwner,
+) -> (sentral_events::MonitorInfo, sentral_events::MonitorControl) {
+    hub.prepare_create(
+        MonitorSpec {
+            owner: owner.clone(),
+            object: MonitorObject::Enterprise("100001".to_owned()),
+            filter: None,
+            webhook: None,
+        },
+        Timestamp::from_millis(1_795_000_000_000),
+    )
+    .expect("valid")
+}
+
+/// The `Ended` that stops monitor `id`.
+fn stopped(id: &sentral_events::CrossRefId) -> sentral_events::MonitorControl {
+    sentral_events::MonitorControl::Ended {
+        cross_ref_id: id.clone(),
+        cause: sentral_events::causes::MONITOR_STOPPED.to_owned(),
+        at: Timestamp::from_millis(1_795_000_001_000),
+    }
+}
+
+/// Every envelope `stream` gives until it is quiet for 5 s (or ends).
+async fn frames_until_quiet(stream: &mut sentral_events::Subscription) -> Vec<String> {
+    let mut frames = Vec::new();
+    while let Ok(Some(frame)) = tokio::time::timeout(Duration::from_secs(5), stream.next()).await {
+        frames.push(frame.json());
+    }
+    frames
+}
+
 #[tokio::test]
 async fn an_event_published_on_one_node_reaches_the_monitors_of_every_node() {
     // A prefix of its own, so concurrent runs on the same server do not see each other.
@@ -153,7 +202,7 @@ async fn a_node_started_before_its_nats_is_not_connected_and_an_unusable_url_is_
 
 #[tokio::test]
 async fn over_nats_a_monitor_prepared_on_one_node_is_created_by_the_owner_and_numbered_alike() {
-    use sentral_events::{CrossRefId, MonitorControl, causes};
+    use sentral_events::CrossRefId;
 
     let prefix = format!("sentral-test.{}", Secret::random_hex(6).expose());
     let Ok(bus_a) = NatsBus::connect_with_prefix(&nats_url(), &prefix).await else {
@@ -170,32 +219,13 @@ async fn over_nats_a_monitor_prepared_on_one_node_is_created_by_the_owner_and_nu
     bus_a.attach(owner_node.clone()).await.expect("attached");
     bus_b.attach(client_node.clone()).await.expect("attached");
     let owner = MonitorOwner::new("owner");
-    let event = |call: u32| Published {
-        enterprise_id: "100001".to_owned(),
-        devices: vec!["+4791000001".to_owned()],
-        event_type: "Delivered".to_owned(),
-        cause: Some("newCall".to_owned()),
-        subject: Some("+4791000001".to_owned()),
-        occurred_at: Timestamp::from_millis(1_795_000_000_000 + i64::from(call)),
-        payload: serde_json::json!({"callId": format!("c{call}")}),
-    };
 
-    let (info, created) = client_node
-        .prepare_create(
-            MonitorSpec {
-                owner: owner.clone(),
-                object: MonitorObject::Enterprise("100001".to_owned()),
-                filter: None,
-                webhook: None,
-            },
-            Timestamp::from_millis(1_795_000_000_000),
-        )
-        .expect("valid");
+    let (info, created) = prepare_enterprise_monitor(&client_node, &owner);
     let id: CrossRefId = info.cross_ref_id;
-    owner_node.dispatch(event(1));
+    owner_node.dispatch(delivered(1));
     owner_node.dispatch_control("100001", created);
     for call in 2..=10 {
-        owner_node.dispatch(event(call));
+        owner_node.dispatch(delivered(call));
     }
     assert!(client_node.registered(&id, Duration::from_secs(5)).await);
     assert!(owner_node.registered(&id, Duration::from_secs(5)).await);
@@ -204,25 +234,12 @@ async fn over_nats_a_monitor_prepared_on_one_node_is_created_by_the_owner_and_nu
         streams.push(hub.subscribe(&id, &owner, Some(0)).expect("stream"));
     }
     for call in 11..=20 {
-        owner_node.dispatch(event(call));
+        owner_node.dispatch(delivered(call));
     }
-    owner_node.dispatch_control(
-        "100001",
-        MonitorControl::Ended {
-            cross_ref_id: id.clone(),
-            cause: causes::MONITOR_STOPPED.to_owned(),
-            at: Timestamp::from_millis(1_795_000_001_000),
-        },
-    );
+    owner_node.dispatch_control("100001", stopped(&id));
     let mut seen = Vec::new();
     for stream in &mut streams {
-        let mut frames = Vec::new();
-        while let Ok(Some(frame)) =
-            tokio::time::timeout(Duration::from_secs(5), stream.next()).await
-        {
-            frames.push(frame.json());
-        }
-        seen.push(frames);
+        seen.push(frames_until_quiet(stream).await);
     }
     assert_eq!(seen[0].len(), 20, "19 events and MonitorEnded");
     assert_eq!(seen[0], seen[1]);
@@ -240,31 +257,12 @@ async fn a_node_started_with_no_caught_up_node_reads_the_stream_and_numbers_a_mo
     let owner_node = MonitorHub::new(HubConfig::default());
     bus_a.attach(owner_node.clone()).await.expect("attached");
     let owner = MonitorOwner::new("owner");
-    let event = |call: u32| Published {
-        enterprise_id: "100001".to_owned(),
-        devices: vec!["+4791000001".to_owned()],
-        event_type: "Delivered".to_owned(),
-        cause: Some("newCall".to_owned()),
-        subject: Some("+4791000001".to_owned()),
-        occurred_at: Timestamp::from_millis(1_795_000_000_000 + i64::from(call)),
-        payload: serde_json::json!({"callId": format!("c{call}")}),
-    };
-    let (info, created) = owner_node
-        .prepare_create(
-            MonitorSpec {
-                owner: owner.clone(),
-                object: MonitorObject::Enterprise("100001".to_owned()),
-                filter: None,
-                webhook: None,
-            },
-            Timestamp::from_millis(1_795_000_000_000),
-        )
-        .expect("valid");
+    let (info, created) = prepare_enterprise_monitor(&owner_node, &owner);
     let id = info.cross_ref_id;
-    owner_node.dispatch(event(1));
+    owner_node.dispatch(delivered(1));
     owner_node.dispatch_control("100001", created);
     for call in 2..=10 {
-        owner_node.dispatch(event(call));
+        owner_node.dispatch(delivered(call));
     }
     assert!(owner_node.registered(&id, Duration::from_secs(5)).await);
     let frames = |hub: &MonitorHub| {
@@ -330,7 +328,7 @@ async fn the_events_retention_must_be_between_a_minute_and_a_day() {
 
 #[tokio::test]
 async fn a_starting_node_copies_a_monitor_the_stream_no_longer_holds_from_a_caught_up_node() {
-    use sentral_events::{CrossRefId, MonitorControl, causes};
+    use sentral_events::CrossRefId;
 
     let prefix = format!("sentral-test.{}", Secret::random_hex(6).expose());
     let Ok(bus_a) = NatsBus::connect_with_prefix(&nats_url(), &prefix).await else {
@@ -340,30 +338,11 @@ async fn a_starting_node_copies_a_monitor_the_stream_no_longer_holds_from_a_caug
     let node_a = MonitorHub::new(HubConfig::default());
     bus_a.attach(node_a.clone()).await.expect("attached");
     let owner = MonitorOwner::new("owner");
-    let event = |call: u32| Published {
-        enterprise_id: "100001".to_owned(),
-        devices: vec!["+4791000001".to_owned()],
-        event_type: "Delivered".to_owned(),
-        cause: Some("newCall".to_owned()),
-        subject: Some("+4791000001".to_owned()),
-        occurred_at: Timestamp::from_millis(1_795_000_000_000 + i64::from(call)),
-        payload: serde_json::json!({"callId": format!("c{call}")}),
-    };
-    let (info, created) = node_a
-        .prepare_create(
-            MonitorSpec {
-                owner: owner.clone(),
-                object: MonitorObject::Enterprise("100001".to_owned()),
-                filter: None,
-                webhook: None,
-            },
-            Timestamp::from_millis(1_795_000_000_000),
-        )
-        .expect("valid");
+    let (info, created) = prepare_enterprise_monitor(&node_a, &owner);
     let id: CrossRefId = info.cross_ref_id;
     node_a.dispatch_control("100001", created);
     for call in 1..=8 {
-        node_a.dispatch(event(call));
+        node_a.dispatch(delivered(call));
     }
     assert!(node_a.registered(&id, Duration::from_secs(5)).await);
     let mut on_a = node_a.subscribe(&id, &owner, Some(0)).expect("stream");
@@ -404,25 +383,12 @@ async fn a_starting_node_copies_a_monitor_the_stream_no_longer_holds_from_a_caug
         );
     }
     for call in 9..=12 {
-        node_a.dispatch(event(call));
+        node_a.dispatch(delivered(call));
     }
-    node_a.dispatch_control(
-        "100001",
-        MonitorControl::Ended {
-            cross_ref_id: id.clone(),
-            cause: causes::MONITOR_STOPPED.to_owned(),
-            at: Timestamp::from_millis(1_795_000_001_000),
-        },
-    );
+    node_a.dispatch_control("100001", stopped(&id));
     let mut seen = Vec::new();
     for stream in &mut streams {
-        let mut frames = Vec::new();
-        while let Ok(Some(frame)) =
-            tokio::time::timeout(Duration::from_secs(5), stream.next()).await
-        {
-            frames.push(frame.json());
-        }
-        seen.push(frames);
+        seen.push(frames_until_quiet(stream).await);
     }
     // Events 3..=8 replayed (from B's copied buffer), 9..=12 live, and MonitorEnded.
     assert_eq!(seen[0].len(), 11, "{:?}", seen[0]);
@@ -452,18 +418,9 @@ async fn when_nats_loses_the_stream_it_is_made_again_and_read_from_its_start() {
     let mut stream = node
         .subscribe(&on_node, &MonitorOwner::new("owner"), None)
         .expect("a stream");
-    let event = |call: u32| Published {
-        enterprise_id: "100001".to_owned(),
-        devices: vec!["+4791000001".to_owned()],
-        event_type: "Delivered".to_owned(),
-        cause: Some("newCall".to_owned()),
-        subject: Some("+4791000001".to_owned()),
-        occurred_at: Timestamp::from_millis(1_795_000_000_000 + i64::from(call)),
-        payload: serde_json::json!({"callId": format!("c{call}")}),
-    };
     let mut seqs = Vec::new();
     for call in 1..=3 {
-        node.dispatch(event(call));
+        node.dispatch(delivered(call));
     }
     while seqs.len() < 3 {
         let frame = tokio::time::timeout(Duration::from_secs(5), stream.next())
@@ -479,7 +436,7 @@ async fn when_nats_loses_the_stream_it_is_made_again_and_read_from_its_start() {
         .await
         .expect("deleted");
     for call in 4..=6 {
-        node.dispatch(event(call));
+        node.dispatch(delivered(call));
     }
     while seqs.len() < 6 {
         let frame = tokio::time::timeout(Duration::from_secs(15), stream.next())
