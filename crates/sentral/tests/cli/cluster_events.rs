@@ -14,10 +14,10 @@
 use std::thread;
 use std::time::Duration;
 
-use sentral_store::testing::{PgTestSchema, postgres_test_url};
+use sentral_store::testing::postgres_test_url;
 
 use crate::cluster_support::{
-    DropSchema, Freeze, HENRIK, Node, Scratch, Seen, reachable_nats, success,
+    Freeze, HENRIK, Node, Scratch, Seen, TestDatabase, reachable_nats, success,
 };
 /// Longer than the engine lease's ttl (5 s): B's lease has run out by then.
 const FROZEN: Duration = Duration::from_secs(7);
@@ -31,14 +31,8 @@ fn a_monitor_on_one_node_receives_the_events_of_a_call_made_through_another_once
     let Some(nats_url) = reachable_nats() else {
         return;
     };
-    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
-    let schema = runtime
-        .block_on(PgTestSchema::create(&base_url))
-        .expect("a fresh PostgreSQL schema");
-    let _drop = DropSchema {
-        runtime: &runtime,
-        schema: &schema,
-    };
+    let database = TestDatabase::create(&base_url);
+    let (runtime, schema) = (&database.runtime, &database.schema);
     let (dir_a, dir_b) = (Scratch::new("events-a"), Scratch::new("events-b"));
     let name = crate::cluster_support::cluster_name("events");
     let cluster = [

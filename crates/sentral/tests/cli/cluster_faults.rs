@@ -14,10 +14,10 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sentral_store::testing::{PgTestSchema, postgres_test_url};
+use sentral_store::testing::postgres_test_url;
 
 use crate::cluster_support::{
-    DropSchema, HENRIK, Nats, NatsRelay, Node, Scratch, check_journal, free_port, reachable_nats,
+    HENRIK, Nats, NatsRelay, Node, Scratch, TestDatabase, check_journal, free_port, reachable_nats,
     success,
 };
 
@@ -70,14 +70,8 @@ fn nats_restarted_under_two_nodes_they_reconnect_and_monitors_miss_nothing() {
         eprintln!("no nats-server on PATH: the NATS restart test is skipped");
         return;
     };
-    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
-    let schema = runtime
-        .block_on(PgTestSchema::create(&base_url))
-        .expect("a fresh PostgreSQL schema");
-    let _drop = DropSchema {
-        runtime: &runtime,
-        schema: &schema,
-    };
+    let database = TestDatabase::create(&base_url);
+    let (runtime, schema) = (&database.runtime, &database.schema);
     let (dir_a, dir_b) = (Scratch::new("faults-a"), Scratch::new("faults-b"));
     let url = format!("nats://127.0.0.1:{port}");
     let name = crate::cluster_support::cluster_name("faults");
@@ -376,14 +370,8 @@ fn a_node_cut_from_nats_alone_gets_what_it_missed_when_it_is_back() {
         .and_then(|mut addrs| addrs.next())
         .expect("the NATS address");
     let relay = NatsRelay::start(upstream);
-    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
-    let schema = runtime
-        .block_on(PgTestSchema::create(&base_url))
-        .expect("a fresh PostgreSQL schema");
-    let _drop = DropSchema {
-        runtime: &runtime,
-        schema: &schema,
-    };
+    let database = TestDatabase::create(&base_url);
+    let schema = &database.schema;
     let (dir_a, dir_b) = (Scratch::new("cut-a"), Scratch::new("cut-b"));
     let name = crate::cluster_support::cluster_name("cut");
     let relayed = relay.url();

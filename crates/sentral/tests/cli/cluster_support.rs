@@ -641,12 +641,24 @@ pub(crate) fn listening_address(line: &str) -> Option<SocketAddr> {
 }
 
 /// Drops the test's PostgreSQL schema, also when the test fails.
-pub(crate) struct DropSchema<'a> {
-    pub(crate) runtime: &'a tokio::runtime::Runtime,
-    pub(crate) schema: &'a PgTestSchema,
+/// A fresh PostgreSQL schema of the test's own and the runtime that made it; the schema is
+/// dropped with it.
+pub(crate) struct TestDatabase {
+    pub(crate) runtime: tokio::runtime::Runtime,
+    pub(crate) schema: PgTestSchema,
 }
 
-impl Drop for DropSchema<'_> {
+impl TestDatabase {
+    pub(crate) fn create(base_url: &str) -> TestDatabase {
+        let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+        let schema = runtime
+            .block_on(PgTestSchema::create(base_url))
+            .expect("a fresh PostgreSQL schema");
+        TestDatabase { runtime, schema }
+    }
+}
+
+impl Drop for TestDatabase {
     fn drop(&mut self) {
         let _ = self.runtime.block_on(self.schema.drop_schema());
     }

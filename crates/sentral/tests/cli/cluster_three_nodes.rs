@@ -13,10 +13,10 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sentral_store::testing::{PgTestSchema, postgres_test_url};
+use sentral_store::testing::postgres_test_url;
 
 use crate::cluster_support::{
-    DropSchema, HENRIK, Node, Scratch, Seen, WebhookReceiver, check_journal, reachable_nats,
+    HENRIK, Node, Scratch, Seen, TestDatabase, WebhookReceiver, check_journal, reachable_nats,
     success,
 };
 
@@ -35,14 +35,8 @@ fn three_nodes_are_one_system_and_a_call_survives_its_owner_killed() {
     let Some(nats_url) = reachable_nats() else {
         return;
     };
-    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
-    let schema = runtime
-        .block_on(PgTestSchema::create(&base_url))
-        .expect("a fresh PostgreSQL schema");
-    let _drop = DropSchema {
-        runtime: &runtime,
-        schema: &schema,
-    };
+    let database = TestDatabase::create(&base_url);
+    let (runtime, schema) = (&database.runtime, &database.schema);
     let dirs = [
         Scratch::new("three-a"),
         Scratch::new("three-b"),

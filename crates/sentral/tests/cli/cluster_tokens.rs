@@ -17,10 +17,10 @@ use std::process::{Command, Output};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sentral_store::testing::{PgTestSchema, postgres_test_url};
+use sentral_store::testing::postgres_test_url;
 
 use crate::cluster_support::{
-    DEMO_BASIC, DropSchema, Nats, Node, Scratch, TOKEN_FORM, free_port, reachable_nats,
+    DEMO_BASIC, Nats, Node, Scratch, TOKEN_FORM, TestDatabase, free_port, reachable_nats,
 };
 
 /// How soon another node must refuse a revoked token.
@@ -39,14 +39,8 @@ fn a_token_revoked_on_one_node_is_refused_on_another_within_100_ms() {
     let Some(nats_url) = reachable_nats() else {
         return;
     };
-    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
-    let schema = runtime
-        .block_on(PgTestSchema::create(&base_url))
-        .expect("a fresh PostgreSQL schema");
-    let _drop = DropSchema {
-        runtime: &runtime,
-        schema: &schema,
-    };
+    let database = TestDatabase::create(&base_url);
+    let schema = &database.schema;
     let (dir_a, dir_b) = (Scratch::new("cluster-a"), Scratch::new("cluster-b"));
     let name = crate::cluster_support::cluster_name("tokens");
     let cluster = [
@@ -143,14 +137,8 @@ fn a_new_password_sent_with_sentral_admin_ends_the_users_tokens_on_running_nodes
     let Some(nats_url) = reachable_nats() else {
         return;
     };
-    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
-    let schema = runtime
-        .block_on(PgTestSchema::create(&base_url))
-        .expect("a fresh PostgreSQL schema");
-    let _drop = DropSchema {
-        runtime: &runtime,
-        schema: &schema,
-    };
+    let database = TestDatabase::create(&base_url);
+    let schema = &database.schema;
     let (dir_a, dir_b) = (Scratch::new("admin-a"), Scratch::new("admin-b"));
     let name = crate::cluster_support::cluster_name("admin");
     // A minute of trust in a cached token: only the admin's invalidation can end it sooner.
