@@ -12,12 +12,9 @@ mod loopback;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cluster_node::{Node, OUTSIDE};
+use cluster_node::{Node, OUTSIDE, demo_access_token};
 use loopback::{Forwarding, Invalidations};
-use sentral_domain::Secret;
-use sentral_services::auth::{ClientAuthMethod, GrantRequest};
 use sentral_services::cluster::Resource;
-use sentral_services::demo::{CLIENT_ID, CLIENT_SECRET, SYSTEM_USER, SYSTEM_USER_PASSWORD};
 use sentral_services::directory::demo::DEMO_ENTERPRISE_ID;
 use sentral_services::telephony::network::HandsetAction;
 use sentral_store::StoreError;
@@ -33,23 +30,8 @@ const HENRIK: &str = "4791000010";
 /// The calls Henrik's phone is in, as `node` reads them (its engine, or the owner's).
 async fn calls_of_henrik(node: &Node) -> usize {
     node.on(|platform| async move {
-        let grant = platform
-            .grant(
-                CLIENT_ID,
-                &Secret::new(CLIENT_SECRET),
-                ClientAuthMethod::Basic,
-                GrantRequest::Password {
-                    username: SYSTEM_USER.into(),
-                    password: Secret::new(SYSTEM_USER_PASSWORD),
-                },
-                None,
-            )
-            .await
-            .unwrap();
-        let principal = platform
-            .authenticate_bearer(grant.access_token.expose())
-            .await
-            .unwrap();
+        let token = demo_access_token(&platform).await;
+        let principal = platform.authenticate_bearer(&token).await.unwrap();
         platform
             .device_snapshot(&principal, HENRIK)
             .await

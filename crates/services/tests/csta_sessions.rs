@@ -4,11 +4,15 @@
 //! (one store shared by both platforms) and, when `SENTRAL_TEST_DATABASE_URL` is set, on
 //! PostgreSQL (a store per platform on one schema); PostgreSQL is skipped without it.
 
+#[path = "support/cluster_node.rs"]
+mod cluster_node;
+
 use std::sync::Arc;
 
+use cluster_node::demo_access_token as access_token;
 use sentral_domain::Secret;
 use sentral_services::auth::{ClientAuthMethod, GrantRequest};
-use sentral_services::demo::{CLIENT_ID, CLIENT_SECRET, SYSTEM_USER, SYSTEM_USER_PASSWORD};
+use sentral_services::demo::{CLIENT_ID, CLIENT_SECRET};
 use sentral_services::passwords::sha256_hex;
 use sentral_services::{AuthFailure, Platform, PlatformConfig, ServiceError};
 use sentral_store::csta_sessions;
@@ -86,23 +90,6 @@ async fn clusters(test: &str) -> Vec<Cluster> {
         schema: Some(schema),
     });
     clusters
-}
-
-async fn access_token(platform: &Platform) -> String {
-    let grant = platform
-        .grant(
-            CLIENT_ID,
-            &Secret::new(CLIENT_SECRET),
-            ClientAuthMethod::Basic,
-            GrantRequest::Password {
-                username: SYSTEM_USER.into(),
-                password: Secret::new(SYSTEM_USER_PASSWORD),
-            },
-            None,
-        )
-        .await
-        .unwrap();
-    grant.access_token.expose().to_owned()
 }
 
 async fn status_token(platform: &Platform, access: &str) -> String {

@@ -5,7 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use sentral_domain::Secret;
+use sentral_services::auth::{ClientAuthMethod, GrantRequest};
 use sentral_services::cluster::{LeaseConfig, NodeId, Resource};
+use sentral_services::demo::{CLIENT_ID, CLIENT_SECRET, SYSTEM_USER, SYSTEM_USER_PASSWORD};
 use sentral_services::directory::demo::{DEMO_ENTERPRISE_ID, DEMO_SWITCHBOARD};
 use sentral_services::{Platform, PlatformConfig, ServiceError};
 use sentral_store::testing::{PgTestSchema, postgres_test_url};
@@ -13,6 +16,24 @@ use sentral_store::{Store, StoreLocation};
 
 pub const OUTSIDE: &str = "4799112233";
 pub const TTL: Duration = Duration::from_secs(1);
+
+/// An access token of the demo system user (password grant of the demo client) from `platform`.
+pub async fn demo_access_token(platform: &Platform) -> String {
+    let grant = platform
+        .grant(
+            CLIENT_ID,
+            &Secret::new(CLIENT_SECRET),
+            ClientAuthMethod::Basic,
+            GrantRequest::Password {
+                username: SYSTEM_USER.into(),
+                password: Secret::new(SYSTEM_USER_PASSWORD),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    grant.access_token.expose().to_owned()
+}
 
 /// A node on a runtime of its own with one thread: blocking that thread pauses the node.
 pub struct Node {
