@@ -19,7 +19,9 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use sentral_store::testing::{PgTestSchema, postgres_test_url};
+use sentral_store::testing::postgres_test_url;
+
+use crate::cluster_support::TestDatabase;
 
 const ROUNDS: usize = 3;
 const WRITERS: usize = 8;
@@ -47,16 +49,9 @@ fn acknowledged_contacts_survive_kill_9_on_postgres() {
         eprintln!("SENTRAL_TEST_DATABASE_URL is not set: the PostgreSQL durability run is skipped");
         return;
     };
-    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
-    let schema = runtime
-        .block_on(PgTestSchema::create(&base_url))
-        .expect("a fresh PostgreSQL schema");
-    let _drop = DropSchema {
-        runtime: &runtime,
-        schema: &schema,
-    };
+    let database = TestDatabase::create(&base_url);
     let dir = Scratch::new("durability-postgres");
-    rounds(&dir.path, Some(&schema.url));
+    rounds(&dir.path, Some(&database.schema.url));
 }
 
 /// A contact that the server acknowledged with 201.
@@ -518,17 +513,5 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
-/// Drops the test's PostgreSQL schema, also when the test fails.
-struct DropSchema<'a> {
-    runtime: &'a tokio::runtime::Runtime,
-    schema: &'a PgTestSchema,
-}
-
-impl Drop for DropSchema<'_> {
-    fn drop(&mut self) {
-        let _ = self.runtime.block_on(self.schema.drop_schema());
     }
 }
