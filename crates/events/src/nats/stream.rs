@@ -164,17 +164,20 @@ impl EventStream {
         body: Vec<u8>,
         id: String,
     ) -> Result<(), BusError> {
+        // Built once: a retry sends the same bytes (the payload is shared, not copied).
+        let mut publish = Publish::build().payload(body.into()).message_id(&id);
+        if let Some((name, value)) = header {
+            publish = publish.header(name, value);
+        }
         let started = Instant::now();
         let mut pause = Duration::from_millis(20);
         let mut attempts = 0_u32;
         loop {
-            let mut publish = Publish::build()
-                .payload(body.clone().into())
-                .message_id(&id);
-            if let Some((name, value)) = header {
-                publish = publish.header(name, value);
-            }
-            let stored = match self.jetstream.send_publish(subject.clone(), publish).await {
+            let sent = self
+                .jetstream
+                .send_publish(subject.clone(), publish.clone())
+                .await;
+            let stored = match sent {
                 Ok(acknowledgement) => acknowledgement.await.map(|_| ()).map_err(|error| {
                     let missing = error.kind() == PublishErrorKind::StreamNotFound;
                     (missing, error.to_string())
