@@ -121,7 +121,7 @@ fn a_monitor_on_one_node_receives_the_events_of_a_call_made_through_another_once
         );
         thread::sleep(Duration::from_millis(100));
     }
-    let epochs = crate::cluster_support::check_journal(&runtime, &schema, "100001");
+    let epochs = crate::cluster_support::check_journal(runtime, schema, "100001");
     assert!(epochs.first() < epochs.last(), "{epochs:?}");
     eprintln!(
         "B's monitor saw {:?} then {:?}",

@@ -127,7 +127,7 @@ fn nats_restarted_under_two_nodes_they_reconnect_and_monitors_miss_nothing() {
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
 
     // The journal has every input, the outage's included, gap-free.
-    let epochs = check_journal(&runtime, &schema, "100001");
+    let epochs = check_journal(runtime, schema, "100001");
     assert!(
         epochs.len() >= 12,
         "four calls of three inputs each: {epochs:?}"

@@ -209,7 +209,7 @@ fn three_nodes_are_one_system_and_a_call_survives_its_owner_killed() {
     }
 
     // Per enterprise, one gap-free journal; the dead owner's entries all come before the next's.
-    let epochs = check_journal(&runtime, &schema, "100001");
+    let epochs = check_journal(runtime, schema, "100001");
     assert!(
         epochs.first() < epochs.last(),
         "the journal shows the takeover: {epochs:?}"
