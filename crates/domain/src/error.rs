@@ -15,6 +15,8 @@ pub enum DomainError {
     InvalidClientId(String),
     #[error("unknown API product {0:?}; known products: {known}", known = crate::products::ApiProduct::ids().join(", "))]
     UnknownApiProduct(String),
+    #[error("unknown portal role {0:?}")]
+    UnknownPortalRole(String),
     #[error("unknown administrator right {0:?}; known rights: mobile, fixed, reports, mbn, apis")]
     UnknownAdminRight(String),
     #[error("application kind must be 'pilot' or 'production', got {0:?}")]

@@ -8,6 +8,7 @@ pub mod error;
 pub mod ids;
 pub mod kpn;
 pub mod platform;
+pub mod portal;
 pub mod products;
 pub mod secret;
 

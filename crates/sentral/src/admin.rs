@@ -983,6 +983,7 @@ fn explain(error: ServiceError) -> String {
         ServiceError::Corporate(error) => error.to_string(),
         ServiceError::Conflicting(reason) => reason,
         ServiceError::Csta(error) => error.to_string(),
+        ServiceError::Portal(failure) => failure.to_string(),
         ServiceError::Invalid { field, message } => match flag_of(&field) {
             Some(flag) => format!("invalid {flag}: {field} {message}"),
             None => format!("invalid {field}: {message}"),

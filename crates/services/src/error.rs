@@ -110,6 +110,9 @@ pub enum ServiceError {
         owner: Option<String>,
         retry_after_secs: u64,
     },
+    /// The onboarding portal refused a person (login, rights, a fresh login needed).
+    #[error("{0}")]
+    Portal(crate::portal::PortalFailure),
     #[error("storage failed: {0}")]
     Store(StoreError),
     #[error("internal error: {0}")]

@@ -15,6 +15,7 @@ pub mod kpn;
 pub mod limits;
 pub mod passwords;
 pub mod platform;
+pub mod portal;
 pub mod principal;
 pub mod sandbox;
 pub mod telephony;

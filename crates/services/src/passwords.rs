@@ -97,6 +97,28 @@ pub fn sha256_hex(value: &str) -> String {
     hex
 }
 
+/// Verifies `presented` against an Argon2id PHC string, off the async threads and within the
+/// bounded number of verifications at once; never cached (portal logins).
+pub async fn verify_password(stored_hash: &str, presented: &str) -> Result<bool, ServiceError> {
+    let stored = stored_hash.to_owned();
+    let secret = presented.to_owned();
+    let _permit = VERIFICATIONS
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::Internal(format!("verification slots: {e}")))?;
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored)
+            .map(|parsed| {
+                UnmappedArgon2
+                    .verify_password(secret.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(format!("verification task failed: {e}")))
+}
+
 /// Remembers, per principal (client id or user name), the stored hash and the SHA-256 of the
 /// secret that last verified against it. A changed stored hash (rotation) invalidates the entry;
 /// a failed verification is never cached.
@@ -121,23 +143,7 @@ impl VerifiedSecrets {
             // The stored hash verifies one secret only, so a different digest is a wrong secret.
             return Ok(bool::from(cached.ct_eq(&digest)));
         }
-        let stored = stored_hash.to_owned();
-        let secret = presented.to_owned();
-        let _permit = VERIFICATIONS
-            .acquire()
-            .await
-            .map_err(|e| ServiceError::Internal(format!("verification slots: {e}")))?;
-        let verified = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&stored)
-                .map(|parsed| {
-                    UnmappedArgon2
-                        .verify_password(secret.as_bytes(), &parsed)
-                        .is_ok()
-                })
-                .unwrap_or(false)
-        })
-        .await
-        .map_err(|e| ServiceError::Internal(format!("verification task failed: {e}")))?;
+        let verified = verify_password(stored_hash, presented).await?;
         if verified {
             let mut entries = self.lock();
             if entries.len() >= MAX_CACHED_SECRETS {

@@ -16,6 +16,7 @@ pub mod leases;
 mod migrate;
 pub mod outbox;
 pub mod platform;
+pub mod portal;
 pub mod records;
 mod rows;
 pub mod telephony;

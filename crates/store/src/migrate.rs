@@ -205,6 +205,7 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
             postgres: include_str!("../migrations/0032_contact_counts.postgres.sql"),
         },
     ),
+    (33, "portal", Both(include_str!("../migrations/0033_portal.sql"))),
 ];
 
 /// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.
@@ -216,6 +217,7 @@ pub const ALL_TABLES: &[&str] = &[
     // journal is emptied, or its fence finds no lease after (a sandbox reset under a cluster).
     "cluster_leases",
     "csta_sessions",
+    "portal_sessions",
     "telephony_journal",
     "telephony_snapshots",
     "webhook_outbox",
@@ -283,6 +285,7 @@ pub const ALL_TABLES: &[&str] = &[
     "enterprise_groups",
     "enterprises",
     "agreements",
+    "portal_logins",
     "administrators",
     "applications",
     "partners",

@@ -188,23 +188,36 @@ pub async fn administrators(
         .bind(org_number.as_str())
         .fetch_all(conn)
         .await?;
-    rows.iter()
-        .map(|row| {
-            let rights = text(row, "rights")?
-                .split(',')
-                .filter(|part| !part.is_empty())
-                .map(AdminRight::parse)
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Administrator {
-                id: id(row, "id")?,
-                org_number: org(row, "org_number")?,
-                name: text(row, "name")?,
-                email: text(row, "email")?,
-                super_admin: flag(row, "super_admin")?,
-                rights,
-            })
-        })
-        .collect()
+    rows.iter().map(administrator_from).collect()
+}
+
+fn administrator_from(row: &Row) -> Result<Administrator, StoreError> {
+    let rights = text(row, "rights")?
+        .split(',')
+        .filter(|part| !part.is_empty())
+        .map(AdminRight::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Administrator {
+        id: id(row, "id")?,
+        org_number: org(row, "org_number")?,
+        name: text(row, "name")?,
+        email: text(row, "email")?,
+        super_admin: flag(row, "super_admin")?,
+        rights,
+    })
+}
+
+pub async fn administrator(
+    conn: &mut Connection,
+    administrator_id: &EntityId,
+) -> Result<Option<Administrator>, StoreError> {
+    crate::db::query("SELECT * FROM administrators WHERE id = $1")
+        .bind(administrator_id.as_str())
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(administrator_from)
+        .transpose()
 }
 
 // ---- applications and client credentials --------------------------------------------------

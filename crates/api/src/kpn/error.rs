@@ -330,6 +330,7 @@ impl From<ServiceError> for KpnError {
             ServiceError::Conflict { what } => KpnError::Conflict(format!("{what} already exists")),
             ServiceError::Conflicting(reason) => KpnError::Conflict(reason),
             ServiceError::NotAllowed(reason) => KpnError::Forbidden(reason),
+            ServiceError::Portal(failure) => KpnError::Forbidden(failure.to_string()),
             ServiceError::SyncExpired(reason) => KpnError::BadRequest(reason),
             ServiceError::RateLimited {
                 kind: RateLimitKind::Quota | RateLimitKind::SpikeArrest,

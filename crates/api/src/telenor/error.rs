@@ -457,6 +457,7 @@ impl From<ServiceError> for TelenorError {
             }
             ServiceError::Conflicting(reason) => TelenorError::Conflict(reason),
             ServiceError::NotAllowed(reason) => TelenorError::Forbidden(reason),
+            ServiceError::Portal(failure) => TelenorError::Forbidden(failure.to_string()),
             ServiceError::SyncExpired(reason) => TelenorError::SyncExpired(reason),
             ServiceError::Csta(error) => TelenorError::Csta(error),
             ServiceError::RateLimited {
