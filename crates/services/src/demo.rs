@@ -184,6 +184,7 @@ impl Platform {
         self.seed_demo_corporate(now).await?;
         self.seed_demo_directory(now).await?;
         self.seed_demo_kpn_no(&actor).await?;
+        self.seed_demo_portal(&actor).await?;
 
         let mut conn = self.store.read().await?;
         records::set_setting(&mut conn, SEEDED_SETTING, &now.to_rfc3339()).await?;

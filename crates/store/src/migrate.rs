@@ -205,7 +205,11 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
             postgres: include_str!("../migrations/0032_contact_counts.postgres.sql"),
         },
     ),
-    (33, "portal", Both(include_str!("../migrations/0033_portal.sql"))),
+    (
+        33,
+        "portal",
+        Both(include_str!("../migrations/0033_portal.sql")),
+    ),
 ];
 
 /// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.

@@ -60,8 +60,13 @@ pub struct LoginOutcome {
 fn normalise_login_name(name: &str) -> String {
     let name = name.trim().to_lowercase();
     let digits: String = name.chars().filter(|c| !c.is_whitespace()).collect();
-    match digits.strip_prefix("+47").or_else(|| digits.strip_prefix("0047")) {
-        Some(rest) if rest.len() == 8 && rest.bytes().all(|b| b.is_ascii_digit()) => rest.to_owned(),
+    match digits
+        .strip_prefix("+47")
+        .or_else(|| digits.strip_prefix("0047"))
+    {
+        Some(rest) if rest.len() == 8 && rest.bytes().all(|b| b.is_ascii_digit()) => {
+            rest.to_owned()
+        }
         _ if digits.len() == 8 && digits.bytes().all(|b| b.is_ascii_digit()) => digits,
         _ => name,
     }
@@ -113,7 +118,15 @@ impl Platform {
         let mut tx = self.store.write().await?;
         repo::insert_login(&mut tx, &login).await?;
         let detail = json!({"role": login.role.as_str(), "email": login.email});
-        audit(&mut tx, now, actor, "portal.login.create", login.id.as_str(), detail).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "portal.login.create",
+            login.id.as_str(),
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(login)
     }
@@ -157,7 +170,15 @@ impl Platform {
         repo::record_successful_login(&mut tx, &login.id, now).await?;
         repo::insert_session(&mut tx, &record).await?;
         let actor = Actor(format!("portal:{}", login.email));
-        audit(&mut tx, now, &actor, "portal.login", login.id.as_str(), json!({})).await?;
+        audit(
+            &mut tx,
+            now,
+            &actor,
+            "portal.login",
+            login.id.as_str(),
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
         let user = self.portal_user(&login, now).await?;
         Ok(LoginOutcome {
@@ -182,7 +203,15 @@ impl Platform {
         let actor = Actor(format!("portal:{}", login.email));
         if failures >= LOCK_AFTER_FAILURES {
             let detail = json!({"failures": failures, "until": lock_until.to_rfc3339()});
-            audit(&mut tx, now, &actor, "portal.login.locked", login.id.as_str(), detail).await?;
+            audit(
+                &mut tx,
+                now,
+                &actor,
+                "portal.login.locked",
+                login.id.as_str(),
+                detail,
+            )
+            .await?;
         }
         tx.commit().await?;
         if failures >= LOCK_AFTER_FAILURES {

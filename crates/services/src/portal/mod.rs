@@ -1,6 +1,7 @@
 //! The onboarding portal's use cases: who is logged in and what they may do. The portal crate's
 //! pages call these; every rule about rights, roles and fresh logins is decided here.
 
+pub mod demo;
 mod login;
 
 use sentral_domain::platform::AdminRight;

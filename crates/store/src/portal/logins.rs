@@ -48,7 +48,10 @@ fn login_from(row: &Row) -> Result<PortalLogin, StoreError> {
     })
 }
 
-pub async fn login(conn: &mut Connection, id: &EntityId) -> Result<Option<PortalLogin>, StoreError> {
+pub async fn login(
+    conn: &mut Connection,
+    id: &EntityId,
+) -> Result<Option<PortalLogin>, StoreError> {
     crate::db::query("SELECT * FROM portal_logins WHERE id = $1")
         .bind(id.as_str())
         .fetch_optional(conn)

@@ -4,10 +4,10 @@ mod logins;
 mod sessions;
 
 pub use logins::{
-    insert_login, login, login_by_administrator, login_by_name, logins_of_org,
-    record_failed_login, record_successful_login, set_login_password,
+    insert_login, login, login_by_administrator, login_by_name, logins_of_org, record_failed_login,
+    record_successful_login, set_login_password,
 };
 pub use sessions::{
     delete_expired_sessions, delete_session, delete_sessions_of_login, insert_session,
-    session, touch_session, mark_reauthenticated,
+    mark_reauthenticated, session, touch_session,
 };
