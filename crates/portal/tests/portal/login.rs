@@ -194,7 +194,10 @@ async fn every_page_carries_the_security_headers_and_errors_are_pages() {
     assert_eq!(missing.status, 404);
     missing.assert_contains("<html lang=\"nb\">");
     missing.assert_contains("Siden finnes ikke");
-    assert!(!missing.contains("id=\"logout\""), "no session, no logout button");
+    assert!(
+        !missing.contains("id=\"logout\""),
+        "no session, no logout button"
+    );
     let style = browser.get("/portal/assets/portal.css").await;
     assert_eq!(style.status, 200);
     assert!(
