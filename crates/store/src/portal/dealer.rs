@@ -220,10 +220,11 @@ pub async fn subscription_counts(
 ) -> Result<SubscriptionCounts, StoreError> {
     let row = crate::db::query(
         "SELECT COUNT(*) AS total, \
-         COALESCE(SUM(CASE WHEN binding_until >= $2 THEN 1 ELSE 0 END), 0) AS with_binding, \
-         COALESCE(SUM(CASE WHEN payment = $3 THEN 1 ELSE 0 END), 0) AS postpaid, \
-         COALESCE(SUM(CASE WHEN payment = $4 THEN 1 ELSE 0 END), 0) AS prepaid, \
-         COALESCE(SUM(in_order), 0) AS in_order \
+         CAST(COALESCE(SUM(CASE WHEN binding_until >= $2 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         AS with_binding, \
+         CAST(COALESCE(SUM(CASE WHEN payment = $3 THEN 1 ELSE 0 END), 0) AS BIGINT) AS postpaid, \
+         CAST(COALESCE(SUM(CASE WHEN payment = $4 THEN 1 ELSE 0 END), 0) AS BIGINT) AS prepaid, \
+         CAST(COALESCE(SUM(in_order), 0) AS BIGINT) AS in_order \
          FROM mobile_subscriptions WHERE org_number = $1 AND status <> 'TERMINATED'",
     )
     .bind(org_number.as_str())
