@@ -82,6 +82,12 @@ type DefaultBodyLimitService<S> = <DefaultBodyLimit as Layer<S>>::Service;
 
 /// The whole application; serve it with `axum::serve(listener, axum::ServiceExt::into_make_service(app))`.
 pub fn router(state: AppState) -> App {
+    router_with(state, Router::new())
+}
+
+/// The application with further surfaces beside the APIs (the onboarding portal's pages),
+/// inside the same request frame and body limit.
+pub fn router_with(state: AppState, surfaces: Router) -> App {
     let mut router = Router::new()
         .merge(telenor::routes())
         .merge(mbn::routes())
@@ -96,6 +102,7 @@ pub fn router(state: AppState) -> App {
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .merge(openapi::swagger_ui())
+        .merge(surfaces)
         .layer(frame::MeasuredLayer::new(metrics));
     DefaultBodyLimit::max(BODY_LIMIT_BYTES).layer(frame::Framed::new(router))
 }

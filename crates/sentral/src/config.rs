@@ -21,6 +21,8 @@ pub struct Config {
     /// This node's name in the cluster (leases, webhook claims); random per process when unset.
     pub node_id: Option<String>,
     pub demo: bool,
+    /// The portal is reached over HTTPS: its cookies get `Secure` and the `__Host-` prefix.
+    pub portal_secure_cookies: bool,
     pub quota_per_minute: u32,
     pub spike_arrest_per_second: u32,
     pub access_token_ttl_seconds: u32,
@@ -50,6 +52,7 @@ impl Default for Config {
             cluster_name: "sentral".to_owned(),
             node_id: None,
             demo: false,
+            portal_secure_cookies: false,
             quota_per_minute: 12_000,
             spike_arrest_per_second: 200,
             access_token_ttl_seconds: 3600,
@@ -74,6 +77,7 @@ impl fmt::Debug for Config {
             .field("cluster_name", &self.cluster_name)
             .field("node_id", &self.node_id)
             .field("demo", &self.demo)
+            .field("portal_secure_cookies", &self.portal_secure_cookies)
             .field("quota_per_minute", &self.quota_per_minute)
             .field("spike_arrest_per_second", &self.spike_arrest_per_second)
             .field("access_token_ttl_seconds", &self.access_token_ttl_seconds)
@@ -95,6 +99,7 @@ pub struct FileLayer {
     pub cluster_name: Option<String>,
     pub node_id: Option<String>,
     pub demo: Option<bool>,
+    pub portal_secure_cookies: Option<bool>,
     pub quota_per_minute: Option<u32>,
     pub spike_arrest_per_second: Option<u32>,
     pub access_token_ttl_seconds: Option<u32>,
@@ -124,6 +129,10 @@ pub struct FlagLayer {
     /// Sandbox mode: seed the demo world on an empty store, enable /sandbox/v1/*
     #[arg(long, env = "SENTRAL_DEMO")]
     pub demo: Option<Option<bool>>,
+    /// The portal is reached over HTTPS (directly or through a TLS-terminating proxy): its
+    /// cookies get `Secure` and the session cookie the `__Host-` prefix [default: false]
+    #[arg(long, env = "SENTRAL_PORTAL_SECURE_COOKIES")]
+    pub portal_secure_cookies: Option<Option<bool>>,
     /// Requests per application per minute, all nodes together; 0 = unlimited [default: 12000]
     #[arg(long, env = "SENTRAL_QUOTA_PER_MINUTE")]
     pub quota_per_minute: Option<u32>,
@@ -211,6 +220,7 @@ impl Config {
             cluster_name,
             node_id,
             demo,
+            portal_secure_cookies,
             quota_per_minute,
             spike_arrest_per_second,
             access_token_ttl_seconds,
@@ -225,6 +235,7 @@ impl Config {
         self.nats_url = nats_url.or(self.nats_url.take());
         self.node_id = node_id.or(self.node_id.take());
         self.demo = demo.unwrap_or(self.demo);
+        self.portal_secure_cookies = portal_secure_cookies.unwrap_or(self.portal_secure_cookies);
         self.quota_per_minute = quota_per_minute.unwrap_or(self.quota_per_minute);
         self.spike_arrest_per_second =
             spike_arrest_per_second.unwrap_or(self.spike_arrest_per_second);
@@ -257,6 +268,9 @@ impl Config {
         }
         if let Some(demo) = flags.demo {
             self.demo = demo.unwrap_or(true);
+        }
+        if let Some(secure) = flags.portal_secure_cookies {
+            self.portal_secure_cookies = secure.unwrap_or(true);
         }
         self.quota_per_minute = flags.quota_per_minute.unwrap_or(self.quota_per_minute);
         self.spike_arrest_per_second = flags

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use sentral_services::demo;
 use sentral_services::limits::RateLimits;
+use sentral_services::portal::demo as portal_demo;
 use sentral_services::{Platform, PlatformConfig};
 use sentral_store::{Store, StoreLocation};
 
@@ -94,7 +95,13 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let purger = spawn_purger(platform.clone());
     let orders = spawn_order_ticker(platform.clone());
     platform.start_webhook_delivery(); // helper-outbox: this node delivers webhooks from the outbox
-    let app = sentral_api::router(sentral_api::AppState::new(platform.clone()));
+    let portal = sentral_portal::router(
+        platform.clone(),
+        sentral_portal::PortalConfig {
+            secure_cookies: config.portal_secure_cookies,
+        },
+    );
+    let app = sentral_api::router_with(sentral_api::AppState::new(platform.clone()), portal);
     let served = axum::serve(listener, axum::ServiceExt::into_make_service(app))
         .with_graceful_shutdown(shutdown_signal())
         .await;
@@ -397,4 +404,21 @@ fn print_demo_help(address: std::net::SocketAddr) {
         kpn_secret = demo::KPN_CLIENT_SECRET,
         end_user_password = demo::END_USER_PASSWORD,
     );
+    println!("  Onboarding portal: http://{address}/portal/ (log in with e-mail or mobile)");
+    for (who, login) in [
+        ("super-administrator", portal_demo::SUPER_ADMIN),
+        ("administrator without APIer", portal_demo::DEVELOPER_ADMIN),
+        (
+            "administrator (mobile, fixed line)",
+            portal_demo::LINE_ADMIN,
+        ),
+        ("operator (back office)", portal_demo::OPERATOR),
+        ("dealer (ordering system)", portal_demo::DEALER),
+    ] {
+        println!(
+            "    {who}: {} / {} ({})",
+            login.email, login.password, login.name
+        );
+    }
+    println!();
 }

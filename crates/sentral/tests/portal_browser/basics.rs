@@ -1,0 +1,85 @@
+//! Logging in, a wrong password, switching the language, keyboard use and a phone's width.
+
+use sentral_services::portal::demo::{DEVELOPER_ADMIN, SUPER_ADMIN};
+
+use crate::server::Server;
+use crate::webdriver::Driver;
+
+#[tokio::test]
+async fn a_person_logs_in_switches_language_and_logs_out_in_a_real_browser() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = Server::demo();
+    let browser = driver.browser(1280, 900).await;
+
+    browser.goto(&server.url("/portal/")).await;
+    assert!(
+        browser.current_url().await.contains("/portal/login"),
+        "sent to the login page"
+    );
+    browser.screenshot("login").await;
+
+    browser.fill("#login-name", DEVELOPER_ADMIN.email).await;
+    browser.fill("#login-password", "not-the-password").await;
+    browser.click("#login-submit").await;
+    let problem = browser.text("#login-problem").await;
+    assert!(problem.contains("Feil e-post"), "{problem}");
+
+    browser.fill("#login-name", SUPER_ADMIN.email).await;
+    browser.fill("#login-password", SUPER_ADMIN.password).await;
+    browser.click("#login-submit").await;
+    assert!(browser.current_url().await.ends_with("/portal/"));
+    let heading = browser.text("h1").await;
+    assert!(heading.starts_with("God "), "{heading}");
+    assert!(browser.exists("#tile-apier").await);
+    browser.screenshot("front-page").await;
+
+    browser.click("#lang-en").await;
+    let english = browser.text("#tile-administratorer").await;
+    assert_eq!(english, "Administrators");
+    // Remembered: the next page is English too.
+    browser.goto(&server.url("/portal/utenfor/puk")).await;
+    assert_eq!(browser.text("h1").await, "Find PUK code");
+    browser.click("#lang-no").await;
+    assert_eq!(browser.text("h1").await, "Finn PUK-kode");
+
+    browser.click("#logout").await;
+    assert!(browser.current_url().await.contains("/portal/login"));
+    browser.goto(&server.url("/portal/")).await;
+    assert!(
+        browser.current_url().await.contains("/portal/login"),
+        "logged out for good"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_login_form_works_from_the_keyboard_on_a_phones_width() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = Server::demo();
+    let browser = driver.browser(390, 844).await;
+    browser.goto(&server.url("/portal/login")).await;
+    assert_eq!(
+        browser.active_element_id().await,
+        "login-name",
+        "the first field has focus"
+    );
+    browser.keys("#login-name", SUPER_ADMIN.email).await;
+    browser.keys("#login-name", "\u{E004}").await;
+    assert_eq!(
+        browser.active_element_id().await,
+        "login-password",
+        "Tab moves to the password"
+    );
+    browser.keys("#login-password", SUPER_ADMIN.password).await;
+    browser.keys("#login-password", "\u{E007}").await;
+    assert!(
+        browser.exists("#tile-apier").await,
+        "Enter submits the form"
+    );
+    browser.screenshot("front-page-phone").await;
+    browser.close().await;
+}

@@ -1,0 +1,7 @@
+//! The onboarding portal in real Chromium (Debian's chromium + chromium-driver over WebDriver)
+//! against a real `sentral serve --demo`. Screenshots of the main pages are written as test
+//! artefacts (see `webdriver::screenshot_dir`).
+
+mod basics;
+mod server;
+mod webdriver;
