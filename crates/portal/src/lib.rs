@@ -3,7 +3,9 @@
 //! Every page calls the same services as the APIs and the admin command line; none touches SQL.
 //! Conventions for adding pages: `CONVENTIONS.md` beside this crate's `Cargo.toml`.
 
+mod back_office;
 pub mod csrf;
+mod dealer;
 pub mod error;
 pub mod format;
 mod frame;
@@ -95,6 +97,8 @@ pub fn router(platform: Arc<Platform>, config: PortalConfig) -> Router {
         )
         .route("/portal/lang", get(login::choose_language))
         .route("/portal/assets/portal.css", get(style_sheet))
+        .merge(back_office::routes())
+        .merge(dealer::routes())
         .route("/portal/{*rest}", get(not_found).post(not_found))
         .route(
             "/forhandler",

@@ -339,74 +339,10 @@ impl Platform {
         actor: &Actor,
         new: NewSystemUser,
     ) -> Result<CreatedSystemUser, ServiceError> {
-        require_text("contact name", &new.contact.name)?;
-        require_text("contact e-mail", &new.contact.email)?;
         let now = self.now();
-        let password = new.password.unwrap_or_else(new_password);
-        let password_hash = hash_secret(password.expose())?;
         let mut tx = self.store.write().await?;
-        let partner = partner_by_org(&mut tx, &new.partner).await?;
-        let agreement = repo::agreement(&mut tx, &new.agreement_id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found(format!("agreement {}", new.agreement_id)))?;
-        let reach = repo::organizations_with_subsidiaries(
-            &mut tx,
-            std::slice::from_ref(&agreement.org_number),
-        )
-        .await?;
-        for company in &new.grants.companies {
-            if !reach.contains(company) {
-                return Err(ServiceError::invalid(
-                    "grants",
-                    format!(
-                        "company {company} is not covered by agreement {}",
-                        agreement.id
-                    ),
-                ));
-            }
-        }
-        let reached =
-            repo::orgs_with_connect_product(&mut tx, &partner.id, CONNECT_TEST_PRODUCT).await?;
-        if !reached.contains(&agreement.org_number) {
-            repo::add_connect_product(
-                &mut tx,
-                &agreement.id,
-                &partner.id,
-                CONNECT_TEST_PRODUCT,
-                None,
-                now,
-            )
-            .await?;
-        }
-        let username = match new.username {
-            Some(username) => username,
-            None => {
-                SystemUserName::from_number(repo::highest_system_user_number(&mut tx).await? + 1)
-            }
-        };
-        let user = SystemUser {
-            id: EntityId::new(random_id("su")),
-            username,
-            partner_id: partner.id,
-            agreement_id: agreement.id,
-            contact: new.contact,
-            grants: new.grants,
-            password_hash,
-            password_set_at: now,
-            created_at: now,
-        };
-        repo::insert_system_user(&mut tx, &user).await?;
-        send_password_sms(&mut tx, &user, &password, now).await?;
-        let detail = json!({"username": user.username, "agreement": user.agreement_id, "grants": user.grants});
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "system-user.create",
-            user.id.as_str(),
-            detail,
-        )
-        .await?;
+        let user =
+            insert_system_user(&mut tx, actor, new, SystemUserProduct::TestProduct, now).await?;
         tx.commit().await?;
         let password_sent_to = user.contact.mobile.clone();
         Ok(CreatedSystemUser {
@@ -526,8 +462,10 @@ impl Platform {
         Ok(quote(&app, VerificationStatus::Requested))
     }
 
-    /// The operator approves a pilot: a production application with new credentials and a
-    /// Connect service `Connect<partner><solution>` that dealers can add to customers' agreements.
+    /// The operator approves a pilot and creates its Connect service in one step (the admin
+    /// command line's `approve --solution`): a production application with new credentials and
+    /// a Connect service `Connect<partner><solution>` that dealers can add to customers'
+    /// agreements. The back office does the two as separate actions.
     pub async fn approve(
         &self,
         actor: &Actor,
@@ -537,49 +475,13 @@ impl Platform {
         require_text("solution name", solution_name)?;
         let now = self.now();
         let mut tx = self.store.write().await?;
-        let pilot = application(&mut tx, app_id).await?;
-        if pilot.kind != AppKind::Pilot || pilot.verification != VerificationStatus::Requested {
-            return Err(ServiceError::NotAllowed(format!(
-                "{app_id} is not a pilot awaiting verification (status {})",
-                pilot.verification.as_str()
-            )));
-        }
-        let partner = repo::partner(&mut tx, &pilot.partner_id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found(format!("partner {}", pilot.partner_id)))?;
-        let production = Application {
-            id: EntityId::new(random_id("app")),
-            kind: AppKind::Production,
-            verification: VerificationStatus::Approved,
-            pilot_id: Some(pilot.id.clone()),
-            created_at: now,
-            created_by: actor.0.clone(),
-            ..pilot.clone()
-        };
-        repo::insert_application(&mut tx, &production).await?;
-        repo::set_verification(&mut tx, app_id, VerificationStatus::Approved).await?;
-        let issued = issue_credentials(&mut tx, production, None, None, now).await?;
-        let connect_service = ConnectService {
-            id: EntityId::new(random_id("cs")),
-            name: ConnectService::name_for(&partner.name, solution_name),
-            partner_id: partner.id,
-            app_id: issued.app.id.clone(),
-            created_at: now,
-        };
-        repo::insert_connect_service(&mut tx, &connect_service).await?;
-        let detail = json!({"production": issued.app.id, "clientId": issued.client_id, "connectService": connect_service.name});
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "application.approve",
-            app_id.as_str(),
-            detail,
-        )
-        .await?;
+        let production = approve_pilot_in(&mut tx, actor, app_id, now).await?;
+        let connect_service =
+            create_connect_service_in(&mut tx, actor, &production.app.id, solution_name, now)
+                .await?;
         tx.commit().await?;
         Ok(Approval {
-            production: issued,
+            production,
             connect_service,
         })
     }
@@ -594,34 +496,224 @@ impl Platform {
     ) -> Result<(), ServiceError> {
         let now = self.now();
         let mut tx = self.store.write().await?;
-        let service = repo::connect_service_by_name(&mut tx, service_name)
-            .await?
-            .ok_or_else(|| ServiceError::not_found(format!("Connect service {service_name}")))?;
-        if repo::agreement(&mut tx, agreement_id).await?.is_none() {
-            return Err(ServiceError::not_found(format!("agreement {agreement_id}")));
-        }
-        repo::add_connect_product(
-            &mut tx,
-            agreement_id,
-            &service.partner_id,
-            &service.name,
-            Some(&service.id),
-            now,
-        )
-        .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "agreement.add-connect-service",
-            agreement_id,
-            json!({"service": service.name}),
-        )
-        .await?;
+        let service =
+            add_connect_service_in(&mut tx, actor, service_name, agreement_id, now).await?;
         tx.commit().await?;
         self.evict_tokens_of_application(&service.app_id);
         Ok(())
     }
+}
+
+/// Which Connect product a new system user works through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SystemUserProduct {
+    /// The partner's "Connect Vendor MBN API Test" product, put on the agreement if missing: the
+    /// pilot reaches the agreement's customer.
+    TestProduct,
+    /// A Connect service the caller has put on the agreement in the same transaction: only the
+    /// service's production application reaches the customer, the pilot does not.
+    ConnectService,
+}
+
+/// Creates a system user in the caller's transaction, sends its password by SMS to the contact
+/// person and audits it. The grants must lie within the agreement's customer and subsidiaries.
+pub(crate) async fn insert_system_user(
+    tx: &mut Connection,
+    actor: &Actor,
+    new: NewSystemUser,
+    product: SystemUserProduct,
+    now: sentral_domain::Timestamp,
+) -> Result<SystemUser, ServiceError> {
+    require_text("contact name", &new.contact.name)?;
+    require_text("contact e-mail", &new.contact.email)?;
+    let password = new.password.unwrap_or_else(new_password);
+    let password_hash = hash_secret(password.expose())?;
+    let partner = partner_by_org(tx, &new.partner).await?;
+    let agreement = repo::agreement(tx, &new.agreement_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("agreement {}", new.agreement_id)))?;
+    let reach =
+        repo::organizations_with_subsidiaries(tx, std::slice::from_ref(&agreement.org_number))
+            .await?;
+    for company in &new.grants.companies {
+        if !reach.contains(company) {
+            return Err(ServiceError::invalid(
+                "grants",
+                format!(
+                    "company {company} is not covered by agreement {}",
+                    agreement.id
+                ),
+            ));
+        }
+    }
+    if product == SystemUserProduct::TestProduct {
+        let reached =
+            repo::orgs_with_connect_product(tx, &partner.id, CONNECT_TEST_PRODUCT).await?;
+        if !reached.contains(&agreement.org_number) {
+            repo::add_connect_product(
+                tx,
+                &agreement.id,
+                &partner.id,
+                CONNECT_TEST_PRODUCT,
+                None,
+                now,
+            )
+            .await?;
+        }
+    }
+    let username = match new.username {
+        Some(username) => username,
+        None => SystemUserName::from_number(repo::highest_system_user_number(tx).await? + 1),
+    };
+    let user = SystemUser {
+        id: EntityId::new(random_id("su")),
+        username,
+        partner_id: partner.id,
+        agreement_id: agreement.id,
+        contact: new.contact,
+        grants: new.grants,
+        password_hash,
+        password_set_at: now,
+        created_at: now,
+    };
+    repo::insert_system_user(tx, &user).await?;
+    send_password_sms(tx, &user, &password, now).await?;
+    let detail =
+        json!({"username": user.username, "agreement": user.agreement_id, "grants": user.grants});
+    audit(
+        tx,
+        now,
+        actor,
+        "system-user.create",
+        user.id.as_str(),
+        detail,
+    )
+    .await?;
+    Ok(user)
+}
+
+/// Approves a pilot awaiting verification in the caller's transaction: a production
+/// application with new credentials (shown this once), the pilot marked approved, audited.
+pub(crate) async fn approve_pilot_in(
+    tx: &mut Connection,
+    actor: &Actor,
+    app_id: &EntityId,
+    now: sentral_domain::Timestamp,
+) -> Result<IssuedCredentials, ServiceError> {
+    let pilot = application(tx, app_id).await?;
+    if pilot.kind != AppKind::Pilot || pilot.verification != VerificationStatus::Requested {
+        return Err(ServiceError::NotAllowed(format!(
+            "{app_id} is not a pilot awaiting verification (status {})",
+            pilot.verification.as_str()
+        )));
+    }
+    let production = Application {
+        id: EntityId::new(random_id("app")),
+        kind: AppKind::Production,
+        verification: VerificationStatus::Approved,
+        pilot_id: Some(pilot.id.clone()),
+        created_at: now,
+        created_by: actor.0.clone(),
+        ..pilot.clone()
+    };
+    repo::insert_application(tx, &production).await?;
+    repo::set_verification(tx, app_id, VerificationStatus::Approved).await?;
+    let issued = issue_credentials(tx, production, None, None, now).await?;
+    let detail = json!({"production": issued.app.id, "clientId": issued.client_id});
+    audit(
+        tx,
+        now,
+        actor,
+        "application.approve",
+        app_id.as_str(),
+        detail,
+    )
+    .await?;
+    Ok(issued)
+}
+
+/// Creates the Connect service `Connect<partner><solution>` of a production application in the
+/// caller's transaction; an application has at most one.
+pub(crate) async fn create_connect_service_in(
+    tx: &mut Connection,
+    actor: &Actor,
+    app_id: &EntityId,
+    solution_name: &str,
+    now: sentral_domain::Timestamp,
+) -> Result<ConnectService, ServiceError> {
+    require_text("solution name", solution_name)?;
+    let app = application(tx, app_id).await?;
+    if app.kind != AppKind::Production {
+        return Err(ServiceError::NotAllowed(format!(
+            "{app_id} is a pilot; Connect services are made for production applications"
+        )));
+    }
+    if let Some(existing) =
+        sentral_store::portal::back_office::connect_service_of_app(tx, app_id).await?
+    {
+        return Err(ServiceError::NotAllowed(format!(
+            "{app_id} has the Connect service {} already",
+            existing.name
+        )));
+    }
+    let partner = repo::partner(tx, &app.partner_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("partner {}", app.partner_id)))?;
+    let connect_service = ConnectService {
+        id: EntityId::new(random_id("cs")),
+        name: ConnectService::name_for(&partner.name, solution_name),
+        partner_id: partner.id,
+        app_id: app.id.clone(),
+        created_at: now,
+    };
+    repo::insert_connect_service(tx, &connect_service).await?;
+    let detail = json!({"name": connect_service.name, "application": app.id});
+    audit(
+        tx,
+        now,
+        actor,
+        "connect-service.create",
+        connect_service.id.as_str(),
+        detail,
+    )
+    .await?;
+    Ok(connect_service)
+}
+
+/// Puts a Connect service on an agreement in the caller's transaction, audited. The caller
+/// evicts the cached tokens of the service's application after committing.
+pub(crate) async fn add_connect_service_in(
+    tx: &mut Connection,
+    actor: &Actor,
+    service_name: &str,
+    agreement_id: &str,
+    now: sentral_domain::Timestamp,
+) -> Result<ConnectService, ServiceError> {
+    let service = repo::connect_service_by_name(tx, service_name)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("Connect service {service_name}")))?;
+    if repo::agreement(tx, agreement_id).await?.is_none() {
+        return Err(ServiceError::not_found(format!("agreement {agreement_id}")));
+    }
+    repo::add_connect_product(
+        tx,
+        agreement_id,
+        &service.partner_id,
+        &service.name,
+        Some(&service.id),
+        now,
+    )
+    .await?;
+    audit(
+        tx,
+        now,
+        actor,
+        "agreement.add-connect-service",
+        agreement_id,
+        json!({"service": service.name}),
+    )
+    .await?;
+    Ok(service)
 }
 
 /// Absolute http(s) URLs without fragment, whitespace or credentials; at most 10.
@@ -650,7 +742,7 @@ fn check_redirect_uris(uris: Vec<String>) -> Result<Vec<String>, ServiceError> {
     Ok(uris)
 }
 
-fn require_text(field: &str, value: &str) -> Result<(), ServiceError> {
+pub(crate) fn require_text(field: &str, value: &str) -> Result<(), ServiceError> {
     if value.trim().is_empty() {
         return Err(ServiceError::invalid(field, "must not be empty"));
     }
@@ -694,7 +786,7 @@ async fn ensure_organization(
     Ok(())
 }
 
-async fn partner_by_org(
+pub(crate) async fn partner_by_org(
     conn: &mut Connection,
     org_number: &OrgNumber,
 ) -> Result<Partner, ServiceError> {
@@ -705,7 +797,7 @@ async fn partner_by_org(
         })
 }
 
-async fn application(
+pub(crate) async fn application(
     conn: &mut Connection,
     app_id: &EntityId,
 ) -> Result<Application, ServiceError> {
@@ -785,7 +877,7 @@ async fn send_password_sms(
     Ok(())
 }
 
-fn quote(app: &Application, status: VerificationStatus) -> VerificationQuote {
+pub(crate) fn quote(app: &Application, status: VerificationStatus) -> VerificationQuote {
     let lines: Vec<PriceLine> = app
         .products
         .iter()

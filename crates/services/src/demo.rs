@@ -185,6 +185,7 @@ impl Platform {
         self.create_system_user(&actor, system_user).await?;
 
         self.seed_demo_corporate(now).await?;
+        self.seed_demo_dealer(&actor, now).await?;
         self.seed_demo_directory(now).await?;
         self.seed_demo_kpn_no(&actor).await?;
         self.seed_demo_portal(&actor).await?;

@@ -210,6 +210,11 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
         "portal",
         Both(include_str!("../migrations/0033_portal.sql")),
     ),
+    (
+        36,
+        "back-office-dealer",
+        Both(include_str!("../migrations/0036_back_office_dealer.sql")),
+    ),
 ];
 
 /// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.
@@ -222,6 +227,8 @@ pub const ALL_TABLES: &[&str] = &[
     "cluster_leases",
     "csta_sessions",
     "portal_sessions",
+    "verification_answers",
+    "customer_profiles",
     "telephony_journal",
     "telephony_snapshots",
     "webhook_outbox",

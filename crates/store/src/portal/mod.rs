@@ -1,5 +1,8 @@
-//! The onboarding portal's logins and sessions.
+//! The onboarding portal's logins and sessions, the operator's back office and the dealer
+//! ordering system.
 
+pub mod back_office;
+pub mod dealer;
 mod logins;
 mod sessions;
 
