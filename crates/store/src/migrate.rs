@@ -215,6 +215,14 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
         "back-office-dealer",
         Both(include_str!("../migrations/0036_back_office_dealer.sql")),
     ),
+    (
+        37,
+        "member-counts",
+        PerBackend {
+            sqlite: include_str!("../migrations/0037_member_counts.sqlite.sql"),
+            postgres: include_str!("../migrations/0037_member_counts.postgres.sql"),
+        },
+    ),
 ];
 
 /// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.
@@ -240,6 +248,7 @@ pub const ALL_TABLES: &[&str] = &[
     "absences",
     "contact_purges",
     "contact_counts",
+    "member_counts",
     "contacts",
     "short_numbers",
     "numbering_ranges",

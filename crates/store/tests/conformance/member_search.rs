@@ -234,3 +234,91 @@ async fn indexed_member_search_answers_as_the_plain_predicate() {
         backend.cleanup().await;
     }
 }
+
+/// The members of `enterprise` by `COUNT(*)`, the counter of migration 0037 and the list's total
+/// must agree.
+async fn assert_member_count(conn: &mut Connection, enterprise: &str, expected: i64, name: &str) {
+    let counted =
+        sentral_store::db::query("SELECT COUNT(*) AS n FROM members WHERE enterprise_id = $1")
+            .bind(enterprise)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+            .try_get::<i64, _>("n")
+            .unwrap();
+    let kept = members::enterprise_count(conn, enterprise).await.unwrap();
+    let total = members::search(conn, enterprise, None, None, 0, 1)
+        .await
+        .unwrap()
+        .total;
+    assert_eq!(
+        (counted, kept, total),
+        (expected, expected, expected),
+        "{name}: {enterprise}"
+    );
+}
+
+#[tokio::test]
+async fn the_member_list_total_is_count_star_after_every_kind_of_write() {
+    for backend in backends::all().await {
+        let name = backend.name;
+        let mut tx = backend.store.write().await.unwrap();
+        enterprises(&mut tx).await;
+        for n in 0..4 {
+            members::insert_member(&mut tx, &member(n), None)
+                .await
+                .unwrap();
+        }
+        let mut elsewhere = member(10);
+        elsewhere.enterprise_id = Some("E2".into());
+        members::insert_member(&mut tx, &elsewhere, None)
+            .await
+            .unwrap();
+        let mut unattached = member(11);
+        unattached.enterprise_id = None;
+        members::insert_member(&mut tx, &unattached, None)
+            .await
+            .unwrap();
+        assert_member_count(&mut tx, "E1", 4, name).await;
+        tx.commit().await.unwrap();
+        let mut conn = backend.store.read().await.unwrap();
+        assert_member_count(&mut conn, "E1", 4, name).await;
+        assert_member_count(&mut conn, "E2", 1, name).await;
+        drop(conn);
+
+        // Joining an enterprise, moving to another, and an update that keeps it.
+        let mut tx = backend.store.write().await.unwrap();
+        members::join_enterprise(&mut tx, unattached.id.as_str(), "E1", None)
+            .await
+            .unwrap();
+        members::join_enterprise(&mut tx, elsewhere.id.as_str(), "E1", None)
+            .await
+            .unwrap();
+        members::join_enterprise(&mut tx, member(0).id.as_str(), "E1", None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = backend.store.read().await.unwrap();
+        assert_member_count(&mut conn, "E1", 6, name).await;
+        assert_member_count(&mut conn, "E2", 0, name).await;
+        drop(conn);
+
+        // A write that does not commit leaves the count as it was; a reset empties it.
+        let mut tx = backend.store.write().await.unwrap();
+        members::join_enterprise(&mut tx, member(1).id.as_str(), "E2", None)
+            .await
+            .unwrap();
+        assert_member_count(&mut tx, "E1", 5, name).await;
+        drop(tx);
+        let mut conn = backend.store.read().await.unwrap();
+        assert_member_count(&mut conn, "E1", 6, name).await;
+        drop(conn);
+        let mut tx = backend.store.write().await.unwrap();
+        sentral_store::records::delete_everything(&mut tx)
+            .await
+            .unwrap();
+        assert_member_count(&mut tx, "E1", 0, name).await;
+        tx.commit().await.unwrap();
+        backend.cleanup().await;
+    }
+}
