@@ -1,4 +1,6 @@
 //! The portal over HTTP: the real router on port 0, a client that behaves like a browser.
 
+mod back_office;
+mod dealer;
 mod harness;
 mod login;
