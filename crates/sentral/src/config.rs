@@ -373,10 +373,12 @@ mod tests {
         let config = Config {
             database_url: Some("postgres://u:secret@h/db".into()),
             nats_url: Some("nats://u:secret@h:4222".into()),
-            secret_seal_key: Some("secret".repeat(8)),
+            secret_seal_key: Some("k3y".repeat(20)),
             ..Config::default()
         };
-        assert!(!format!("{config:?}").contains("secret"));
+        let shown = format!("{config:?}");
+        assert!(!shown.contains(":secret@"), "{shown}");
+        assert!(!shown.contains("k3yk3y"), "{shown}");
     }
 
     #[test]
