@@ -1104,6 +1104,24 @@ mod tests {
         command: AdminCommand,
     }
 
+    #[test]
+    fn keep_old_for_is_seconds_or_a_unit_and_at_most_30_days() {
+        assert_eq!(parse_overlap_seconds("3600"), Ok(3600));
+        assert_eq!(parse_overlap_seconds("90m"), Ok(5400));
+        assert_eq!(parse_overlap_seconds("12h"), Ok(43_200));
+        assert_eq!(parse_overlap_seconds("30d"), Ok(30 * 86_400));
+        for bad in ["31d", "0", "-5", "x", "7w", ""] {
+            assert!(parse_overlap_seconds(bad).is_err(), "{bad}");
+        }
+        match parse(&["app", "rotate-secret", "app_1", "--keep-old-for", "7d"]).unwrap() {
+            AdminCommand::App(AppCommand::RotateSecret {
+                keep_old_for: Some(seconds),
+                ..
+            }) => assert_eq!(seconds, 7 * 86_400),
+            other => panic!("{other:?}"),
+        }
+    }
+
     fn parse(args: &[&str]) -> Result<AdminCommand, String> {
         Cli::try_parse_from(std::iter::once("admin").chain(args.iter().copied()))
             .map(|cli| cli.command)
