@@ -179,9 +179,15 @@ impl Application {
 pub struct ClientCredential {
     pub client_id: ClientId,
     pub app_id: EntityId,
-    /// Argon2id PHC string; the secret itself is shown once and never stored.
+    /// Argon2id PHC string: what a presented secret is verified against.
     pub secret_hash: String,
     pub created_at: Timestamp,
+    /// The secret sealed with the seal key (the Developer Portal reveals it); `None` for
+    /// credentials made before the key existed.
+    pub sealed_secret: Option<String>,
+    /// After a rotation with an overlap: the previous secret's hash, valid until the instant.
+    pub previous_secret_hash: Option<String>,
+    pub previous_valid_until: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

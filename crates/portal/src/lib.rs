@@ -6,6 +6,7 @@
 mod back_office;
 pub mod csrf;
 mod dealer;
+mod developer_portal;
 pub mod error;
 pub mod format;
 mod frame;
@@ -99,6 +100,7 @@ pub fn router(platform: Arc<Platform>, config: PortalConfig) -> Router {
         .route("/portal/assets/portal.css", get(style_sheet))
         .merge(back_office::routes())
         .merge(dealer::routes())
+        .merge(developer_portal::routes())
         .route("/portal/{*rest}", get(not_found).post(not_found))
         .route(
             "/forhandler",

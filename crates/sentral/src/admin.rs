@@ -106,11 +106,16 @@ pub enum AppCommand {
         #[arg(value_name = "URL")]
         uris: Vec<String>,
     },
-    /// Issues a new client secret and prints it once; the old secret stops working at once.
+    /// Issues a new client secret and prints it once; the old secret stops working at once,
+    /// or with --keep-old-for after that overlap.
     RotateSecret {
         /// The application's id, e.g. app_9f86d081884c7d65 (see `app list`).
         #[arg(value_name = "APP_ID", value_parser = parse_app_id)]
         app_id: EntityId,
+        /// The old secret keeps getting tokens this long (at most 30 days): seconds, or a
+        /// number with s, m, h or d, e.g. 3600, 90m, 12h, 7d [default: not at all]
+        #[arg(long, value_name = "DURATION", value_parser = parse_overlap_seconds)]
+        keep_old_for: Option<i64>,
     },
     /// Asks the operator to verify a pilot; prints the production price list.
     RequestVerification {
@@ -290,6 +295,32 @@ fn parse_products(text: &str) -> Result<ProductList, String> {
         .map_err(|e| e.to_string())
 }
 
+/// `--keep-old-for`: seconds, or a number with s, m, h or d; more than 0, at most 30 days.
+fn parse_overlap_seconds(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().last() {
+        Some((at, 's' | 'm' | 'h' | 'd')) => (&text[..at], &text[at..]),
+        _ => (text, "s"),
+    };
+    let count: i64 = number.trim().parse().map_err(|_| {
+        format!(
+            "a duration is seconds or a number with s, m, h or d (e.g. 3600, 90m, 7d), got {text:?}"
+        )
+    })?;
+    let seconds = count.saturating_mul(match unit {
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => 1,
+    });
+    if seconds <= 0 || seconds > sentral_services::admin::MAX_SECRET_OVERLAP_SECONDS {
+        return Err(format!(
+            "the old secret may stay valid for more than 0 s and at most 30 days, got {text:?}"
+        ));
+    }
+    Ok(seconds)
+}
+
 fn parse_app_id(text: &str) -> Result<EntityId, String> {
     let text = text.trim();
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-');
@@ -435,10 +466,20 @@ async fn run_app(
             let view = platform.set_redirect_uris(actor, &app_id, uris).await?;
             Output::new(&view, application_details(&view))
         }
-        AppCommand::RotateSecret { app_id } => {
-            let issued = platform.rotate_secret(actor, &app_id).await?;
+        AppCommand::RotateSecret {
+            app_id,
+            keep_old_for,
+        } => {
+            let keep_old_until = keep_old_for.map(|seconds| platform.now().plus_seconds(seconds));
+            let issued = platform
+                .rotate_secret(actor, &app_id, keep_old_until)
+                .await?;
+            let old = match keep_old_until {
+                Some(until) => format!("the old secret works until {}", until.to_rfc3339()),
+                None => "the old secret no longer works".to_owned(),
+            };
             let mut text = format!(
-                "New client secret for application {} ({}); the old secret no longer works.\n\
+                "New client secret for application {} ({}); {old}.\n\
                  Tokens issued before stay valid until they expire.\n",
                 issued.app.id, issued.app.name
             );
@@ -1061,6 +1102,24 @@ mod tests {
     struct Cli {
         #[command(subcommand)]
         command: AdminCommand,
+    }
+
+    #[test]
+    fn keep_old_for_is_seconds_or_a_unit_and_at_most_30_days() {
+        assert_eq!(parse_overlap_seconds("3600"), Ok(3600));
+        assert_eq!(parse_overlap_seconds("90m"), Ok(5400));
+        assert_eq!(parse_overlap_seconds("12h"), Ok(43_200));
+        assert_eq!(parse_overlap_seconds("30d"), Ok(30 * 86_400));
+        for bad in ["31d", "0", "-5", "x", "7w", ""] {
+            assert!(parse_overlap_seconds(bad).is_err(), "{bad}");
+        }
+        match parse(&["app", "rotate-secret", "app_1", "--keep-old-for", "7d"]).unwrap() {
+            AdminCommand::App(AppCommand::RotateSecret {
+                keep_old_for: Some(seconds),
+                ..
+            }) => assert_eq!(seconds, 7 * 86_400),
+            other => panic!("{other:?}"),
+        }
     }
 
     fn parse(args: &[&str]) -> Result<AdminCommand, String> {

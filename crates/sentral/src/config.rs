@@ -33,6 +33,11 @@ pub struct Config {
     /// rebuilds the replicated monitors.
     pub events_retention_seconds: u32,
     pub log_format: LogFormat,
+    /// The key client secrets are sealed with (64 hex digits or base64 of 32 bytes); generated
+    /// into the data directory (`seal.key`) when unset.
+    pub secret_seal_key: Option<String>,
+    /// Production applications' client secrets are never revealed in the Developer Portal.
+    pub forbid_production_secret_reveal: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -59,6 +64,8 @@ impl Default for Config {
             token_recheck_seconds: 5,
             events_retention_seconds: 86_400,
             log_format: LogFormat::Text,
+            secret_seal_key: None,
+            forbid_production_secret_reveal: false,
         }
     }
 }
@@ -84,6 +91,14 @@ impl fmt::Debug for Config {
             .field("token_recheck_seconds", &self.token_recheck_seconds)
             .field("events_retention_seconds", &self.events_retention_seconds)
             .field("log_format", &self.log_format)
+            .field(
+                "secret_seal_key",
+                &self.secret_seal_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "forbid_production_secret_reveal",
+                &self.forbid_production_secret_reveal,
+            )
             .finish()
     }
 }
@@ -106,6 +121,8 @@ pub struct FileLayer {
     pub token_recheck_seconds: Option<u32>,
     pub events_retention_seconds: Option<u32>,
     pub log_format: Option<LogFormat>,
+    pub secret_seal_key: Option<String>,
+    pub forbid_production_secret_reveal: Option<bool>,
 }
 
 /// The environment and flag layer, as clap merged them (a flag wins over its variable).
@@ -153,6 +170,10 @@ pub struct FlagLayer {
     /// Log format [default: text]
     #[arg(long, env = "SENTRAL_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Production applications' client secrets are never revealed in the Developer Portal, only
+    /// shown once at approval or rotation [default: false]
+    #[arg(long, env = "SENTRAL_FORBID_PRODUCTION_SECRET_REVEAL")]
+    pub forbid_production_secret_reveal: Option<Option<bool>>,
 }
 
 /// The store flags, global to every command.
@@ -192,6 +213,17 @@ impl Config {
                 .map_err(|e| format!("cannot read SENTRAL_DATABASE_URL_FILE {path}: {e}"))?;
             config.database_url = Some(url.trim().to_owned());
         }
+        // The seal key only from the file or the environment: a flag would show in `ps`.
+        if let Ok(key) = std::env::var("SENTRAL_SECRET_SEAL_KEY")
+            && !key.trim().is_empty()
+        {
+            config.secret_seal_key = Some(key.trim().to_owned());
+        }
+        if let Ok(path) = std::env::var("SENTRAL_SECRET_SEAL_KEY_FILE") {
+            let key = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read SENTRAL_SECRET_SEAL_KEY_FILE {path}: {e}"))?;
+            config.secret_seal_key = Some(key.trim().to_owned());
+        }
         if let Ok(path) = std::env::var("SENTRAL_NATS_URL_FILE") {
             let url = std::fs::read_to_string(&path)
                 .map_err(|e| format!("cannot read SENTRAL_NATS_URL_FILE {path}: {e}"))?;
@@ -227,7 +259,12 @@ impl Config {
             token_recheck_seconds,
             events_retention_seconds,
             log_format,
+            secret_seal_key,
+            forbid_production_secret_reveal,
         } = file;
+        self.secret_seal_key = secret_seal_key.or(self.secret_seal_key.take());
+        self.forbid_production_secret_reveal =
+            forbid_production_secret_reveal.unwrap_or(self.forbid_production_secret_reveal);
         self.cluster_name = cluster_name.unwrap_or(self.cluster_name.clone());
         self.listen = listen.unwrap_or(self.listen);
         self.data_dir = data_dir.unwrap_or(self.data_dir.clone());
@@ -286,6 +323,9 @@ impl Config {
             .events_retention_seconds
             .unwrap_or(self.events_retention_seconds);
         self.log_format = flags.log_format.unwrap_or(self.log_format);
+        if let Some(forbid) = flags.forbid_production_secret_reveal {
+            self.forbid_production_secret_reveal = forbid.unwrap_or(true);
+        }
     }
 }
 
@@ -333,9 +373,12 @@ mod tests {
         let config = Config {
             database_url: Some("postgres://u:secret@h/db".into()),
             nats_url: Some("nats://u:secret@h:4222".into()),
+            secret_seal_key: Some("k3y".repeat(20)),
             ..Config::default()
         };
-        assert!(!format!("{config:?}").contains("secret"));
+        let shown = format!("{config:?}");
+        assert!(!shown.contains(":secret@"), "{shown}");
+        assert!(!shown.contains("k3yk3y"), "{shown}");
     }
 
     #[test]
@@ -402,5 +445,23 @@ mod tests {
             ..FlagLayer::default()
         });
         assert_eq!(config.nats_url.as_deref(), Some("nats://127.0.0.1:4222"));
+    }
+
+    #[test]
+    fn the_seal_key_and_the_reveal_flag_come_from_the_file_unless_a_flag_says_otherwise() {
+        let mut config = Config::default();
+        assert_eq!(config.secret_seal_key, None);
+        assert!(!config.forbid_production_secret_reveal);
+        config.apply_file(
+            toml::from_str("secret-seal-key = \"k\"\nforbid-production-secret-reveal = true")
+                .unwrap(),
+        );
+        assert_eq!(config.secret_seal_key.as_deref(), Some("k"));
+        assert!(config.forbid_production_secret_reveal);
+        config.apply_flags(&FlagLayer {
+            forbid_production_secret_reveal: Some(Some(false)),
+            ..FlagLayer::default()
+        });
+        assert!(!config.forbid_production_secret_reveal);
     }
 }

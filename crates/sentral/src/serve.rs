@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use sentral_services::demo;
 use sentral_services::limits::RateLimits;
 use sentral_services::portal::demo as portal_demo;
+use sentral_services::sealing::SealKey;
 use sentral_services::{Platform, PlatformConfig};
 use sentral_store::{Store, StoreLocation};
 
@@ -42,9 +43,12 @@ pub async fn open_platform(config: &Config, sandbox: bool) -> Result<Arc<Platfor
         .map(sentral_services::cluster::NodeId::parse)
         .transpose()
         .map_err(|e| format!("invalid {e}"))?;
+    let seal_key = seal_key(config)?;
     let platform_config = PlatformConfig {
         sandbox,
         node_id,
+        seal_key: Some(seal_key),
+        forbid_production_secret_reveal: config.forbid_production_secret_reveal,
         access_token_ttl_seconds: config.access_token_ttl_seconds.max(60),
         token_recheck_seconds: config.token_recheck_seconds,
         rate_limits: RateLimits {
@@ -56,6 +60,30 @@ pub async fn open_platform(config: &Config, sandbox: bool) -> Result<Arc<Platfor
     Platform::new(Arc::new(store), platform_config)
         .await
         .map_err(|e| format!("cannot start: {e}"))
+}
+
+/// The configured seal key, else the one generated into the data directory on first start.
+/// Never logged.
+fn seal_key(config: &Config) -> Result<SealKey, String> {
+    if let Some(text) = &config.secret_seal_key {
+        return SealKey::parse(text).map_err(|e| format!("secret-seal-key: {e}"));
+    }
+    let (key, generated) = SealKey::load_or_generate(&config.data_dir)
+        .map_err(|e| format!("the seal key of client secrets: {e}"))?;
+    let path = config
+        .data_dir
+        .join(sentral_services::sealing::SEAL_KEY_FILE);
+    if config.database_url.is_some() {
+        tracing::warn!(
+            path = %path.display(),
+            "no secret-seal-key configured: client secrets are sealed with the key in this \
+             node's data directory; every node of a cluster needs the same key \
+             (SENTRAL_SECRET_SEAL_KEY or SENTRAL_SECRET_SEAL_KEY_FILE), see docs/cluster.md"
+        );
+    } else if generated {
+        tracing::info!(path = %path.display(), "generated the seal key of client secrets");
+    }
+    Ok(key)
 }
 
 pub async fn serve(config: Config) -> Result<(), String> {

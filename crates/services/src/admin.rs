@@ -8,13 +8,16 @@ use sentral_domain::platform::{
     SystemUser, VerificationStatus,
 };
 use sentral_domain::secret::random_id;
-use sentral_domain::{ApiProduct, ClientId, EntityId, Msisdn, OrgNumber, Secret, SystemUserName};
+use sentral_domain::{
+    ApiProduct, ClientId, EntityId, Msisdn, OrgNumber, Secret, SystemUserName, Timestamp,
+};
 use sentral_store::{Connection, platform as repo, records, tokens};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::passwords::hash_secret;
 use crate::platform::{Actor, audit};
+use crate::sealing::SealKey;
 use crate::{Platform, ServiceError};
 
 #[derive(Debug, Clone)]
@@ -190,7 +193,15 @@ impl Platform {
             kpn_customer: new.kpn_customer,
         };
         repo::insert_application(&mut tx, &app).await?;
-        let issued = issue_credentials(&mut tx, app, new.client_id, new.client_secret, now).await?;
+        let issued = issue_credentials(
+            &mut tx,
+            app,
+            new.client_id,
+            new.client_secret,
+            now,
+            self.seal_key(),
+        )
+        .await?;
         let detail = json!({"name": issued.app.name, "kind": "pilot", "clientId": issued.client_id,
             "products": ApiProduct::join(&issued.app.products, " ")});
         audit(
@@ -260,44 +271,24 @@ impl Platform {
         self.show_application(app_id).await
     }
 
-    /// A new secret for the application's client id; the old secret stops working at once.
-    /// Tokens issued before stay valid until they expire.
+    /// A new secret for the application's client id. Without `keep_old_until` the old secret
+    /// stops working at once; with it (at most [`MAX_SECRET_OVERLAP_SECONDS`] ahead) both
+    /// secrets get tokens until then, afterwards only the new one. Tokens issued before stay
+    /// valid until they expire.
     pub async fn rotate_secret(
         &self,
         actor: &Actor,
         app_id: &EntityId,
+        keep_old_until: Option<Timestamp>,
     ) -> Result<IssuedCredentials, ServiceError> {
         let now = self.now();
         let mut tx = self.store.write().await?;
-        let app = application(&mut tx, app_id).await?;
-        let credential = repo::credentials_of_app(&mut tx, app_id)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| ServiceError::not_found(format!("client credentials of {app_id}")))?;
-        let secret = Secret::random_hex(24);
-        repo::replace_client_secret(
-            &mut tx,
-            &credential.client_id,
-            &hash_secret(secret.expose())?,
-        )
-        .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "application.rotate-secret",
-            app_id.as_str(),
-            json!({"clientId": credential.client_id}),
-        )
-        .await?;
+        let issued =
+            rotate_secret_in(&mut tx, actor, app_id, keep_old_until, now, self.seal_key()).await?;
         tx.commit().await?;
-        self.forget_verified_secret(&format!("client:{}", credential.client_id));
-        Ok(IssuedCredentials {
-            app,
-            client_id: credential.client_id,
-            client_secret: secret,
-        })
+        self.forget_verified_secret(&format!("client:{}", issued.client_id));
+        self.forget_verified_secret(&previous_secret_cache_key(&issued.client_id));
+        Ok(issued)
     }
 
     /// Creates an MBN agreement for a customer (and the customer organisation if it is new).
@@ -475,7 +466,7 @@ impl Platform {
         require_text("solution name", solution_name)?;
         let now = self.now();
         let mut tx = self.store.write().await?;
-        let production = approve_pilot_in(&mut tx, actor, app_id, now).await?;
+        let production = approve_pilot_in(&mut tx, actor, app_id, now, self.seal_key()).await?;
         let connect_service =
             create_connect_service_in(&mut tx, actor, &production.app.id, solution_name, now)
                 .await?;
@@ -592,6 +583,76 @@ pub(crate) async fn insert_system_user(
     Ok(user)
 }
 
+/// How long an old secret may stay valid after a rotation.
+pub const MAX_SECRET_OVERLAP_SECONDS: i64 = 30 * 24 * 3600;
+
+/// The verified-secret cache's key for a client's previous secret (during a rotation overlap).
+pub(crate) fn previous_secret_cache_key(client_id: &ClientId) -> String {
+    format!("client:{client_id}:previous")
+}
+
+/// Rotates the application's secret in the caller's transaction, audited; the caller forgets the
+/// verified secrets after commit.
+pub(crate) async fn rotate_secret_in(
+    tx: &mut Connection,
+    actor: &Actor,
+    app_id: &EntityId,
+    keep_old_until: Option<Timestamp>,
+    now: Timestamp,
+    seal_key: Option<&SealKey>,
+) -> Result<IssuedCredentials, ServiceError> {
+    if let Some(until) = keep_old_until {
+        if until <= now {
+            return Err(ServiceError::invalid(
+                "keep_old_until",
+                "the old secret's last moment must be in the future",
+            ));
+        }
+        if until > now.plus_seconds(MAX_SECRET_OVERLAP_SECONDS) {
+            return Err(ServiceError::invalid(
+                "keep_old_until",
+                "the old secret may stay valid for at most 30 days",
+            ));
+        }
+    }
+    let app = application(tx, app_id).await?;
+    let credential = repo::credentials_of_app(tx, app_id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ServiceError::not_found(format!("client credentials of {app_id}")))?;
+    let secret = Secret::random_hex(24);
+    let hash = hash_secret(secret.expose())?;
+    let sealed = seal(seal_key, &credential.client_id, &secret)?;
+    repo::replace_client_secret(
+        tx,
+        &credential.client_id,
+        &repo::RotatedSecret {
+            secret_hash: &hash,
+            sealed_secret: sealed.as_deref(),
+            previous_valid_until: keep_old_until,
+        },
+    )
+    .await?;
+    audit(
+        tx,
+        now,
+        actor,
+        "application.rotate-secret",
+        app_id.as_str(),
+        json!({
+            "clientId": credential.client_id,
+            "oldSecretValidUntil": keep_old_until.map(Timestamp::to_rfc3339),
+        }),
+    )
+    .await?;
+    Ok(IssuedCredentials {
+        app,
+        client_id: credential.client_id,
+        client_secret: secret,
+    })
+}
+
 /// Approves a pilot awaiting verification in the caller's transaction: a production
 /// application with new credentials (shown this once), the pilot marked approved, audited.
 pub(crate) async fn approve_pilot_in(
@@ -599,6 +660,7 @@ pub(crate) async fn approve_pilot_in(
     actor: &Actor,
     app_id: &EntityId,
     now: sentral_domain::Timestamp,
+    seal_key: Option<&SealKey>,
 ) -> Result<IssuedCredentials, ServiceError> {
     let pilot = application(tx, app_id).await?;
     if pilot.kind != AppKind::Pilot || pilot.verification != VerificationStatus::Requested {
@@ -618,7 +680,7 @@ pub(crate) async fn approve_pilot_in(
     };
     repo::insert_application(tx, &production).await?;
     repo::set_verification(tx, app_id, VerificationStatus::Approved).await?;
-    let issued = issue_credentials(tx, production, None, None, now).await?;
+    let issued = issue_credentials(tx, production, None, None, now, seal_key).await?;
     let detail = json!({"production": issued.app.id, "clientId": issued.client_id});
     audit(
         tx,
@@ -838,6 +900,7 @@ async fn issue_credentials(
     client_id: Option<ClientId>,
     secret: Option<Secret>,
     now: sentral_domain::Timestamp,
+    seal_key: Option<&SealKey>,
 ) -> Result<IssuedCredentials, ServiceError> {
     let client_id = match client_id {
         Some(id) => id,
@@ -849,6 +912,9 @@ async fn issue_credentials(
         app_id: app.id.clone(),
         secret_hash: hash_secret(secret.expose())?,
         created_at: now,
+        sealed_secret: seal(seal_key, &client_id, &secret)?,
+        previous_secret_hash: None,
+        previous_valid_until: None,
     };
     repo::insert_client_credential(conn, &credential).await?;
     Ok(IssuedCredentials {
@@ -856,6 +922,18 @@ async fn issue_credentials(
         client_id,
         client_secret: secret,
     })
+}
+
+/// The sealed copy of a secret, when a seal key is configured.
+fn seal(
+    seal_key: Option<&SealKey>,
+    client_id: &ClientId,
+    secret: &Secret,
+) -> Result<Option<String>, ServiceError> {
+    seal_key
+        .map(|key| key.seal(client_id, secret))
+        .transpose()
+        .map_err(ServiceError::internal)
 }
 
 async fn send_password_sms(

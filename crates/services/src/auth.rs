@@ -73,8 +73,7 @@ impl Platform {
             return Err(AuthFailure::InvalidClient.into());
         };
         if !self
-            .verified_secrets
-            .verify(&cache_key, &credential.secret_hash, secret.expose())
+            .verify_client_secret(&cache_key, &credential, secret, now)
             .await?
         {
             self.login_throttle.failed(&cache_key, now);
@@ -88,6 +87,40 @@ impl Platform {
             return Err(AuthFailure::BasicNotAllowed.into());
         }
         Ok(Arc::new(app))
+    }
+
+    /// The current secret, or during a rotation's overlap the previous one until its expiry.
+    /// Each has its own entry in the verified-secret cache (keyed by its hash, so a rotation
+    /// never lets a cached secret through).
+    async fn verify_client_secret(
+        &self,
+        cache_key: &str,
+        credential: &sentral_domain::platform::ClientCredential,
+        secret: &Secret,
+        now: sentral_domain::Timestamp,
+    ) -> Result<bool, ServiceError> {
+        if self
+            .verified_secrets
+            .verify(cache_key, &credential.secret_hash, secret.expose())
+            .await?
+        {
+            return Ok(true);
+        }
+        match (
+            &credential.previous_secret_hash,
+            credential.previous_valid_until,
+        ) {
+            (Some(previous), Some(until)) if now < until => {
+                self.verified_secrets
+                    .verify(
+                        &crate::admin::previous_secret_cache_key(&credential.client_id),
+                        previous,
+                        secret.expose(),
+                    )
+                    .await
+            }
+            _ => Ok(false),
+        }
     }
 
     /// Authenticates the client and issues tokens for `grant`. `scope` is a space-separated list

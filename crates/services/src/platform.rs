@@ -31,6 +31,12 @@ pub struct PlatformConfig {
     pub node_id: Option<crate::cluster::NodeId>,
     /// The leases of enterprise engines (PostgreSQL only).
     pub lease: crate::cluster::LeaseConfig,
+    /// Seals client secrets so the Developer Portal can reveal them (`Debug` redacts it). Without
+    /// one, new secrets are kept as hashes only and cannot be revealed.
+    pub seal_key: Option<crate::sealing::SealKey>,
+    /// Production applications' secrets are never revealed (shown once, at approval or
+    /// rotation), whatever the setting `portal.reveal-production-secrets` says.
+    pub forbid_production_secret_reveal: bool,
 }
 
 impl Default for PlatformConfig {
@@ -46,6 +52,8 @@ impl Default for PlatformConfig {
             corporate: crate::corporate::CorporateTimings::default(),
             node_id: None,
             lease: crate::cluster::LeaseConfig::default(),
+            seal_key: None,
+            forbid_production_secret_reveal: false,
         }
     }
 }
@@ -154,6 +162,11 @@ impl Platform {
 
     pub fn config(&self) -> &PlatformConfig {
         &self.config
+    }
+
+    /// The key client secrets are sealed with, when configured.
+    pub(crate) fn seal_key(&self) -> Option<&crate::sealing::SealKey> {
+        self.config.seal_key.as_ref()
     }
 
     pub fn is_sandbox(&self) -> bool {

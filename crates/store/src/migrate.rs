@@ -211,6 +211,11 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
         Both(include_str!("../migrations/0033_portal.sql")),
     ),
     (
+        34,
+        "client-secrets",
+        Both(include_str!("../migrations/0034_client_secrets.sql")),
+    ),
+    (
         36,
         "back-office-dealer",
         Both(include_str!("../migrations/0036_back_office_dealer.sql")),

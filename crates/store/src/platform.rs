@@ -10,7 +10,7 @@ use sentral_domain::{
     ApiProduct, ClientId, EntityId, Msisdn, OrgNumber, SystemUserName, Timestamp,
 };
 
-use crate::rows::{at, flag, id, int, opt_org, opt_text, org, placeholders, text};
+use crate::rows::{at, flag, id, int, opt_int, opt_org, opt_text, org, placeholders, text};
 use crate::{Connection, StoreError};
 
 // ---- organisations -------------------------------------------------------------------------
@@ -345,13 +345,17 @@ pub async fn insert_client_credential(
     credential: &ClientCredential,
 ) -> Result<(), StoreError> {
     crate::db::query(
-        "INSERT INTO client_credentials (client_id, app_id, secret_hash, created_at) \
-         VALUES ($1, $2, $3, $4)",
+        "INSERT INTO client_credentials (client_id, app_id, secret_hash, created_at, \
+         sealed_secret, previous_secret_hash, previous_valid_until) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(credential.client_id.as_str())
     .bind(credential.app_id.as_str())
     .bind(&credential.secret_hash)
     .bind(credential.created_at.millis())
+    .bind(credential.sealed_secret.as_deref())
+    .bind(credential.previous_secret_hash.as_deref())
+    .bind(credential.previous_valid_until.map(Timestamp::millis))
     .execute(conn)
     .await
     .map_err(|e| e.conflict_as(format!("client id {}", credential.client_id)))?;
@@ -364,6 +368,9 @@ fn credential_from(row: &Row) -> Result<ClientCredential, StoreError> {
         app_id: id(row, "app_id")?,
         secret_hash: text(row, "secret_hash")?,
         created_at: at(row, "created_at")?,
+        sealed_secret: opt_text(row, "sealed_secret")?,
+        previous_secret_hash: opt_text(row, "previous_secret_hash")?,
+        previous_valid_until: opt_int(row, "previous_valid_until")?.map(Timestamp::from_millis),
     })
 }
 
@@ -393,17 +400,32 @@ pub async fn credentials_of_app(
         .collect()
 }
 
+/// A rotated secret: its hash and sealed copy replace the current ones; the previous hash stays
+/// valid until `previous_valid_until` when given (an overlap), else it stops working at once.
+#[derive(Debug, Clone)]
+pub struct RotatedSecret<'a> {
+    pub secret_hash: &'a str,
+    pub sealed_secret: Option<&'a str>,
+    pub previous_valid_until: Option<Timestamp>,
+}
+
 pub async fn replace_client_secret(
     conn: &mut Connection,
     client_id: &ClientId,
-    secret_hash: &str,
+    rotated: &RotatedSecret<'_>,
 ) -> Result<bool, StoreError> {
-    let result =
-        crate::db::query("UPDATE client_credentials SET secret_hash = $1 WHERE client_id = $2")
-            .bind(secret_hash)
-            .bind(client_id.as_str())
-            .execute(conn)
-            .await?;
+    // Without an overlap no previous hash is kept (nor one of an earlier rotation).
+    let result = crate::db::query(
+        "UPDATE client_credentials SET \
+         previous_secret_hash = CASE WHEN $3 IS NULL THEN NULL ELSE secret_hash END, \
+         previous_valid_until = $3, secret_hash = $1, sealed_secret = $4 WHERE client_id = $2",
+    )
+    .bind(rotated.secret_hash)
+    .bind(client_id.as_str())
+    .bind(rotated.previous_valid_until.map(Timestamp::millis))
+    .bind(rotated.sealed_secret)
+    .execute(conn)
+    .await?;
     Ok(result.rows_affected() == 1)
 }
 

@@ -28,6 +28,7 @@ pub fn sandbox_config() -> PlatformConfig {
             quota_per_minute: 0,
             spike_arrest_per_second: 0,
         },
+        seal_key: Some(sentral_services::sealing::SealKey::random().expect("seal key")),
         ..PlatformConfig::default()
     }
 }

@@ -2,5 +2,6 @@
 
 mod back_office;
 mod dealer;
+mod developer_portal;
 mod harness;
 mod login;

@@ -350,6 +350,27 @@ fn secrets_are_shown_once_and_rotation_replaces_them() {
     let newest = text_at(&rotated, "/client_secret");
     assert!(newest != new_secret && newest != secret, "{rotated:#}");
 
+    // With an overlap the old secret keeps working a while; the key the secrets are sealed
+    // with was generated into the data directory, private.
+    let overlapping = dir
+        .admin(&["app", "rotate-secret", &app_id, "--keep-old-for", "2h"])
+        .ok();
+    overlapping.assert_stdout_contains("the old secret works until");
+    let too_long = dir
+        .admin(&["app", "rotate-secret", &app_id, "--keep-old-for", "31d"])
+        .failed();
+    assert!(
+        too_long.stderr.contains("at most 30 days"),
+        "{}",
+        too_long.describe()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = std::fs::metadata(dir.path().join("seal.key")).unwrap();
+        assert_eq!(key.permissions().mode() & 0o777, 0o600);
+    }
+
     // A pilot is approved only after verification was requested.
     let early = dir
         .admin(&["app", "approve", &app_id, "--solution", "Fleet"])

@@ -33,6 +33,12 @@ impl DataDir {
         Self { path }
     }
 
+    /// The data directory.
+    #[allow(dead_code)]
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
     /// `sentral --data-dir DIR admin <args>`: readable output.
     pub fn admin(&self, args: &[&str]) -> Run {
         let mut all = vec!["admin"];

@@ -246,7 +246,7 @@ impl Platform {
         let now = self.now();
         user.require_fresh_login(now, "approve the application")?;
         let mut tx = self.store.write().await?;
-        let issued = approve_pilot_in(&mut tx, &user.actor(), app_id, now).await?;
+        let issued = approve_pilot_in(&mut tx, &user.actor(), app_id, now, self.seal_key()).await?;
         tx.commit().await?;
         Ok(issued)
     }

@@ -5,6 +5,7 @@ pub mod back_office;
 pub mod dealer;
 pub mod dealer_demo;
 pub mod demo;
+pub mod developer_portal;
 mod login;
 
 use sentral_domain::platform::AdminRight;

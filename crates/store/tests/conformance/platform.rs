@@ -82,6 +82,9 @@ async fn applications_and_credentials_round_trip() {
             app_id: app.id.clone(),
             secret_hash: "$argon2id$hash".into(),
             created_at: NOW,
+            sealed_secret: Some("v1:sealed".into()),
+            previous_secret_hash: None,
+            previous_valid_until: None,
         };
         platform::insert_client_credential(&mut tx, &credential)
             .await
@@ -95,15 +98,47 @@ async fn applications_and_credentials_round_trip() {
             .await
             .unwrap();
         assert_eq!(found, Some(credential.clone()), "{}", backend.name);
+        let until = Timestamp::from_millis(NOW.millis() + 3_600_000);
+        let overlap = platform::RotatedSecret {
+            secret_hash: "$new",
+            sealed_secret: Some("v1:new"),
+            previous_valid_until: Some(until),
+        };
         assert!(
-            platform::replace_client_secret(&mut conn, &credential.client_id, "$new")
+            platform::replace_client_secret(&mut conn, &credential.client_id, &overlap)
                 .await
                 .unwrap()
         );
         let rotated = platform::client_credential(&mut conn, &credential.client_id)
             .await
+            .unwrap()
             .unwrap();
-        assert_eq!(rotated.unwrap().secret_hash, "$new", "{}", backend.name);
+        assert_eq!(rotated.secret_hash, "$new", "{}", backend.name);
+        assert_eq!(rotated.sealed_secret.as_deref(), Some("v1:new"));
+        assert_eq!(
+            rotated.previous_secret_hash.as_deref(),
+            Some("$argon2id$hash"),
+            "{}",
+            backend.name
+        );
+        assert_eq!(rotated.previous_valid_until, Some(until));
+        // A rotation without an overlap keeps no previous secret.
+        let at_once = platform::RotatedSecret {
+            secret_hash: "$newer",
+            sealed_secret: None,
+            previous_valid_until: None,
+        };
+        platform::replace_client_secret(&mut conn, &credential.client_id, &at_once)
+            .await
+            .unwrap();
+        let rotated = platform::client_credential(&mut conn, &credential.client_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(rotated.secret_hash, "$newer");
+        assert_eq!(rotated.previous_secret_hash, None, "{}", backend.name);
+        assert_eq!(rotated.previous_valid_until, None);
+        assert_eq!(rotated.sealed_secret, None);
 
         let duplicate = platform::insert_client_credential(&mut conn, &credential).await;
         assert!(
