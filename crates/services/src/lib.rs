@@ -18,6 +18,7 @@ pub mod platform;
 pub mod portal;
 pub mod principal;
 pub mod sandbox;
+pub mod sms;
 pub mod telephony;
 #[cfg(test)]
 mod test_world;
