@@ -13,6 +13,7 @@ mod home;
 pub mod i18n;
 pub mod layout;
 mod login;
+mod min_bedrift;
 pub mod session;
 
 use std::sync::Arc;
@@ -99,6 +100,7 @@ pub fn router(platform: Arc<Platform>, config: PortalConfig) -> Router {
         .route("/portal/assets/portal.css", get(style_sheet))
         .merge(back_office::routes())
         .merge(dealer::routes())
+        .merge(min_bedrift::routes())
         .route("/portal/{*rest}", get(not_found).post(not_found))
         .route(
             "/forhandler",
