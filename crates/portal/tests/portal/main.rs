@@ -4,3 +4,4 @@ mod back_office;
 mod dealer;
 mod harness;
 mod login;
+mod min_bedrift;
