@@ -14,6 +14,7 @@ mod home;
 pub mod i18n;
 pub mod layout;
 mod login;
+mod min_bedrift;
 pub mod session;
 
 use std::sync::Arc;
@@ -101,6 +102,7 @@ pub fn router(platform: Arc<Platform>, config: PortalConfig) -> Router {
         .merge(back_office::routes())
         .merge(dealer::routes())
         .merge(developer_portal::routes())
+        .merge(min_bedrift::routes())
         .route("/portal/{*rest}", get(not_found).post(not_found))
         .route(
             "/forhandler",

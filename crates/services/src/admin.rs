@@ -11,13 +11,14 @@ use sentral_domain::secret::random_id;
 use sentral_domain::{
     ApiProduct, ClientId, EntityId, Msisdn, OrgNumber, Secret, SystemUserName, Timestamp,
 };
-use sentral_store::{Connection, platform as repo, records, tokens};
+use sentral_store::{Connection, platform as repo, tokens};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::passwords::hash_secret;
 use crate::platform::{Actor, audit};
 use crate::sealing::SealKey;
+use crate::sms::SmsGateway;
 use crate::{Platform, ServiceError};
 
 #[derive(Debug, Clone)]
@@ -331,9 +332,17 @@ impl Platform {
         new: NewSystemUser,
     ) -> Result<CreatedSystemUser, ServiceError> {
         let now = self.now();
+        let sms = self.sms_gateway();
         let mut tx = self.store.write().await?;
-        let user =
-            insert_system_user(&mut tx, actor, new, SystemUserProduct::TestProduct, now).await?;
+        let user = insert_system_user(
+            &mut tx,
+            sms.as_ref(),
+            actor,
+            new,
+            SystemUserProduct::TestProduct,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         let password_sent_to = user.contact.mobile.clone();
         Ok(CreatedSystemUser {
@@ -400,11 +409,12 @@ impl Platform {
         let now = self.now();
         let password = new_password();
         let hash = hash_secret(password.expose())?;
+        let sms = self.sms_gateway();
         let mut tx = self.store.write().await?;
         let user = system_user(&mut tx, username).await?;
         repo::set_system_user_password(&mut tx, &user.id, &hash, now).await?;
         tokens::revoke_tokens_of_system_user(&mut tx, &user.id, now).await?;
-        send_password_sms(&mut tx, &user, &password, now).await?;
+        send_password_sms(&mut tx, sms.as_ref(), &user, &password, now).await?;
         audit(
             &mut tx,
             now,
@@ -510,6 +520,7 @@ pub(crate) enum SystemUserProduct {
 /// person and audits it. The grants must lie within the agreement's customer and subsidiaries.
 pub(crate) async fn insert_system_user(
     tx: &mut Connection,
+    sms: &dyn SmsGateway,
     actor: &Actor,
     new: NewSystemUser,
     product: SystemUserProduct,
@@ -568,7 +579,7 @@ pub(crate) async fn insert_system_user(
         created_at: now,
     };
     repo::insert_system_user(tx, &user).await?;
-    send_password_sms(tx, &user, &password, now).await?;
+    send_password_sms(tx, sms, &user, &password, now).await?;
     let detail =
         json!({"username": user.username, "agreement": user.agreement_id, "grants": user.grants});
     audit(
@@ -818,7 +829,7 @@ pub(crate) fn require_text(field: &str, value: &str) -> Result<(), ServiceError>
 }
 
 /// 16 characters a person can type from an SMS: letters and digits without look-alikes.
-fn new_password() -> Secret {
+pub(crate) fn new_password() -> Secret {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let random = Secret::random_hex(16);
     let bytes = hex::decode(random.expose()).unwrap_or_default();
@@ -868,7 +879,7 @@ pub(crate) async fn application(
         .ok_or_else(|| ServiceError::not_found(format!("application {app_id}")))
 }
 
-async fn system_user(
+pub(crate) async fn system_user(
     conn: &mut Connection,
     username: &SystemUserName,
 ) -> Result<SystemUser, ServiceError> {
@@ -938,6 +949,7 @@ fn seal(
 
 async fn send_password_sms(
     conn: &mut Connection,
+    sms: &dyn SmsGateway,
     user: &SystemUser,
     password: &Secret,
     now: sentral_domain::Timestamp,
@@ -951,8 +963,7 @@ async fn send_password_sms(
         ),
         sent_at: now,
     };
-    records::send_sms(conn, &message).await?;
-    Ok(())
+    sms.send(conn, &message).await
 }
 
 pub(crate) fn quote(app: &Application, status: VerificationStatus) -> VerificationQuote {

@@ -19,6 +19,7 @@ pub mod portal;
 pub mod principal;
 pub mod sandbox;
 pub mod sealing;
+pub mod sms;
 pub mod telephony;
 #[cfg(test)]
 mod test_world;

@@ -94,6 +94,8 @@ pub struct Platform {
     /// One owner per enterprise engine across nodes: only on PostgreSQL (a SQLite store has one
     /// node, so no leases and no extra round trips).
     pub(crate) ownership: Option<crate::cluster::Ownership>,
+    /// Where SMS go: the store's outbox unless an operator plugs in a gateway.
+    pub(crate) sms: std::sync::RwLock<Arc<dyn crate::sms::SmsGateway>>,
 }
 
 /// The setting that keeps the sandbox clock's offset across restarts and nodes.
@@ -153,11 +155,27 @@ impl Platform {
             kpn_catalogue: Default::default(),
             node,
             ownership,
+            sms: std::sync::RwLock::new(Arc::new(crate::sms::SmsOutbox)),
         }))
     }
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// Sends the platform's SMS through `gateway` instead of the store's outbox.
+    pub fn set_sms_gateway(&self, gateway: Arc<dyn crate::sms::SmsGateway>) {
+        *self
+            .sms
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = gateway;
+    }
+
+    pub(crate) fn sms_gateway(&self) -> Arc<dyn crate::sms::SmsGateway> {
+        self.sms
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     pub fn config(&self) -> &PlatformConfig {

@@ -5,3 +5,4 @@ mod dealer;
 mod developer_portal;
 mod harness;
 mod login;
+mod min_bedrift;

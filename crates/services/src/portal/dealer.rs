@@ -501,6 +501,7 @@ impl Platform {
                 };
                 let created = insert_system_user(
                     &mut tx,
+                    self.sms_gateway().as_ref(),
                     &actor,
                     new,
                     SystemUserProduct::ConnectService,

@@ -1,6 +1,9 @@
 //! The onboarding portal's use cases: who is logged in and what they may do. The portal crate's
 //! pages call these; every rule about rights, roles and fresh logins is decided here.
 
+pub mod administrators;
+pub mod agreements;
+pub mod applications;
 pub mod back_office;
 pub mod dealer;
 pub mod dealer_demo;

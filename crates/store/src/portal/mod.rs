@@ -4,6 +4,7 @@
 pub mod back_office;
 pub mod dealer;
 mod logins;
+pub mod min_bedrift;
 mod sessions;
 
 pub use logins::{
