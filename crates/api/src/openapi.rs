@@ -173,6 +173,7 @@ struct MbnDoc;
         sandbox::advance,
         sandbox::reset,
         sandbox::sms,
+        sandbox::audit,
         crate::sandbox_network::place_call,
         crate::sandbox_network::answer,
         crate::sandbox_network::reject,

@@ -1,5 +1,5 @@
 //! Sandbox controls (mounted only in sandbox mode; elsewhere these paths answer 40401):
-//! the clock, the reset back to the demo world and the SMS outbox.
+//! the clock, the reset back to the demo world, the SMS outbox and the audit log.
 
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
@@ -51,12 +51,104 @@ pub struct SmsQuery {
     pub limit: Option<u32>,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntryBody {
+    #[schema(example = "2026-11-22T10:00:00.000Z")]
+    pub at: String,
+    /// Who: `portal:<e-mail>`, `client:<client id>`, `cli`, `sandbox`, `demo-seed` …
+    #[schema(example = "portal:per@demopartner.no")]
+    pub actor: String,
+    #[schema(example = "application.create")]
+    pub action: String,
+    /// The changed object's id.
+    pub target: String,
+    /// The change's details as a JSON object (never a secret).
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPageBody {
+    pub entries: Vec<AuditEntryBody>,
+    pub total: i64,
+    pub page: u32,
+    pub pages: u32,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditLogQuery {
+    /// Entries by this actor (exact), e.g. `portal:per@demopartner.no`.
+    pub actor: Option<String>,
+    /// Entries whose action starts with this, e.g. `application.`.
+    pub action: Option<String>,
+    /// Entries about this object id (exact).
+    pub target: Option<String>,
+    /// From this time on (RFC 3339).
+    pub from: Option<String>,
+    /// Before this time (RFC 3339).
+    pub to: Option<String>,
+    /// Page of 50, from 1 (default 1).
+    pub page: Option<u32>,
+}
+
+fn parse_time(
+    field: &str,
+    text: Option<&str>,
+) -> Result<Option<sentral_domain::Timestamp>, TelenorError> {
+    text.filter(|text| !text.trim().is_empty())
+        .map(|text| {
+            sentral_domain::Timestamp::parse_rfc3339(text.trim()).ok_or_else(|| {
+                TelenorError::BadRequest(format!("{field}: must be an RFC 3339 time, got {text:?}"))
+            })
+        })
+        .transpose()
+}
+
+/// The audit log, newest first: every change made through the APIs, the portal and the admin
+/// command line, as it is committed.
+#[utoipa::path(get, path = "/sandbox/v1/audit", tag = "sandbox", params(AuditLogQuery),
+    responses((status = 200, body = AuditPageBody), (status = 400, description = "40000", body = crate::telenor::ErrorBody)))]
+pub async fn audit(
+    State(state): State<AppState>,
+    Query(query): Query<AuditLogQuery>,
+) -> Result<Json<AuditPageBody>, TelenorError> {
+    let filter = sentral_services::portal::back_office::AuditQuery {
+        actor: query.actor,
+        action_prefix: query.action,
+        target: query.target,
+        from: parse_time("from", query.from.as_deref())?,
+        to: parse_time("to", query.to.as_deref())?,
+        page: query.page.unwrap_or(1).max(1),
+    };
+    let page = state.platform.audit_log(&filter).await?;
+    Ok(Json(AuditPageBody {
+        entries: page
+            .entries
+            .into_iter()
+            .map(|entry| AuditEntryBody {
+                at: entry.at.to_rfc3339(),
+                actor: entry.actor,
+                action: entry.action,
+                target: entry.target,
+                detail: serde_json::from_str(&entry.detail)
+                    .unwrap_or(serde_json::Value::String(entry.detail)),
+            })
+            .collect(),
+        total: page.total,
+        page: page.page,
+        pages: page.pages,
+    }))
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/sandbox/v1/clock", get(clock))
         .route("/sandbox/v1/clock/advance", post(advance))
         .route("/sandbox/v1/reset", post(reset))
         .route("/sandbox/v1/sms", get(sms))
+        .route("/sandbox/v1/audit", get(audit))
         .merge(crate::sandbox_network::routes())
 }
 

@@ -33,6 +33,8 @@ use sentral_services::{Platform, ServiceError};
 use serde::Serialize;
 use serde_json::json;
 
+mod audit;
+
 /// The program name used in the hints printed to people.
 const PROGRAM: &str = "sentral admin";
 
@@ -53,6 +55,8 @@ pub enum AdminCommand {
     /// Connect services: let an approved solution reach a customer.
     #[command(subcommand)]
     Connect(ConnectCommand),
+    /// The audit log, newest first: every change made through the APIs, the portal and here.
+    Audit(audit::AuditArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -398,6 +402,7 @@ pub async fn run(platform: &Platform, command: AdminCommand, json: bool) -> Resu
         AdminCommand::Connect(ConnectCommand::Add { service, agreement }) => {
             add_connect_service(platform, &actor, &service, &agreement).await
         }
+        AdminCommand::Audit(args) => audit::show(platform, args).await,
     }
     .map_err(explain)?;
     let mut stdout = std::io::stdout().lock();

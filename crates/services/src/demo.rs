@@ -57,6 +57,9 @@ impl Platform {
     pub async fn ensure_demo_world(&self) -> Result<bool, ServiceError> {
         let mut conn = self.store.read().await?;
         if records::setting(&mut conn, SEEDED_SETTING).await?.is_some() {
+            drop(conn);
+            // A demo store seeded before the portal existed gets the portal's people.
+            self.ensure_demo_portal().await?;
             return Ok(false);
         }
         drop(conn);

@@ -178,8 +178,8 @@ impl Platform {
         Ok(self.store.ping().await?)
     }
 
-    /// Deletes tokens and codes expired for more than a day, expired CSTA sessions, old quota
-    /// windows and absences that ended more than 30 days ago.
+    /// Deletes tokens and codes expired for more than a day, expired CSTA and portal sessions,
+    /// old quota windows and absences that ended more than 30 days ago.
     pub async fn purge_expired(&self) -> Result<u64, ServiceError> {
         let cutoff = self.now().plus_seconds(-86_400);
         let mut conn = self.store.read().await?;
@@ -193,7 +193,11 @@ impl Platform {
         let webhooks_before = SystemClock.now().plus_seconds(-86_400);
         sentral_store::outbox::purge_finished(&mut conn, webhooks_before).await?;
         self.purge_past_absences().await?;
-        Ok(purged + sessions)
+        let mut tx = self.store.write().await?;
+        let portal_sessions =
+            sentral_store::portal::delete_expired_sessions(&mut tx, self.now()).await?;
+        tx.commit().await?;
+        Ok(purged + sessions + portal_sessions)
     }
 }
 

@@ -34,6 +34,17 @@ async fn a_login_opens_a_new_session_that_logout_ends_everywhere() {
             .insert("sentral-portal".into(), session.clone());
         assert_eq!(copy.get("/portal/").await.status, 200);
 
+        // The login is in the audit log at once, as the API shows it.
+        let audit: serde_json::Value = reqwest::get(
+            server.url("/sandbox/v1/audit?action=portal.login&actor=portal:per@demopartner.no"),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(audit["entries"][0]["action"], "portal.login", "{audit}");
+
         let out = browser.post("/portal/logout", &[]).await;
         assert_eq!(out.status, 303);
         assert!(!browser.cookies.contains_key("sentral-portal"));

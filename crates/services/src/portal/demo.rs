@@ -56,6 +56,24 @@ pub const DEALER: DemoLogin = DemoLogin {
 };
 
 impl Platform {
+    /// Seeds the portal's people into a demo store seeded before they existed.
+    pub(crate) async fn ensure_demo_portal(&self) -> Result<(), ServiceError> {
+        let mut conn = self.store.read().await?;
+        let present = sentral_store::portal::login_by_name(&mut conn, OPERATOR.email)
+            .await?
+            .is_some();
+        let partner = platform_repo::partner_by_org(
+            &mut conn,
+            &OrgNumber::parse(PARTNER_ORG).map_err(ServiceError::internal)?,
+        )
+        .await?;
+        drop(conn);
+        if present || partner.is_none() {
+            return Ok(());
+        }
+        self.seed_demo_portal(&Actor("demo-seed".into())).await
+    }
+
     /// The portal's demo people; the partner and its super-administrator exist already.
     pub(crate) async fn seed_demo_portal(&self, actor: &Actor) -> Result<(), ServiceError> {
         let partner_org = OrgNumber::parse(PARTNER_ORG).map_err(ServiceError::internal)?;
