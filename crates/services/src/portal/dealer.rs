@@ -112,7 +112,7 @@ impl CustomerSearchForm {
                     OrgNumber::parse(&text).map_err(|_| {
                         ServiceError::invalid(
                             "organisation number",
-                            "an organisation number is 9 digits",
+                            "an organisation number is 9 digits with a valid check digit",
                         )
                     })
                 })
