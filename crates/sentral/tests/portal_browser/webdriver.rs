@@ -204,6 +204,51 @@ impl Browser {
         }
     }
 
+    /// The element's text once it satisfies `wanted`, waiting up to 5 s (a click's navigation
+    /// may still be loading when the click answers).
+    pub async fn text_when(&self, css: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(id) = self.element(css).await {
+                let response = self
+                    .http
+                    .get(format!("{}/element/{id}/text", self.session_url))
+                    .send()
+                    .await
+                    .ok();
+                if let Some(response) = response
+                    && response.status().is_success()
+                    && let Ok(value) = response.json::<Value>().await
+                    && let Some(text) = value["value"].as_str()
+                    && wanted(text)
+                {
+                    return text.to_owned();
+                }
+            }
+            if Instant::now() > deadline {
+                let url = self.current_url().await;
+                panic!(
+                    "{css:?} on {url} never had the expected text:\n{}",
+                    self.source().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits up to 5 s for the page's address to satisfy `wanted`.
+    pub async fn url_when(&self, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let url = self.current_url().await;
+            if wanted(&url) {
+                return url;
+            }
+            assert!(Instant::now() < deadline, "the page stayed on {url}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn exists(&self, css: &str) -> bool {
         self.element(css).await.is_some()
     }
@@ -225,15 +270,6 @@ impl Browser {
             Some(json!({ "text": text })),
         )
         .await;
-    }
-
-    pub async fn text(&self, css: &str) -> String {
-        let id = self.wait_for(css).await;
-        self.command(reqwest::Method::GET, &format!("/element/{id}/text"), None)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
     }
 
     /// Presses keys on the focused element (WebDriver key codes, e.g. "\u{E004}" for Tab).
