@@ -121,7 +121,9 @@ pub async fn verify_password(stored_hash: &str, presented: &str) -> Result<bool,
 
 /// Remembers, per principal (client id or user name), the stored hash and the SHA-256 of the
 /// secret that last verified against it. A changed stored hash (rotation) invalidates the entry;
-/// a failed verification is never cached.
+/// a failed verification is never cached. During a client secret's rotation overlap the previous
+/// secret has its own entry (`client:<id>:previous`, see `Platform::authenticate_client`), so both
+/// secrets verify from the cache and neither evicts the other.
 #[derive(Default)]
 pub struct VerifiedSecrets {
     entries: Mutex<HashMap<String, (String, [u8; 32])>>,

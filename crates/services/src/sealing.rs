@@ -249,6 +249,21 @@ mod tests {
     }
 
     #[test]
+    fn the_platform_configuration_shows_no_seal_key() {
+        let key = SealKey::from_bytes([0xab; 32]);
+        let config = crate::PlatformConfig {
+            seal_key: Some(key),
+            ..crate::PlatformConfig::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(shown.contains("SealKey([redacted])"), "{shown}");
+        assert!(
+            !shown.contains("abab") && !shown.contains("171, 171"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn a_generated_key_is_kept_private_and_read_again() {
         let dir = tempfile::tempdir().unwrap();
         let (key, generated) = SealKey::load_or_generate(dir.path()).unwrap();
