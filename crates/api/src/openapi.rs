@@ -542,3 +542,30 @@ pub fn swagger_ui() -> SwaggerUi {
         .collect::<Vec<_>>();
     SwaggerUi::new("/docs").urls(urls)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::documents;
+
+    /// A query parameter documented `in: path` sends clients' generators to a URL that 404s.
+    #[test]
+    fn every_path_parameter_is_a_placeholder_of_its_path() {
+        for (name, _, doc) in documents() {
+            let doc = serde_json::to_value(&doc).expect("document as JSON");
+            for (path, item) in doc["paths"].as_object().expect("paths") {
+                for (method, operation) in item.as_object().expect("path item") {
+                    let parameters = operation["parameters"].as_array().into_iter().flatten();
+                    for parameter in parameters {
+                        let parameter_name = parameter["name"].as_str().unwrap_or_default();
+                        if parameter["in"] == "path" {
+                            assert!(
+                                path.contains(&format!("{{{parameter_name}}}")),
+                                "{name}: {method} {path} documents `{parameter_name}` in the path"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -46,6 +46,7 @@ pub struct ResetBody {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SmsQuery {
     /// How many messages, newest first (1–1000, default 100).
     pub limit: Option<u32>,
@@ -78,6 +79,7 @@ pub struct AuditPageBody {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditLogQuery {
     /// Entries by this actor (exact), e.g. `portal:per@demopartner.no`.
     pub actor: Option<String>,

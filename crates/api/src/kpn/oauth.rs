@@ -14,6 +14,7 @@ use crate::body::Form;
 use crate::telenor::oauth::{TokenRequest, TokenResponse, no_store};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AccessTokenQuery {
     /// `client_credentials` (may also be sent in the body).
     pub grant_type: Option<String>,

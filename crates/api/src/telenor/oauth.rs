@@ -194,6 +194,7 @@ pub async fn token(
 
 /// Parameters of the authorisation request.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuthorizeQuery {
     /// Must be `code`.
     pub response_type: Option<String>,
