@@ -3,5 +3,6 @@
 //! artefacts (see `webdriver::screenshot_dir`).
 
 mod basics;
+mod journey;
 mod server;
 mod webdriver;

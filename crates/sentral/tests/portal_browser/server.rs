@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 pub struct Server {
     child: Child,
     pub base: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Server {
@@ -49,15 +49,75 @@ impl Server {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        Server {
-            child,
-            base,
-            _dir: dir,
-        }
+        Server { child, base, dir }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// `sentral admin --json ARGS` on the running server's store (SQLite allows the second
+    /// writer), as an operator would at the console.
+    pub fn admin(&self, args: &[&str]) -> serde_json::Value {
+        let output = Command::new(env!("CARGO_BIN_EXE_sentral"))
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .args(["admin", "--json"])
+            .args(args)
+            .env_remove("SENTRAL_DATABASE_URL")
+            .env_remove("SENTRAL_NATS_URL")
+            .output()
+            .expect("run sentral admin");
+        assert!(
+            output.status.success(),
+            "sentral admin {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("sentral admin --json prints JSON")
+    }
+
+    /// `POST /oauth/v2/token` with HTTP Basic client authentication: the status and the answer.
+    pub async fn token(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let response = reqwest::Client::new()
+            .post(self.url("/oauth/v2/token"))
+            .basic_auth(client_id, Some(client_secret))
+            .form(form)
+            .send()
+            .await
+            .expect("token request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    }
+
+    /// A GET with a Bearer token (or none): the status and the JSON answer.
+    pub async fn get_json(&self, path: &str, token: Option<&str>) -> (u16, serde_json::Value) {
+        let mut request = reqwest::Client::new().get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("GET");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    }
+
+    /// The newest SMS in the sandbox outbox to `to` (international digits): its last word is
+    /// the password it carries.
+    pub async fn password_sent_to(&self, to: &str) -> String {
+        let (status, messages) = self.get_json("/sandbox/v1/sms?limit=20", None).await;
+        assert_eq!(status, 200, "{messages}");
+        let message = messages
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|message| message["to"] == to)
+            .unwrap_or_else(|| panic!("no SMS to {to} in {messages}"));
+        let text = message["text"].as_str().expect("text");
+        text.rsplit(' ').next().expect("a word").to_owned()
     }
 }
 

@@ -249,6 +249,63 @@ impl Browser {
         }
     }
 
+    /// Waits up to 5 s for the page's source to satisfy `wanted`, and returns it.
+    pub async fn source_when(&self, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let source = self.source().await;
+            if wanted(&source) {
+                return source;
+            }
+            if Instant::now() > deadline {
+                let url = self.current_url().await;
+                panic!("the page on {url} never became what was expected:\n{source}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// An attribute of the element (waiting for it), e.g. `href` or `id`.
+    pub async fn attribute(&self, css: &str, name: &str) -> String {
+        let id = self.wait_for(css).await;
+        self.command(
+            reqwest::Method::GET,
+            &format!("/element/{id}/attribute/{name}"),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    /// Clicks the link whose text is exactly `text`, waiting up to 5 s for it.
+    pub async fn click_link(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let id = loop {
+            let response = self
+                .http
+                .post(format!("{}/element", self.session_url))
+                .json(&json!({ "using": "link text", "value": text }))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("find link {text}: {e}"));
+            if response.status().is_success() {
+                let value: Value = response.json().await.unwrap_or(Value::Null);
+                if let Some(id) = value["value"][ELEMENT_KEY].as_str() {
+                    break id.to_owned();
+                }
+            }
+            if Instant::now() > deadline {
+                let url = self.current_url().await;
+                panic!("no link {text:?} on {url}:\n{}", self.source().await);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        self.command(reqwest::Method::POST, &format!("/element/{id}/click"), None)
+            .await;
+    }
+
     pub async fn exists(&self, css: &str) -> bool {
         self.element(css).await.is_some()
     }
