@@ -4,5 +4,6 @@
 
 mod basics;
 mod journey;
+mod refusals;
 mod server;
 mod webdriver;

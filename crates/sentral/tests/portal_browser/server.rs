@@ -13,52 +13,30 @@ pub struct Server {
 impl Server {
     pub fn demo() -> Server {
         let dir = tempfile::tempdir().expect("data dir");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sentral"))
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir.path())
-            .env_remove("SENTRAL_DATABASE_URL")
-            .env_remove("SENTRAL_NATS_URL")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start sentral serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(rest) = line.strip_prefix("sentral listening on ") {
-                    let url = rest
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned();
-                    let _ = sender.send(url);
-                }
-            }
-        });
-        let base = receiver
-            .recv_timeout(Duration::from_secs(30))
-            .expect("sentral serve did not say where it listens within 30 s");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let address = base.trim_start_matches("http://").to_owned();
-        while std::net::TcpStream::connect(&address).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "sentral serve does not accept connections"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let (child, base) = spawn(dir.path());
         Server { child, base, dir }
+    }
+
+    /// Stops the server, runs `sentral admin --json` with each of `commands` on its store (the
+    /// store allows one process at a time), starts it again on a new port, and returns what
+    /// each command printed. Portal sessions live in the store, so logins survive.
+    pub fn admin_while_stopped(&mut self, commands: &[&[&str]]) -> Vec<serde_json::Value> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let printed = commands.iter().map(|args| self.admin(args)).collect();
+        let (child, base) = spawn(self.dir.path());
+        self.child = child;
+        self.base = base;
+        printed
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    /// `sentral admin --json ARGS` on the running server's store (SQLite allows the second
-    /// writer), as an operator would at the console.
-    pub fn admin(&self, args: &[&str]) -> serde_json::Value {
+    /// `sentral admin --json ARGS` on the (stopped) server's store, as an operator would at the
+    /// console.
+    fn admin(&self, args: &[&str]) -> serde_json::Value {
         let output = Command::new(env!("CARGO_BIN_EXE_sentral"))
             .arg("--data-dir")
             .arg(self.dir.path())
@@ -126,4 +104,46 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `sentral serve --demo` on `dir` and a free port: the process and its base URL, once it
+/// accepts connections.
+fn spawn(dir: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sentral"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .env_remove("SENTRAL_DATABASE_URL")
+        .env_remove("SENTRAL_NATS_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start sentral serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("sentral listening on ") {
+                let url = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                let _ = sender.send(url);
+            }
+        }
+    });
+    let base = receiver
+        .recv_timeout(Duration::from_secs(30))
+        .expect("sentral serve did not say where it listens within 30 s");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let address = base.trim_start_matches("http://").to_owned();
+    while std::net::TcpStream::connect(&address).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "sentral serve does not accept connections"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child, base)
 }
