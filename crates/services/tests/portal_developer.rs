@@ -4,8 +4,6 @@
 //! forbidden by the setting or the configuration, and rotation with an overlap on the sandbox
 //! clock.
 
-use std::sync::Arc;
-
 use sentral_domain::{EntityId, Secret, Timestamp};
 use sentral_services::admin::{NewApplication, NewPartner};
 use sentral_services::auth::{ClientAuthMethod, GrantRequest};
@@ -17,85 +15,22 @@ use sentral_services::portal::developer_portal::RevealState;
 use sentral_services::portal::{PortalFailure, PortalUser};
 use sentral_services::sealing::SealKey;
 use sentral_services::{Platform, PlatformConfig, ServiceError};
-use sentral_store::testing::{PgTestSchema, postgres_test_url};
-use sentral_store::{Store, StoreLocation};
 
-struct World {
-    backend: &'static str,
-    store: Arc<Store>,
-    platform: Arc<Platform>,
-    _dir: Option<tempfile::TempDir>,
-    schema: Option<PgTestSchema>,
-}
+#[path = "support/portal_world.rs"]
+mod portal_world;
 
-impl World {
-    async fn cleanup(self) {
-        self.platform.store().close().await;
-        if let Some(schema) = self.schema {
-            schema.drop_schema().await.unwrap();
-        }
-    }
-}
+use portal_world::{World, login, worlds_with};
 
 fn config(key: SealKey, forbid: bool) -> PlatformConfig {
     PlatformConfig {
-        sandbox: true,
-        token_recheck_seconds: 0,
         seal_key: Some(key),
         forbid_production_secret_reveal: forbid,
-        ..PlatformConfig::default()
+        ..portal_world::sandbox_config()
     }
 }
 
-async fn world(backend: &'static str, store: Store) -> (Arc<Store>, Arc<Platform>) {
-    let store = Arc::new(store);
-    let platform = Platform::new(store.clone(), config(SealKey::random().unwrap(), false))
-        .await
-        .unwrap();
-    platform.ensure_demo_world().await.unwrap();
-    let _ = backend;
-    (store, platform)
-}
-
 async fn worlds(test: &str) -> Vec<World> {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&StoreLocation::SqliteDir(dir.path().to_owned()))
-        .await
-        .unwrap();
-    let (store, platform) = world("sqlite", store).await;
-    let mut worlds = vec![World {
-        backend: "sqlite",
-        store,
-        platform,
-        _dir: Some(dir),
-        schema: None,
-    }];
-    let Some(base) = postgres_test_url() else {
-        eprintln!("{test}: SENTRAL_TEST_DATABASE_URL is unset; skipping PostgreSQL");
-        return worlds;
-    };
-    let schema = PgTestSchema::create(&base).await.unwrap();
-    let store = Store::open(&StoreLocation::Postgres(schema.url.clone()))
-        .await
-        .unwrap();
-    let (store, platform) = world("postgres", store).await;
-    worlds.push(World {
-        backend: "postgres",
-        store,
-        platform,
-        _dir: None,
-        schema: Some(schema),
-    });
-    worlds
-}
-
-async fn login(platform: &Platform, who: sentral_services::portal::demo::DemoLogin) -> PortalUser {
-    platform
-        .portal_login(who.email, who.password)
-        .await
-        .unwrap()
-        .session
-        .user
+    worlds_with(test, || config(SealKey::random().unwrap(), false)).await
 }
 
 fn cli() -> Actor {

@@ -2,8 +2,6 @@
 //! `SENTRAL_TEST_DATABASE_URL` is set) PostgreSQL: administrators and their rights, the
 //! partner's applications, the MBN agreement's system user settings and a new password by SMS.
 
-use std::sync::Arc;
-
 use sentral_domain::platform::AdminRight;
 use sentral_domain::{ApiProduct, EntityId, OrgNumber, Secret, SystemUserName};
 use sentral_services::auth::{ClientAuthMethod, GrantRequest};
@@ -15,74 +13,12 @@ use sentral_services::platform::Actor;
 use sentral_services::portal::applications::ApplicationState;
 use sentral_services::portal::demo::{DEVELOPER_ADMIN, LINE_ADMIN, SUPER_ADMIN};
 use sentral_services::portal::{PortalFailure, PortalUser};
-use sentral_services::{Platform, PlatformConfig, ServiceError};
-use sentral_store::testing::{PgTestSchema, postgres_test_url};
-use sentral_store::{Store, StoreLocation};
+use sentral_services::{Platform, ServiceError};
 
-struct World {
-    backend: &'static str,
-    platform: Arc<Platform>,
-    _dir: Option<tempfile::TempDir>,
-    schema: Option<PgTestSchema>,
-}
+#[path = "support/portal_world.rs"]
+mod portal_world;
 
-impl World {
-    async fn cleanup(self) {
-        self.platform.store().close().await;
-        if let Some(schema) = self.schema {
-            schema.drop_schema().await.unwrap();
-        }
-    }
-}
-
-async fn platform(store: Store) -> Arc<Platform> {
-    let config = PlatformConfig {
-        sandbox: true,
-        token_recheck_seconds: 0,
-        ..PlatformConfig::default()
-    };
-    let platform = Platform::new(Arc::new(store), config).await.unwrap();
-    platform.ensure_demo_world().await.unwrap();
-    platform
-}
-
-/// The demo world on SQLite, and on PostgreSQL when configured.
-async fn worlds(test: &str) -> Vec<World> {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&StoreLocation::SqliteDir(dir.path().to_owned()))
-        .await
-        .unwrap();
-    let mut worlds = vec![World {
-        backend: "sqlite",
-        platform: platform(store).await,
-        _dir: Some(dir),
-        schema: None,
-    }];
-    let Some(base) = postgres_test_url() else {
-        eprintln!("{test}: SENTRAL_TEST_DATABASE_URL is unset; skipping PostgreSQL");
-        return worlds;
-    };
-    let schema = PgTestSchema::create(&base).await.unwrap();
-    let store = Store::open(&StoreLocation::Postgres(schema.url.clone()))
-        .await
-        .unwrap();
-    worlds.push(World {
-        backend: "postgres",
-        platform: platform(store).await,
-        _dir: None,
-        schema: Some(schema),
-    });
-    worlds
-}
-
-async fn login(platform: &Platform, who: sentral_services::portal::demo::DemoLogin) -> PortalUser {
-    platform
-        .portal_login(who.email, who.password)
-        .await
-        .unwrap()
-        .session
-        .user
-}
+use portal_world::{login, worlds};
 
 fn cli() -> Actor {
     Actor("cli".into())
