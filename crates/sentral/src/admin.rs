@@ -34,6 +34,7 @@ use serde::Serialize;
 use serde_json::json;
 
 mod audit;
+mod portal_login;
 
 /// The program name used in the hints printed to people.
 const PROGRAM: &str = "sentral admin";
@@ -57,6 +58,9 @@ pub enum AdminCommand {
     Connect(ConnectCommand),
     /// The audit log, newest first: every change made through the APIs, the portal and here.
     Audit(audit::AuditArgs),
+    /// Logins to the web portal: the operator's staff, dealers, a partner's super-administrator.
+    #[command(subcommand)]
+    PortalLogin(portal_login::PortalLoginCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -434,6 +438,7 @@ pub async fn run(platform: &Platform, command: AdminCommand, json: bool) -> Resu
             add_connect_service(platform, &actor, &service, &agreement).await
         }
         AdminCommand::Audit(args) => audit::show(platform, args).await,
+        AdminCommand::PortalLogin(command) => portal_login::run(platform, &actor, command).await,
     }
     .map_err(explain)?;
     let mut stdout = std::io::stdout().lock();
@@ -559,12 +564,15 @@ async fn create_partner(
     let text = format!(
         "Created partner {} ({}), id {}.\n\
          Super administrator: {} <{}>\n\
-         Next: create an application with `{PROGRAM} app create --partner {} --name NAME \
-         --products PRODUCTS`.\n",
+         Next: give them a portal login with `{PROGRAM} portal-login create --role \
+         administrator --org-number {} --email {}`, and create an application with \
+         `{PROGRAM} app create --partner {} --name NAME --products PRODUCTS`.\n",
         partner.name,
         partner.org_number,
         partner.id,
         args.admin_name.trim(),
+        args.admin_email,
+        partner.org_number,
         args.admin_email,
         partner.org_number,
     );

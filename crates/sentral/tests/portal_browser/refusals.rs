@@ -92,6 +92,16 @@ async fn rights_a_forged_form_and_another_partners_application_are_refused() {
             "--created-by",
             "anne@annenpartner.no",
         ],
+        &[
+            "portal-login",
+            "create",
+            "--role",
+            "administrator",
+            "--org-number",
+            "910000004",
+            "--email",
+            "anne@annenpartner.no",
+        ],
     ]);
     let other = &printed[1];
     let other_id = other["id"]
@@ -107,6 +117,10 @@ async fn rights_a_forged_form_and_another_partners_application_are_refused() {
         !list.contains("Annen pilot"),
         "another partner's application is listed"
     );
+    per.goto(&server.url("/portal/apier")).await;
+    per.click_link("Demo Switchboard").await;
+    let pilot_url = per.url_when(|url| url.contains("/portal/apier/app")).await;
+    let pilot_path = pilot_url.trim_start_matches(&server.base).to_owned();
     for path in [
         format!("/portal/apier/{other_id}"),
         format!("/portal/apier/{other_id}/produksjon"),
@@ -116,6 +130,21 @@ async fn rights_a_forged_form_and_another_partners_application_are_refused() {
         per.source_when(|page| page.contains(NOT_FOUND)).await;
     }
     per.screenshot("not-found").await;
+
+    // And the other way: Anne, the other partner's super-administrator, with the login the
+    // operator made for her, sees her own pilot and not Demo Partner's.
+    let anne_password = printed[2]["password"].as_str().expect("the password, once");
+    let anne = driver.browser(1280, 900).await;
+    log_in(&anne, &server, "anne@annenpartner.no", anne_password).await;
+    anne.url_when(|url| url.ends_with("/portal/")).await;
+    anne.goto(&server.url("/portal/apier")).await;
+    let apps = anne.source_when(|page| page.contains("Annen pilot")).await;
+    assert!(
+        !apps.contains("Demo Switchboard"),
+        "Demo Partner's pilot is listed to Anne"
+    );
+    anne.goto(&server.url(&pilot_path)).await;
+    anne.source_when(|page| page.contains(NOT_FOUND)).await;
 
     // Wrong passwords: after five the login is locked, even with the right one.
     let visitor = driver.browser(1280, 900).await;
@@ -133,7 +162,7 @@ async fn rights_a_forged_form_and_another_partners_application_are_refused() {
         .await;
     visitor.screenshot("locked").await;
 
-    for browser in [ola, per, visitor] {
+    for browser in [ola, per, anne, visitor] {
         browser.close().await;
     }
 }

@@ -131,6 +131,76 @@ impl Platform {
         Ok(login)
     }
 
+    /// A portal login made at the operator's console (`sentral admin portal-login create`),
+    /// with a generated password the caller shows once: the operator's staff, a dealer (of the
+    /// dealer company `org_number`), or an administrator of the company `org_number` whose
+    /// administrator record has this e-mail (a partner's super-administrator, made with the
+    /// partner).
+    pub async fn create_portal_login_with_new_password(
+        &self,
+        actor: &Actor,
+        role: PortalRole,
+        name: Option<String>,
+        email: &str,
+        mobile: Option<String>,
+        org_number: Option<OrgNumber>,
+    ) -> Result<(PortalLogin, Secret), ServiceError> {
+        let email = email.trim().to_lowercase();
+        let (administrator_id, name) = match role {
+            PortalRole::Administrator => {
+                let Some(org) = org_number.as_ref() else {
+                    return Err(ServiceError::invalid(
+                        "org-number",
+                        "an administrator's login needs the company's organisation number",
+                    ));
+                };
+                let mut conn = self.store.read().await?;
+                let administrator = platform_repo::administrators(&mut conn, org)
+                    .await?
+                    .into_iter()
+                    .find(|admin| admin.email.trim().eq_ignore_ascii_case(&email))
+                    .ok_or_else(|| {
+                        ServiceError::invalid(
+                            "email",
+                            "is not an administrator of that company (a partner's \
+                             super-administrator is made with `partner create`)",
+                        )
+                    })?;
+                (Some(administrator.id), name.unwrap_or(administrator.name))
+            }
+            PortalRole::Dealer if org_number.is_none() => {
+                return Err(ServiceError::invalid(
+                    "org-number",
+                    "a dealer's login needs the dealer company's organisation number",
+                ));
+            }
+            PortalRole::Dealer | PortalRole::Operator => {
+                let name =
+                    name.ok_or_else(|| ServiceError::invalid("name", "must not be empty"))?;
+                (None, name)
+            }
+        };
+        let password = crate::admin::new_password();
+        let login = self
+            .create_portal_login(
+                actor,
+                NewPortalLogin {
+                    role,
+                    administrator_id,
+                    org_number: match role {
+                        PortalRole::Operator => None,
+                        _ => org_number,
+                    },
+                    name,
+                    email,
+                    mobile,
+                    password: Secret::new(password.expose()),
+                },
+            )
+            .await?;
+        Ok((login, password))
+    }
+
     /// Checks a login name (e-mail or mobile) and password and opens a new session (a new id
     /// every time, so a session id planted before login is worthless).
     pub async fn portal_login(
