@@ -265,20 +265,6 @@ impl Browser {
         }
     }
 
-    /// An attribute of the element (waiting for it), e.g. `href` or `id`.
-    pub async fn attribute(&self, css: &str, name: &str) -> String {
-        let id = self.wait_for(css).await;
-        self.command(
-            reqwest::Method::GET,
-            &format!("/element/{id}/attribute/{name}"),
-            None,
-        )
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-    }
-
     /// Clicks the link whose text is exactly `text`, waiting up to 5 s for it.
     pub async fn click_link(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(5);
