@@ -2,6 +2,8 @@
 //! `SENTRAL_TEST_DATABASE_URL` is set) PostgreSQL: administrators and their rights, the
 //! partner's applications, the MBN agreement's system user settings and a new password by SMS.
 
+use std::sync::Arc;
+
 use sentral_domain::platform::AdminRight;
 use sentral_domain::{ApiProduct, EntityId, OrgNumber, Secret, SystemUserName};
 use sentral_services::auth::{ClientAuthMethod, GrantRequest};
@@ -180,7 +182,35 @@ async fn a_super_administrator_manages_administrators_and_rights() {
             matches!(twice, Err(ServiceError::Conflict { .. })),
             "{twice:?}"
         );
+        // When the SMS cannot be sent, nothing of the new administrator is left behind.
+        platform.set_sms_gateway(Arc::new(BrokenGateway));
+        let failed = platform
+            .new_administrator(&boss, "Siv Uten", "siv@demopartner.no", "99000079", &[])
+            .await;
+        assert!(failed.is_err(), "{failed:?}");
+        platform.set_sms_gateway(Arc::new(sentral_services::sms::SmsOutbox));
+        assert_eq!(platform.administrators(&boss).await.unwrap().len(), 4);
+        assert!(
+            platform
+                .new_administrator(&boss, "Siv Med", "siv@demopartner.no", "99000079", &[])
+                .await
+                .is_ok(),
+            "the e-mail and mobile are free again: no login was left behind"
+        );
         world.cleanup().await;
+    }
+}
+
+/// A gateway that is down.
+struct BrokenGateway;
+
+impl sentral_services::sms::SmsGateway for BrokenGateway {
+    fn send<'a>(
+        &'a self,
+        _conn: &'a mut sentral_store::Connection,
+        _message: &'a sentral_domain::platform::SmsMessage,
+    ) -> sentral_services::sms::SmsFuture<'a> {
+        Box::pin(async { Err(ServiceError::Internal("the SMS gateway is down".into())) })
     }
 }
 

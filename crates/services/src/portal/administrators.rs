@@ -11,6 +11,7 @@ use sentral_store::{platform as repo, portal as logins};
 use serde::Serialize;
 use serde_json::json;
 
+use super::login::{insert_portal_login, portal_login_record};
 use super::{NewPortalLogin, PortalFailure, PortalUser};
 use crate::admin::{new_password, require_text};
 use crate::platform::audit;
@@ -146,6 +147,30 @@ impl Platform {
             super_admin: false,
             rights: ordered(rights),
         };
+        let password = new_password();
+        let login = portal_login_record(
+            NewPortalLogin {
+                role: PortalRole::Administrator,
+                administrator_id: Some(admin.id.clone()),
+                org_number: Some(company.clone()),
+                name: admin.name.clone(),
+                email: admin.email.clone(),
+                mobile: Some(local.clone()),
+                password: Secret::new(password.expose()),
+            },
+            now,
+        )?;
+        let message = SmsMessage {
+            to: msisdn.clone(),
+            text: format!(
+                "Du er administrator i Min Bedrift. Logg inn med {} og passordet {}",
+                admin.email,
+                password.expose()
+            ),
+            sent_at: now,
+        };
+        let sms = self.sms_gateway();
+        // The administrator, its login and the SMS commit together or not at all.
         let mut tx = self.store.write().await?;
         repo::insert_administrator(&mut tx, &admin, now).await?;
         let rights_text: Vec<&str> = admin.rights.iter().map(|right| right.as_str()).collect();
@@ -159,32 +184,7 @@ impl Platform {
             detail,
         )
         .await?;
-        tx.commit().await?;
-        let password = new_password();
-        self.create_portal_login(
-            &user.actor(),
-            NewPortalLogin {
-                role: PortalRole::Administrator,
-                administrator_id: Some(admin.id.clone()),
-                org_number: Some(company),
-                name: admin.name.clone(),
-                email: admin.email.clone(),
-                mobile: Some(local.clone()),
-                password: Secret::new(password.expose()),
-            },
-        )
-        .await?;
-        let message = SmsMessage {
-            to: msisdn.clone(),
-            text: format!(
-                "Du er administrator i Min Bedrift. Logg inn med {} og passordet {}",
-                admin.email,
-                password.expose()
-            ),
-            sent_at: now,
-        };
-        let sms = self.sms_gateway();
-        let mut tx = self.store.write().await?;
+        insert_portal_login(&mut tx, &user.actor(), &login, now).await?;
         sms.send(&mut tx, &message).await?;
         audit(
             &mut tx,

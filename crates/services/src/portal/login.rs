@@ -74,59 +74,16 @@ fn normalise_login_name(name: &str) -> String {
 
 impl Platform {
     /// A person who may log in to the portal (the demo seed, the admin command line, a
-    /// super-administrator's *Ny administrator*).
+    /// super-administrator's *Ny administrator*), with the given password.
     pub async fn create_portal_login(
         &self,
         actor: &Actor,
         new: NewPortalLogin,
     ) -> Result<PortalLogin, ServiceError> {
-        let email = new.email.trim().to_lowercase();
-        if !email.contains('@') || email.len() > 200 {
-            return Err(ServiceError::invalid("email", "must be an e-mail address"));
-        }
-        let mobile = match new.mobile.as_deref().map(normalise_login_name) {
-            Some(mobile) if mobile.len() == 8 && mobile.bytes().all(|b| b.is_ascii_digit()) => {
-                Some(mobile)
-            }
-            Some(_) => return Err(ServiceError::invalid("mobile", "must be 8 digits")),
-            None => None,
-        };
-        if new.name.trim().is_empty() {
-            return Err(ServiceError::invalid("name", "must not be empty"));
-        }
-        if new.password.expose().chars().count() < 8 {
-            return Err(ServiceError::invalid(
-                "password",
-                "must be at least 8 characters",
-            ));
-        }
         let now = self.now();
-        let login = PortalLogin {
-            id: EntityId::new(random_id("pl")),
-            role: new.role,
-            administrator_id: new.administrator_id,
-            org_number: new.org_number,
-            name: new.name.trim().to_owned(),
-            email,
-            mobile,
-            password_hash: hash_secret(new.password.expose())?,
-            failed_attempts: 0,
-            locked_until: None,
-            last_login_at: None,
-            created_at: now,
-        };
+        let login = portal_login_record(new, now)?;
         let mut tx = self.store.write().await?;
-        repo::insert_login(&mut tx, &login).await?;
-        let detail = json!({"role": login.role.as_str(), "email": login.email});
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "portal.login.create",
-            login.id.as_str(),
-            detail,
-        )
-        .await?;
+        insert_portal_login(&mut tx, actor, &login, now).await?;
         tx.commit().await?;
         Ok(login)
     }
@@ -400,6 +357,69 @@ impl Platform {
             authenticated_at: now,
         })
     }
+}
+
+/// The checked login with its password hashed (Argon2id takes a while: done before the
+/// transaction that stores it).
+pub(crate) fn portal_login_record(
+    new: NewPortalLogin,
+    now: Timestamp,
+) -> Result<PortalLogin, ServiceError> {
+    let email = new.email.trim().to_lowercase();
+    if !email.contains('@') || email.len() > 200 {
+        return Err(ServiceError::invalid("email", "must be an e-mail address"));
+    }
+    let mobile = match new.mobile.as_deref().map(normalise_login_name) {
+        Some(mobile) if mobile.len() == 8 && mobile.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(mobile)
+        }
+        Some(_) => return Err(ServiceError::invalid("mobile", "must be 8 digits")),
+        None => None,
+    };
+    if new.name.trim().is_empty() {
+        return Err(ServiceError::invalid("name", "must not be empty"));
+    }
+    if new.password.expose().chars().count() < 8 {
+        return Err(ServiceError::invalid(
+            "password",
+            "must be at least 8 characters",
+        ));
+    }
+    Ok(PortalLogin {
+        id: EntityId::new(random_id("pl")),
+        role: new.role,
+        administrator_id: new.administrator_id,
+        org_number: new.org_number,
+        name: new.name.trim().to_owned(),
+        email,
+        mobile,
+        password_hash: hash_secret(new.password.expose())?,
+        failed_attempts: 0,
+        locked_until: None,
+        last_login_at: None,
+        created_at: now,
+    })
+}
+
+/// Stores the login and its audit entry in the caller's transaction.
+pub(crate) async fn insert_portal_login(
+    tx: &mut sentral_store::Connection,
+    actor: &Actor,
+    login: &PortalLogin,
+    now: Timestamp,
+) -> Result<(), ServiceError> {
+    repo::insert_login(tx, login).await?;
+    let detail = json!({"role": login.role.as_str(), "email": login.email});
+    audit(
+        tx,
+        now,
+        actor,
+        "portal.login.create",
+        login.id.as_str(),
+        detail,
+    )
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]
