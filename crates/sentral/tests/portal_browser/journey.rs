@@ -47,7 +47,7 @@ async fn the_seeds_onboarding_process_from_pilot_to_production_in_a_real_browser
     let Some(driver) = Driver::start() else {
         return;
     };
-    let server = Server::demo();
+    let mut server = Server::demo();
 
     // Kari has no APIer yet: the API pages are refused to her.
     let kari = driver.browser(1280, 1000).await;
@@ -348,6 +348,16 @@ async fn the_seeds_onboarding_process_from_pilot_to_production_in_a_real_browser
         );
     }
     olga.screenshot("back-office-audit").await;
+    // And to the admin command line, on the same store (SQLite: while the server is stopped).
+    let printed =
+        server.admin_while_stopped(&[&["audit", "--actor", "portal:dag@demoforhandler.no"]]);
+    assert!(
+        printed[0]
+            .to_string()
+            .contains("agreement.add-connect-service"),
+        "{}",
+        printed[0]
+    );
 
     for browser in [kari, per, olga, dag] {
         browser.close().await;
