@@ -400,6 +400,24 @@ pub async fn credentials_of_app(
         .collect()
 }
 
+/// The credentials of every live application of a partner, in one query (the Developer
+/// Portal's list), ordered by application and creation.
+pub async fn credentials_of_partner(
+    conn: &mut Connection,
+    partner_id: &EntityId,
+) -> Result<Vec<ClientCredential>, StoreError> {
+    crate::db::query(
+        "SELECT c.* FROM client_credentials c JOIN applications a ON a.id = c.app_id \
+         WHERE a.partner_id = $1 AND a.deleted_at IS NULL ORDER BY c.app_id, c.created_at",
+    )
+    .bind(partner_id.as_str())
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(credential_from)
+    .collect()
+}
+
 /// A rotated secret: its hash and sealed copy replace the current ones; the previous hash stays
 /// valid until `previous_valid_until` when given (an overlap), else it stops working at once.
 #[derive(Debug, Clone)]

@@ -4,7 +4,11 @@
 //! [`AdminRight::Apis`]; revealing and rotating also a fresh login. Another company's
 //! application answers NotFound.
 
-use sentral_domain::platform::{AdminRight, Administrator, AppKind, Application, Partner};
+use std::collections::HashMap;
+
+use sentral_domain::platform::{
+    AdminRight, Administrator, AppKind, Application, ClientCredential, Partner,
+};
 use sentral_domain::{ClientId, EntityId, OrgNumber, Secret, Timestamp};
 use sentral_store::{Connection, platform as repo, records};
 use serde::Serialize;
@@ -92,8 +96,15 @@ impl Platform {
             production: Vec::new(),
         };
         let now = self.now();
+        let mut credentials_by_app: HashMap<EntityId, Vec<ClientCredential>> = HashMap::new();
+        for credential in repo::credentials_of_partner(&mut conn, &company.id).await? {
+            credentials_by_app
+                .entry(credential.app_id.clone())
+                .or_default()
+                .push(credential);
+        }
         for app in repo::applications_of_partner(&mut conn, &company.id).await? {
-            let credentials = repo::credentials_of_app(&mut conn, &app.id).await?;
+            let credentials = credentials_by_app.remove(&app.id).unwrap_or_default();
             let reveal = if app.kind == AppKind::Production && production_forbidden {
                 RevealState::ProductionForbidden
             } else if credentials.iter().all(|c| c.sealed_secret.is_some()) {
