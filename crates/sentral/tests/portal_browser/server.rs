@@ -114,7 +114,7 @@ fn spawn(dir: &std::path::Path) -> (Child, String) {
         .arg(dir)
         .env_remove("SENTRAL_DATABASE_URL")
         .env_remove("SENTRAL_NATS_URL")
-        .env("RUST_LOG", "warn")
+        .env("SENTRAL_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
