@@ -19,7 +19,7 @@ const SELECT: &str = "SELECT m.*, s.short_number AS short_number FROM members m 
 
 /// The member of a row, its texts moved out of the row.
 fn member_from(mut row: Row) -> Result<Member, StoreError> {
-    let other_numbers: Vec<ContactNumber> = serde_json::from_str(row.text("other_numbers")?)
+    let other_numbers = crate::rows::contact_numbers(row.text("other_numbers")?)
         .map_err(|e| StoreError::Corrupt(format!("member numbers: {e}")))?;
     Ok(Member {
         id: take_id(&mut row, "id")?,
