@@ -227,6 +227,9 @@ pub async fn accounts_page(
     Ok(Page { items, total })
 }
 
+/// Up to this many companies in reach, [`listed_total`] reads each one's counter by itself.
+const LOOKUPS_PER_COMPANY_UP_TO: usize = 32;
+
 /// How many accounts within `reach` are listed at `now`: exactly the `COUNT(*)` of the page's
 /// filter, without reading every account of the companies. One statement (one snapshot on
 /// PostgreSQL): the accounts of the companies from the counter of migration 0038, minus those of
@@ -251,15 +254,45 @@ pub async fn listed_total(
         .companies
         .iter()
         .map(|company| filter.bind(Bind::Text(company.clone())))
-        .collect::<Vec<_>>()
-        .join(", ");
+        .collect::<Vec<_>>();
+    // SQLite evaluates `x IN (…)` of more than two values through a temporary b-tree built for
+    // each execution (~15 000 instructions, more than counting a few dozen rows). For a reach of
+    // a few companies the counters are read one primary-key lookup each and the future accounts
+    // are tested with `=` terms instead; a long list keeps the `IN`s (and the expression depth
+    // of a sum per company within SQLite's limit).
+    let (kept, future_owner) = if owners.len() <= LOOKUPS_PER_COMPANY_UP_TO {
+        let kept = owners
+            .iter()
+            .map(|owner| {
+                format!(
+                    "COALESCE((SELECT c.n FROM account_counts c WHERE c.owner_org = {owner}), 0)"
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let future_owner = owners
+            .iter()
+            .map(|owner| format!("f.owner_org = {owner}"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        (kept, future_owner)
+    } else {
+        let list = owners.join(", ");
+        (
+            format!(
+                "COALESCE((SELECT SUM(c.n) FROM account_counts c WHERE c.owner_org IN ({list})), 0)"
+            ),
+            format!("f.owner_org IN ({list})"),
+        )
+    };
     let singles = if reach.accounts.is_empty() {
         String::new()
     } else {
         let ids = filter.any_of("s.id", reach.accounts.iter().cloned());
         format!(
             " + (SELECT COUNT(*) FROM corporate_accounts s WHERE {ids} \
-             AND s.listed_from <= {at} AND s.owner_org NOT IN ({owners}))"
+             AND s.listed_from <= {at} AND s.owner_org NOT IN ({}))",
+            owners.join(", ")
         )
     };
     // SQLite's planner, without statistics, would rather walk the owners' accounts by the page
@@ -269,10 +302,8 @@ pub async fn listed_total(
         Backend::Postgres => "",
     };
     let sql = format!(
-        "SELECT CAST(COALESCE((SELECT SUM(c.n) FROM account_counts c \
-         WHERE c.owner_org IN ({owners})), 0) \
-         - (SELECT COUNT(*) FROM corporate_accounts f{by_listing} \
-         WHERE f.listed_from > {at} AND f.owner_org IN ({owners})){singles} AS BIGINT) AS n"
+        "SELECT CAST({kept} - (SELECT COUNT(*) FROM corporate_accounts f{by_listing} \
+         WHERE f.listed_from > {at} AND ({future_owner})){singles} AS BIGINT) AS n"
     );
     // Only placeholders and constants are interpolated; every value is bound.
     let row = filter

@@ -222,6 +222,12 @@ async fn the_account_list_total_is_count_star_after_every_kind_of_write() {
         let first = vec!["914742315".to_owned()];
         let both = vec!["914742315".to_owned(), "987654325".to_owned()];
         let none: Vec<String> = Vec::new();
+        // More companies than `listed_total` looks up one by one: the two and 38 without accounts.
+        let many: Vec<String> = both
+            .iter()
+            .cloned()
+            .chain((0..38).map(|n| format!("{:09}", 800_000_000 + n)))
+            .collect();
         // Single accounts: one of the first company's (counted once), one of the other's, one
         // listed in the future, one that does not exist.
         let singles = vec![
@@ -266,10 +272,17 @@ async fn the_account_list_total_is_count_star_after_every_kind_of_write() {
                     accounts: &none,
                 },
             ),
+            (
+                "many",
+                Reach {
+                    companies: &many,
+                    accounts: &none,
+                },
+            ),
         ];
         let later = NOW.plus_seconds(60);
         let check =
-            async |conn: &mut sentral_store::Connection, expected: [[i64; 5]; 2], step: &str| {
+            async |conn: &mut sentral_store::Connection, expected: [[i64; 6]; 2], step: &str| {
                 for (at, expected) in [(NOW, expected[0]), (later, expected[1])] {
                     for ((reach_name, reach), expected) in reaches.iter().zip(expected) {
                         let what = format!("{name}, {step}, {reach_name}, at {}", at.millis());
@@ -280,7 +293,7 @@ async fn the_account_list_total_is_count_star_after_every_kind_of_write() {
 
         let mut tx = backend.store.write().await.unwrap();
         organizations(&mut tx).await;
-        check(&mut tx, [[0; 5]; 2], "empty").await;
+        check(&mut tx, [[0; 6]; 2], "empty").await;
         // Listed now, listed a minute later (the boundary included), listed an hour later.
         for (id, owner, listed) in [
             (1, "914742315", NOW.plus_seconds(-10)),
@@ -294,8 +307,8 @@ async fn the_account_list_total_is_count_star_after_every_kind_of_write() {
                 .await
                 .unwrap();
         }
-        // (first, both, first and singles, singles, nothing) at NOW and a minute later.
-        let written = [[2, 3, 3, 2, 0], [3, 5, 5, 3, 0]];
+        // (first, both, first and singles, singles, nothing, many) at NOW and a minute later.
+        let written = [[2, 3, 3, 2, 0, 3], [3, 5, 5, 3, 0, 5]];
         check(&mut tx, written, "inserted, uncommitted").await;
         tx.commit().await.unwrap();
         let mut conn = backend.store.read().await.unwrap();
@@ -309,7 +322,7 @@ async fn the_account_list_total_is_count_star_after_every_kind_of_write() {
             .unwrap();
         check(
             &mut tx,
-            [[3, 4, 4, 2, 0], [4, 6, 6, 3, 0]],
+            [[3, 4, 4, 2, 0, 4], [4, 6, 6, 3, 0, 6]],
             "one more, uncommitted",
         )
         .await;
@@ -323,14 +336,19 @@ async fn the_account_list_total_is_count_star_after_every_kind_of_write() {
         sentral_store::records::delete_everything(&mut tx)
             .await
             .unwrap();
-        check(&mut tx, [[0; 5]; 2], "reset").await;
+        check(&mut tx, [[0; 6]; 2], "reset").await;
         organizations(&mut tx).await;
         accounts::insert_account(&mut tx, &account(4, "987654325", later))
             .await
             .unwrap();
         tx.commit().await.unwrap();
         let mut conn = backend.store.read().await.unwrap();
-        check(&mut conn, [[0, 0, 0, 0, 0], [0, 1, 1, 1, 0]], "reseeded").await;
+        check(
+            &mut conn,
+            [[0, 0, 0, 0, 0, 0], [0, 1, 1, 1, 0, 1]],
+            "reseeded",
+        )
+        .await;
         drop(conn);
         backend.cleanup().await;
     }
