@@ -169,7 +169,6 @@ mod tests {
             "[{\"kind\":\"wo\u{1}rk\",\"number\":\"1\"}]",
             "[{\"kind\":\"work\",\"number\":\"1\"},{\"kind\":\"home\",\"number\":\"2\"}]",
             "[{\"kind\":\"work\",\"number\":1}]",
-            "[{\"kind\":\"work\",\"number\":\"1\"}",
             "[",
             "",
             "null",
