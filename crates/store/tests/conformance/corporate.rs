@@ -222,6 +222,8 @@ async fn the_account_list_total_is_count_star_after_every_kind_of_write() {
         let first = vec!["914742315".to_owned()];
         let both = vec!["914742315".to_owned(), "987654325".to_owned()];
         let none: Vec<String> = Vec::new();
+        // A company named twice counts once.
+        let first_twice = vec!["914742315".to_owned(), "914742315".to_owned()];
         // More companies than `listed_total` looks up one by one: the two and 38 without accounts.
         let many: Vec<String> = both
             .iter()
@@ -254,7 +256,7 @@ async fn the_account_list_total_is_count_star_after_every_kind_of_write() {
             (
                 "first and singles",
                 Reach {
-                    companies: &first,
+                    companies: &first_twice,
                     accounts: &singles,
                 },
             ),
