@@ -228,6 +228,14 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
             postgres: include_str!("../migrations/0037_member_counts.postgres.sql"),
         },
     ),
+    (
+        38,
+        "account-counts",
+        PerBackend {
+            sqlite: include_str!("../migrations/0038_account_counts.sqlite.sql"),
+            postgres: include_str!("../migrations/0038_account_counts.postgres.sql"),
+        },
+    ),
 ];
 
 /// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.
@@ -292,6 +300,7 @@ pub const ALL_TABLES: &[&str] = &[
     "corporate_orders",
     "mobile_subscriptions",
     "agreement_products",
+    "account_counts",
     "corporate_accounts",
     "address_cards",
     "counters",

@@ -1,6 +1,7 @@
 //! Small helpers to read typed values out of Any rows.
 
 use crate::db::Row;
+use sentral_domain::directory::ContactNumber;
 use sentral_domain::{EntityId, OrgNumber, Timestamp};
 
 use crate::StoreError;
@@ -78,4 +79,107 @@ pub fn escape_like(text: &str) -> String {
 /// A stored value the domain does not accept.
 pub fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {value:?}"))
+}
+
+/// A person's further numbers from their stored JSON, exactly as `serde_json::from_str` reads
+/// them. What every write stores (`serde_json::to_string` of the numbers: `[`, objects of the
+/// two keys `kind` and `number` in that order, strings without escapes, `]`, no spaces) is read
+/// without serde's machinery; anything else (escapes, spaces, another key order, bad JSON) goes
+/// through serde_json, so the result and the errors are serde's in every case.
+pub fn contact_numbers(json: &str) -> Result<Vec<ContactNumber>, serde_json::Error> {
+    match stored_numbers(json) {
+        Some(numbers) => Ok(numbers),
+        None => serde_json::from_str(json),
+    }
+}
+
+/// The numbers of JSON in the stored form, `None` for any other text.
+fn stored_numbers(json: &str) -> Option<Vec<ContactNumber>> {
+    let mut rest = json.strip_prefix('[')?;
+    let mut numbers = Vec::new();
+    if rest == "]" {
+        return Some(numbers);
+    }
+    loop {
+        let (kind, after) = plain_string(rest.strip_prefix("{\"kind\":\"")?)?;
+        let (number, after) = plain_string(after.strip_prefix(",\"number\":\"")?)?;
+        rest = after.strip_prefix('}')?;
+        numbers.push(ContactNumber {
+            kind: kind.to_owned(),
+            number: number.to_owned(),
+        });
+        match rest.strip_prefix(',') {
+            Some(after) => rest = after,
+            None => return (rest == "]").then_some(numbers),
+        }
+    }
+}
+
+/// The text of a JSON string up to its closing quote, when it holds no escape and no control
+/// character (which JSON does not allow unescaped), and what follows the quote.
+fn plain_string(text: &str) -> Option<(&str, &str)> {
+    let end = text
+        .bytes()
+        .position(|b| b == b'"' || b == b'\\' || b < 0x20)?;
+    (text.as_bytes()[end] == b'"').then(|| (&text[..end], &text[end + 1..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_numbers_are_read_as_serde_json_reads_them() {
+        let numbers = |pairs: &[(&str, &str)]| -> Vec<ContactNumber> {
+            pairs
+                .iter()
+                .map(|(kind, number)| ContactNumber {
+                    kind: (*kind).to_owned(),
+                    number: (*number).to_owned(),
+                })
+                .collect()
+        };
+        // What writes store: serde_json's own output, read back by the fast path.
+        for stored in [
+            numbers(&[]),
+            numbers(&[("work", "4722990001")]),
+            numbers(&[("work", "4722990001"), ("mobile", "4790000001")]),
+            numbers(&[("other", "ÆØÅ æøå 😀"), ("", "")]),
+            numbers(&[("w\"ork", "a\\b"), ("tab\t", "new\nline\u{1}")]),
+        ] {
+            let json = serde_json::to_string(&stored).unwrap();
+            assert_eq!(contact_numbers(&json).unwrap(), stored, "{json}");
+        }
+        // Every other text: the same answer as serde_json, errors included.
+        for json in [
+            "[]",
+            "[ ]",
+            " []",
+            "[] ",
+            "[{\"kind\":\"work\",\"number\":\"1\"}]",
+            "[{\"number\":\"1\",\"kind\":\"work\"}]",
+            "[{\"kind\": \"work\", \"number\": \"1\"}]",
+            "[{\"kind\":\"w\\u0061rk\",\"number\":\"1\"}]",
+            "[{\"kind\":\"work\",\"number\":\"1\"},]",
+            "[{\"kind\":\"work\",\"number\":\"1\"}",
+            "[{\"kind\":\"work\",\"number\":\"1\"}]]",
+            "[{\"kind\":\"work\",\"number\":\"1\"}][]",
+            "[{\"kind\":\"work\",\"number\":\"1\",\"x\":1}]",
+            "[{\"kind\":\"work\"}]",
+            "[{\"kind\":\"wo\u{1}rk\",\"number\":\"1\"}]",
+            "[{\"kind\":\"work\",\"number\":\"1\"},{\"kind\":\"home\",\"number\":\"2\"}]",
+            "[{\"kind\":\"work\",\"number\":1}]",
+            "[",
+            "",
+            "null",
+            "{}",
+        ] {
+            let serde: Result<Vec<ContactNumber>, _> = serde_json::from_str(json);
+            match (contact_numbers(json), serde) {
+                (Ok(ours), Ok(theirs)) => assert_eq!(ours, theirs, "{json}"),
+                (Err(_), Err(_)) => {}
+                (ours, theirs) => panic!("{json}: {ours:?} but serde_json: {theirs:?}"),
+            }
+        }
+    }
 }

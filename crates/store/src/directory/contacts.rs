@@ -67,7 +67,7 @@ pub async fn high_water(conn: &mut Connection, enterprise_id: &str) -> Result<i6
 
 /// The contact of a row, its texts moved out of the row.
 fn contact_from(mut row: Row) -> Result<Contact, StoreError> {
-    let numbers: Vec<ContactNumber> = serde_json::from_str(row.text("numbers")?)
+    let numbers = crate::rows::contact_numbers(row.text("numbers")?)
         .map_err(|e| StoreError::Corrupt(format!("contact numbers: {e}")))?;
     Ok(Contact {
         id: take_text(&mut row, "id")?,

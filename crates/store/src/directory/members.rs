@@ -12,14 +12,32 @@ use crate::rows::{at, escape_like, org, take_id, take_opt_text, take_text};
 use crate::trigram;
 use crate::{Connection, StoreError};
 
+/// The columns [`member_from`] reads, in the order it reads them (a column is found by one
+/// comparison), over `members m` joined to its short number `s`: not the password hash, which a
+/// directory entry never shows (a copy of it per row, before).
+macro_rules! member_columns {
+    () => {
+        "m.other_numbers AS other_numbers, m.id AS id, m.org_number AS org_number, \
+         m.enterprise_id AS enterprise_id, m.group_id AS group_id, m.first_name AS first_name, \
+         m.last_name AS last_name, m.mobile AS mobile, m.email AS email, m.title AS title, \
+         m.department AS department, m.company AS company, m.street_address AS street_address, \
+         m.postal_code AS postal_code, m.postal_place AS postal_place, \
+         m.external_id AS external_id, s.short_number AS short_number, m.updated_at AS updated_at"
+    };
+}
+const MEMBER_COLUMNS: &str = member_columns!();
+
 /// Members with their short number (the plan entry that points at them).
-const SELECT: &str = "SELECT m.*, s.short_number AS short_number FROM members m \
-     LEFT JOIN short_numbers s ON s.kind = 'member' AND s.target = m.id \
-     AND s.enterprise_id = m.enterprise_id";
+const SELECT: &str = concat!(
+    "SELECT ",
+    member_columns!(),
+    " FROM members m LEFT JOIN short_numbers s ON s.kind = 'member' AND s.target = m.id \
+     AND s.enterprise_id = m.enterprise_id"
+);
 
 /// The member of a row, its texts moved out of the row.
 fn member_from(mut row: Row) -> Result<Member, StoreError> {
-    let other_numbers: Vec<ContactNumber> = serde_json::from_str(row.text("other_numbers")?)
+    let other_numbers = crate::rows::contact_numbers(row.text("other_numbers")?)
         .map_err(|e| StoreError::Corrupt(format!("member numbers: {e}")))?;
     Ok(Member {
         id: take_id(&mut row, "id")?,
@@ -205,7 +223,7 @@ pub async fn search(
         filter
             .select_page(
                 conn,
-                "m.*, s.short_number AS short_number",
+                MEMBER_COLUMNS,
                 FROM_WITH_SHORT_NUMBER,
                 "m.last_name, m.first_name, m.id",
                 offset,
@@ -250,7 +268,7 @@ async fn matches_page(
     let offset = page.bind(Bind::Int(offset));
     let sql = format!(
         "WITH found AS MATERIALIZED (SELECT m.id FROM members m{}) \
-         SELECT m.*, s.short_number AS short_number FROM {FROM_WITH_SHORT_NUMBER} \
+         SELECT {MEMBER_COLUMNS} FROM {FROM_WITH_SHORT_NUMBER} \
          WHERE m.id IN (SELECT id FROM found) \
          ORDER BY m.last_name, m.first_name, m.id LIMIT {limit} OFFSET {offset}",
         filter.where_sql()

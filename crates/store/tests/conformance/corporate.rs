@@ -175,6 +175,187 @@ async fn accounts_are_listed_within_reach_once_listed() {
     }
 }
 
+/// The accounts in reach listed at `at` by `COUNT(*)`, by `listed_total` (the counter of
+/// migration 0038 and the future-listed ones) and as both pages' totals must agree.
+async fn assert_account_total(
+    conn: &mut sentral_store::Connection,
+    reach: Reach<'_>,
+    at: Timestamp,
+    expected: i64,
+    what: &str,
+) {
+    let mut counted = 0;
+    for row in sentral_store::db::query(
+        "SELECT id, owner_org FROM corporate_accounts WHERE listed_from <= $1",
+    )
+    .bind(at.millis())
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap()
+    {
+        let id = row.try_get::<String, _>("id").unwrap();
+        let owner = row.try_get::<String, _>("owner_org").unwrap();
+        if reach.companies.contains(&owner) || reach.accounts.contains(&id) {
+            counted += 1;
+        }
+    }
+    let kept = accounts::listed_total(conn, reach, at).await.unwrap();
+    let page = accounts::accounts_page(conn, reach, at, 0, 1)
+        .await
+        .unwrap()
+        .total;
+    let json = accounts::accounts_page_json(conn, reach, at, 0, 1)
+        .await
+        .unwrap()
+        .total;
+    assert_eq!(
+        (counted, kept, page, json),
+        (expected, expected, expected, expected),
+        "{what}"
+    );
+}
+
+#[tokio::test]
+async fn the_account_list_total_is_count_star_after_every_kind_of_write() {
+    for backend in backends::all().await {
+        let name = backend.name;
+        let first = vec!["914742315".to_owned()];
+        let both = vec!["914742315".to_owned(), "987654325".to_owned()];
+        let none: Vec<String> = Vec::new();
+        // A company named twice counts once.
+        let first_twice = vec!["914742315".to_owned(), "914742315".to_owned()];
+        // More companies than `listed_total` looks up one by one: the two and 38 without accounts.
+        let many: Vec<String> = both
+            .iter()
+            .cloned()
+            .chain((0..38).map(|n| format!("{:09}", 800_000_000 + n)))
+            .collect();
+        // Single accounts: one of the first company's (counted once), one of the other's, one
+        // listed in the future, one that does not exist.
+        let singles = vec![
+            "2".to_owned(),
+            "4".to_owned(),
+            "6".to_owned(),
+            "99".to_owned(),
+        ];
+        let reaches = [
+            (
+                "first",
+                Reach {
+                    companies: &first,
+                    accounts: &none,
+                },
+            ),
+            (
+                "both",
+                Reach {
+                    companies: &both,
+                    accounts: &none,
+                },
+            ),
+            (
+                "first and singles",
+                Reach {
+                    companies: &first_twice,
+                    accounts: &singles,
+                },
+            ),
+            (
+                "singles",
+                Reach {
+                    companies: &none,
+                    accounts: &singles,
+                },
+            ),
+            (
+                "nothing",
+                Reach {
+                    companies: &none,
+                    accounts: &none,
+                },
+            ),
+            (
+                "many",
+                Reach {
+                    companies: &many,
+                    accounts: &none,
+                },
+            ),
+        ];
+        let later = NOW.plus_seconds(60);
+        let check =
+            async |conn: &mut sentral_store::Connection, expected: [[i64; 6]; 2], step: &str| {
+                for (at, expected) in [(NOW, expected[0]), (later, expected[1])] {
+                    for ((reach_name, reach), expected) in reaches.iter().zip(expected) {
+                        let what = format!("{name}, {step}, {reach_name}, at {}", at.millis());
+                        assert_account_total(conn, *reach, at, expected, &what).await;
+                    }
+                }
+            };
+
+        let mut tx = backend.store.write().await.unwrap();
+        organizations(&mut tx).await;
+        check(&mut tx, [[0; 6]; 2], "empty").await;
+        // Listed now, listed a minute later (the boundary included), listed an hour later.
+        for (id, owner, listed) in [
+            (1, "914742315", NOW.plus_seconds(-10)),
+            (2, "914742315", NOW),
+            (3, "914742315", later),
+            (5, "914742315", NOW.plus_seconds(3600)),
+            (4, "987654325", NOW),
+            (6, "987654325", later),
+        ] {
+            accounts::insert_account(&mut tx, &account(id, owner, listed))
+                .await
+                .unwrap();
+        }
+        // (first, both, first and singles, singles, nothing, many) at NOW and a minute later.
+        let written = [[2, 3, 3, 2, 0, 3], [3, 5, 5, 3, 0, 5]];
+        check(&mut tx, written, "inserted, uncommitted").await;
+        tx.commit().await.unwrap();
+        let mut conn = backend.store.read().await.unwrap();
+        check(&mut conn, written, "inserted").await;
+        drop(conn);
+
+        // A write that does not commit leaves the totals as they were.
+        let mut tx = backend.store.write().await.unwrap();
+        accounts::insert_account(&mut tx, &account(7, "914742315", NOW))
+            .await
+            .unwrap();
+        check(
+            &mut tx,
+            [[3, 4, 4, 2, 0, 4], [4, 6, 6, 3, 0, 6]],
+            "one more, uncommitted",
+        )
+        .await;
+        drop(tx);
+        let mut conn = backend.store.read().await.unwrap();
+        check(&mut conn, written, "rolled back").await;
+        drop(conn);
+
+        // A reset empties the counts with the accounts; a reseed counts again.
+        let mut tx = backend.store.write().await.unwrap();
+        sentral_store::records::delete_everything(&mut tx)
+            .await
+            .unwrap();
+        check(&mut tx, [[0; 6]; 2], "reset").await;
+        organizations(&mut tx).await;
+        accounts::insert_account(&mut tx, &account(4, "987654325", later))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = backend.store.read().await.unwrap();
+        check(
+            &mut conn,
+            [[0, 0, 0, 0, 0, 0], [0, 1, 1, 1, 0, 1]],
+            "reseeded",
+        )
+        .await;
+        drop(conn);
+        backend.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn subscriptions_are_searched_by_every_criterion() {
     for backend in backends::all().await {
