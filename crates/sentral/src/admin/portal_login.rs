@@ -29,6 +29,8 @@ pub enum RoleArg {
 
 #[derive(Debug, Args)]
 pub struct PortalLoginCreate {
+    /// Who the login is for: an administrator of a customer or partner, the operator's staff,
+    /// or a dealer.
     #[arg(long, value_enum)]
     role: RoleArg,
     /// The login's e-mail address: the login name. For an administrator, the e-mail of the
