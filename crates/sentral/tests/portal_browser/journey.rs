@@ -16,11 +16,9 @@ const CUSTOMER: &str = "930000027";
 const CUSTOMER_AGREEMENT: &str = "10000002";
 const CUSTOMER_PHONE: &str = "92000001";
 
+/// Logs in and waits until the login page is left.
 async fn log_in(browser: &Browser, server: &Server, email: &str, password: &str) {
-    browser.goto(&server.url("/portal/login")).await;
-    browser.fill("#login-name", email).await;
-    browser.fill("#login-password", password).await;
-    browser.click("#login-submit").await;
+    server.submit_login(browser, email, password).await;
     browser.url_when(|url| !url.contains("/portal/login")).await;
 }
 

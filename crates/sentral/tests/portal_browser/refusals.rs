@@ -5,17 +5,10 @@
 use sentral_services::portal::demo::{DEVELOPER_ADMIN, LINE_ADMIN, SUPER_ADMIN};
 
 use crate::server::Server;
-use crate::webdriver::{Browser, Driver};
+use crate::webdriver::Driver;
 
 const FORBIDDEN: &str = "Du har ikke rettigheter til denne siden eller handlingen.";
 const NOT_FOUND: &str = "Siden finnes ikke, eller du har ikke tilgang til den.";
-
-async fn log_in(browser: &Browser, server: &Server, email: &str, password: &str) {
-    browser.goto(&server.url("/portal/login")).await;
-    browser.fill("#login-name", email).await;
-    browser.fill("#login-password", password).await;
-    browser.click("#login-submit").await;
-}
 
 #[tokio::test]
 async fn rights_a_forged_form_and_another_partners_application_are_refused() {
@@ -26,7 +19,9 @@ async fn rights_a_forged_form_and_another_partners_application_are_refused() {
 
     // Ola administers lines only: no agreements, no APIs, no administrators' forms.
     let ola = driver.browser(1280, 900).await;
-    log_in(&ola, &server, LINE_ADMIN.email, LINE_ADMIN.password).await;
+    server
+        .submit_login(&ola, LINE_ADMIN.email, LINE_ADMIN.password)
+        .await;
     ola.url_when(|url| url.ends_with("/portal/")).await;
     for path in [
         "/portal/avtaler",
@@ -41,7 +36,9 @@ async fn rights_a_forged_form_and_another_partners_application_are_refused() {
 
     // A page on another site posts a rights change to the portal: refused, nothing changes.
     let per = driver.browser(1280, 900).await;
-    log_in(&per, &server, SUPER_ADMIN.email, SUPER_ADMIN.password).await;
+    server
+        .submit_login(&per, SUPER_ADMIN.email, SUPER_ADMIN.password)
+        .await;
     per.url_when(|url| url.ends_with("/portal/")).await;
     per.goto(&server.url("/portal/administratorer")).await;
     per.click_link(DEVELOPER_ADMIN.name).await;
@@ -135,7 +132,9 @@ async fn rights_a_forged_form_and_another_partners_application_are_refused() {
     // operator made for her, sees her own pilot and not Demo Partner's.
     let anne_password = printed[2]["password"].as_str().expect("the password, once");
     let anne = driver.browser(1280, 900).await;
-    log_in(&anne, &server, "anne@annenpartner.no", anne_password).await;
+    server
+        .submit_login(&anne, "anne@annenpartner.no", anne_password)
+        .await;
     anne.url_when(|url| url.ends_with("/portal/")).await;
     anne.goto(&server.url("/portal/apier")).await;
     let apps = anne.source_when(|page| page.contains("Annen pilot")).await;
@@ -149,12 +148,16 @@ async fn rights_a_forged_form_and_another_partners_application_are_refused() {
     // Wrong passwords: after five the login is locked, even with the right one.
     let visitor = driver.browser(1280, 900).await;
     for _ in 0..5 {
-        log_in(&visitor, &server, LINE_ADMIN.email, "not-the-password").await;
+        server
+            .submit_login(&visitor, LINE_ADMIN.email, "not-the-password")
+            .await;
         visitor
             .text_when("#login-problem", |problem| !problem.is_empty())
             .await;
     }
-    log_in(&visitor, &server, LINE_ADMIN.email, LINE_ADMIN.password).await;
+    server
+        .submit_login(&visitor, LINE_ADMIN.email, LINE_ADMIN.password)
+        .await;
     visitor
         .text_when("#login-problem", |problem| {
             problem.contains("Innloggingen er sperret til")

@@ -4,6 +4,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::webdriver::Browser;
+
 pub struct Server {
     child: Child,
     pub base: String,
@@ -32,6 +34,14 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Fills in and sends the login form in `browser` (it does not wait for the next page).
+    pub async fn submit_login(&self, browser: &Browser, email: &str, password: &str) {
+        browser.goto(&self.url("/portal/login")).await;
+        browser.fill("#login-name", email).await;
+        browser.fill("#login-password", password).await;
+        browser.click("#login-submit").await;
     }
 
     /// `sentral admin --json ARGS` on the (stopped) server's store, as an operator would at the

@@ -174,13 +174,18 @@ impl Browser {
     }
 
     async fn element(&self, css: &str) -> Option<String> {
+        self.find("css selector", css).await
+    }
+
+    /// The first element found with a W3C locator strategy (`css selector`, `link text` …).
+    async fn find(&self, using: &str, value: &str) -> Option<String> {
         let response = self
             .http
             .post(format!("{}/element", self.session_url))
-            .json(&json!({ "using": "css selector", "value": css }))
+            .json(&json!({ "using": using, "value": value }))
             .send()
             .await
-            .unwrap_or_else(|e| panic!("find {css}: {e}"));
+            .unwrap_or_else(|e| panic!("find {using} {value}: {e}"));
         if !response.status().is_success() {
             return None;
         }
@@ -190,15 +195,20 @@ impl Browser {
 
     /// The element, waiting up to 5 s for it to appear.
     async fn wait_for(&self, css: &str) -> String {
+        self.wait_for_by("css selector", css).await
+    }
+
+    /// The first element found with `using`, waiting up to 5 s for it to appear.
+    async fn wait_for_by(&self, using: &str, value: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
-            if let Some(id) = self.element(css).await {
+            if let Some(id) = self.find(using, value).await {
                 return id;
             }
             if Instant::now() > deadline {
                 let url = self.current_url().await;
                 let source = self.source().await;
-                panic!("no element {css:?} on {url}:\n{source}");
+                panic!("no element {using} {value:?} on {url}:\n{source}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -267,27 +277,7 @@ impl Browser {
 
     /// Clicks the link whose text is exactly `text`, waiting up to 5 s for it.
     pub async fn click_link(&self, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let id = loop {
-            let response = self
-                .http
-                .post(format!("{}/element", self.session_url))
-                .json(&json!({ "using": "link text", "value": text }))
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("find link {text}: {e}"));
-            if response.status().is_success() {
-                let value: Value = response.json().await.unwrap_or(Value::Null);
-                if let Some(id) = value["value"][ELEMENT_KEY].as_str() {
-                    break id.to_owned();
-                }
-            }
-            if Instant::now() > deadline {
-                let url = self.current_url().await;
-                panic!("no link {text:?} on {url}:\n{}", self.source().await);
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+        let id = self.wait_for_by("link text", text).await;
         self.command(reqwest::Method::POST, &format!("/element/{id}/click"), None)
             .await;
     }
