@@ -5,7 +5,8 @@
 //! string escapes, times as `2026-11-22T10:00:00.000Z`), so each backend gets one serializer here
 //! and the conformance tests compare both with the Rust serializer.
 
-use crate::Connection;
+use crate::db::Row;
+use crate::{Connection, StoreError};
 
 /// A JSON array (or object) serialized by the store, passed to the response as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,29 @@ impl JsonPage {
 
     pub fn into_string(self) -> String {
         self.0
+    }
+
+    /// The array of the objects in `column` of `rows`, in the rows' order. A page read as rows
+    /// of objects keeps SQLite from sorting its objects into an aggregate (a temporary b-tree per
+    /// execution) when the rows come in page order already.
+    pub(crate) fn of_rows(rows: &[Row], column: &str) -> Result<Self, StoreError> {
+        let mut objects = Vec::with_capacity(rows.len());
+        let mut length = 2;
+        for row in rows {
+            let object = row.text(column)?;
+            length += object.len() + 1;
+            objects.push(object);
+        }
+        let mut json = String::with_capacity(length);
+        json.push('[');
+        for (at, object) in objects.into_iter().enumerate() {
+            if at > 0 {
+                json.push(',');
+            }
+            json.push_str(object);
+        }
+        json.push(']');
+        Ok(Self(json))
     }
 }
 
@@ -79,10 +103,7 @@ impl JsonSql {
     /// non-NULL time in epoch milliseconds.
     pub fn timestamp(self, millis: &str) -> String {
         match self {
-            JsonSql::Sqlite => format!(
-                "(strftime('\"%Y-%m-%dT%H:%M:%S', {millis} / 1000, 'unixepoch') \
-                 || printf('.%03dZ\"', {millis} % 1000))"
-            ),
+            JsonSql::Sqlite => format!("{}({millis})", crate::db::sqlite::JSON_TIME),
             JsonSql::Postgres => format!(
                 "('\"' || to_char(to_timestamp({millis} / 1000) AT TIME ZONE 'UTC', \
                  'YYYY-MM-DD\"T\"HH24:MI:SS') || '.' || lpad(({millis} % 1000)::text, 3, '0') \
@@ -246,5 +267,32 @@ impl ObjectSql {
             head: format!("({})", head.join(" || ")),
             tail: format!("({})", tail.join(" || ")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Value;
+    use std::sync::Arc;
+
+    fn rows(objects: &[&str]) -> Vec<Row> {
+        let columns: Arc<[String]> = Arc::from(vec!["doc".to_owned()]);
+        objects
+            .iter()
+            .map(|object| Row::new(columns.clone(), vec![Value::Text((*object).to_owned())]))
+            .collect()
+    }
+
+    #[test]
+    fn an_array_of_rows_is_their_objects_in_order() {
+        let page = |objects: &[&str]| JsonPage::of_rows(&rows(objects), "doc").unwrap();
+        assert_eq!(page(&[]).as_str(), "[]");
+        assert_eq!(page(&[r#"{"a":1}"#]).as_str(), r#"[{"a":1}]"#);
+        assert_eq!(
+            page(&[r#"{"a":2}"#, r#"{"a":1}"#, "{}"]).as_str(),
+            r#"[{"a":2},{"a":1},{}]"#
+        );
+        assert!(JsonPage::of_rows(&rows(&["{}"]), "other").is_err());
     }
 }

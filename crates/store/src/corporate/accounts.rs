@@ -419,8 +419,7 @@ pub async fn write_missing_documents(conn: &mut Connection) -> Result<u64, Store
     Ok(done.rows_affected())
 }
 
-/// [`accounts_page`] with the page's JSON written by the store: one row back, not one per
-/// account.
+/// [`accounts_page`] with the page's JSON written by the store: one object a row, in page order.
 pub async fn accounts_page_json(
     conn: &mut Connection,
     reach: Reach<'_>,
@@ -429,35 +428,73 @@ pub async fn accounts_page_json(
     limit: i64,
 ) -> Result<AccountsJson, StoreError> {
     let json = JsonSql::of(conn);
-    let mut filter = Filter::default();
-    let at = filter.bind(Bind::Int(now.millis()));
-    reach.clause(&mut filter, "a.owner_org", "a.id");
-    filter.push(format!("a.listed_from <= {at}"));
     let total = listed_total(conn, reach, now).await?;
-    let mut page = filter.clone();
+    let mut page = Filter::default();
+    let at = page.bind(Bind::Int(now.millis()));
+    let keys = page_keys(&mut page, reach, &at);
     let limit = page.bind(Bind::Int(limit));
     let offset = page.bind(Bind::Int(offset));
-    // The page's keys first (a sort of small keys), then the objects of those rows only: sorting
-    // the objects themselves would build one for every account in reach. Each object is the
-    // stored one with the status of `now` in it; built whole only for a row stored without one.
+    // The page's keys first (small keys, merged in order from each company's index range), then
+    // the objects of those rows only, read in the keys' order: sorting the objects would build
+    // one for every account in reach. Each object is the stored one with the status of `now` in
+    // it; built whole only for a row stored without one.
     let status = shown_status(json, &at);
     let sql = format!(
-        "SELECT {array} AS page FROM (SELECT k.ord AS ord, \
-         COALESCE(a.json_head || {status} || a.json_tail, {whole}) AS doc \
-         FROM (SELECT a.id AS id, a.id_number AS ord FROM corporate_accounts a{where_sql} \
-         ORDER BY a.id_number LIMIT {limit} OFFSET {offset}) k \
-         JOIN corporate_accounts a ON a.id = k.id) paged",
-        array = json.array("doc", "ord", None),
+        "SELECT COALESCE(a.json_head || {status} || a.json_tail, {whole}) AS doc \
+         FROM ({keys} ORDER BY ord LIMIT {limit} OFFSET {offset}) k \
+         JOIN corporate_accounts a ON a.id = k.id ORDER BY k.ord",
         whole = ACCOUNT_OBJECT.get(json, account_object).with_value(&status),
-        where_sql = filter.where_sql(),
     );
     // Only column names, constants and placeholders are interpolated; every value is bound.
-    let row = page
+    let rows = page
         .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
-        .fetch_one(conn)
+        .fetch_all(conn)
         .await?;
     Ok(AccountsJson {
-        content: JsonPage::new(text(&row, "page")?),
+        content: JsonPage::of_rows(&rows, "doc")?,
         total,
     })
+}
+
+/// `SELECT id, ord` of the accounts in `reach` listed at `at` (a placeholder of `filter`), unsorted.
+///
+/// For a reach of a few companies and accounts, one `UNION ALL` arm each: a company's arm is a
+/// range of the index by owner and number, a single account's a primary-key lookup (left out
+/// when a company in reach owns it), and `ORDER BY ord` over them merges the arms without a
+/// sort. A list in `IN` (the long reach's form) builds a temporary b-tree on every execution
+/// on SQLite, and the page's `ORDER BY` over it another one.
+fn page_keys(filter: &mut Filter, reach: Reach<'_>, at: &str) -> String {
+    const KEYS: &str = "SELECT a.id AS id, a.id_number AS ord FROM corporate_accounts a";
+    let mut companies: Vec<&String> = reach.companies.iter().collect();
+    companies.sort_unstable();
+    companies.dedup();
+    let mut accounts: Vec<&String> = reach.accounts.iter().collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    if companies.is_empty() && accounts.is_empty() {
+        return format!("{KEYS} WHERE 1 = 0");
+    }
+    if companies.len() + accounts.len() > LOOKUPS_PER_COMPANY_UP_TO {
+        let within = reach.condition(filter, "a.owner_org", "a.id");
+        return format!("{KEYS} WHERE {within} AND a.listed_from <= {at}");
+    }
+    let owners: Vec<String> = companies
+        .into_iter()
+        .map(|company| filter.bind(Bind::Text(company.clone())))
+        .collect();
+    let mut arms: Vec<String> = owners
+        .iter()
+        .map(|owner| format!("{KEYS} WHERE a.owner_org = {owner} AND a.listed_from <= {at}"))
+        .collect();
+    for account in accounts {
+        let id = filter.bind(Bind::Text(account.clone()));
+        let outside = owners
+            .iter()
+            .map(|owner| format!(" AND a.owner_org <> {owner}"))
+            .collect::<String>();
+        arms.push(format!(
+            "{KEYS} WHERE a.id = {id} AND a.listed_from <= {at}{outside}"
+        ));
+    }
+    arms.join(" UNION ALL ")
 }

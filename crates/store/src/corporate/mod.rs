@@ -170,11 +170,38 @@ pub struct Reach<'a> {
     pub accounts: &'a [String],
 }
 
-impl Reach<'_> {
+impl<'a> Reach<'a> {
+    /// What of the reach lies inside `company`: all of it when the company is in reach, else
+    /// the single accounts (some may be the company's). Beside a filter on that company, it
+    /// matches the same rows as the whole reach.
+    pub(crate) fn within_company(self, company: &str) -> Reach<'a> {
+        match self.companies.iter().position(|c| c == company) {
+            Some(at) => Reach {
+                companies: std::slice::from_ref(&self.companies[at]),
+                accounts: &[],
+            },
+            None => Reach {
+                companies: &[],
+                accounts: self.accounts,
+            },
+        }
+    }
+
     /// `(org_column IN companies OR account_column IN accounts)`, leaving out an empty side so
     /// that the planner can use the index on the other (an `OR` defeats it).
     pub(crate) fn clause(&self, filter: &mut Filter, org_column: &str, account_column: &str) {
-        let clause = match (self.companies.is_empty(), self.accounts.is_empty()) {
+        let clause = self.condition(filter, org_column, account_column);
+        filter.push(clause);
+    }
+
+    /// [`Reach::clause`]'s condition, its values bound in `filter`, not pushed there.
+    pub(crate) fn condition(
+        &self,
+        filter: &mut Filter,
+        org_column: &str,
+        account_column: &str,
+    ) -> String {
+        match (self.companies.is_empty(), self.accounts.is_empty()) {
             (true, true) => "1 = 0".to_owned(),
             (false, true) => filter.any_of(org_column, self.companies.iter().cloned()),
             (true, false) => filter.any_of(account_column, self.accounts.iter().cloned()),
@@ -183,7 +210,6 @@ impl Reach<'_> {
                 let accounts = filter.any_of(account_column, self.accounts.iter().cloned());
                 format!("({companies} OR {accounts})")
             }
-        };
-        filter.push(clause);
+        }
     }
 }

@@ -9,7 +9,7 @@ use sentral_domain::corporate::{SubscriptionStatus, SubscriptionSummary};
 use super::{SUMMARY_COLUMNS, summary_from};
 use crate::corporate::{Bind, Filter, Page, Reach};
 use crate::json_sql::{JsonPage, JsonSql, ObjectSql, PerBackend};
-use crate::rows::{escape_like, text};
+use crate::rows::escape_like;
 use crate::trigram;
 use crate::{Connection, StoreError};
 
@@ -40,40 +40,92 @@ const REFERENCES_TEXT: &str = "(LOWER(COALESCE(reference1, '')) || '\n' \
 /// instead of walking the company's subscriptions in page order until the page is full.
 const SORT_MATCHES_BELOW: i64 = 1_000;
 
+/// The order of a page of subscriptions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// By number.
+    Number,
+    /// By change time, then number (a `since` search).
+    Change,
+}
+
+impl Order {
+    /// `ORDER BY` terms over the subscription's own columns.
+    fn of_rows(self, direction: &str) -> String {
+        match self {
+            Order::Number => format!("msisdn {direction}"),
+            Order::Change => format!("updated_at {direction}, msisdn {direction}"),
+        }
+    }
+
+    /// What the page's keys carry: the number and the order's other columns.
+    fn key_columns(self) -> &'static str {
+        match self {
+            Order::Number => "msisdn AS key_msisdn",
+            Order::Change => "msisdn AS key_msisdn, updated_at AS key_updated",
+        }
+    }
+
+    /// `ORDER BY` terms over the keys (`k`): in the keys' own order SQLite reads the joined
+    /// rows in that order and sorts nothing.
+    fn of_keys(self, direction: &str) -> String {
+        match self {
+            Order::Number => format!("k.key_msisdn {direction}"),
+            Order::Change => format!("k.key_updated {direction}, k.key_msisdn {direction}"),
+        }
+    }
+}
+
 /// How a search reads its page: the numbers of the page first, sorted and cut (`OFFSET` steps
-/// over index entries, not rows), then the rows of those numbers only.
+/// over index entries, not rows), then the rows of those numbers only, joined to the numbers
+/// (an `IN` of them would build a temporary b-tree on every execution on SQLite).
 struct PageQuery {
     binds: Filter,
     /// A `WITH` clause the keys read, or nothing.
     with: String,
-    /// `SELECT msisdn … ORDER BY … LIMIT … OFFSET …`.
+    /// `SELECT msisdn AS key_msisdn … ORDER BY … LIMIT … OFFSET …`.
     keys: String,
-    /// The page's order (the keys may be cut in the other direction).
-    order_by: String,
+    order: Order,
+    /// The page's direction (the keys may be cut in the other direction).
+    direction: &'static str,
 }
 
 impl PageQuery {
     /// The page of the subscriptions `filter` matches in `keys_from` (the subscriptions, or their
     /// add-ons, which have the owner columns under the same names).
-    fn of(filter: &Filter, keys_from: &str, order_by: String, offset: i64, limit: i64) -> Self {
+    fn of(
+        filter: &Filter,
+        keys_from: &str,
+        (order, direction): (Order, &'static str),
+        offset: i64,
+        limit: i64,
+    ) -> Self {
         let mut binds = filter.clone();
         let limit = binds.bind(Bind::Int(limit));
         let offset = binds.bind(Bind::Int(offset));
         let keys = format!(
-            "SELECT msisdn FROM {keys_from}{} ORDER BY {order_by} LIMIT {limit} OFFSET {offset}",
-            filter.where_sql()
+            "SELECT {} FROM {keys_from}{} ORDER BY {} LIMIT {limit} OFFSET {offset}",
+            order.key_columns(),
+            filter.where_sql(),
+            order.of_rows(direction),
         );
         Self {
             binds,
             with: String::new(),
             keys,
-            order_by,
+            order,
+            direction,
         }
     }
 
     /// The page of few matches: found first through whatever index serves `filter`, then sorted
     /// (instead of walking the company's subscriptions in page order).
-    fn of_few(filter: &Filter, order_by: String, offset: i64, limit: i64) -> Self {
+    fn of_few(
+        filter: &Filter,
+        (order, direction): (Order, &'static str),
+        offset: i64,
+        limit: i64,
+    ) -> Self {
         let mut binds = filter.clone();
         let limit = binds.bind(Bind::Int(limit));
         let offset = binds.bind(Bind::Int(offset));
@@ -83,24 +135,26 @@ impl PageQuery {
                 filter.where_sql()
             ),
             keys: format!(
-                "SELECT msisdn FROM mobile_subscriptions WHERE msisdn IN (SELECT msisdn FROM found) \
-                 ORDER BY {order_by} LIMIT {limit} OFFSET {offset}"
+                "SELECT {} FROM mobile_subscriptions WHERE msisdn IN (SELECT msisdn FROM found) \
+                 ORDER BY {} LIMIT {limit} OFFSET {offset}",
+                order.key_columns(),
+                order.of_rows(direction),
             ),
             binds,
-            order_by,
+            order,
+            direction,
         }
     }
 
-    /// Runs `SELECT columns FROM mobile_subscriptions` over the page's numbers, then `rest`.
-    async fn select(
-        &self,
-        conn: &mut Connection,
-        columns: &str,
-        rest: &str,
-    ) -> Result<Vec<Row>, StoreError> {
+    /// Runs `SELECT columns` over the page's subscriptions (unqualified columns are theirs), in
+    /// the page's order.
+    async fn select(&self, conn: &mut Connection, columns: &str) -> Result<Vec<Row>, StoreError> {
         let sql = format!(
-            "{}SELECT {columns} FROM mobile_subscriptions WHERE msisdn IN ({}){rest}",
-            self.with, self.keys
+            "{}SELECT {columns} FROM ({}) k JOIN mobile_subscriptions ON msisdn = k.key_msisdn \
+             ORDER BY {}",
+            self.with,
+            self.keys,
+            self.order.of_keys(self.direction),
         );
         // Only clauses built by the filter, column names, constants and placeholders are
         // interpolated; every value is bound.
@@ -153,6 +207,12 @@ async fn plan(
         trigram = Some(phrase);
     }
     let unindexed = if trigram.is_some() { "+" } else { "" };
+    // An organisation searched for narrows the reach to what of it lies inside that company,
+    // the same rows without a list of companies (which SQLite builds a temporary b-tree for).
+    let reach = match &search.org_number {
+        Some(org_number) => reach.within_company(org_number),
+        None => reach,
+    };
     let mut filter = Filter::default();
     reach.clause(
         &mut filter,
@@ -167,7 +227,7 @@ async fn plan(
         let p = filter.bind(Bind::Text(org_number.clone()));
         filter.push(format!("{unindexed}org_number = {p}"));
     }
-    let direction = if search.ascending { "ASC" } else { "DESC" };
+    let direction: &'static str = if search.ascending { "ASC" } else { "DESC" };
     if search.msisdn.is_none()
         && search.user_reference.is_none()
         && search.since.is_none()
@@ -184,7 +244,6 @@ async fn plan(
             None => ("mobile_subscriptions", "subscription_counts"),
         };
         let total = counted(conn, &filter, counts_from).await?;
-        let order_by = format!("msisdn {direction}");
         let after_page = total - offset - limit;
         if after_page < offset && offset < total {
             // Past the middle the exact total lets the keys walk in from the other end, which
@@ -193,16 +252,22 @@ async fn plan(
             let mut page = PageQuery::of(
                 &filter,
                 keys_from,
-                format!("msisdn {reverse}"),
+                (Order::Number, reverse),
                 after_page.max(0),
                 limit.min(total - offset),
             );
-            page.order_by = order_by;
+            page.direction = direction;
             return Ok((total, page));
         }
         return Ok((
             total,
-            PageQuery::of(&filter, keys_from, order_by, offset, limit),
+            PageQuery::of(
+                &filter,
+                keys_from,
+                (Order::Number, direction),
+                offset,
+                limit,
+            ),
         ));
     }
     if let Some(msisdn) = &search.msisdn {
@@ -243,16 +308,22 @@ async fn plan(
         let p = filter.bind(Bind::Text(status.as_str().to_owned()));
         filter.push(format!("status = {p}"));
     }
-    let order_by = if search.since.is_some() {
-        format!("updated_at {direction}, msisdn {direction}")
+    let order = if search.since.is_some() {
+        Order::Change
     } else {
-        format!("msisdn {direction}")
+        Order::Number
     };
     let total = filter.count(conn, "mobile_subscriptions").await?;
     let page = if search.user_reference.is_some() && total < SORT_MATCHES_BELOW {
-        PageQuery::of_few(&filter, order_by, offset, limit)
+        PageQuery::of_few(&filter, (order, direction), offset, limit)
     } else {
-        PageQuery::of(&filter, "mobile_subscriptions", order_by, offset, limit)
+        PageQuery::of(
+            &filter,
+            "mobile_subscriptions",
+            (order, direction),
+            offset,
+            limit,
+        )
     };
     Ok((total, page))
 }
@@ -273,8 +344,7 @@ pub async fn search(
             total,
         });
     }
-    let order = format!(" ORDER BY {}", page.order_by);
-    let rows = page.select(conn, SUMMARY_COLUMNS, &order).await?;
+    let rows = page.select(conn, SUMMARY_COLUMNS).await?;
     let items = rows.iter().map(summary_from).collect::<Result<_, _>>()?;
     Ok(Page { items, total })
 }
@@ -303,22 +373,18 @@ pub async fn search_json(
             total,
         });
     }
-    let json = JsonSql::of(conn);
-    let object = SUMMARY_OBJECT.get(json, summary_object);
-    // The aggregate orders the page as the rows would be.
-    let columns = format!("{} AS page", json.array(object, &page.order_by, None));
-    let rows = page.select(conn, &columns, "").await?;
-    let row = rows
-        .first()
-        .ok_or_else(|| StoreError::Corrupt("no page from an aggregate".into()))?;
+    let doc = SUMMARY_DOC.get(JsonSql::of(conn), |json| {
+        format!("{} AS doc", summary_object(json))
+    });
+    let rows = page.select(conn, doc).await?;
     Ok(SummariesJson {
-        content: JsonPage::new(text(row, "page")?),
+        content: JsonPage::of_rows(&rows, "doc")?,
         total,
     })
 }
 
-/// [`summary_object`] of each backend.
-static SUMMARY_OBJECT: PerBackend<String> = PerBackend::new();
+/// [`summary_object`] of each backend, as the column `doc`.
+static SUMMARY_DOC: PerBackend<String> = PerBackend::new();
 
 /// A subscription row as the API's `SubscriptionSummaryBody`, in SQL.
 fn summary_object(json: JsonSql) -> String {
