@@ -213,6 +213,20 @@ async fn assert_account_total(
         (expected, expected, expected, expected),
         "{what}"
     );
+    // The JSON page's accounts (per-company arms merged) are the row page's (one `IN` filter),
+    // in the same order, whole and cut.
+    for (offset, limit) in [(0, 1000), (1, 2)] {
+        let rows = accounts::accounts_page(conn, reach, at, offset, limit)
+            .await
+            .unwrap();
+        let json = accounts::accounts_page_json(conn, reach, at, offset, limit)
+            .await
+            .unwrap();
+        let objects: Vec<serde_json::Value> = serde_json::from_str(json.content.as_str()).unwrap();
+        let json_ids: Vec<&str> = objects.iter().map(|o| o["id"].as_str().unwrap()).collect();
+        let row_ids: Vec<&str> = rows.items.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(json_ids, row_ids, "{what}: the page at {offset}, {limit}");
+    }
 }
 
 #[tokio::test]
