@@ -327,19 +327,16 @@ pub async fn list(
         .contacts(&caller, params.enterprise_id.as_deref(), query)
         .await?;
     Ok(match listing {
-        ContactListing::Page(paged) => {
-            let total_pages = paged.total_pages();
-            Json(ContactPageBody {
+        // The store wrote the contacts' JSON; it goes into the body as it is.
+        ContactListing::Page(paged) => with_content(
+            paged.content.as_str(),
+            &ListingTail {
                 page_size: paged.request.page_size,
-                page: Some(paged.request.page),
-                total_elements: Some(paged.total),
-                total_pages: Some(total_pages),
-                content: paged.items.into_iter().map(ContactBody::from).collect(),
-                cursor: None,
-                has_more: None,
-            })
-            .into_response()
-        }
+                page: paged.request.page,
+                total_elements: paged.total,
+                total_pages: paged.total_pages(),
+            },
+        ),
         // The store wrote the contacts' JSON; it goes into the body as it is.
         ContactListing::Changes(changes) => with_content(
             changes.contacts.as_str(),
@@ -350,6 +347,16 @@ pub async fn list(
             },
         ),
     })
+}
+
+/// The fields of a listing after `content` (a [`ContactPageBody`] in the same order).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListingTail {
+    page_size: u32,
+    page: u32,
+    total_elements: i64,
+    total_pages: i64,
 }
 
 /// The fields of a change-feed page after `content` (a [`ContactPageBody`] in the same order).

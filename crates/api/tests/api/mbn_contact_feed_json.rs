@@ -1,7 +1,7 @@
-//! The change feed's page is JSON written by the store in SQL, one serializer per backend. It
-//! must be byte for byte what the API's serde structs write for the same rows: field order,
-//! left-out fields, string escapes and times. Rows are written straight into the store so that
-//! values the API would refuse (control characters, empty names) are covered too.
+//! The change feed's page and the listing's are JSON written by the store in SQL, one serializer
+//! per backend. They must be byte for byte what the API's serde structs write for the same rows:
+//! field order, left-out fields, string escapes and times. Rows are written straight into the
+//! store so that values the API would refuse (control characters, empty names) are covered too.
 
 use sentral_api::mbn::contacts::{ContactBody, ContactPageBody};
 use sentral_domain::Timestamp;
@@ -219,6 +219,77 @@ async fn the_store_written_change_feed_is_the_serde_json_of_the_same_contacts() 
         let body = feed(&server, &token, &format!("changedSince={since}&pageSize=2")).await;
         let expected = serde_page(&server, &written[3..5], 2, written[4].change_seq, true).await;
         assert_eq!(body, expected, "{}: changedSince page", server.name);
+        server.stop().await;
+    }
+}
+
+/// A listing page as the API's serde structs write it, from the store's rows.
+async fn serde_listing(
+    server: &TestServer,
+    search: Option<&str>,
+    page: u32,
+    page_size: u32,
+) -> String {
+    let mut conn = server.platform.store().read().await.expect("read");
+    let size = i64::from(page_size);
+    let found = contacts::list(&mut conn, ENTERPRISE, search, i64::from(page) * size, size)
+        .await
+        .expect("list");
+    serde_json::to_string(&ContactPageBody {
+        content: found.items.into_iter().map(ContactBody::from).collect(),
+        page_size,
+        page: Some(page),
+        total_elements: Some(found.total),
+        total_pages: Some((found.total + size - 1) / size),
+        cursor: None,
+        has_more: None,
+    })
+    .expect("serialize")
+}
+
+#[tokio::test]
+async fn the_store_written_listing_is_the_serde_json_of_the_same_contacts() {
+    for server in TestServer::every_backend().await {
+        let token = server.demo_token().await;
+        write_contacts(&server).await;
+        let listing = |query: String| {
+            let (server, token) = (&server, &token);
+            async move { feed(server, token, &query).await }
+        };
+        // Every live contact of the enterprise (the demo's and the tricky ones), whole and cut
+        // into pages of seven, the last one short, and past the end.
+        let whole = listing("pageSize=1000".to_owned()).await;
+        assert_eq!(
+            whole,
+            serde_listing(&server, None, 0, 1000).await,
+            "{}: the whole listing",
+            server.name
+        );
+        let total =
+            serde_json::from_str::<serde_json::Value>(&whole).expect("json")["totalElements"]
+                .as_u64()
+                .expect("totalElements");
+        let pages = u32::try_from(total.div_ceil(7)).expect("pages");
+        for page in [0, 1, pages - 1, pages, pages + 3] {
+            assert_eq!(
+                listing(format!("pageSize=7&page={page}")).await,
+                serde_listing(&server, None, page, 7).await,
+                "{}: page {page} of seven",
+                server.name
+            );
+        }
+        // Searches that find the tricky contacts: non-ASCII, a quote, a number.
+        for search in ["æ", "\"", "4791000001", "nothing matches this"] {
+            let query = form_urlencoded::Serializer::new(String::new())
+                .append_pair("search", search)
+                .finish();
+            assert_eq!(
+                listing(format!("pageSize=3&{query}")).await,
+                serde_listing(&server, Some(search), 0, 3).await,
+                "{}: search {search:?}",
+                server.name
+            );
+        }
         server.stop().await;
     }
 }

@@ -20,7 +20,7 @@ pub use super::contact_batch::{
     BATCH_LIMIT, BatchEntry, BatchEntryResult, BatchOutcome, BatchResult,
 };
 use super::{Acting, acting};
-use crate::corporate::{PageRequest, Paged};
+use crate::corporate::{JsonPaged, PageRequest};
 use crate::platform::audit;
 use crate::{Platform, Principal, ServiceError};
 
@@ -88,7 +88,8 @@ pub struct Changes {
 
 #[derive(Debug, Clone)]
 pub enum ContactListing {
-    Page(Paged<Contact>),
+    /// A listing, its contacts written by the store as the API's objects.
+    Page(JsonPaged),
     Changes(Changes),
 }
 
@@ -269,7 +270,7 @@ impl Platform {
         let id = enterprise.id.as_str();
         match query {
             ContactQuery::List { search, page } => {
-                let found = contacts::list(
+                let found = contacts::list_json(
                     &mut conn,
                     id,
                     search.as_deref(),
@@ -277,8 +278,8 @@ impl Platform {
                     page.limit(),
                 )
                 .await?;
-                Ok(ContactListing::Page(Paged {
-                    items: found.items,
+                Ok(ContactListing::Page(JsonPaged {
+                    content: found.content,
                     request: page,
                     total: found.total,
                 }))

@@ -9,9 +9,11 @@
 //!   whole group with one `COMMIT` (one fsync) unless a writer of the group already did. A
 //!   writer is acknowledged only after the `COMMIT` that holds its changes (group commit).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use rustc_hash::FxHashMap;
 
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{CachedStatement, OpenFlags};
@@ -30,13 +32,13 @@ const STATEMENT_CACHE: usize = 512;
 pub(crate) struct SqliteShared {
     path: PathBuf,
     stats: CommitStats,
-    readers: Mutex<Vec<rusqlite::Connection>>,
+    readers: Mutex<Vec<Conn>>,
     writer: Arc<tokio::sync::Mutex<WriterState>>,
 }
 
 struct WriterState {
     /// Out of here only while a writer holds the lock.
-    conn: Option<rusqlite::Connection>,
+    conn: Option<Conn>,
     /// The open transaction and the writers whose released savepoints it holds.
     batch: Option<Arc<Batch>>,
     members: usize,
@@ -68,7 +70,31 @@ pub(crate) fn open(path: &Path) -> Result<Arc<SqliteShared>, DbError> {
     }))
 }
 
-fn open_connection(path: &Path) -> Result<rusqlite::Connection, DbError> {
+/// A SQLite connection and the column names of the statements it has run: read from SQLite once
+/// per prepared statement, not on every query (the names' checks against a map by SQL text of
+/// all connections were a tenth of a point read).
+pub(crate) struct Conn {
+    db: rusqlite::Connection,
+    columns: FxHashMap<Box<str>, KnownColumns>,
+}
+
+struct KnownColumns {
+    names: Arc<[String]>,
+    /// The statement's re-preparations (a schema change) when the names were read.
+    reprepared: i32,
+    /// [`SCHEMA_CHANGES`] when the names were read.
+    schema: u64,
+}
+
+impl std::ops::Deref for Conn {
+    type Target = rusqlite::Connection;
+
+    fn deref(&self) -> &rusqlite::Connection {
+        &self.db
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Conn, DbError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -80,7 +106,10 @@ fn open_connection(path: &Path) -> Result<rusqlite::Connection, DbError> {
     )?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     register_functions(&conn)?;
-    Ok(conn)
+    Ok(Conn {
+        db: conn,
+        columns: FxHashMap::default(),
+    })
 }
 
 /// The name of the SQL function [`register_functions`] adds: a time column (epoch milliseconds)
@@ -118,7 +147,7 @@ fn register_functions(conn: &rusqlite::Connection) -> Result<(), DbError> {
 
 /// A connection in use: a reader from the pool or the writer inside a write.
 pub(crate) struct SqliteConn {
-    pub(crate) conn: rusqlite::Connection,
+    pub(crate) conn: Conn,
     role: Role,
 }
 
@@ -129,9 +158,10 @@ enum Role {
 
 impl SqliteConn {
     pub(crate) async fn run(&mut self, query: &Query, want: Want) -> Result<Outcome, DbError> {
-        match &self.role {
-            Role::Write => run_statement(&self.conn, query, want),
-            Role::Read(shared) => match self.run_if_readonly(query, want)? {
+        let SqliteConn { conn, role } = self;
+        match role {
+            Role::Write => conn.run(query, want),
+            Role::Read(shared) => match conn.run_if_readonly(query, want)? {
                 Some(outcome) => Ok(outcome),
                 // Boxed: inline, the writer's states (queueing, the group commit) would make
                 // every read's future as large as a write's, and axum copies each request's
@@ -141,25 +171,16 @@ impl SqliteConn {
         }
     }
 
-    /// Runs a read-only statement on this reader (prepared once); `None` for one that writes.
-    fn run_if_readonly(&self, query: &Query, want: Want) -> Result<Option<Outcome>, DbError> {
-        let statement = self.conn.prepare_cached(query.sql.as_str())?;
-        if !statement.readonly() {
-            return Ok(None);
-        }
-        run_prepared(&self.conn, statement, query, want).map(Some)
-    }
-
     pub(crate) async fn run_script(&mut self, sql: &str) -> Result<(), DbError> {
         match &self.role {
-            Role::Write => Ok(self.conn.execute_batch(sql)?),
+            Role::Write => self.conn.run_script(sql),
             Role::Read(shared) => {
                 let (conn, session) = shared.clone().begin().await?;
-                match conn.conn.execute_batch(sql) {
+                match conn.conn.run_script(sql) {
                     Ok(()) => session.commit(conn.conn).await,
                     Err(error) => {
                         session.rollback(conn.conn);
-                        Err(error.into())
+                        Err(error)
                     }
                 }
             }
@@ -259,8 +280,8 @@ impl SqliteShared {
 
     /// A single write statement, as a write of its own.
     async fn write_one(self: Arc<Self>, query: &Query, want: Want) -> Result<Outcome, DbError> {
-        let (conn, session) = self.begin().await?;
-        match run_statement(&conn.conn, query, want) {
+        let (mut conn, session) = self.begin().await?;
+        match conn.conn.run(query, want) {
             Ok(outcome) => {
                 session.commit(conn.conn).await?;
                 Ok(outcome)
@@ -283,7 +304,7 @@ pub(crate) struct WriteSession {
 impl WriteSession {
     /// Releases the savepoint, lets the queued writers join the transaction, then waits until a
     /// `COMMIT` of it has succeeded (or failed).
-    pub(crate) async fn commit(mut self, conn: rusqlite::Connection) -> Result<(), DbError> {
+    pub(crate) async fn commit(mut self, conn: Conn) -> Result<(), DbError> {
         let Some(mut guard) = self.guard.take() else {
             return Err(DbError::NotCommitted(
                 "the write was already finished".into(),
@@ -304,14 +325,14 @@ impl WriteSession {
     }
 
     /// Undoes this write's savepoint; the group's transaction goes on if others are in it.
-    pub(crate) fn rollback(mut self, conn: rusqlite::Connection) {
+    pub(crate) fn rollback(mut self, conn: Conn) {
         if let Some(mut guard) = self.guard.take() {
             rollback_locked(&mut guard, conn, &self.batch);
         }
     }
 }
 
-fn rollback_locked(guard: &mut WriterState, conn: rusqlite::Connection, batch: &Arc<Batch>) {
+fn rollback_locked(guard: &mut WriterState, conn: Conn, batch: &Arc<Batch>) {
     let _ = conn.execute_batch("ROLLBACK TO w; RELEASE w");
     if conn.is_autocommit() {
         // SQLite ended the whole transaction (an I/O or full-disk error): the group is lost.
@@ -420,78 +441,124 @@ async fn commit_batch(
     outcome.map_err(DbError::NotCommitted)
 }
 
-/// Runs one statement on `conn`, binding `$n` to the n-th value.
-fn run_statement(
-    conn: &rusqlite::Connection,
-    query: &Query,
-    want: Want,
-) -> Result<Outcome, DbError> {
-    run_prepared(conn, conn.prepare_cached(query.sql.as_str())?, query, want)
+impl Conn {
+    /// Runs one statement, binding `$n` to the n-th value (prepared once per connection).
+    fn run(&mut self, query: &Query, want: Want) -> Result<Outcome, DbError> {
+        let Conn { db, columns } = self;
+        let statement = db.prepare_cached(query.sql.as_str())?;
+        let ddl = !statement.readonly() && changes_schema(query.sql.as_str());
+        if ddl {
+            SCHEMA_CHANGES.fetch_add(1, Ordering::Relaxed);
+        }
+        let outcome = run_prepared(db, columns, statement, query, want);
+        if ddl {
+            // Again after it: names read while it ran may be of the schema before it.
+            SCHEMA_CHANGES.fetch_add(1, Ordering::Relaxed);
+        }
+        outcome
+    }
+
+    /// A script of statements (migrations, set-up): any of them may change the schema.
+    fn run_script(&self, sql: &str) -> Result<(), DbError> {
+        SCHEMA_CHANGES.fetch_add(1, Ordering::Relaxed);
+        let result = self.db.execute_batch(sql);
+        SCHEMA_CHANGES.fetch_add(1, Ordering::Relaxed);
+        Ok(result?)
+    }
+
+    /// [`Conn::run`] for a statement that only reads; `None` for one that writes.
+    fn run_if_readonly(&mut self, query: &Query, want: Want) -> Result<Option<Outcome>, DbError> {
+        let Conn { db, columns } = self;
+        let statement = db.prepare_cached(query.sql.as_str())?;
+        if !statement.readonly() {
+            return Ok(None);
+        }
+        run_prepared(db, columns, statement, query, want).map(Some)
+    }
 }
 
 fn run_prepared(
-    conn: &rusqlite::Connection,
+    db: &rusqlite::Connection,
+    known: &mut FxHashMap<Box<str>, KnownColumns>,
     mut statement: CachedStatement<'_>,
     query: &Query,
     want: Want,
 ) -> Result<Outcome, DbError> {
     bind_all(&mut statement, &query.args)?;
-    let columns = match want {
-        Want::Nothing => None,
-        Want::Rows | Want::FirstRow => Some(column_names(&statement, query.sql.as_str())),
-    };
     let mut found = Vec::new();
-    {
-        let mut rows = statement.raw_query();
-        while let Some(row) = rows.next()? {
-            let Some(columns) = &columns else {
-                continue;
-            };
-            let mut values = Vec::with_capacity(columns.len());
-            for index in 0..columns.len() {
-                values.push(value_of(row.get_ref(index)?, &columns[index])?);
-            }
-            found.push(Row::new(columns.clone(), values));
-            if want == Want::FirstRow {
-                break;
-            }
+    let mut columns: Option<Arc<[String]>> = None;
+    let mut rows = statement.raw_query();
+    while let Some(row) = rows.next()? {
+        if want == Want::Nothing {
+            continue;
+        }
+        // Read after the first step: a statement SQLite re-prepared has its new columns.
+        let columns =
+            columns.get_or_insert_with(|| column_names(known, row.as_ref(), query.sql.as_str()));
+        let mut values = Vec::with_capacity(columns.len());
+        for index in 0..columns.len() {
+            values.push(value_of(row.get_ref(index)?, &columns[index])?);
+        }
+        found.push(Row::new(columns.clone(), values));
+        if want == Want::FirstRow {
+            break;
         }
     }
+    drop(rows);
     Ok(Outcome {
         rows: found,
-        rows_affected: conn.changes(),
+        rows_affected: db.changes(),
     })
 }
 
-/// Column names of the statements run so far, by SQL text, checked against the statement's own
-/// (borrowed, no copy) before use: copying them out of SQLite into new strings on every query was
-/// a fifth of a point read's allocations.
-static COLUMN_NAMES: LazyLock<RwLock<HashMap<String, Arc<[String]>>>> =
-    LazyLock::new(RwLock::default);
-/// Distinct statements remembered before the map starts again (the repositories have ~300).
+/// Schema changes through this process's store (statements of DDL and scripts), counted: the
+/// column names a connection knows are kept only while this stays the same.
+static SCHEMA_CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// Whether a statement that writes may change the schema (its text begins with DDL).
+fn changes_schema(sql: &str) -> bool {
+    let verb = sql
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or_default();
+    ["CREATE", "ALTER", "DROP"]
+        .iter()
+        .any(|ddl| verb.eq_ignore_ascii_case(ddl))
+}
+
+/// Distinct statements whose column names a connection keeps before it starts again (the
+/// repositories have ~300).
 const COLUMN_NAMES_KEPT: usize = 4 * STATEMENT_CACHE;
 
-fn column_names(statement: &CachedStatement<'_>, sql: &str) -> Arc<[String]> {
-    let known = COLUMN_NAMES
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(sql)
-        .filter(|names| {
-            names
-                .iter()
-                .map(String::as_str)
-                .eq(statement.column_names())
-        })
-        .cloned();
-    if let Some(names) = known {
-        return names;
+/// The column names of `statement` (the text `sql`) after its first step: the ones read before
+/// for this text on this connection unless the schema has changed since, through this process
+/// ([`SCHEMA_CHANGES`]) or another (SQLite re-prepared the statement).
+fn column_names(
+    known: &mut FxHashMap<Box<str>, KnownColumns>,
+    statement: &rusqlite::Statement<'_>,
+    sql: &str,
+) -> Arc<[String]> {
+    let reprepared = statement.get_status(rusqlite::StatementStatus::RePrepare);
+    let schema = SCHEMA_CHANGES.load(Ordering::Relaxed);
+    if let Some(columns) = known.get(sql)
+        && columns.reprepared == reprepared
+        && columns.schema == schema
+    {
+        return columns.names.clone();
     }
     let names: Arc<[String]> = statement.column_names().map(str::to_owned).collect();
-    let mut known = COLUMN_NAMES.write().unwrap_or_else(PoisonError::into_inner);
     if known.len() >= COLUMN_NAMES_KEPT {
         known.clear();
     }
-    known.insert(sql.to_owned(), names.clone());
+    known.insert(
+        sql.into(),
+        KnownColumns {
+            names: names.clone(),
+            reprepared,
+            schema,
+        },
+    );
     names
 }
 
@@ -547,6 +614,69 @@ fn value_of(value: ValueRef<'_>, column: &str) -> Result<Value, DbError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::query;
+
+    fn names(conn: &mut Conn, sql: &'static str) -> Vec<String> {
+        let outcome = conn.run(&query(sql), Want::Rows).expect("the query runs");
+        outcome.rows.first().expect("a row").columns().to_vec()
+    }
+
+    #[test]
+    fn column_names_follow_the_schema_on_the_same_connection() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut conn = open_connection(&dir.path().join("t.db")).expect("a database");
+        let mut other = open_connection(&dir.path().join("t.db")).expect("a second connection");
+        let mut change = |sql: &'static str| {
+            other.run(&query(sql), Want::Nothing).expect("changed");
+        };
+        change("CREATE TABLE t (a INTEGER)");
+        change("INSERT INTO t VALUES (1)");
+        let sql = "SELECT * FROM t";
+        assert_eq!(names(&mut conn, sql), ["a"]);
+        assert_eq!(names(&mut conn, sql), ["a"]);
+        change("ALTER TABLE t RENAME COLUMN a TO b");
+        assert_eq!(names(&mut conn, sql), ["b"]);
+        // Prepared from scratch (out of the statement cache) after a change: as often
+        // re-prepared as the statement before it.
+        conn.flush_prepared_statement_cache();
+        change("ALTER TABLE t RENAME COLUMN b TO d");
+        assert_eq!(names(&mut conn, sql), ["d"]);
+        change("alter table t add column c text");
+        assert_eq!(names(&mut conn, sql), ["d", "c"]);
+        assert_eq!(names(&mut conn, sql), ["d", "c"]);
+        // A script.
+        other
+            .run_script("ALTER TABLE t RENAME COLUMN d TO e; SELECT 1")
+            .expect("renamed");
+        assert_eq!(names(&mut conn, sql), ["e", "c"]);
+        // A change this process did not make: SQLite re-prepares the cached statement.
+        rusqlite::Connection::open(dir.path().join("t.db"))
+            .and_then(|outside| outside.execute_batch("ALTER TABLE t RENAME COLUMN e TO f"))
+            .expect("renamed from outside");
+        assert_eq!(names(&mut conn, sql), ["f", "c"]);
+    }
+
+    #[test]
+    fn ddl_is_told_from_other_writes() {
+        for ddl in [
+            "CREATE TABLE x (a)",
+            "  create index i",
+            "ALTER TABLE x",
+            "drop table x",
+        ] {
+            assert!(changes_schema(ddl), "{ddl}");
+        }
+        for other in [
+            "INSERT INTO x",
+            "UPDATE x",
+            "DELETE FROM x",
+            "DROPS",
+            "",
+            "ALTERED",
+        ] {
+            assert!(!changes_schema(other), "{other}");
+        }
+    }
 
     #[test]
     fn the_json_time_function_writes_what_the_api_writes() {

@@ -233,6 +233,64 @@ pub async fn list(
     offset: i64,
     limit: i64,
 ) -> Result<Page<Contact>, StoreError> {
+    let (filter, total) = listed(conn, enterprise_id, search).await?;
+    let rows = filter
+        .page(conn, "contacts", LIST_ORDER, offset, limit)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(contact_from)
+        .collect::<Result<_, _>>()?;
+    Ok(Page { items, total })
+}
+
+/// One page of [`list`], each contact written by the database as the API's object (the
+/// change feed's [`contact_object`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactsJson {
+    /// The array of the page's contact objects.
+    pub content: JsonPage,
+    pub total: i64,
+}
+
+/// [`list`], its contacts written by the database as the API's JSON, byte for byte what the
+/// API's serde struct `ContactBody` writes for [`list`]'s contacts (a page of five read as
+/// rows and decoded cost twice as much as the same page written by SQLite).
+pub async fn list_json(
+    conn: &mut Connection,
+    enterprise_id: &str,
+    search: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> Result<ContactsJson, StoreError> {
+    let (filter, total) = listed(conn, enterprise_id, search).await?;
+    if offset >= total {
+        return Ok(ContactsJson {
+            content: JsonPage::new("[]".to_owned()),
+            total,
+        });
+    }
+    let doc = CONTACT_DOC.get(JsonSql::of(conn), |json| {
+        format!("{} AS doc", contact_object(json))
+    });
+    let rows = filter
+        .select_page(conn, doc, "contacts", LIST_ORDER, offset, limit)
+        .await?;
+    Ok(ContactsJson {
+        content: JsonPage::of_rows(&rows, "doc")?,
+        total,
+    })
+}
+
+/// The order of a listing (the index `contacts_live_by_name` covers it).
+const LIST_ORDER: &str = "last_name, first_name, id";
+
+/// The filter of a listing and how many contacts it matches.
+async fn listed(
+    conn: &mut Connection,
+    enterprise_id: &str,
+    search: Option<&str>,
+) -> Result<(Filter, i64), StoreError> {
     let mut filter = Filter::default();
     let enterprise = filter.bind(Bind::Text(enterprise_id.to_owned()));
     filter.push(format!(
@@ -255,14 +313,7 @@ pub async fn list(
         Some(_) => filter.count(conn, "contacts").await?,
         None => live_count(conn, enterprise_id).await?,
     };
-    let rows = filter
-        .page(conn, "contacts", "last_name, first_name, id", offset, limit)
-        .await?;
-    let items = rows
-        .into_iter()
-        .map(contact_from)
-        .collect::<Result<_, _>>()?;
-    Ok(Page { items, total })
+    Ok((filter, total))
 }
 
 /// How many live contacts the enterprise has: the counter the triggers of migration 0032 keep in
@@ -291,6 +342,8 @@ pub struct ChangesPage {
 
 /// [`contact_object`] of each backend.
 static CONTACT_OBJECT: PerBackend<String> = PerBackend::new();
+/// [`contact_object`] of each backend, as the column `doc`.
+static CONTACT_DOC: PerBackend<String> = PerBackend::new();
 
 /// A contact row as the API's contact object (`ContactBody` in the MBN dialect), in SQL.
 fn contact_object(json: JsonSql) -> String {
