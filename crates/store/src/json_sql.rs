@@ -49,6 +49,14 @@ impl JsonPage {
     }
 }
 
+/// One page written as the API's JSON objects, and how many entries there are in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageJson {
+    /// The array of the page's objects.
+    pub content: JsonPage,
+    pub total: i64,
+}
+
 /// SQL built once per backend and kept: the object of a row is the same text on every request
 /// (building the account object's took ~60 000 instructions a page).
 pub(crate) struct PerBackend<T> {

@@ -38,7 +38,7 @@ use sqlx::postgres::PgPoolOptions;
 
 pub use db::{Connection, DbError};
 pub use error::StoreError;
-pub use json_sql::JsonPage;
+pub use json_sql::{JsonPage, PageJson};
 pub use migrate::{ALL_TABLES, CONSTANT_TABLES};
 
 /// Where the data lives.

@@ -95,6 +95,21 @@ pub fn contact_numbers(json: &str) -> Result<Vec<ContactNumber>, serde_json::Err
 
 /// The numbers of JSON in the stored form, `None` for any other text.
 fn stored_numbers(json: &str) -> Option<Vec<ContactNumber>> {
+    let pairs = stored_number_texts(json)?;
+    Some(
+        pairs
+            .into_iter()
+            .map(|(kind, number)| ContactNumber {
+                kind: kind.to_owned(),
+                number: number.to_owned(),
+            })
+            .collect(),
+    )
+}
+
+/// The kinds and numbers of JSON in the stored form, borrowed from it; `None` for any other
+/// text.
+fn stored_number_texts(json: &str) -> Option<Vec<(&str, &str)>> {
     let mut rest = json.strip_prefix('[')?;
     let mut numbers = Vec::new();
     if rest == "]" {
@@ -104,15 +119,42 @@ fn stored_numbers(json: &str) -> Option<Vec<ContactNumber>> {
         let (kind, after) = plain_string(rest.strip_prefix("{\"kind\":\"")?)?;
         let (number, after) = plain_string(after.strip_prefix(",\"number\":\"")?)?;
         rest = after.strip_prefix('}')?;
-        numbers.push(ContactNumber {
-            kind: kind.to_owned(),
-            number: number.to_owned(),
-        });
+        numbers.push((kind, number));
         match rest.strip_prefix(',') {
             Some(after) => rest = after,
             None => return (rest == "]").then_some(numbers),
         }
     }
+}
+
+/// Stored contact numbers as the API writes them (`[{"kind":…,"number":…},…]`, the strings
+/// escaped as serde_json does), read as [`contact_numbers`] reads them.
+pub fn write_contact_numbers(out: &mut Vec<u8>, json: &str) -> Result<(), serde_json::Error> {
+    let write = |out: &mut Vec<u8>, numbers: &mut dyn Iterator<Item = (&str, &str)>| {
+        out.push(b'[');
+        for (at, (kind, number)) in numbers.enumerate() {
+            if at > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"kind\":");
+            sentral_json::write_str(out, kind);
+            out.extend_from_slice(b",\"number\":");
+            sentral_json::write_str(out, number);
+            out.push(b'}');
+        }
+        out.push(b']');
+    };
+    match stored_number_texts(json) {
+        Some(pairs) => write(out, &mut pairs.into_iter()),
+        None => {
+            let numbers: Vec<ContactNumber> = serde_json::from_str(json)?;
+            write(
+                out,
+                &mut numbers.iter().map(|n| (n.kind.as_str(), n.number.as_str())),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The text of a JSON string up to its closing quote, when it holds no escape and no control

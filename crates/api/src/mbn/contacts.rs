@@ -431,11 +431,11 @@ pub async fn get_one(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
     Path(contact_id): Path<String>,
-) -> Result<Json<ContactBody>, TelenorError> {
+) -> Result<Response, TelenorError> {
     caller.require(ApiProduct::MbnCatalog)?;
-    Ok(Json(
-        state.platform.contact(&caller, &contact_id).await?.into(),
-    ))
+    // The store wrote the contact's JSON; it is the body as it is.
+    let json = state.platform.contact_json(&caller, &contact_id).await?;
+    Ok(crate::json::written(json))
 }
 
 /// A partial update: fields left out keep their value, `null` clears one; `numbers` and

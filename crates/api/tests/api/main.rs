@@ -27,6 +27,7 @@ mod mbn_catalog;
 mod mbn_contact_feed_json;
 mod mbn_contacts;
 mod mbn_csta;
+mod mbn_member_page_json;
 mod mbn_queue;
 mod mbn_user;
 mod oauth;

@@ -293,3 +293,35 @@ async fn the_store_written_listing_is_the_serde_json_of_the_same_contacts() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_store_written_contact_is_the_serde_json_of_the_same_contact() {
+    for server in TestServer::every_backend().await {
+        let token = server.demo_token().await;
+        let written = write_contacts(&server).await;
+        for contact in &written {
+            let response = server
+                .get(&format!("/catalog/contacts/{}", contact.id), &token)
+                .await;
+            if contact.is_deleted() {
+                assert_eq!(response.status(), 404, "{}: {}", server.name, contact.id);
+                continue;
+            }
+            assert_eq!(response.status(), 200, "{}: {}", server.name, contact.id);
+            assert_eq!(
+                response
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok()),
+                Some("application/json"),
+                "{}",
+                server.name
+            );
+            let body = response.text().await.expect("body");
+            let expected =
+                serde_json::to_string(&ContactBody::from(contact.clone())).expect("serialize");
+            assert_eq!(body, expected, "{}: {}", server.name, contact.id);
+        }
+        server.stop().await;
+    }
+}

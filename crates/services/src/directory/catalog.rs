@@ -9,7 +9,7 @@ use sentral_store::directory::{self as repo, members};
 use serde_json::json;
 
 use super::{Acting, acting};
-use crate::corporate::{PageRequest, Paged};
+use crate::corporate::{JsonPaged, PageRequest};
 use crate::platform::audit;
 use crate::{Platform, Principal, ServiceError};
 
@@ -350,10 +350,10 @@ impl Platform {
         query: Option<&str>,
         group_id: Option<&str>,
         page: PageRequest,
-    ) -> Result<Paged<Member>, ServiceError> {
+    ) -> Result<JsonPaged, ServiceError> {
         let enterprise = self.visible_enterprise(principal, enterprise_id).await?;
         let mut conn = self.store.read().await?;
-        let found = members::search(
+        let found = members::search_json(
             &mut conn,
             &enterprise.id,
             query,
@@ -362,8 +362,8 @@ impl Platform {
             page.limit(),
         )
         .await?;
-        Ok(Paged {
-            items: found.items,
+        Ok(JsonPaged {
+            content: found.content,
             request: page,
             total: found.total,
         })

@@ -241,13 +241,28 @@ impl Platform {
             contacts::contact(&mut conn, contact_id).await?
         };
         let contact = contact.filter(|c| !c.is_deleted()).ok_or_else(not_found)?;
-        self.visible_enterprise(principal, &contact.enterprise_id)
-            .await
-            .map_err(|error| match error {
-                ServiceError::NotFound { .. } => not_found(),
-                other => other,
-            })?;
+        self.contact_visible(principal, contact_id, &contact.enterprise_id)
+            .await?;
         Ok(contact)
+    }
+
+    /// The principal may see contacts of `enterprise_id`; one of another enterprise is not
+    /// found, as an unknown one.
+    async fn contact_visible(
+        &self,
+        principal: &Principal,
+        contact_id: &str,
+        enterprise_id: &str,
+    ) -> Result<(), ServiceError> {
+        self.visible_enterprise(principal, enterprise_id)
+            .await
+            .map(|_| ())
+            .map_err(|error| match error {
+                ServiceError::NotFound { .. } => {
+                    ServiceError::not_found(format!("contact {contact_id}"))
+                }
+                other => other,
+            })
     }
 
     pub async fn contact(
@@ -256,6 +271,23 @@ impl Platform {
         contact_id: &str,
     ) -> Result<Contact, ServiceError> {
         self.visible_contact(principal, contact_id).await
+    }
+
+    /// [`Platform::contact`] written by the store as the API's JSON object.
+    pub async fn contact_json(
+        &self,
+        principal: &Principal,
+        contact_id: &str,
+    ) -> Result<String, ServiceError> {
+        let contact = {
+            let mut conn = self.store.read().await?;
+            contacts::live_contact_json(&mut conn, contact_id).await?
+        };
+        let contact =
+            contact.ok_or_else(|| ServiceError::not_found(format!("contact {contact_id}")))?;
+        self.contact_visible(principal, contact_id, &contact.enterprise_id)
+            .await?;
+        Ok(contact.json)
     }
 
     /// Lists contacts, or reads the change feed (see [`ContactQuery`]).

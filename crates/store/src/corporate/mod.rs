@@ -141,6 +141,20 @@ impl Filter {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<Row>, StoreError> {
+        self.page_query(columns, from, order_by, offset, limit)
+            .fetch_all(conn)
+            .await
+    }
+
+    /// `SELECT columns FROM from WHERE … ORDER BY … LIMIT … OFFSET …`, to run.
+    pub fn page_query(
+        &self,
+        columns: &str,
+        from: &str,
+        order_by: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Query {
         let mut filter = self.clone();
         let limit_placeholder = filter.bind(Bind::Int(limit));
         let offset_placeholder = filter.bind(Bind::Int(offset));
@@ -149,10 +163,7 @@ impl Filter {
             self.where_sql()
         );
         // Only clauses built by this module are interpolated; every value is bound.
-        filter
-            .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
-            .fetch_all(conn)
-            .await
+        filter.apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
     }
 }
 

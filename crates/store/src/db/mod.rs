@@ -17,7 +17,7 @@ mod value;
 
 use std::borrow::Cow;
 
-pub use value::{Decode, Encode, Row, Value};
+pub use value::{Columns, Decode, Encode, Row, Value};
 
 use crate::{Backend, StoreError};
 pub(crate) use value::Arg;
@@ -136,6 +136,16 @@ impl Query {
             .next())
     }
 
+    /// Runs the query and hands each row to `each` with its values borrowed from the database
+    /// (on SQLite straight from the statement: no row and no `String` per value is built).
+    pub async fn for_each_row(
+        self,
+        conn: &mut Connection,
+        each: &mut (dyn FnMut(&dyn Columns) -> Result<(), StoreError> + Send),
+    ) -> Result<(), StoreError> {
+        conn.run_each(self, each).await
+    }
+
     pub async fn execute(self, conn: &mut Connection) -> Result<Done, StoreError> {
         let outcome = conn.run(self, Want::Nothing).await?;
         Ok(Done {
@@ -210,6 +220,22 @@ impl Connection {
             tracing::debug!(sql = query.sql.as_str(), %error, "statement failed");
             StoreError::Database(error)
         })
+    }
+
+    async fn run_each(
+        &mut self,
+        query: Query,
+        each: &mut (dyn FnMut(&dyn Columns) -> Result<(), StoreError> + Send),
+    ) -> Result<(), StoreError> {
+        match &mut self.inner {
+            Inner::Sqlite(conn) => conn.run_each(&query, each).await,
+            Inner::Postgres(_) => {
+                for row in self.run(query, Want::Rows).await?.rows {
+                    each(&row)?;
+                }
+                Ok(())
+            }
+        }
     }
 
     async fn run_script(&mut self, sql: &str) -> Result<(), StoreError> {

@@ -19,7 +19,9 @@ use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{CachedStatement, OpenFlags};
 use tokio::sync::OwnedMutexGuard;
 
-use crate::db::{Arg, CommitStats, DbError, Outcome, Query, Row, Value, Want};
+use crate::StoreError;
+use crate::db::value::decode_error;
+use crate::db::{Arg, Columns, CommitStats, DbError, Outcome, Query, Row, Value, Want};
 
 /// How long a write waits for the writer before it fails.
 const WRITER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -169,6 +171,36 @@ impl SqliteConn {
                 None => Box::pin(shared.clone().write_one(query, want)).await,
             },
         }
+    }
+
+    /// [`crate::db::Query::for_each_row`]: each row straight from the statement.
+    pub(crate) async fn run_each(
+        &mut self,
+        query: &Query,
+        each: &mut (dyn FnMut(&dyn Columns) -> Result<(), StoreError> + Send),
+    ) -> Result<(), StoreError> {
+        let database = |error: DbError| StoreError::Database(error);
+        if let Role::Read(shared) = &self.role {
+            {
+                let statement = self
+                    .conn
+                    .prepare_cached(query.sql.as_str())
+                    .map_err(|error| database(error.into()))?;
+                if statement.readonly() {
+                    return each_row(statement, query, each);
+                }
+            }
+            // Through the one writer, as [`SqliteConn::run`] does; its rows are owned.
+            let outcome = Box::pin(shared.clone().write_one(query, Want::Rows))
+                .await
+                .map_err(database)?;
+            return outcome.rows.iter().try_for_each(|row| each(row));
+        }
+        let statement = self
+            .conn
+            .prepare_cached(query.sql.as_str())
+            .map_err(|error| database(error.into()))?;
+        each_row(statement, query, each)
     }
 
     pub(crate) async fn run_script(&mut self, sql: &str) -> Result<(), DbError> {
@@ -525,6 +557,58 @@ fn changes_schema(sql: &str) -> bool {
     ["CREATE", "ALTER", "DROP"]
         .iter()
         .any(|ddl| verb.eq_ignore_ascii_case(ddl))
+}
+
+/// Binds `query`'s values and hands each row, borrowed from SQLite, to `each`.
+fn each_row(
+    mut statement: CachedStatement<'_>,
+    query: &Query,
+    each: &mut (dyn FnMut(&dyn Columns) -> Result<(), StoreError> + Send),
+) -> Result<(), StoreError> {
+    let database = |error: DbError| StoreError::Database(error);
+    bind_all(&mut statement, &query.args).map_err(database)?;
+    let mut rows = statement.raw_query();
+    while let Some(row) = rows.next().map_err(|error| database(error.into()))? {
+        each(&SqliteRow(row))?;
+    }
+    Ok(())
+}
+
+/// SQLite's current row, its values borrowed.
+struct SqliteRow<'a, 'stmt>(&'a rusqlite::Row<'stmt>);
+
+impl SqliteRow<'_, '_> {
+    fn value(&self, index: usize) -> Result<ValueRef<'_>, StoreError> {
+        self.0
+            .get_ref(index)
+            .map_err(|error| StoreError::Database(error.into()))
+    }
+}
+
+impl Columns for SqliteRow<'_, '_> {
+    fn opt_text(&self, index: usize) -> Result<Option<&str>, StoreError> {
+        match self.value(index)? {
+            ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+                .map(Some)
+                .map_err(|error| decode_error(&index, error.to_string())),
+            ValueRef::Null => Ok(None),
+            other => Err(decode_error(
+                &index,
+                format!("expected text, found {:?}", other.data_type()),
+            )),
+        }
+    }
+
+    fn opt_int(&self, index: usize) -> Result<Option<i64>, StoreError> {
+        match self.value(index)? {
+            ValueRef::Integer(number) => Ok(Some(number)),
+            ValueRef::Null => Ok(None),
+            other => Err(decode_error(
+                &index,
+                format!("expected an integer, found {:?}", other.data_type()),
+            )),
+        }
+    }
 }
 
 /// Distinct statements whose column names a connection keeps before it starts again (the

@@ -241,7 +241,48 @@ impl Row {
     }
 }
 
-fn decode_error<I: ColumnIndex>(index: &I, message: String) -> StoreError {
+/// A row's values by position, borrowed: a [`Row`], or SQLite's current row
+/// ([`crate::db::Query::for_each_row`]).
+pub trait Columns {
+    /// The column's text or NULL.
+    fn opt_text(&self, index: usize) -> Result<Option<&str>, StoreError>;
+    /// The column's integer or NULL.
+    fn opt_int(&self, index: usize) -> Result<Option<i64>, StoreError>;
+
+    /// The column's text; NULL is an error.
+    fn text(&self, index: usize) -> Result<&str, StoreError> {
+        self.opt_text(index)?
+            .ok_or_else(|| decode_error(&index, "expected text, found NULL".to_owned()))
+    }
+
+    /// The column's integer; NULL is an error.
+    fn int(&self, index: usize) -> Result<i64, StoreError> {
+        self.opt_int(index)?
+            .ok_or_else(|| decode_error(&index, "expected an integer, found NULL".to_owned()))
+    }
+}
+
+impl Columns for Row {
+    fn opt_text(&self, index: usize) -> Result<Option<&str>, StoreError> {
+        match self.values.get(index) {
+            Some(Value::Text(text)) => Ok(Some(text)),
+            Some(Value::Null) => Ok(None),
+            Some(other) => Err(decode_error(&index, mismatch("text", other))),
+            None => Err(decode_error(&index, "no such column".to_owned())),
+        }
+    }
+
+    fn opt_int(&self, index: usize) -> Result<Option<i64>, StoreError> {
+        match self.values.get(index) {
+            Some(Value::Int(number)) => Ok(Some(*number)),
+            Some(Value::Null) => Ok(None),
+            Some(other) => Err(decode_error(&index, mismatch("an integer", other))),
+            None => Err(decode_error(&index, "no such column".to_owned())),
+        }
+    }
+}
+
+pub(crate) fn decode_error<I: ColumnIndex>(index: &I, message: String) -> StoreError {
     StoreError::Database(DbError::Decode {
         column: index.describe(),
         message,

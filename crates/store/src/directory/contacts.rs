@@ -7,12 +7,14 @@
 //! order, and the committed sequence numbers a reader sees always form a prefix: reading
 //! `change_seq > cursor` never skips a change that commits later.
 
-use crate::db::Row;
+use std::sync::LazyLock;
+
+use crate::db::{Columns, Row};
 use sentral_domain::Timestamp;
 use sentral_domain::directory::{Contact, ContactDetails, ContactNumber, PurgeMark, SyncCursor};
 
 use crate::corporate::{Bind, Filter, Page};
-use crate::json_sql::{JsonPage, JsonSql, ObjectSql, PerBackend};
+use crate::json_sql::{JsonPage, JsonSql, ObjectSql, PageJson, PerBackend};
 use crate::rows::{at, escape_like, int, opt_int, take_opt_text, take_text, text};
 use crate::{Connection, StoreError};
 
@@ -188,6 +190,45 @@ pub async fn update(conn: &mut Connection, contact: &Contact) -> Result<(), Stor
     Ok(())
 }
 
+/// A live contact as the API's JSON object, and its enterprise (for the caller's check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveContactJson {
+    pub enterprise_id: String,
+    /// The `ContactBody` object, byte for byte what the API's serde struct writes.
+    pub json: String,
+}
+
+/// A live contact by id written as the API's JSON straight from its row (see [`list_json`]);
+/// `None` for an unknown or deleted one.
+pub async fn live_contact_json(
+    conn: &mut Connection,
+    id: &str,
+) -> Result<Option<LiveContactJson>, StoreError> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("SELECT {COLUMNS} FROM contacts WHERE id = $1 AND deleted_at IS NULL")
+    });
+    let mut found = None;
+    crate::db::query(SQL.as_str())
+        .bind(id)
+        .for_each_row(conn, &mut |row| {
+            let mut json = Vec::with_capacity(640);
+            write_contact(&mut json, row)?;
+            found = Some((row.text(1)?.to_owned(), json));
+            Ok(())
+        })
+        .await?;
+    found
+        .map(|(enterprise_id, json)| {
+            let json = String::from_utf8(json)
+                .map_err(|error| StoreError::Corrupt(format!("contact JSON: {error}")))?;
+            Ok(LiveContactJson {
+                enterprise_id,
+                json,
+            })
+        })
+        .transpose()
+}
+
 /// A contact or tombstone by id.
 pub async fn contact(conn: &mut Connection, id: &str) -> Result<Option<Contact>, StoreError> {
     crate::db::query("SELECT * FROM contacts WHERE id = $1")
@@ -244,42 +285,106 @@ pub async fn list(
     Ok(Page { items, total })
 }
 
-/// One page of [`list`], each contact written by the database as the API's object (the
-/// change feed's [`contact_object`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContactsJson {
-    /// The array of the page's contact objects.
-    pub content: JsonPage,
-    pub total: i64,
-}
-
-/// [`list`], its contacts written by the database as the API's JSON, byte for byte what the
-/// API's serde struct `ContactBody` writes for [`list`]'s contacts (a page of five read as
-/// rows and decoded cost twice as much as the same page written by SQLite).
+/// [`list`], its contacts written as the API's JSON straight from the database's row values
+/// (borrowed, no row or `String` per value built): byte for byte what the API's serde struct
+/// `ContactBody` writes for [`list`]'s contacts. A page of five decoded into contacts and
+/// serialized cost ~219 000 instructions a request, written by SQLite in SQL ~191 000.
 pub async fn list_json(
     conn: &mut Connection,
     enterprise_id: &str,
     search: Option<&str>,
     offset: i64,
     limit: i64,
-) -> Result<ContactsJson, StoreError> {
+) -> Result<PageJson, StoreError> {
     let (filter, total) = listed(conn, enterprise_id, search).await?;
-    if offset >= total {
-        return Ok(ContactsJson {
-            content: JsonPage::new("[]".to_owned()),
-            total,
-        });
+    // A contact's object is ~500 bytes.
+    let rows = usize::try_from(limit.min(total - offset)).unwrap_or(0);
+    let mut json = Vec::with_capacity(2 + rows * 600);
+    json.push(b'[');
+    if offset < total {
+        let mut first = true;
+        filter
+            .page_query(COLUMNS, "contacts", LIST_ORDER, offset, limit)
+            .for_each_row(conn, &mut |row| {
+                if !std::mem::take(&mut first) {
+                    json.push(b',');
+                }
+                write_contact(&mut json, row)
+            })
+            .await?;
     }
-    let doc = CONTACT_DOC.get(JsonSql::of(conn), |json| {
-        format!("{} AS doc", contact_object(json))
-    });
-    let rows = filter
-        .select_page(conn, doc, "contacts", LIST_ORDER, offset, limit)
-        .await?;
-    Ok(ContactsJson {
-        content: JsonPage::of_rows(&rows, "doc")?,
+    json.push(b']');
+    let json = String::from_utf8(json)
+        .map_err(|error| StoreError::Corrupt(format!("contact JSON: {error}")))?;
+    Ok(PageJson {
+        content: JsonPage::new(json),
         total,
     })
+}
+
+/// A contact row of [`COLUMNS`] as the API's `ContactBody`: the fields in its order, left out
+/// where it leaves them out (empty names, absent optional texts, an address without a part).
+fn write_contact(out: &mut Vec<u8>, row: &dyn Columns) -> Result<(), StoreError> {
+    use sentral_json::write_str;
+    let field = |out: &mut Vec<u8>, key: &[u8], value: &str| {
+        out.extend_from_slice(key);
+        write_str(out, value);
+    };
+    let nullable = |out: &mut Vec<u8>, key: &[u8], value: Option<&str>| {
+        out.extend_from_slice(key);
+        match value {
+            Some(value) => write_str(out, value),
+            None => out.extend_from_slice(b"null"),
+        }
+    };
+    let time = |out: &mut Vec<u8>, key: &[u8], millis: i64| {
+        field(out, key, &Timestamp::from_millis(millis).to_rfc3339());
+    };
+    field(out, b"{\"contactId\":", row.text(0)?);
+    field(out, b",\"enterpriseId\":", row.text(1)?);
+    nullable(out, b",\"externalId\":", row.opt_text(2)?);
+    for (key, index) in [(&b",\"firstName\":"[..], 3), (b",\"lastName\":", 4)] {
+        let name = row.text(index)?;
+        if !name.is_empty() {
+            field(out, key, name);
+        }
+    }
+    for (key, index) in [
+        (&b",\"company\":"[..], 5),
+        (b",\"title\":", 6),
+        (b",\"department\":", 7),
+        (b",\"email\":", 8),
+    ] {
+        if let Some(text) = row.opt_text(index)? {
+            field(out, key, text);
+        }
+    }
+    out.extend_from_slice(b",\"numbers\":");
+    crate::rows::write_contact_numbers(out, row.text(9)?)
+        .map_err(|e| StoreError::Corrupt(format!("contact numbers: {e}")))?;
+    let address = [row.opt_text(10)?, row.opt_text(11)?, row.opt_text(12)?];
+    if address.iter().any(Option::is_some) {
+        nullable(out, b",\"address\":{\"streetAddress\":", address[0]);
+        nullable(out, b",\"postalCode\":", address[1]);
+        nullable(out, b",\"postalPlace\":", address[2]);
+        out.push(b'}');
+    }
+    if let Some(note) = row.opt_text(13)? {
+        field(out, b",\"note\":", note);
+    }
+    time(out, b",\"createdAt\":", row.int(14)?);
+    time(out, b",\"updatedAt\":", row.int(15)?);
+    let deleted_at = row.opt_int(16)?;
+    out.extend_from_slice(if deleted_at.is_some() {
+        b",\"deleted\":true"
+    } else {
+        b",\"deleted\":false"
+    });
+    if let Some(millis) = deleted_at {
+        time(out, b",\"deletedAt\":", millis);
+    }
+    out.push(b'}');
+    Ok(())
 }
 
 /// The order of a listing (the index `contacts_live_by_name` covers it).
@@ -342,8 +447,6 @@ pub struct ChangesPage {
 
 /// [`contact_object`] of each backend.
 static CONTACT_OBJECT: PerBackend<String> = PerBackend::new();
-/// [`contact_object`] of each backend, as the column `doc`.
-static CONTACT_DOC: PerBackend<String> = PerBackend::new();
 
 /// A contact row as the API's contact object (`ContactBody` in the MBN dialect), in SQL.
 fn contact_object(json: JsonSql) -> String {

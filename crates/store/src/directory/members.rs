@@ -2,12 +2,12 @@
 
 use std::sync::LazyLock;
 
-use crate::db::Row;
+use crate::db::{Columns, Query, Row};
 use sentral_domain::directory::{ContactNumber, Member};
 use sentral_domain::{Msisdn, Timestamp};
 
 use crate::corporate::{Bind, Filter, Page};
-use crate::json_sql::JsonSql;
+use crate::json_sql::{JsonPage, JsonSql, PageJson};
 use crate::rows::{at, escape_like, org, take_id, take_opt_text, take_text};
 use crate::trigram;
 use crate::{Connection, StoreError};
@@ -158,6 +158,102 @@ pub async fn search(
     offset: i64,
     limit: i64,
 ) -> Result<Page<Member>, StoreError> {
+    let (total, page) = planned(conn, enterprise_id, query, group_id, offset, limit).await?;
+    let items = page
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(member_from)
+        .collect::<Result<_, _>>()?;
+    Ok(Page { items, total })
+}
+
+/// [`search`], its members written as the API's JSON straight from the database's row values
+/// (borrowed, no row or `String` per value built): byte for byte what the API's serde struct
+/// `MemberBody` writes for [`search`]'s members.
+pub async fn search_json(
+    conn: &mut Connection,
+    enterprise_id: &str,
+    query: Option<&str>,
+    group_id: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> Result<PageJson, StoreError> {
+    let (total, page) = planned(conn, enterprise_id, query, group_id, offset, limit).await?;
+    // A member's object is ~450 bytes.
+    let rows = usize::try_from(limit.min(total - offset)).unwrap_or(0);
+    let mut json = Vec::with_capacity(2 + rows * 500);
+    json.push(b'[');
+    if offset < total {
+        let mut first = true;
+        page.for_each_row(conn, &mut |row| {
+            if !std::mem::take(&mut first) {
+                json.push(b',');
+            }
+            write_member(&mut json, row)
+        })
+        .await?;
+    }
+    json.push(b']');
+    let json = String::from_utf8(json)
+        .map_err(|error| StoreError::Corrupt(format!("member JSON: {error}")))?;
+    Ok(PageJson {
+        content: JsonPage::new(json),
+        total,
+    })
+}
+
+/// A member row of [`MEMBER_COLUMNS`] as the API's `MemberBody`, its fields in that order.
+fn write_member(out: &mut Vec<u8>, row: &dyn Columns) -> Result<(), StoreError> {
+    use sentral_json::write_str;
+    let field = |out: &mut Vec<u8>, key: &[u8], value: &str| {
+        out.extend_from_slice(key);
+        write_str(out, value);
+    };
+    let nullable = |out: &mut Vec<u8>, key: &[u8], value: Option<&str>| {
+        out.extend_from_slice(key);
+        match value {
+            Some(value) => write_str(out, value),
+            None => out.extend_from_slice(b"null"),
+        }
+    };
+    field(out, b"{\"memberId\":", row.text(1)?);
+    nullable(out, b",\"enterpriseId\":", row.opt_text(3)?);
+    nullable(out, b",\"groupId\":", row.opt_text(4)?);
+    field(out, b",\"firstName\":", row.text(5)?);
+    field(out, b",\"lastName\":", row.text(6)?);
+    field(
+        out,
+        b",\"mobileNumber\":",
+        Msisdn::parse(row.text(7)?)?.as_str(),
+    );
+    nullable(out, b",\"shortNumber\":", row.opt_text(16)?);
+    out.extend_from_slice(b",\"otherNumbers\":");
+    crate::rows::write_contact_numbers(out, row.text(0)?)
+        .map_err(|e| StoreError::Corrupt(format!("member numbers: {e}")))?;
+    field(out, b",\"email\":", row.text(8)?);
+    nullable(out, b",\"title\":", row.opt_text(9)?);
+    nullable(out, b",\"department\":", row.opt_text(10)?);
+    nullable(out, b",\"company\":", row.opt_text(11)?);
+    nullable(out, b",\"address\":{\"streetAddress\":", row.opt_text(12)?);
+    nullable(out, b",\"postalCode\":", row.opt_text(13)?);
+    nullable(out, b",\"postalPlace\":", row.opt_text(14)?);
+    nullable(out, b"},\"externalId\":", row.opt_text(15)?);
+    let updated_at = Timestamp::from_millis(row.int(17)?).to_rfc3339();
+    field(out, b",\"updatedAt\":", &updated_at);
+    out.push(b'}');
+    Ok(())
+}
+
+/// The page's query of a [`search`], and how many members match.
+async fn planned(
+    conn: &mut Connection,
+    enterprise_id: &str,
+    query: Option<&str>,
+    group_id: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> Result<(i64, Query), StoreError> {
     let query = query.map(str::trim).filter(|q| !q.is_empty());
     // On SQLite a query with a trigram and few candidates in the FTS5 index `members_trigram`
     // (migration 0009) starts from them; `+` keeps SQLite from walking the enterprise's index
@@ -217,25 +313,18 @@ pub async fn search(
     } else {
         filter.count(conn, "members m").await?
     };
-    let rows = if query.is_some() && total < SORT_MATCHES_BELOW {
-        matches_page(conn, &filter, offset, limit).await?
+    let page = if query.is_some() && total < SORT_MATCHES_BELOW {
+        matches_page(&filter, offset, limit)
     } else {
-        filter
-            .select_page(
-                conn,
-                MEMBER_COLUMNS,
-                FROM_WITH_SHORT_NUMBER,
-                "m.last_name, m.first_name, m.id",
-                offset,
-                limit,
-            )
-            .await?
+        filter.page_query(
+            MEMBER_COLUMNS,
+            FROM_WITH_SHORT_NUMBER,
+            "m.last_name, m.first_name, m.id",
+            offset,
+            limit,
+        )
     };
-    let items = rows
-        .into_iter()
-        .map(member_from)
-        .collect::<Result<_, _>>()?;
-    Ok(Page { items, total })
+    Ok((total, page))
 }
 
 /// How many members the enterprise has: the counter the triggers of migration 0037 keep in every
@@ -254,15 +343,10 @@ pub async fn enterprise_count(
     })
 }
 
-/// One page of the members `filter` matches, in name order: the matches first (through the
-/// search index), then their rows. Walking the name index instead would read every member
-/// when few match.
-async fn matches_page(
-    conn: &mut Connection,
-    filter: &Filter,
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<Row>, StoreError> {
+/// The query of one page of the members `filter` matches, in name order: the matches first
+/// (through the search index), then their rows. Walking the name index instead would read every
+/// member when few match.
+fn matches_page(filter: &Filter, offset: i64, limit: i64) -> Query {
     let mut page = filter.clone();
     let limit = page.bind(Bind::Int(limit));
     let offset = page.bind(Bind::Int(offset));
@@ -275,8 +359,6 @@ async fn matches_page(
     );
     // Only clauses built by the filter and placeholders are interpolated; every value is bound.
     page.apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
-        .fetch_all(conn)
-        .await
 }
 
 /// Writes the member's directory fields (names, e-mail, numbers, company, address, title,

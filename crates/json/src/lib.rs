@@ -4,8 +4,10 @@
 //! a time: ~12 instructions a byte, a seventh of a page of five contacts. This writer checks
 //! eight bytes at a time (SWAR) and copies a clean run in one go; numbers go through the same
 //! `itoa` and `zmij` formatters serde_json uses. The rest of the data model follows serde_json's
-//! `Serializer` and its map-key rules case by case. Debug builds serialize every answer with
-//! serde_json as well and compare ([`super::Json`]), so every API test holds the bytes equal.
+//! `Serializer` and its map-key rules case by case. Debug builds of the API serialize every
+//! answer with serde_json as well and compare (`sentral_api::json::Json`), so every API test
+//! holds the bytes equal. [`write_str`] is there for JSON written field by field (the store's
+//! pages).
 
 use std::fmt::{self, Display};
 
@@ -93,7 +95,7 @@ fn needs_escape(byte: u8) -> bool {
 }
 
 /// `text` as a JSON string, escaped as serde_json escapes it.
-fn write_str(out: &mut Vec<u8>, text: &str) {
+pub fn write_str(out: &mut Vec<u8>, text: &str) {
     let mut rest = text.as_bytes();
     out.reserve(rest.len() + 2);
     out.push(b'"');

@@ -1,8 +1,8 @@
-//! A JSON answer: [`axum::Json`]'s bytes and headers, written by [`writer`] (serde_json's bytes,
-//! faster) into a `Vec` that starts large enough for most answers (axum's starts at 128 bytes in
-//! a `BytesMut` and grows through its writer on every fragment).
+//! A JSON answer: [`axum::Json`]'s bytes and headers, written by [`sentral_json`] (serde_json's
+//! bytes, faster) into a `Vec` that starts large enough for most answers (axum's starts at 128
+//! bytes in a `BytesMut` and grows through its writer on every fragment).
 
-pub mod writer;
+use sentral_json as writer;
 
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, StatusCode};
@@ -63,6 +63,15 @@ fn answer(body: Vec<u8>, written: Result<(), writer::Error>) -> Response {
         )
             .into_response(),
     }
+}
+
+/// JSON written elsewhere (the store), as the body of an answer with [`Json`]'s headers.
+pub fn written(json: String) -> Response {
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        json,
+    )
+        .into_response()
 }
 
 impl<T> From<T> for Json<T> {
