@@ -18,6 +18,7 @@ use crate::json_sql::{JsonPage, JsonSql, ObjectSql, PageJson, PerBackend};
 use crate::rows::{at, escape_like, int, opt_int, take_opt_text, take_text, text};
 use crate::{Connection, StoreError};
 
+/// [`write_contact`] reads these by position.
 const COLUMNS: &str = "id, enterprise_id, external_id, first_name, last_name, company, title, \
      department, email, numbers, street_address, postal_code, postal_place, note, created_at, \
      updated_at, deleted_at, change_seq";

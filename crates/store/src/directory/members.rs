@@ -14,7 +14,8 @@ use crate::{Connection, StoreError};
 
 /// The columns [`member_from`] reads, in the order it reads them (a column is found by one
 /// comparison), over `members m` joined to its short number `s`: not the password hash, which a
-/// directory entry never shows (a copy of it per row, before).
+/// directory entry never shows (a copy of it per row, before). [`write_member`] reads them by
+/// position.
 macro_rules! member_columns {
     () => {
         "m.other_numbers AS other_numbers, m.id AS id, m.org_number AS org_number, \
