@@ -5,7 +5,7 @@
 //! string escapes, times as `2026-11-22T10:00:00.000Z`), so each backend gets one serializer here
 //! and the conformance tests compare both with the Rust serializer.
 
-use crate::db::Row;
+use crate::db::{Columns, Query, Row};
 use crate::{Connection, StoreError};
 
 /// A JSON array (or object) serialized by the store, passed to the response as it is.
@@ -55,6 +55,60 @@ pub struct PageJson {
     /// The array of the page's objects.
     pub content: JsonPage,
     pub total: i64,
+}
+
+/// Writes one row's object for [`page_of_rows`].
+pub(crate) type RowWriter = fn(&mut Vec<u8>, &dyn Columns) -> Result<(), StoreError>;
+
+/// The rows of `page` (entries `offset…` of `total`) as a JSON array, each object written by
+/// `write` straight from the row's borrowed values; `object_bytes` sizes the buffer.
+pub(crate) async fn page_of_rows(
+    conn: &mut Connection,
+    page: Query,
+    (total, offset, limit): (i64, i64, i64),
+    object_bytes: usize,
+    write: RowWriter,
+) -> Result<PageJson, StoreError> {
+    let rows = usize::try_from(limit.min(total - offset)).unwrap_or(0);
+    let mut json = Vec::with_capacity(2 + rows * object_bytes);
+    json.push(b'[');
+    if offset < total {
+        let mut first = true;
+        page.for_each_row(conn, &mut |row| {
+            if !std::mem::take(&mut first) {
+                json.push(b',');
+            }
+            write(&mut json, row)
+        })
+        .await?;
+    }
+    json.push(b']');
+    Ok(PageJson {
+        content: JsonPage(json_text(json)?),
+        total,
+    })
+}
+
+/// JSON written by this crate's writers as text (always UTF-8: every piece is a `&str` or ASCII).
+pub(crate) fn json_text(json: Vec<u8>) -> Result<String, StoreError> {
+    String::from_utf8(json).map_err(|error| StoreError::Corrupt(format!("written JSON: {error}")))
+}
+
+/// `key` (`,"name":`, with its punctuation) and `value` as a JSON string.
+pub(crate) fn write_field(out: &mut Vec<u8>, key: &[u8], value: &str) {
+    out.extend_from_slice(key);
+    sentral_json::write_str(out, value);
+}
+
+/// [`write_field`], or `key` and `null` for no value.
+pub(crate) fn write_nullable(out: &mut Vec<u8>, key: &[u8], value: Option<&str>) {
+    match value {
+        Some(value) => write_field(out, key, value),
+        None => {
+            out.extend_from_slice(key);
+            out.extend_from_slice(b"null");
+        }
+    }
 }
 
 /// SQL built once per backend and kept: the object of a row is the same text on every request

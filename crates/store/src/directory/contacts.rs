@@ -14,7 +14,10 @@ use sentral_domain::Timestamp;
 use sentral_domain::directory::{Contact, ContactDetails, ContactNumber, PurgeMark, SyncCursor};
 
 use crate::corporate::{Bind, Filter, Page};
-use crate::json_sql::{JsonPage, JsonSql, ObjectSql, PageJson, PerBackend};
+use crate::json_sql::{
+    JsonPage, JsonSql, ObjectSql, PageJson, PerBackend, json_text, page_of_rows, write_field,
+    write_nullable,
+};
 use crate::rows::{at, escape_like, int, opt_int, take_opt_text, take_text, text};
 use crate::{Connection, StoreError};
 
@@ -220,11 +223,9 @@ pub async fn live_contact_json(
         .await?;
     found
         .map(|(enterprise_id, json)| {
-            let json = String::from_utf8(json)
-                .map_err(|error| StoreError::Corrupt(format!("contact JSON: {error}")))?;
             Ok(LiveContactJson {
                 enterprise_id,
-                json,
+                json: json_text(json)?,
             })
         })
         .transpose()
@@ -298,46 +299,15 @@ pub async fn list_json(
     limit: i64,
 ) -> Result<PageJson, StoreError> {
     let (filter, total) = listed(conn, enterprise_id, search).await?;
+    let page = filter.page_query(COLUMNS, "contacts", LIST_ORDER, offset, limit);
     // A contact's object is ~500 bytes.
-    let rows = usize::try_from(limit.min(total - offset)).unwrap_or(0);
-    let mut json = Vec::with_capacity(2 + rows * 600);
-    json.push(b'[');
-    if offset < total {
-        let mut first = true;
-        filter
-            .page_query(COLUMNS, "contacts", LIST_ORDER, offset, limit)
-            .for_each_row(conn, &mut |row| {
-                if !std::mem::take(&mut first) {
-                    json.push(b',');
-                }
-                write_contact(&mut json, row)
-            })
-            .await?;
-    }
-    json.push(b']');
-    let json = String::from_utf8(json)
-        .map_err(|error| StoreError::Corrupt(format!("contact JSON: {error}")))?;
-    Ok(PageJson {
-        content: JsonPage::new(json),
-        total,
-    })
+    page_of_rows(conn, page, (total, offset, limit), 600, write_contact).await
 }
 
 /// A contact row of [`COLUMNS`] as the API's `ContactBody`: the fields in its order, left out
 /// where it leaves them out (empty names, absent optional texts, an address without a part).
 fn write_contact(out: &mut Vec<u8>, row: &dyn Columns) -> Result<(), StoreError> {
-    use sentral_json::write_str;
-    let field = |out: &mut Vec<u8>, key: &[u8], value: &str| {
-        out.extend_from_slice(key);
-        write_str(out, value);
-    };
-    let nullable = |out: &mut Vec<u8>, key: &[u8], value: Option<&str>| {
-        out.extend_from_slice(key);
-        match value {
-            Some(value) => write_str(out, value),
-            None => out.extend_from_slice(b"null"),
-        }
-    };
+    let (field, nullable) = (write_field, write_nullable);
     let time = |out: &mut Vec<u8>, key: &[u8], millis: i64| {
         field(out, key, &Timestamp::from_millis(millis).to_rfc3339());
     };

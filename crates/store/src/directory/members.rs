@@ -7,7 +7,7 @@ use sentral_domain::directory::{ContactNumber, Member};
 use sentral_domain::{Msisdn, Timestamp};
 
 use crate::corporate::{Bind, Filter, Page};
-use crate::json_sql::{JsonPage, JsonSql, PageJson};
+use crate::json_sql::{JsonSql, PageJson, page_of_rows, write_field, write_nullable};
 use crate::rows::{at, escape_like, org, take_id, take_opt_text, take_text};
 use crate::trigram;
 use crate::{Connection, StoreError};
@@ -182,42 +182,12 @@ pub async fn search_json(
 ) -> Result<PageJson, StoreError> {
     let (total, page) = planned(conn, enterprise_id, query, group_id, offset, limit).await?;
     // A member's object is ~450 bytes.
-    let rows = usize::try_from(limit.min(total - offset)).unwrap_or(0);
-    let mut json = Vec::with_capacity(2 + rows * 500);
-    json.push(b'[');
-    if offset < total {
-        let mut first = true;
-        page.for_each_row(conn, &mut |row| {
-            if !std::mem::take(&mut first) {
-                json.push(b',');
-            }
-            write_member(&mut json, row)
-        })
-        .await?;
-    }
-    json.push(b']');
-    let json = String::from_utf8(json)
-        .map_err(|error| StoreError::Corrupt(format!("member JSON: {error}")))?;
-    Ok(PageJson {
-        content: JsonPage::new(json),
-        total,
-    })
+    page_of_rows(conn, page, (total, offset, limit), 500, write_member).await
 }
 
 /// A member row of [`MEMBER_COLUMNS`] as the API's `MemberBody`, its fields in that order.
 fn write_member(out: &mut Vec<u8>, row: &dyn Columns) -> Result<(), StoreError> {
-    use sentral_json::write_str;
-    let field = |out: &mut Vec<u8>, key: &[u8], value: &str| {
-        out.extend_from_slice(key);
-        write_str(out, value);
-    };
-    let nullable = |out: &mut Vec<u8>, key: &[u8], value: Option<&str>| {
-        out.extend_from_slice(key);
-        match value {
-            Some(value) => write_str(out, value),
-            None => out.extend_from_slice(b"null"),
-        }
-    };
+    let (field, nullable) = (write_field, write_nullable);
     field(out, b"{\"memberId\":", row.text(1)?);
     nullable(out, b",\"enterpriseId\":", row.opt_text(3)?);
     nullable(out, b",\"groupId\":", row.opt_text(4)?);
