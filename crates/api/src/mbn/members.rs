@@ -3,6 +3,7 @@
 
 use crate::json::Json;
 use axum::extract::State;
+use axum::response::Response;
 use sentral_domain::ApiProduct;
 use sentral_domain::directory::{ContactNumber, Member};
 use sentral_services::directory::catalog::MemberUpdate;
@@ -167,15 +168,14 @@ pub async fn get_one(
     State(state): State<AppState>,
     TelenorCaller(caller): TelenorCaller,
     Path(member_id, _): Path<String, TelenorError>,
-) -> Result<Json<MemberBody>, TelenorError> {
+) -> Result<Response, TelenorError> {
     caller.require(ApiProduct::MbnCatalog)?;
-    Ok(Json(
-        state
-            .platform
-            .member_entry(&caller, &member_id)
-            .await?
-            .into(),
-    ))
+    // The store wrote the member's JSON; it is the body as it is.
+    let json = state
+        .platform
+        .actable_member_json(&caller, &member_id)
+        .await?;
+    Ok(crate::json::written(json))
 }
 
 /// A partial update of a member's directory entry: fields left out keep their value, `null`

@@ -1,15 +1,17 @@
-//! `GET /corporate-mobile-subscriptions/v2/mobile-subscriptions` answers with JSON the store
-//! wrote in SQL (one serializer per backend). It must be byte for byte what the API's serde
+//! `GET /corporate-mobile-subscriptions/v2/mobile-subscriptions` and the point read of one
+//! subscription answer with JSON the store wrote from the database's rows. It must be byte for
+//! byte what the API's serde
 //! struct writes for the summaries of the typed search (`subscriptions::search`, held to the
 //! plain query by the conformance suite), with the same page fields, for every kind of search:
 //! escapes, Norwegian letters, missing references, an unknown plan, each status, times with
 //! milliseconds, both directions, deep and empty pages.
 
-use sentral_api::telenor::subscriptions::summary;
+use sentral_api::telenor::subscriptions::{FlatSubscription, SubscriptionBody, summary};
 use sentral_domain::Msisdn;
 use sentral_domain::Timestamp;
 use sentral_domain::corporate::{
-    SubscriptionProduct, SubscriptionStatus, SubscriptionSummary, UserReference, UserReferences,
+    PersonName, SubscriptionProduct, SubscriptionStatus, SubscriptionSummary, UserReference,
+    UserReferences,
 };
 use sentral_store::corporate::Reach;
 use sentral_store::corporate::subscriptions::{self, SubscriptionSearch};
@@ -59,10 +61,26 @@ async fn insert_tricky(server: &TestServer) {
             row.references = UserReferences::default();
         }
         row.updated_at = Timestamp::from_millis(1_790_000_000_007 + i64::from(n) * 60_001);
-        row.products = vec![SubscriptionProduct {
-            product_id: 300107,
+        let product = |product_id| SubscriptionProduct {
+            product_id,
             added_at: row.updated_at,
-        }];
+        };
+        // None, one, and several in product order, a fixed one and an unknown one among them.
+        row.products = match n % 4 {
+            0 => Vec::new(),
+            1 => vec![product(300107)],
+            2 => vec![product(300105), product(300107), product(399_999)],
+            _ => vec![product(300102), product(300107)],
+        };
+        row.user = match n % 3 {
+            0 => None,
+            1 => Some(PersonName {
+                first_name: texts[n as usize % 4].into(),
+                middle_name: Some("\"\u{1}\n".into()),
+                last_name: "Ødegård".into(),
+            }),
+            _ => row.user,
+        };
         subscriptions::insert_subscription(&mut tx, &row)
             .await
             .expect("insert");
@@ -210,6 +228,62 @@ async fn the_store_written_subscription_page_is_the_serde_json_of_the_typed_sear
             "{}: {pages_with_items}",
             server.name
         );
+        server.stop().await;
+    }
+}
+
+/// The point read of every subscription of the owner (the demo's and the tricky ones: no user,
+/// a middle name with escapes, no add-ons, several, an unknown one) is the serde JSON of the
+/// subscription as the typed read gives it.
+#[tokio::test]
+async fn the_store_written_subscription_is_the_serde_json_of_the_typed_read() {
+    for server in TestServer::every_backend().await {
+        let token = server.demo_token().await;
+        insert_tricky(&server).await;
+        let companies = vec![OWNER.to_owned()];
+        let reach = Reach {
+            companies: &companies,
+            accounts: &[],
+        };
+        let owned = {
+            let mut conn = server.platform.store().read().await.expect("read");
+            let search = SubscriptionSearch {
+                org_number: Some(OWNER.to_owned()),
+                ascending: true,
+                ..Default::default()
+            };
+            subscriptions::search(&mut conn, reach, &search, 0, 10_000)
+                .await
+                .expect("search")
+                .items
+        };
+        assert!(owned.len() > 12, "{}: {}", server.name, owned.len());
+        for summary in owned {
+            let typed = {
+                let mut conn = server.platform.store().read().await.expect("read");
+                subscriptions::subscription(&mut conn, &summary.msisdn)
+                    .await
+                    .expect("read")
+                    .expect("subscription")
+            };
+            let expected = serde_json::to_string(&FlatSubscription(SubscriptionBody::from(typed)))
+                .expect("serialize");
+            let path = format!("{SEARCH}/{}", summary.msisdn);
+            let response = server.get(&path, &token).await;
+            assert_eq!(response.status(), 200, "{}: {path}", server.name);
+            assert_eq!(
+                response.headers()["content-type"],
+                "application/json",
+                "{}: {path}",
+                server.name
+            );
+            assert_eq!(
+                response.text().await.expect("body"),
+                expected,
+                "{}: {path}",
+                server.name
+            );
+        }
         server.stop().await;
     }
 }

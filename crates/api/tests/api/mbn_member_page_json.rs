@@ -156,3 +156,63 @@ async fn the_store_written_members_page_is_the_serde_json_of_the_same_members() 
         server.stop().await;
     }
 }
+
+/// The point read of every member (the tricky ones among them) is the serde JSON of the member
+/// as the store reads it.
+#[tokio::test]
+async fn the_store_written_member_is_the_serde_json_of_the_same_member() {
+    for server in TestServer::every_backend().await {
+        let token = server.demo_token().await;
+        write_members(&server).await;
+        let all = {
+            let mut conn = server.platform.store().read().await.expect("read");
+            members::search(&mut conn, ENTERPRISE, None, None, 0, 10_000)
+                .await
+                .expect("search")
+                .items
+        };
+        assert!(
+            all.len() > 2,
+            "{}: the demo's members and two more",
+            server.name
+        );
+        // A member outside every enterprise has no directory entry to read.
+        let outside = Member {
+            id: EntityId::new("mem_json_outside"),
+            enterprise_id: None,
+            group_id: None,
+            mobile: Msisdn::parse("4799000003").expect("msisdn"),
+            external_id: None,
+            short_number: None,
+            ..all[0].clone()
+        };
+        let mut tx = server.platform.store().write().await.expect("write");
+        members::insert_member(&mut tx, &outside, None)
+            .await
+            .expect("insert");
+        tx.commit().await.expect("commit");
+        let response = server
+            .get("/catalog/members/mem_json_outside", &token)
+            .await;
+        assert_eq!(response.status(), 404, "{}: outside", server.name);
+        for member in all {
+            let path = format!("/catalog/members/{}", member.id);
+            let response = server.get(&path, &token).await;
+            assert_eq!(response.status(), 200, "{}: {path}", server.name);
+            assert_eq!(
+                response.headers()["content-type"],
+                "application/json",
+                "{}: {path}",
+                server.name
+            );
+            let expected = serde_json::to_string(&MemberBody::from(member)).expect("serialize");
+            assert_eq!(
+                response.text().await.expect("body"),
+                expected,
+                "{}: {path}",
+                server.name
+            );
+        }
+        server.stop().await;
+    }
+}

@@ -88,6 +88,27 @@ impl Platform {
         self.granted_subscription(principal, &msisdn).await
     }
 
+    /// [`Platform::subscription`] written by the store as the API's JSON object.
+    pub async fn subscription_json(
+        &self,
+        principal: &Principal,
+        msisdn: &str,
+    ) -> Result<String, ServiceError> {
+        super::require_system_user(principal)?;
+        let msisdn = parse_msisdn(msisdn)?;
+        self.complete_due_orders().await?;
+        let found = {
+            let mut conn = self.store.read().await?;
+            repo::subscription_json(&mut conn, &msisdn).await?
+        };
+        match found {
+            Some(found) if sees(principal, &found.org_number, found.account_id.as_str()) => {
+                Ok(found.json)
+            }
+            _ => Err(AuthFailure::MsisdnNotGranted.into()),
+        }
+    }
+
     /// One page of the subscriptions the caller sees that match `query`, written by the store
     /// as the API's summaries.
     pub async fn search_subscriptions(

@@ -15,6 +15,7 @@ pub mod user_demo;
 
 use std::sync::Arc;
 
+use sentral_domain::OrgNumber;
 use sentral_domain::directory::{Enterprise, Member};
 use sentral_store::directory::{self as repo, members};
 
@@ -123,29 +124,57 @@ impl Platform {
         member_id: &str,
     ) -> Result<Member, ServiceError> {
         let acting = acting(principal)?;
-        let not_found = || {
-            ServiceError::not_found(format!(
-                "member {member_id} among the members you may act for"
-            ))
-        };
         let mut conn = self.store.read().await?;
         let member = members::member(&mut conn, member_id)
             .await?
             .filter(|member| member.enterprise_id.is_some())
-            .ok_or_else(not_found)?;
-        match acting {
-            Acting::MachineUser if principal.visibility.sees_company(&member.org_number) => {
-                Ok(member)
-            }
-            Acting::MachineUser => Err(not_found()),
-            Acting::EndUser { member_id: own } if own == member.id.as_str() => Ok(member),
-            Acting::EndUser { .. } if principal.visibility.sees_company(&member.org_number) => {
-                Err(ServiceError::NotAllowed(format!(
-                    "an end-user token acts only for its own member, not for {member_id}"
-                )))
-            }
-            Acting::EndUser { .. } => Err(not_found()),
+            .ok_or_else(|| not_actable(member_id))?;
+        may_act_for(principal, acting, member_id, &member.org_number)?;
+        Ok(member)
+    }
+
+    /// [`Platform::actable_member`] written by the store as the API's JSON object.
+    pub async fn actable_member_json(
+        &self,
+        principal: &Principal,
+        member_id: &str,
+    ) -> Result<String, ServiceError> {
+        let acting = acting(principal)?;
+        let member = {
+            let mut conn = self.store.read().await?;
+            members::entry_json(&mut conn, member_id).await?
+        };
+        let member = member.ok_or_else(|| not_actable(member_id))?;
+        may_act_for(principal, acting, member_id, &member.org_number)?;
+        Ok(member.json)
+    }
+}
+
+fn not_actable(member_id: &str) -> ServiceError {
+    ServiceError::not_found(format!(
+        "member {member_id} among the members you may act for"
+    ))
+}
+
+/// Whether `acting` may act for the member `member_id` (in an enterprise) of company
+/// `org_number`: a member the caller cannot see is not found, another member of an end user's
+/// own company is forbidden.
+fn may_act_for(
+    principal: &Principal,
+    acting: Acting<'_>,
+    member_id: &str,
+    org_number: &OrgNumber,
+) -> Result<(), ServiceError> {
+    match acting {
+        Acting::MachineUser if principal.visibility.sees_company(org_number) => Ok(()),
+        Acting::MachineUser => Err(not_actable(member_id)),
+        Acting::EndUser { member_id: own } if own == member_id => Ok(()),
+        Acting::EndUser { .. } if principal.visibility.sees_company(org_number) => {
+            Err(ServiceError::NotAllowed(format!(
+                "an end-user token acts only for its own member, not for {member_id}"
+            )))
         }
+        Acting::EndUser { .. } => Err(not_actable(member_id)),
     }
 }
 

@@ -4,10 +4,10 @@ use std::sync::LazyLock;
 
 use crate::db::{Columns, Query, Row};
 use sentral_domain::directory::{ContactNumber, Member};
-use sentral_domain::{Msisdn, Timestamp};
+use sentral_domain::{Msisdn, OrgNumber, Timestamp};
 
 use crate::corporate::{Bind, Filter, Page};
-use crate::json_sql::{JsonSql, PageJson, page_of_rows, write_field, write_nullable};
+use crate::json_sql::{JsonSql, PageJson, json_text, page_of_rows, write_field, write_nullable};
 use crate::rows::{at, escape_like, org, take_id, take_opt_text, take_text};
 use crate::trigram;
 use crate::{Connection, StoreError};
@@ -117,6 +117,40 @@ pub async fn member(conn: &mut Connection, id: &str) -> Result<Option<Member>, S
         .fetch_optional(conn)
         .await?
         .map(member_from)
+        .transpose()
+}
+
+/// A member in an enterprise written as the API's JSON (`MemberBody`), and its company, which
+/// decides who may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryJson {
+    pub org_number: OrgNumber,
+    pub json: String,
+}
+
+/// [`member`] of a member in an enterprise (one with a directory entry), written as the API's
+/// JSON straight from the row's borrowed values: byte for byte what `MemberBody` writes.
+pub async fn entry_json(conn: &mut Connection, id: &str) -> Result<Option<EntryJson>, StoreError> {
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("{SELECT} WHERE m.id = $1 AND m.enterprise_id IS NOT NULL"));
+    let mut found = None;
+    // A constant query text; the value is bound.
+    crate::db::query(SQL.as_str())
+        .bind(id)
+        .for_each_row(conn, &mut |row| {
+            let mut json = Vec::with_capacity(512);
+            write_member(&mut json, row)?;
+            found = Some((OrgNumber::parse(row.text(2)?)?, json));
+            Ok(())
+        })
+        .await?;
+    found
+        .map(|(org_number, json)| {
+            Ok(EntryJson {
+                org_number,
+                json: json_text(json)?,
+            })
+        })
         .transpose()
 }
 

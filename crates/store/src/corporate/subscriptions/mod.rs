@@ -1,8 +1,10 @@
 //! Mobile subscriptions and their add-ons.
 
+mod json;
 mod search;
 
-pub use search::{SubscriptionSearch, SummariesJson, search, search_json};
+pub use json::{SubscriptionJson, subscription_json};
+pub use search::{SubscriptionSearch, search, search_json};
 
 use std::collections::HashMap;
 
@@ -81,8 +83,8 @@ fn references(row: &Row) -> Result<UserReferences, StoreError> {
     })
 }
 
-/// The columns [`summary_from`] reads.
-const SUMMARY_COLUMNS: &str = "msisdn, org_number, account_id, plan_id, status, reference1, \
+/// The columns [`summary_from`] reads by name and `json::write_summary` by position.
+const SUMMARY_COLUMNS: &str = "msisdn, account_id, org_number, status, plan_id, reference1, \
      reference2, reference3, updated_at";
 
 fn summary_from(row: &Row) -> Result<SubscriptionSummary, StoreError> {

@@ -1,14 +1,14 @@
 //! Searching subscriptions: one filter, its total (counted, or summed from the counters of
 //! migration 0011) and its page's numbers first, read as summaries or as the API's JSON.
 
-use crate::db::Row;
+use crate::db::Query;
 use sentral_domain::Timestamp;
-use sentral_domain::corporate::catalogue::CATALOGUE;
 use sentral_domain::corporate::{SubscriptionStatus, SubscriptionSummary};
 
+use super::json::write_summary;
 use super::{SUMMARY_COLUMNS, summary_from};
 use crate::corporate::{Bind, Filter, Page, Reach};
-use crate::json_sql::{JsonPage, JsonSql, ObjectSql, PerBackend};
+use crate::json_sql::{JsonSql, PageJson, page_of_rows};
 use crate::rows::escape_like;
 use crate::trigram;
 use crate::{Connection, StoreError};
@@ -146,9 +146,9 @@ impl PageQuery {
         }
     }
 
-    /// Runs `SELECT columns` over the page's subscriptions (unqualified columns are theirs), in
-    /// the page's order.
-    async fn select(&self, conn: &mut Connection, columns: &str) -> Result<Vec<Row>, StoreError> {
+    /// `SELECT columns` over the page's subscriptions (unqualified columns are theirs), in the
+    /// page's order.
+    fn select(&self, columns: &str) -> Query {
         let sql = format!(
             "{}SELECT {columns} FROM ({}) k JOIN mobile_subscriptions ON msisdn = k.key_msisdn \
              ORDER BY {}",
@@ -160,8 +160,6 @@ impl PageQuery {
         // interpolated; every value is bound.
         self.binds
             .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
-            .fetch_all(conn)
-            .await
     }
 }
 
@@ -344,75 +342,29 @@ pub async fn search(
             total,
         });
     }
-    let rows = page.select(conn, SUMMARY_COLUMNS).await?;
+    let rows = page.select(SUMMARY_COLUMNS).fetch_all(conn).await?;
     let items = rows.iter().map(summary_from).collect::<Result<_, _>>()?;
     Ok(Page { items, total })
 }
 
-/// One page of search results as the API writes them, and how many match in all.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SummariesJson {
-    /// The array of the page's `SubscriptionSummaryBody` objects.
-    pub content: JsonPage,
-    pub total: i64,
-}
-
-/// [`search`], its page written by the database as the API's JSON: the same objects, byte for
-/// byte, as the API's serde struct `SubscriptionSummaryBody` writes for [`search`]'s summaries.
+/// [`search`], its page written as the API's JSON straight from the database's rows: the same
+/// objects, byte for byte, as the API's serde struct `SubscriptionSummaryBody` writes for
+/// [`search`]'s summaries.
 pub async fn search_json(
     conn: &mut Connection,
     reach: Reach<'_>,
     search: &SubscriptionSearch,
     offset: i64,
     limit: i64,
-) -> Result<SummariesJson, StoreError> {
+) -> Result<PageJson, StoreError> {
     let (total, page) = plan(conn, reach, search, offset, limit).await?;
-    if offset >= total {
-        return Ok(SummariesJson {
-            content: JsonPage::new("[]".to_owned()),
-            total,
-        });
-    }
-    let doc = SUMMARY_DOC.get(JsonSql::of(conn), |json| {
-        format!("{} AS doc", summary_object(json))
-    });
-    let rows = page.select(conn, doc).await?;
-    Ok(SummariesJson {
-        content: JsonPage::of_rows(&rows, "doc")?,
-        total,
-    })
-}
-
-/// [`summary_object`] of each backend, as the column `doc`.
-static SUMMARY_DOC: PerBackend<String> = PerBackend::new();
-
-/// A subscription row as the API's `SubscriptionSummaryBody`, in SQL.
-fn summary_object(json: JsonSql) -> String {
-    ObjectSql::new(json)
-        .text("msisdn", "msisdn")
-        .text("accountId", "account_id")
-        .text("organizationNumber", "org_number")
-        .text("status", "status")
-        .field("subscriptionType", plan_name())
-        .text_or_null("userReference1", "reference1")
-        .text_or_null("userReference2", "reference2")
-        .text_or_null("userReference3", "reference3")
-        .time("updatedAt", "updated_at")
-        .build()
-}
-
-/// The JSON string of the name of the plan `plan_id` from the static catalogue (`ProductOffer`),
-/// or `""` for an unknown plan, as the API writes `subscriptionType`.
-fn plan_name() -> String {
-    let mut cases = String::from("CASE plan_id");
-    for offer in CATALOGUE {
-        let name = serde_json::to_string(offer.name).expect("a string serializes");
-        cases.push_str(&format!(
-            " WHEN {} THEN '{}'",
-            offer.id,
-            name.replace('\'', "''")
-        ));
-    }
-    cases.push_str(" ELSE '\"\"' END");
-    cases
+    // A summary's object is ~280 bytes.
+    page_of_rows(
+        conn,
+        page.select(SUMMARY_COLUMNS),
+        (total, offset, limit),
+        300,
+        write_summary,
+    )
+    .await
 }
