@@ -95,16 +95,21 @@ pub fn json_page(paged: &JsonPaged) -> Response {
 
 /// `{"content":<content>,…tail}`: a JSON array written elsewhere, then `tail`'s fields.
 pub fn with_content(content: &str, tail: &impl Serialize) -> Response {
-    let tail = match serde_json::to_string(tail) {
-        Ok(tail) => tail,
-        Err(error) => {
-            tracing::error!(request_id = %crate::request_id::current(), %error, "page fields did not serialize");
-            return TelenorError::Internal.into_response();
-        }
-    };
-    let rest = tail.strip_prefix('{').unwrap_or(&tail);
-    let separator = if rest == "}" { "" } else { "," };
-    let body = format!("{{\"content\":{content}{separator}{rest}");
+    let mut body = Vec::with_capacity(content.len() + 96);
+    body.extend_from_slice(b"{\"content\":");
+    body.extend_from_slice(content.as_bytes());
+    let start = body.len();
+    if let Err(error) = sentral_json::write(&mut body, tail) {
+        tracing::error!(request_id = %crate::request_id::current(), %error, "page fields did not serialize");
+        return TelenorError::Internal.into_response();
+    }
+    // The tail's object joins the content's: its `{` becomes the comma, or goes with an empty one.
+    if body.len() - start == 2 {
+        body.truncate(start);
+        body.push(b'}');
+    } else {
+        body[start] = b',';
+    }
     (
         [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
         body,

@@ -112,6 +112,12 @@ async fn get(server: &TestServer, token: &str, query: &str) -> String {
         )
         .await;
     assert_eq!(response.status(), 200, "{}: {query}", server.name);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/json",
+        "{}: {query}",
+        server.name
+    );
     response.text().await.expect("body")
 }
 

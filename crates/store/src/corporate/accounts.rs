@@ -8,7 +8,7 @@ use sentral_domain::corporate::{
 use sentral_domain::{OrgNumber, Timestamp};
 
 use super::{Bind, Filter, Page, Reach};
-use crate::json_sql::{JsonPage, JsonSql, ObjectAround, ObjectSql, PerBackend};
+use crate::json_sql::{JsonPage, JsonSql, ObjectAround, ObjectSql, PerBackend, json_text};
 use crate::rows::{at, corrupt, int, opt_int, opt_org, opt_text, org, text};
 use crate::{Backend, Connection, StoreError};
 
@@ -375,9 +375,8 @@ fn account_object(json: JsonSql) -> ObjectAround {
         .build_around()
 }
 
-/// The account's status as shown at `now` (a placeholder), as JSON: `CorporateAccount::status_at`,
-/// a passive account is open once its activation time is due.
-fn shown_status(json: JsonSql, now: &str) -> String {
+/// [`shown_status`] at `now` (a placeholder) in SQL, as JSON.
+fn shown_status_sql(json: JsonSql, now: &str) -> String {
     json.string(&format!(
         "CASE WHEN a.status = 'PASSIVE' AND a.activates_at IS NOT NULL \
          AND a.activates_at <= {now} THEN 'OPEN' ELSE a.status END"
@@ -427,33 +426,77 @@ pub async fn accounts_page_json(
     offset: i64,
     limit: i64,
 ) -> Result<AccountsJson, StoreError> {
-    let json = JsonSql::of(conn);
     let total = listed_total(conn, reach, now).await?;
     let mut page = Filter::default();
     let at = page.bind(Bind::Int(now.millis()));
     let keys = page_keys(&mut page, reach, &at);
+    let rows = usize::try_from(limit.min(total - offset)).unwrap_or(0);
     let limit = page.bind(Bind::Int(limit));
     let offset = page.bind(Bind::Int(offset));
     // The page's keys first (small keys, merged in order from each company's index range), then
-    // the objects of those rows only, read in the keys' order: sorting the objects would build
-    // one for every account in reach. Each object is the stored one with the status of `now` in
-    // it; built whole only for a row stored without one.
-    let status = shown_status(json, &at);
-    let sql = format!(
-        "SELECT COALESCE(a.json_head || {status} || a.json_tail, {whole}) AS doc \
-         FROM ({keys} ORDER BY ord LIMIT {limit} OFFSET {offset}) k \
-         JOIN corporate_accounts a ON a.id = k.id ORDER BY k.ord",
-        whole = ACCOUNT_OBJECT.get(json, account_object).with_value(&status),
+    // the stored objects of those rows only, read in the keys' order: sorting the objects would
+    // read one for every account in reach. Each object is the stored one with the status of
+    // `now` written into it here.
+    let keyed = format!(
+        "FROM ({keys} ORDER BY ord LIMIT {limit} OFFSET {offset}) k \
+         JOIN corporate_accounts a ON a.id = k.id ORDER BY k.ord"
     );
+    let sql = format!("SELECT a.json_head, a.json_tail, a.status, a.activates_at {keyed}");
+    // An account's object is ~600 bytes.
+    let mut json = Vec::with_capacity(2 + rows * 640);
+    json.push(b'[');
+    let mut stored = true;
     // Only column names, constants and placeholders are interpolated; every value is bound.
-    let rows = page
-        .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
-        .fetch_all(conn)
+    page.apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
+        .for_each_row(conn, &mut |row| {
+            let (Some(head), Some(tail)) = (row.opt_text(0)?, row.opt_text(1)?) else {
+                stored = false;
+                return Ok(());
+            };
+            if json.len() > 1 {
+                json.push(b',');
+            }
+            json.extend_from_slice(head.as_bytes());
+            sentral_json::write_str(&mut json, shown_status(row.text(2)?, row.opt_int(3)?, now));
+            json.extend_from_slice(tail.as_bytes());
+            Ok(())
+        })
         .await?;
+    if !stored {
+        // A row without its stored object (from before migration 10, or written by an older
+        // node since the start): the page is built whole in SQL.
+        let json_sql = JsonSql::of(conn);
+        let status = shown_status_sql(json_sql, &at);
+        let sql = format!(
+            "SELECT COALESCE(a.json_head || {status} || a.json_tail, {whole}) AS doc {keyed}",
+            whole = ACCOUNT_OBJECT
+                .get(json_sql, account_object)
+                .with_value(&status),
+        );
+        // Only column names, constants and placeholders are interpolated; every value is bound.
+        let rows = page
+            .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
+            .fetch_all(conn)
+            .await?;
+        return Ok(AccountsJson {
+            content: JsonPage::of_rows(&rows, "doc")?,
+            total,
+        });
+    }
+    json.push(b']');
     Ok(AccountsJson {
-        content: JsonPage::of_rows(&rows, "doc")?,
+        content: JsonPage::new(json_text(json)?),
         total,
     })
+}
+
+/// The status an account shows at `now`: `CorporateAccount::status_at`, a passive account is
+/// open once its activation time is due.
+fn shown_status(stored: &str, activates_at: Option<i64>, now: Timestamp) -> &str {
+    match activates_at {
+        Some(activates_at) if stored == "PASSIVE" && activates_at <= now.millis() => "OPEN",
+        _ => stored,
+    }
 }
 
 /// `SELECT id, ord` of the accounts in `reach` listed at `at` (a placeholder of `filter`), unsorted.
