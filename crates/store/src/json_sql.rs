@@ -58,7 +58,8 @@ pub struct PageJson {
 }
 
 /// Writes one row's object for [`page_of_rows`].
-pub(crate) type RowWriter = fn(&mut Vec<u8>, &dyn Columns) -> Result<(), StoreError>;
+pub(crate) type RowWriter<'a> =
+    &'a mut (dyn FnMut(&mut Vec<u8>, &dyn Columns) -> Result<(), StoreError> + Send);
 
 /// The rows of `page` (entries `offset…` of `total`) as a JSON array, each object written by
 /// `write` straight from the row's borrowed values; `object_bytes` sizes the buffer.
@@ -67,7 +68,7 @@ pub(crate) async fn page_of_rows(
     page: Query,
     (total, offset, limit): (i64, i64, i64),
     object_bytes: usize,
-    write: RowWriter,
+    write: RowWriter<'_>,
 ) -> Result<PageJson, StoreError> {
     let rows = usize::try_from(limit.min(total - offset)).unwrap_or(0);
     let mut json = Vec::with_capacity(2 + rows * object_bytes);

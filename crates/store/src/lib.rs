@@ -135,6 +135,16 @@ impl Store {
                 "wrote the stored JSON of accounts without it"
             );
         }
+        // Contacts stored before migration 39 (or by an older node) likewise.
+        let mut tx = store.write().await?;
+        let written = directory::contacts::write_missing_documents(&mut tx).await?;
+        tx.commit().await?;
+        if written > 0 {
+            tracing::info!(
+                contacts = written,
+                "wrote the stored JSON of contacts without it"
+            );
+        }
         Ok(store)
     }
 

@@ -236,6 +236,14 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
             postgres: include_str!("../migrations/0038_account_counts.postgres.sql"),
         },
     ),
+    (
+        39,
+        "contact-documents",
+        PerBackend {
+            sqlite: include_str!("../migrations/0039_contact_documents.sqlite.sql"),
+            postgres: include_str!("../migrations/0039_contact_documents.postgres.sql"),
+        },
+    ),
 ];
 
 /// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.

@@ -69,3 +69,12 @@ pub async fn forget_account_documents(conn: &mut crate::Connection) -> Result<u6
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Forgets every contact's stored JSON, as rows written before migration 39 (or by an older node)
+/// are: reads write those objects from the columns until `contacts::write_missing_documents` runs.
+pub async fn forget_contact_documents(conn: &mut crate::Connection) -> Result<u64, StoreError> {
+    let done = crate::db::query("UPDATE contacts SET doc = NULL")
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}

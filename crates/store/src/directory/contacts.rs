@@ -131,6 +131,76 @@ fn row_binds(contact: &Contact) -> [Bind; COLUMN_COUNT] {
     ]
 }
 
+/// A row's values as [`Columns`], to write its object before it is stored.
+struct BoundRow<'a>(&'a [Bind]);
+
+impl Columns for BoundRow<'_> {
+    fn opt_text(&self, index: usize) -> Result<Option<&str>, StoreError> {
+        match self.0.get(index) {
+            Some(Bind::Text(text)) => Ok(Some(text)),
+            Some(Bind::NullText | Bind::NullInt) => Ok(None),
+            _ => Err(StoreError::Corrupt(format!(
+                "contact value {index}: not a text"
+            ))),
+        }
+    }
+
+    fn opt_int(&self, index: usize) -> Result<Option<i64>, StoreError> {
+        match self.0.get(index) {
+            Some(Bind::Int(number)) => Ok(Some(*number)),
+            Some(Bind::NullText | Bind::NullInt) => Ok(None),
+            _ => Err(StoreError::Corrupt(format!(
+                "contact value {index}: not an integer"
+            ))),
+        }
+    }
+}
+
+/// The object stored with a row (`doc`, migration 39): what [`write_contact`] writes for the
+/// row of `binds` ([`COLUMNS`] order), so a stored object and one written from the columns are
+/// the same bytes.
+fn document(binds: &[Bind]) -> Result<String, StoreError> {
+    let mut json = Vec::with_capacity(640);
+    write_contact(&mut json, &BoundRow(binds))?;
+    json_text(json)
+}
+
+/// Writes the stored object of every contact without one (rows from before migration 39, or
+/// written or updated by an older node); run at start. Returns how many there were. A row whose
+/// object cannot be written (a corrupt value) is left without one: its reads fail as before.
+pub async fn write_missing_documents(conn: &mut Connection) -> Result<u64, StoreError> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {COLUMNS} FROM contacts WHERE doc IS NULL AND id > $1 ORDER BY id LIMIT 500"
+        )
+    });
+    let (mut written, mut after) = (0, String::new());
+    loop {
+        // A constant query text; the value is bound.
+        let rows = crate::db::query(SQL.as_str())
+            .bind(after.clone())
+            .fetch_all(conn)
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok(written);
+        };
+        after = last.text("id")?.to_owned();
+        for row in rows {
+            let mut json = Vec::with_capacity(640);
+            if let Err(error) = write_contact(&mut json, &row) {
+                tracing::warn!(contact = row.text("id")?, %error, "contact left without its stored object");
+                continue;
+            }
+            crate::db::query("UPDATE contacts SET doc = $2 WHERE id = $1")
+                .bind(row.text("id")?.to_owned())
+                .bind(json_text(json)?)
+                .execute(conn)
+                .await?;
+            written += 1;
+        }
+    }
+}
+
 fn conflict(contacts: &[Contact]) -> String {
     let ids: Vec<&str> = contacts
         .iter()
@@ -147,15 +217,18 @@ pub async fn insert_many(conn: &mut Connection, contacts: &[Contact]) -> Result<
         let rows: Vec<String> = chunk
             .iter()
             .map(|contact| {
-                let placeholders: Vec<String> = row_binds(contact)
+                let binds = row_binds(contact);
+                let doc = Bind::Text(document(&binds)?);
+                let placeholders: Vec<String> = binds
                     .into_iter()
+                    .chain([doc])
                     .map(|value| filter.bind(value))
                     .collect();
-                format!("({})", placeholders.join(", "))
+                Ok(format!("({})", placeholders.join(", ")))
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
         let sql = format!(
-            "INSERT INTO contacts ({COLUMNS}) VALUES {}",
+            "INSERT INTO contacts ({COLUMNS}, doc) VALUES {}",
             rows.join(", ")
         );
         // Only placeholders are interpolated; every value is bound.
@@ -175,12 +248,15 @@ pub async fn insert(conn: &mut Connection, contact: &Contact) -> Result<(), Stor
 /// Writes every field of a stored contact (its id and enterprise stay).
 pub async fn update(conn: &mut Connection, contact: &Contact) -> Result<(), StoreError> {
     let mut filter = Filter::default();
-    let mut binds = row_binds(contact).into_iter();
+    let binds = row_binds(contact);
+    let doc = Bind::Text(document(&binds)?);
+    let mut binds = binds.into_iter();
     let id = filter.bind(binds.next().unwrap_or(Bind::NullText));
     let sets: Vec<String> = COLUMNS
         .split(", ")
         .skip(1)
-        .zip(binds)
+        .chain(["doc"])
+        .zip(binds.chain([doc]))
         .filter(|(column, _)| *column != "enterprise_id" && *column != "created_at")
         .map(|(column, value)| format!("{column} = {}", filter.bind(value)))
         .collect();
@@ -211,29 +287,44 @@ pub async fn live_contact_json(
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!("SELECT {COLUMNS} FROM contacts WHERE id = $1 AND deleted_at IS NULL")
     });
+    const STORED: &str =
+        "SELECT enterprise_id, doc FROM contacts WHERE id = $1 AND deleted_at IS NULL";
     let mut found = None;
-    crate::db::query(SQL.as_str())
+    let mut missing = false;
+    crate::db::query(STORED)
         .bind(id)
         .for_each_row(conn, &mut |row| {
-            let mut json = Vec::with_capacity(640);
-            write_contact(&mut json, row)?;
-            found = Some((row.text(1)?.to_owned(), json));
+            match row.opt_text(1)? {
+                Some(doc) => found = Some((row.text(0)?.to_owned(), doc.to_owned())),
+                None => missing = true,
+            }
             Ok(())
         })
         .await?;
-    found
-        .map(|(enterprise_id, json)| {
-            Ok(LiveContactJson {
-                enterprise_id,
-                json: json_text(json)?,
+    if missing {
+        // Stored without its object: written from the columns.
+        crate::db::query(SQL.as_str())
+            .bind(id)
+            .for_each_row(conn, &mut |row| {
+                let mut json = Vec::with_capacity(640);
+                write_contact(&mut json, row)?;
+                found = Some((row.text(1)?.to_owned(), json_text(json)?));
+                Ok(())
             })
-        })
-        .transpose()
+            .await?;
+    }
+    Ok(found.map(|(enterprise_id, json)| LiveContactJson {
+        enterprise_id,
+        json,
+    }))
 }
 
 /// A contact or tombstone by id.
 pub async fn contact(conn: &mut Connection, id: &str) -> Result<Option<Contact>, StoreError> {
-    crate::db::query("SELECT * FROM contacts WHERE id = $1")
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {COLUMNS} FROM contacts WHERE id = $1"));
+    // A constant query text; the value is bound.
+    crate::db::query(SQL.as_str())
         .bind(id)
         .fetch_optional(conn)
         .await?
@@ -254,7 +345,7 @@ pub async fn by_external_ids(
         filter.push(format!("enterprise_id = {enterprise}"));
         let clause = filter.any_of("external_id", chunk.iter().cloned());
         filter.push(clause);
-        let sql = format!("SELECT * FROM contacts{}", filter.where_sql());
+        let sql = format!("SELECT {COLUMNS} FROM contacts{}", filter.where_sql());
         // Only clauses built by the filter are interpolated; every value is bound.
         let rows = filter
             .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
@@ -278,7 +369,7 @@ pub async fn list(
 ) -> Result<Page<Contact>, StoreError> {
     let (filter, total) = listed(conn, enterprise_id, search).await?;
     let rows = filter
-        .page(conn, "contacts", LIST_ORDER, offset, limit)
+        .select_page(conn, COLUMNS, "contacts", LIST_ORDER, offset, limit)
         .await?;
     let items = rows
         .into_iter()
@@ -299,9 +390,29 @@ pub async fn list_json(
     limit: i64,
 ) -> Result<PageJson, StoreError> {
     let (filter, total) = listed(conn, enterprise_id, search).await?;
-    let page = filter.page_query(COLUMNS, "contacts", LIST_ORDER, offset, limit);
+    let documents = filter.page_query("doc", "contacts", LIST_ORDER, offset, limit);
+    let mut missing = false;
     // A contact's object is ~500 bytes.
-    page_of_rows(conn, page, (total, offset, limit), 600, write_contact).await
+    let page = page_of_rows(
+        conn,
+        documents,
+        (total, offset, limit),
+        600,
+        &mut |out, row| {
+            match row.opt_text(0)? {
+                Some(doc) => out.extend_from_slice(doc.as_bytes()),
+                None => missing = true,
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    if !missing {
+        return Ok(page);
+    }
+    // A row without its stored object: the page is written from the columns.
+    let page = filter.page_query(COLUMNS, "contacts", LIST_ORDER, offset, limit);
+    page_of_rows(conn, page, (total, offset, limit), 600, &mut write_contact).await
 }
 
 /// A contact row of [`COLUMNS`] as the API's `ContactBody`: the fields in its order, left out

@@ -216,7 +216,7 @@ pub async fn search_json(
 ) -> Result<PageJson, StoreError> {
     let (total, page) = planned(conn, enterprise_id, query, group_id, offset, limit).await?;
     // A member's object is ~450 bytes.
-    page_of_rows(conn, page, (total, offset, limit), 500, write_member).await
+    page_of_rows(conn, page, (total, offset, limit), 500, &mut write_member).await
 }
 
 /// A member row of [`MEMBER_COLUMNS`] as the API's `MemberBody`, its fields in that order.

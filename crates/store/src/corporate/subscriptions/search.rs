@@ -364,7 +364,7 @@ pub async fn search_json(
         page.select(SUMMARY_COLUMNS),
         (total, offset, limit),
         300,
-        write_summary,
+        &mut write_summary,
     )
     .await
 }
