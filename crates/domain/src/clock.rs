@@ -32,6 +32,11 @@ impl Timestamp {
     /// RFC 3339 in UTC with millisecond precision, e.g. `2026-11-22T10:00:00.000Z`; empty for a
     /// year RFC 3339 cannot write (before 0000).
     pub fn to_rfc3339(self) -> String {
+        self.rfc3339().as_str().to_owned()
+    }
+
+    /// [`Timestamp::to_rfc3339`] without an allocation, for writers of JSON.
+    pub fn rfc3339(self) -> Rfc3339Text {
         const DAY: i64 = 86_400_000;
         let (mut days, mut of_day) = (self.0.div_euclid(DAY), self.0.rem_euclid(DAY));
         // The civil date of a day count (Howard Hinnant's `civil_from_days`), without the time
@@ -55,7 +60,10 @@ impl Timestamp {
             (year, month, day) = civil(days);
         }
         let Ok(year) = u16::try_from(year) else {
-            return String::new();
+            return Rfc3339Text {
+                text: [0; 24],
+                len: 0,
+            };
         };
         // Written digit by digit.
         let mut text = [0u8; 24];
@@ -85,8 +93,7 @@ impl Timestamp {
         ] {
             text[at] = separator;
         }
-        // Only ASCII digits and separators.
-        String::from_utf8(text.to_vec()).unwrap_or_default()
+        Rfc3339Text { text, len: 24 }
     }
 
     pub fn parse_rfc3339(text: &str) -> Option<Self> {
@@ -196,6 +203,20 @@ impl SandboxClock {
 impl Clock for SandboxClock {
     fn now(&self) -> Timestamp {
         Timestamp(wall_clock_millis() + self.offset_millis())
+    }
+}
+
+/// A time written as RFC 3339 (see [`Timestamp::rfc3339`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rfc3339Text {
+    text: [u8; 24],
+    len: usize,
+}
+
+impl Rfc3339Text {
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and separators.
+        std::str::from_utf8(&self.text[..self.len]).unwrap_or_default()
     }
 }
 

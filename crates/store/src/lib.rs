@@ -135,14 +135,16 @@ impl Store {
                 "wrote the stored JSON of accounts without it"
             );
         }
-        // Contacts stored before migration 39 (or by an older node) likewise.
+        // Contacts and members stored before migrations 39 and 40 (or by an older node) likewise.
         let mut tx = store.write().await?;
-        let written = directory::contacts::write_missing_documents(&mut tx).await?;
+        let contacts = directory::contacts::write_missing_documents(&mut tx).await?;
+        let members = directory::members::write_missing_documents(&mut tx).await?;
         tx.commit().await?;
-        if written > 0 {
+        if contacts + members > 0 {
             tracing::info!(
-                contacts = written,
-                "wrote the stored JSON of contacts without it"
+                contacts,
+                members,
+                "wrote the stored JSON of contacts and members without it"
             );
         }
         Ok(store)

@@ -244,6 +244,14 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
             postgres: include_str!("../migrations/0039_contact_documents.postgres.sql"),
         },
     ),
+    (
+        40,
+        "member-documents",
+        PerBackend {
+            sqlite: include_str!("../migrations/0040_member_documents.sqlite.sql"),
+            postgres: include_str!("../migrations/0040_member_documents.postgres.sql"),
+        },
+    ),
 ];
 
 /// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.

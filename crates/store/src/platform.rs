@@ -794,10 +794,10 @@ pub async fn insert_member(
     .bind(&member.email)
     .bind(member.password_hash.as_deref())
     .bind(now.millis())
-    .execute(conn)
+    .execute(&mut *conn)
     .await
     .map_err(|e| e.conflict_as(format!("member with mobile {}", member.mobile)))?;
-    Ok(())
+    crate::directory::members::write_document(conn, member.id.as_str()).await
 }
 
 fn member_from(row: &Row) -> Result<MemberLogin, StoreError> {

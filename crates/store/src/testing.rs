@@ -78,3 +78,12 @@ pub async fn forget_contact_documents(conn: &mut crate::Connection) -> Result<u6
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Forgets every member's stored JSON, as rows written before migration 40 (or by an older node)
+/// are: reads write those objects from the columns until `members::write_missing_documents` runs.
+pub async fn forget_member_documents(conn: &mut crate::Connection) -> Result<u64, StoreError> {
+    let done = crate::db::query("UPDATE members SET doc_head = NULL, doc_tail = NULL")
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -420,7 +420,7 @@ pub async fn list_json(
 fn write_contact(out: &mut Vec<u8>, row: &dyn Columns) -> Result<(), StoreError> {
     let (field, nullable) = (write_field, write_nullable);
     let time = |out: &mut Vec<u8>, key: &[u8], millis: i64| {
-        field(out, key, &Timestamp::from_millis(millis).to_rfc3339());
+        field(out, key, Timestamp::from_millis(millis).rfc3339().as_str());
     };
     field(out, b"{\"contactId\":", row.text(0)?);
     field(out, b",\"enterpriseId\":", row.text(1)?);

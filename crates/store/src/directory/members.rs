@@ -97,7 +97,7 @@ pub async fn insert_member(
     .bind(member.postal_place.as_deref())
     .bind(member.external_id.as_deref())
     .bind(numbers_json(&member.other_numbers))
-    .execute(conn)
+    .execute(&mut *conn)
     .await
     .map_err(|e| {
         e.conflict_as(format!(
@@ -106,7 +106,7 @@ pub async fn insert_member(
             member.external_id.as_deref().unwrap_or("-")
         ))
     })?;
-    Ok(())
+    write_document(conn, member.id.as_str()).await
 }
 
 pub async fn member(conn: &mut Connection, id: &str) -> Result<Option<Member>, StoreError> {
@@ -133,8 +133,36 @@ pub struct EntryJson {
 pub async fn entry_json(conn: &mut Connection, id: &str) -> Result<Option<EntryJson>, StoreError> {
     static SQL: LazyLock<String> =
         LazyLock::new(|| format!("{SELECT} WHERE m.id = $1 AND m.enterprise_id IS NOT NULL"));
-    let mut found = None;
+    static STORED: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {STORED_COLUMNS}, m.org_number FROM {FROM_WITH_SHORT_NUMBER} \
+             WHERE m.id = $1 AND m.enterprise_id IS NOT NULL"
+        )
+    });
+    let (mut found, mut missing) = (None, false);
     // A constant query text; the value is bound.
+    crate::db::query(STORED.as_str())
+        .bind(id)
+        .for_each_row(conn, &mut |row| {
+            let mut json = Vec::with_capacity(512);
+            match write_stored(&mut json, row)? {
+                Some(()) => found = Some((OrgNumber::parse(row.text(3)?)?, json)),
+                None => missing = true,
+            }
+            Ok(())
+        })
+        .await?;
+    if !missing {
+        return found
+            .map(|(org_number, json)| {
+                Ok(EntryJson {
+                    org_number,
+                    json: json_text(json)?,
+                })
+            })
+            .transpose();
+    }
+    // Stored without its object: written from the columns.
     crate::db::query(SQL.as_str())
         .bind(id)
         .for_each_row(conn, &mut |row| {
@@ -193,7 +221,15 @@ pub async fn search(
     offset: i64,
     limit: i64,
 ) -> Result<Page<Member>, StoreError> {
-    let (total, page) = planned(conn, enterprise_id, query, group_id, offset, limit).await?;
+    let (total, page) = planned(
+        conn,
+        enterprise_id,
+        query,
+        group_id,
+        MEMBER_COLUMNS,
+        (offset, limit),
+    )
+    .await?;
     let items = page
         .fetch_all(conn)
         .await?
@@ -214,13 +250,50 @@ pub async fn search_json(
     offset: i64,
     limit: i64,
 ) -> Result<PageJson, StoreError> {
-    let (total, page) = planned(conn, enterprise_id, query, group_id, offset, limit).await?;
+    let (total, page) = planned(
+        conn,
+        enterprise_id,
+        query,
+        group_id,
+        STORED_COLUMNS,
+        (offset, limit),
+    )
+    .await?;
+    let mut missing = false;
     // A member's object is ~450 bytes.
+    let stored = page_of_rows(conn, page, (total, offset, limit), 500, &mut |out, row| {
+        missing |= write_stored(out, row)?.is_none();
+        Ok(())
+    })
+    .await?;
+    if !missing {
+        return Ok(stored);
+    }
+    // A row without its stored object: the page is written from the columns.
+    let (total, page) = planned(
+        conn,
+        enterprise_id,
+        query,
+        group_id,
+        MEMBER_COLUMNS,
+        (offset, limit),
+    )
+    .await?;
     page_of_rows(conn, page, (total, offset, limit), 500, &mut write_member).await
 }
 
 /// A member row of [`MEMBER_COLUMNS`] as the API's `MemberBody`, its fields in that order.
 fn write_member(out: &mut Vec<u8>, row: &dyn Columns) -> Result<(), StoreError> {
+    write_member_head(out, row)?;
+    match row.opt_text(16)? {
+        Some(short_number) => sentral_json::write_str(out, short_number),
+        None => out.extend_from_slice(b"null"),
+    }
+    write_member_tail(out, row)
+}
+
+/// [`write_member`] up to and including the short number's key.
+fn write_member_head(out: &mut Vec<u8>, row: &dyn Columns) -> Result<(), StoreError> {
     let (field, nullable) = (write_field, write_nullable);
     field(out, b"{\"memberId\":", row.text(1)?);
     nullable(out, b",\"enterpriseId\":", row.opt_text(3)?);
@@ -232,7 +305,13 @@ fn write_member(out: &mut Vec<u8>, row: &dyn Columns) -> Result<(), StoreError> 
         b",\"mobileNumber\":",
         Msisdn::parse(row.text(7)?)?.as_str(),
     );
-    nullable(out, b",\"shortNumber\":", row.opt_text(16)?);
+    out.extend_from_slice(b",\"shortNumber\":");
+    Ok(())
+}
+
+/// [`write_member`] after the short number.
+fn write_member_tail(out: &mut Vec<u8>, row: &dyn Columns) -> Result<(), StoreError> {
+    let (field, nullable) = (write_field, write_nullable);
     out.extend_from_slice(b",\"otherNumbers\":");
     crate::rows::write_contact_numbers(out, row.text(0)?)
         .map_err(|e| StoreError::Corrupt(format!("member numbers: {e}")))?;
@@ -244,20 +323,114 @@ fn write_member(out: &mut Vec<u8>, row: &dyn Columns) -> Result<(), StoreError> 
     nullable(out, b",\"postalCode\":", row.opt_text(13)?);
     nullable(out, b",\"postalPlace\":", row.opt_text(14)?);
     nullable(out, b"},\"externalId\":", row.opt_text(15)?);
-    let updated_at = Timestamp::from_millis(row.int(17)?).to_rfc3339();
-    field(out, b",\"updatedAt\":", &updated_at);
+    let updated_at = Timestamp::from_millis(row.int(17)?).rfc3339();
+    field(out, b",\"updatedAt\":", updated_at.as_str());
     out.push(b'}');
     Ok(())
 }
 
-/// The page's query of a [`search`], and how many members match.
+/// The columns the stored object is read with, in place of [`MEMBER_COLUMNS`] (over the same
+/// join): `doc_head`, the short number, `doc_tail` (migration 40).
+const STORED_COLUMNS: &str = "m.doc_head, s.short_number, m.doc_tail";
+
+/// The member row's stored object (both parts), or `None` for a row stored without one.
+fn write_stored(out: &mut Vec<u8>, row: &dyn Columns) -> Result<Option<()>, StoreError> {
+    let (Some(head), Some(tail)) = (row.opt_text(0)?, row.opt_text(2)?) else {
+        return Ok(None);
+    };
+    out.extend_from_slice(head.as_bytes());
+    match row.opt_text(1)? {
+        Some(short_number) => sentral_json::write_str(out, short_number),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(tail.as_bytes());
+    Ok(Some(()))
+}
+
+/// Writes the stored object (migration 40) of the members `condition` (over `m`, its one
+/// placeholder `$1` bound to `value`) matches from their rows as they are now, in the caller's
+/// transaction: every write of a member's row calls this after it. Returns how many it wrote; a
+/// row whose object cannot be written (a corrupt value) is left without one.
+async fn write_documents(
+    conn: &mut Connection,
+    condition: &str,
+    value: Bind,
+) -> Result<u64, StoreError> {
+    let sql = format!("{SELECT} WHERE {condition} ORDER BY m.id LIMIT 500");
+    let mut bound = Filter::default();
+    bound.bind(value);
+    // Only a condition of this module is interpolated; the value is bound.
+    let rows = bound
+        .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut written = 0;
+    for row in &rows {
+        let (mut head, mut tail) = (Vec::with_capacity(256), Vec::with_capacity(320));
+        let documents =
+            write_member_head(&mut head, row).and_then(|()| write_member_tail(&mut tail, row));
+        if let Err(error) = documents {
+            tracing::warn!(member = row.text("id")?, %error, "member left without its stored object");
+            continue;
+        }
+        crate::db::query("UPDATE members SET doc_head = $2, doc_tail = $3 WHERE id = $1")
+            .bind(row.text("id")?.to_owned())
+            .bind(json_text(head)?)
+            .bind(json_text(tail)?)
+            .execute(&mut *conn)
+            .await?;
+        written += 1;
+    }
+    Ok(written)
+}
+
+/// Writes the member's stored object from its row as it is now (see [`write_documents`]).
+pub async fn write_document(conn: &mut Connection, id: &str) -> Result<(), StoreError> {
+    let id = Bind::Text(id.to_owned());
+    write_documents(conn, "m.id = $1", id).await.map(|_| ())
+}
+
+/// Writes the stored object of the member the KPN subscriber `item_id` stands for, if any.
+pub(crate) async fn write_documents_of_subscriber(
+    conn: &mut Connection,
+    item_id: i64,
+) -> Result<(), StoreError> {
+    let condition = "m.id = (SELECT member_id FROM kpn_items WHERE id = $1)";
+    write_documents(conn, condition, Bind::Int(item_id))
+        .await
+        .map(|_| ())
+}
+
+/// Writes the stored object of every member without one (rows from before migration 40, or
+/// written by an older node); run at start. Returns how many there were.
+pub async fn write_missing_documents(conn: &mut Connection) -> Result<u64, StoreError> {
+    let (mut written, mut after) = (0, String::new());
+    loop {
+        let next = crate::db::query(
+            "SELECT MAX(id) AS id FROM (SELECT id FROM members WHERE doc_head IS NULL AND id > $1 \
+             ORDER BY id LIMIT 500) batch",
+        )
+        .bind(after.clone())
+        .fetch_one(&mut *conn)
+        .await?;
+        let Some(last) = next.opt_text("id")?.map(str::to_owned) else {
+            return Ok(written);
+        };
+        written +=
+            write_documents(conn, "m.doc_head IS NULL AND m.id > $1", Bind::Text(after)).await?;
+        after = last;
+    }
+}
+
+/// The page's query of a [`search`] (selecting `columns` over `m` and its short number `s`),
+/// and how many members match.
 async fn planned(
     conn: &mut Connection,
     enterprise_id: &str,
     query: Option<&str>,
     group_id: Option<&str>,
-    offset: i64,
-    limit: i64,
+    columns: &str,
+    (offset, limit): (i64, i64),
 ) -> Result<(i64, Query), StoreError> {
     let query = query.map(str::trim).filter(|q| !q.is_empty());
     // On SQLite a query with a trigram and few candidates in the FTS5 index `members_trigram`
@@ -319,10 +492,10 @@ async fn planned(
         filter.count(conn, "members m").await?
     };
     let page = if query.is_some() && total < SORT_MATCHES_BELOW {
-        matches_page(&filter, offset, limit)
+        matches_page(&filter, columns, offset, limit)
     } else {
         filter.page_query(
-            MEMBER_COLUMNS,
+            columns,
             FROM_WITH_SHORT_NUMBER,
             "m.last_name, m.first_name, m.id",
             offset,
@@ -351,13 +524,13 @@ pub async fn enterprise_count(
 /// The query of one page of the members `filter` matches, in name order: the matches first
 /// (through the search index), then their rows. Walking the name index instead would read every
 /// member when few match.
-fn matches_page(filter: &Filter, offset: i64, limit: i64) -> Query {
+fn matches_page(filter: &Filter, columns: &str, offset: i64, limit: i64) -> Query {
     let mut page = filter.clone();
     let limit = page.bind(Bind::Int(limit));
     let offset = page.bind(Bind::Int(offset));
     let sql = format!(
         "WITH found AS MATERIALIZED (SELECT m.id FROM members m{}) \
-         SELECT {MEMBER_COLUMNS} FROM {FROM_WITH_SHORT_NUMBER} \
+         SELECT {columns} FROM {FROM_WITH_SHORT_NUMBER} \
          WHERE m.id IN (SELECT id FROM found) \
          ORDER BY m.last_name, m.first_name, m.id LIMIT {limit} OFFSET {offset}",
         filter.where_sql()
@@ -412,9 +585,9 @@ pub async fn update_member(
     .bind(&member.last_name)
     .bind(&member.email)
     .bind(now.millis())
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    write_document(conn, member.id.as_str()).await
 }
 
 /// Puts an existing member (an end user made by the platform) into an enterprise.
@@ -428,7 +601,7 @@ pub async fn join_enterprise(
         .bind(member_id)
         .bind(enterprise_id)
         .bind(group_id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
+    write_document(conn, member_id).await
 }

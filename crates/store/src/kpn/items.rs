@@ -211,8 +211,9 @@ pub async fn update_subscriber(
     .bind(&data.surname)
     .bind(data.email.as_deref())
     .bind(now.millis())
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    crate::directory::members::write_documents_of_subscriber(conn, id).await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -33,8 +33,8 @@ fn write_summary_fields(out: &mut Vec<u8>, row: &dyn Columns) -> Result<(), Stor
     write_nullable(out, b",\"userReference1\":", row.opt_text(5)?);
     write_nullable(out, b",\"userReference2\":", row.opt_text(6)?);
     write_nullable(out, b",\"userReference3\":", row.opt_text(7)?);
-    let updated_at = Timestamp::from_millis(row.int(8)?).to_rfc3339();
-    write_field(out, b",\"updatedAt\":", &updated_at);
+    let updated_at = Timestamp::from_millis(row.int(8)?).rfc3339();
+    write_field(out, b",\"updatedAt\":", updated_at.as_str());
     Ok(())
 }
 
@@ -83,7 +83,7 @@ pub async fn subscription_json(
         .bind(msisdn.as_str())
         .for_each_row(conn, &mut |row| {
             if owners.is_none() {
-                json.reserve(640);
+                json.reserve(1024);
                 write_head(&mut json, row)?;
                 owners = Some((OrgNumber::parse(row.text(2)?)?, row.text(1)?.to_owned()));
                 activated_at = row.int(13)?;
@@ -99,7 +99,7 @@ pub async fn subscription_json(
     json.extend_from_slice(b"],\"activatedAt\":");
     sentral_json::write_str(
         &mut json,
-        &Timestamp::from_millis(activated_at).to_rfc3339(),
+        Timestamp::from_millis(activated_at).rfc3339().as_str(),
     );
     json.push(b'}');
     Ok(Some(SubscriptionJson {
@@ -147,8 +147,8 @@ fn write_product(out: &mut Vec<u8>, row: &dyn Columns) -> Result<(), StoreError>
     } else {
         b",\"removable\":false"
     });
-    let added_at = Timestamp::from_millis(row.int(15)?).to_rfc3339();
-    write_field(out, b",\"addedAt\":", &added_at);
+    let added_at = Timestamp::from_millis(row.int(15)?).rfc3339();
+    write_field(out, b",\"addedAt\":", added_at.as_str());
     out.push(b'}');
     Ok(())
 }
