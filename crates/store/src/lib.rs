@@ -135,16 +135,19 @@ impl Store {
                 "wrote the stored JSON of accounts without it"
             );
         }
-        // Contacts and members stored before migrations 39 and 40 (or by an older node) likewise.
+        // Contacts, members and subscriptions stored before migrations 39–41 (or by an older
+        // node) likewise.
         let mut tx = store.write().await?;
         let contacts = directory::contacts::write_missing_documents(&mut tx).await?;
         let members = directory::members::write_missing_documents(&mut tx).await?;
+        let subscriptions = corporate::subscriptions::write_missing_documents(&mut tx).await?;
         tx.commit().await?;
-        if contacts + members > 0 {
+        if contacts + members + subscriptions > 0 {
             tracing::info!(
                 contacts,
                 members,
-                "wrote the stored JSON of contacts and members without it"
+                subscriptions,
+                "wrote the stored JSON of contacts, members and subscriptions without it"
             );
         }
         Ok(store)

@@ -252,6 +252,14 @@ const MIGRATIONS: &[(i64, &str, MigrationSql)] = &[
             postgres: include_str!("../migrations/0040_member_documents.postgres.sql"),
         },
     ),
+    (
+        41,
+        "subscription-documents",
+        PerBackend {
+            sqlite: include_str!("../migrations/0041_subscription_documents.sqlite.sql"),
+            postgres: include_str!("../migrations/0041_subscription_documents.postgres.sql"),
+        },
+    ),
 ];
 
 /// Tables of constants that migrations fill and nothing writes afterwards: a reset keeps them.

@@ -87,3 +87,15 @@ pub async fn forget_member_documents(conn: &mut crate::Connection) -> Result<u64
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Forgets every subscription's stored summary, as rows written before migration 41 (or by an
+/// older node) are: reads write them from the columns until
+/// `subscriptions::write_missing_documents` runs.
+pub async fn forget_subscription_documents(
+    conn: &mut crate::Connection,
+) -> Result<u64, StoreError> {
+    let done = crate::db::query("UPDATE mobile_subscriptions SET summary_doc = NULL")
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -287,3 +287,116 @@ async fn the_store_written_subscription_is_the_serde_json_of_the_typed_read() {
         server.stop().await;
     }
 }
+
+/// The owner's whole search page and every point read of its subscriptions are the serde JSON of
+/// the rows as they are now.
+async fn assert_reads_are_serde_json(server: &TestServer, token: &str, when: &str) {
+    let companies = vec![OWNER.to_owned()];
+    let reach = Reach {
+        companies: &companies,
+        accounts: &[],
+    };
+    let search = SubscriptionSearch {
+        org_number: Some(OWNER.to_owned()),
+        ascending: true,
+        ..Default::default()
+    };
+    let typed = {
+        let mut conn = server.platform.store().read().await.expect("read");
+        subscriptions::search(&mut conn, reach, &search, 0, 1000)
+            .await
+            .expect("search")
+    };
+    let path = format!("{SEARCH}?organizationNumber={OWNER}&pageSize=1000");
+    let response = server.get(&path, token).await;
+    assert_eq!(response.status(), 200, "{}: {path} {when}", server.name);
+    assert_eq!(
+        response.text().await.expect("body"),
+        serde_page(&typed.items, 0, 1000, typed.total),
+        "{}: {path} {when}",
+        server.name
+    );
+    for summary in &typed.items {
+        let read = {
+            let mut conn = server.platform.store().read().await.expect("read");
+            subscriptions::subscription(&mut conn, &summary.msisdn)
+                .await
+                .expect("read")
+                .expect("subscription")
+        };
+        let expected =
+            serde_json::to_string(&FlatSubscription(SubscriptionBody::from(read))).expect("json");
+        let path = format!("{SEARCH}/{}", summary.msisdn);
+        let response = server.get(&path, token).await;
+        assert_eq!(response.status(), 200, "{}: {path} {when}", server.name);
+        assert_eq!(
+            response.text().await.expect("body"),
+            expected,
+            "{}: {path} {when}",
+            server.name
+        );
+    }
+}
+
+/// The store keeps each subscription's summary with its row (migration 41). Reads must be the
+/// rows' serde JSON after a change of the references and a touch through the store, after an
+/// update by an older node that does not write the summary, with every summary forgotten (rows
+/// from before the migration), and once the missing ones are written.
+#[tokio::test]
+async fn the_stored_subscription_summaries_follow_every_write_of_their_rows() {
+    for server in TestServer::every_backend().await {
+        let token = server.demo_token().await;
+        insert_tricky(&server).await;
+        assert_reads_are_serde_json(&server, &token, "as inserted").await;
+        let store = server.platform.store();
+        let (first, second) = (
+            Msisdn::parse("99000001").unwrap(),
+            Msisdn::parse("99000002").unwrap(),
+        );
+        let references = UserReferences {
+            reference1: reference("userReference1", "ny \"ref\" æ"),
+            reference2: None,
+            reference3: reference("userReference3", "C3"),
+        };
+        let later = Timestamp::from_millis(1_900_000_000_123);
+        let mut tx = store.write().await.expect("write");
+        subscriptions::update_references(&mut tx, &first, &references, later)
+            .await
+            .expect("references");
+        subscriptions::touch(&mut tx, &second, later)
+            .await
+            .expect("touch");
+        tx.commit().await.expect("commit");
+        assert_reads_are_serde_json(&server, &token, "after a change").await;
+        let mut tx = store.write().await.expect("write");
+        sentral_store::db::query(
+            "UPDATE mobile_subscriptions SET status = 'TERMINATED', plan_id = 100101 \
+             WHERE msisdn = $1",
+        )
+        .bind(first.as_str().to_owned())
+        .execute(&mut tx)
+        .await
+        .expect("an older node's update");
+        tx.commit().await.expect("commit");
+        assert_reads_are_serde_json(&server, &token, "after an older node's update").await;
+        let mut tx = store.write().await.expect("write");
+        let forgotten = sentral_store::testing::forget_subscription_documents(&mut tx)
+            .await
+            .expect("forget");
+        tx.commit().await.expect("commit");
+        assert!(forgotten > 12, "{}: {forgotten}", server.name);
+        assert_reads_are_serde_json(&server, &token, "without stored summaries").await;
+        let mut tx = store.write().await.expect("write");
+        let rewritten = subscriptions::write_missing_documents(&mut tx)
+            .await
+            .expect("write");
+        let again = subscriptions::write_missing_documents(&mut tx)
+            .await
+            .expect("write");
+        tx.commit().await.expect("commit");
+        assert_eq!(rewritten, forgotten, "{}", server.name);
+        assert_eq!(again, 0, "{}: nothing left to write", server.name);
+        assert_reads_are_serde_json(&server, &token, "once written again").await;
+        server.stop().await;
+    }
+}

@@ -283,8 +283,8 @@ pub async fn mirror_contract(
     )
     .bind(contract_id)
     .bind(at.millis())
-    .execute(conn)
+    .execute(&mut *conn)
     .await
     .map_err(|e| e.conflict_as(format!("the SIM of contract {contract_id}")))?;
-    Ok(())
+    crate::corporate::subscriptions::write_document_of_contract(conn, contract_id).await
 }

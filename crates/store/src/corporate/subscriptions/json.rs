@@ -9,6 +9,7 @@ use sentral_domain::corporate::{AccountId, ProductOffer, SubscriptionStatus};
 use sentral_domain::{Msisdn, OrgNumber, Timestamp};
 
 use super::SUMMARY_COLUMNS;
+use crate::corporate::{Bind, Filter};
 use crate::db::Columns;
 use crate::json_sql::{json_text, write_field, write_nullable};
 use crate::{Connection, StoreError};
@@ -45,6 +46,83 @@ pub(super) fn write_summary(out: &mut Vec<u8>, row: &dyn Columns) -> Result<(), 
     Ok(())
 }
 
+/// Writes the stored summary (`summary_doc`, migration 41) of the subscriptions `condition` (its
+/// one placeholder `$1` bound to `value`) matches from their rows as they are now, in the
+/// caller's transaction: every write of a subscription's row calls this after it. Returns how
+/// many it wrote; a row whose summary cannot be written (a corrupt value) is left without one.
+async fn write_documents(
+    conn: &mut Connection,
+    condition: &str,
+    value: Bind,
+) -> Result<u64, StoreError> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM mobile_subscriptions WHERE {condition} \
+         ORDER BY msisdn LIMIT 500"
+    );
+    let mut bound = Filter::default();
+    bound.bind(value);
+    // Only a condition of this module's callers is interpolated; the value is bound.
+    let rows = bound
+        .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut written = 0;
+    for row in &rows {
+        let mut json = Vec::with_capacity(320);
+        if let Err(error) = write_summary(&mut json, row) {
+            tracing::warn!(msisdn = row.text("msisdn")?, %error, "subscription left without its stored summary");
+            continue;
+        }
+        crate::db::query("UPDATE mobile_subscriptions SET summary_doc = $2 WHERE msisdn = $1")
+            .bind(row.text("msisdn")?.to_owned())
+            .bind(json_text(json)?)
+            .execute(&mut *conn)
+            .await?;
+        written += 1;
+    }
+    Ok(written)
+}
+
+/// Writes the subscription's stored summary from its row as it is now (see [`write_documents`]).
+pub(crate) async fn write_document(conn: &mut Connection, msisdn: &str) -> Result<(), StoreError> {
+    let msisdn = Bind::Text(msisdn.to_owned());
+    write_documents(conn, "msisdn = $1", msisdn)
+        .await
+        .map(|_| ())
+}
+
+/// Writes the stored summary of the subscription KPN contract `contract_id` stands for, if any.
+pub(crate) async fn write_document_of_contract(
+    conn: &mut Connection,
+    contract_id: i64,
+) -> Result<(), StoreError> {
+    let condition = "msisdn = (SELECT subscription_msisdn FROM kpn_contracts WHERE id = $1)";
+    write_documents(conn, condition, Bind::Int(contract_id))
+        .await
+        .map(|_| ())
+}
+
+/// Writes the stored summary of every subscription without one (rows from before migration 41,
+/// or written by an older node); run at start. Returns how many there were.
+pub async fn write_missing_documents(conn: &mut Connection) -> Result<u64, StoreError> {
+    let (mut written, mut after) = (0, String::new());
+    loop {
+        let next = crate::db::query(
+            "SELECT MAX(msisdn) AS msisdn FROM (SELECT msisdn FROM mobile_subscriptions \
+             WHERE summary_doc IS NULL AND msisdn > $1 ORDER BY msisdn LIMIT 500) batch",
+        )
+        .bind(after.clone())
+        .fetch_one(&mut *conn)
+        .await?;
+        let Some(last) = next.opt_text("msisdn")?.map(str::to_owned) else {
+            return Ok(written);
+        };
+        let condition = "summary_doc IS NULL AND msisdn > $1";
+        written += write_documents(conn, condition, Bind::Text(after)).await?;
+        after = last;
+    }
+}
+
 /// A subscription written as the API's JSON (`SubscriptionBody`), and its owners, which decide
 /// who may see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,23 +146,32 @@ pub async fn subscription_json(
             .map(|column| format!("s.{column}"))
             .collect::<Vec<_>>()
             .join(", ");
+        format!("SELECT {summary}, {REST} WHERE s.msisdn = $1 ORDER BY p.product_id")
+    });
+    // The stored summary, then the same columns as SQL's from the plan id on.
+    static STORED: LazyLock<String> = LazyLock::new(|| {
         format!(
-            "SELECT {summary}, s.first_name, s.middle_name, s.last_name, s.iccid, \
-             s.activated_at, p.product_id, p.added_at FROM mobile_subscriptions s \
-             LEFT JOIN subscription_products p ON p.msisdn = s.msisdn WHERE s.msisdn = $1 \
-             ORDER BY p.product_id"
+            "SELECT s.summary_doc, s.account_id, s.org_number, NULL, s.plan_id, NULL, NULL, NULL, \
+             NULL, {REST} WHERE s.msisdn = $1 ORDER BY p.product_id"
         )
     });
     let mut json = Vec::new();
     let mut owners = None;
     let mut activated_at = 0;
+    let mut missing = false;
     // A constant query text; the number is bound.
-    crate::db::query(SQL.as_str())
+    crate::db::query(STORED.as_str())
         .bind(msisdn.as_str())
         .for_each_row(conn, &mut |row| {
             if owners.is_none() {
+                let Some(summary) = row.opt_text(0)? else {
+                    missing = true;
+                    return Ok(());
+                };
                 json.reserve(1024);
-                write_head(&mut json, row)?;
+                // The summary's object, open for the rest of the subscription's fields.
+                json.extend_from_slice(summary.strip_suffix('}').unwrap_or(summary).as_bytes());
+                write_rest(&mut json, row)?;
                 owners = Some((OrgNumber::parse(row.text(2)?)?, row.text(1)?.to_owned()));
                 activated_at = row.int(13)?;
             } else {
@@ -93,6 +180,25 @@ pub async fn subscription_json(
             write_product(&mut json, row)
         })
         .await?;
+    if missing {
+        // Stored without its summary: written from the columns.
+        (json, owners) = (Vec::new(), None);
+        crate::db::query(SQL.as_str())
+            .bind(msisdn.as_str())
+            .for_each_row(conn, &mut |row| {
+                if owners.is_none() {
+                    json.reserve(1024);
+                    write_summary_fields(&mut json, row)?;
+                    write_rest(&mut json, row)?;
+                    owners = Some((OrgNumber::parse(row.text(2)?)?, row.text(1)?.to_owned()));
+                    activated_at = row.int(13)?;
+                } else {
+                    json.push(b',');
+                }
+                write_product(&mut json, row)
+            })
+            .await?;
+    }
     let Some((org_number, account_id)) = owners else {
         return Ok(None);
     };
@@ -109,9 +215,13 @@ pub async fn subscription_json(
     }))
 }
 
-/// The subscription's fields before its add-ons, up to and including `"products":[`.
-fn write_head(out: &mut Vec<u8>, row: &dyn Columns) -> Result<(), StoreError> {
-    write_summary_fields(out, row)?;
+/// The columns of a point read after the summary's (9–15) and what they are read from.
+const REST: &str = "s.first_name, s.middle_name, s.last_name, s.iccid, s.activated_at, \
+     p.product_id, p.added_at FROM mobile_subscriptions s \
+     LEFT JOIN subscription_products p ON p.msisdn = s.msisdn";
+
+/// The subscription's fields after its summary's, up to and including `"products":[`.
+fn write_rest(out: &mut Vec<u8>, row: &dyn Columns) -> Result<(), StoreError> {
     out.extend_from_slice(b",\"subscriptionTypeId\":");
     sentral_json::write(out, &row.int(4)?)
         .map_err(|error| StoreError::Corrupt(format!("plan id: {error}")))?;

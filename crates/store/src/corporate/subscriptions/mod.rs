@@ -3,7 +3,8 @@
 mod json;
 mod search;
 
-pub use json::{SubscriptionJson, subscription_json};
+pub(crate) use json::write_document_of_contract;
+pub use json::{SubscriptionJson, subscription_json, write_missing_documents};
 pub use search::{SubscriptionSearch, search, search_json};
 
 use std::collections::HashMap;
@@ -47,6 +48,7 @@ pub async fn insert_subscription(
     .execute(&mut *conn)
     .await
     .map_err(|e| e.conflict_as(format!("subscription {}", subscription.msisdn)))?;
+    json::write_document(conn, subscription.msisdn.as_str()).await?;
     for product in &subscription.products {
         insert_product(
             conn,
@@ -194,9 +196,9 @@ pub async fn update_references(
     .bind(references.reference2.as_ref().map(UserReference::as_str))
     .bind(references.reference3.as_ref().map(UserReference::as_str))
     .bind(now.millis())
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    json::write_document(conn, msisdn.as_str()).await
 }
 
 pub async fn add_product(
@@ -265,7 +267,7 @@ pub async fn touch(
     crate::db::query("UPDATE mobile_subscriptions SET updated_at = $2 WHERE msisdn = $1")
         .bind(msisdn.as_str())
         .bind(now.millis())
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
+    json::write_document(conn, msisdn.as_str()).await
 }
