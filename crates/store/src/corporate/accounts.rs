@@ -1,6 +1,9 @@
 //! Address cards and invoice accounts.
 
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
 use crate::db::Row;
+use rustc_hash::FxHashMap;
 use sentral_domain::corporate::{
     AccountId, AccountReference, AccountStatus, AccountType, AddressCard, AddressCardId,
     CorporateAccount, InvoiceFormat, Payer, PersonName, PostalAddress,
@@ -241,23 +244,47 @@ pub async fn listed_total(
     reach: Reach<'_>,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
-    let mut filter = Filter::default();
     if reach.companies.is_empty() {
         // Single accounts only (or nothing in reach): a handful of primary-key lookups.
+        let mut filter = Filter::default();
         reach.clause(&mut filter, "owner_org", "id");
         let listed = filter.bind(Bind::Int(now.millis()));
         filter.push(format!("listed_from <= {listed}"));
         return filter.count(conn, "corporate_accounts").await;
     }
-    let at = filter.bind(Bind::Int(now.millis()));
     // A company named twice is counted once, as `IN` counts it.
-    let mut companies: Vec<&String> = reach.companies.iter().collect();
-    companies.sort_unstable();
-    companies.dedup();
-    let owners = companies
-        .into_iter()
-        .map(|company| filter.bind(Bind::Text(company.clone())))
-        .collect::<Vec<_>>();
+    let owners = sorted_unique(reach.companies);
+    // Bound in this order: $1 the time, then the owners, then the single accounts.
+    let mut binds = Filter::default();
+    binds.bind(Bind::Int(now.millis()));
+    for value in owners.iter().copied().chain(reach.accounts) {
+        binds.bind(Bind::Text(value.clone()));
+    }
+    let shape = Shape {
+        query: ShapeOf::Total,
+        backend: conn.backend(),
+        companies: owners.len(),
+        accounts: reach.accounts.len(),
+    };
+    let sql = shaped(shape, || {
+        total_sql(shape.backend, owners.len(), reach.accounts.len())
+    });
+    // Only placeholders and constants are interpolated; every value is bound.
+    let row = binds
+        .apply(crate::db::query(crate::db::AssertSqlSafe(sql.to_string())))
+        .fetch_one(conn)
+        .await?;
+    int(&row, "n")
+}
+
+/// [`listed_total`]'s statement for `owners` companies (`$2…`) and `singles` single accounts
+/// (after them), `$1` the time.
+fn total_sql(backend: Backend, owners: usize, singles: usize) -> String {
+    let at = "$1";
+    let owners: Vec<String> = (0..owners).map(|at| format!("${}", at + 2)).collect();
+    let singles: Vec<String> = (0..singles)
+        .map(|at| format!("${}", at + 2 + owners.len()))
+        .collect();
     // SQLite evaluates `x IN (…)` of more than two values through a temporary b-tree built for
     // each execution (~19 000 instructions, more than counting a few dozen rows). For a reach of
     // a few companies the counters are read one primary-key lookup each and the future accounts
@@ -288,32 +315,65 @@ pub async fn listed_total(
             format!("f.owner_org IN ({list})"),
         )
     };
-    let singles = if reach.accounts.is_empty() {
+    let singles = if singles.is_empty() {
         String::new()
     } else {
-        let ids = filter.any_of("s.id", reach.accounts.iter().cloned());
         format!(
-            " + (SELECT COUNT(*) FROM corporate_accounts s WHERE {ids} \
+            " + (SELECT COUNT(*) FROM corporate_accounts s WHERE s.id IN ({}) \
              AND s.listed_from <= {at} AND s.owner_org NOT IN ({}))",
+            singles.join(", "),
             owners.join(", ")
         )
     };
     // SQLite's planner, without statistics, would rather walk the owners' accounts by the page
     // index (an equality beats a range) than the few future ones.
-    let by_listing = match conn.backend() {
+    let by_listing = match backend {
         Backend::Sqlite => " INDEXED BY corporate_accounts_listed_owner",
         Backend::Postgres => "",
     };
-    let sql = format!(
+    format!(
         "SELECT CAST({kept} - (SELECT COUNT(*) FROM corporate_accounts f{by_listing} \
          WHERE f.listed_from > {at} AND ({future_owner})){singles} AS BIGINT) AS n"
-    );
-    // Only placeholders and constants are interpolated; every value is bound.
-    let row = filter
-        .apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
-        .fetch_one(conn)
-        .await?;
-    int(&row, "n")
+    )
+}
+
+/// The values of `list` once each, in order.
+fn sorted_unique(list: &[String]) -> Vec<&String> {
+    let mut unique: Vec<&String> = list.iter().collect();
+    unique.sort_unstable();
+    unique.dedup();
+    unique
+}
+
+/// What a statement of this module depends on besides its bound values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Shape {
+    query: ShapeOf,
+    backend: Backend,
+    /// How many companies (once each) and single accounts the reach names.
+    companies: usize,
+    accounts: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ShapeOf {
+    Total,
+    Page,
+}
+
+/// The statements of the shapes seen so far, at most a few thousand (they are kept only for
+/// reaches of up to `LOOKUPS_PER_COMPANY_UP_TO` names): built per request, the page's and the
+/// total's text cost ~13 000 instructions a page.
+fn shaped(shape: Shape, build: impl FnOnce() -> String) -> Arc<str> {
+    static SHAPES: LazyLock<Mutex<FxHashMap<Shape, Arc<str>>>> = LazyLock::new(Default::default);
+    if shape.companies > LOOKUPS_PER_COMPANY_UP_TO || shape.accounts > LOOKUPS_PER_COMPANY_UP_TO {
+        return build().into();
+    }
+    let mut shapes = SHAPES.lock().unwrap_or_else(PoisonError::into_inner);
+    shapes
+        .entry(shape)
+        .or_insert_with(|| build().into())
+        .clone()
 }
 
 /// A page of accounts as the API's account objects (`AccountBody` of the Telenor dialect),
@@ -427,27 +487,24 @@ pub async fn accounts_page_json(
     limit: i64,
 ) -> Result<AccountsJson, StoreError> {
     let total = listed_total(conn, reach, now).await?;
-    let mut page = Filter::default();
-    let at = page.bind(Bind::Int(now.millis()));
-    let keys = page_keys(&mut page, reach, &at);
     let rows = usize::try_from(limit.min(total - offset)).unwrap_or(0);
-    let limit = page.bind(Bind::Int(limit));
-    let offset = page.bind(Bind::Int(offset));
+    let (page, shape) = page_binds(reach, now, (limit, offset), conn.backend());
     // The page's keys first (small keys, merged in order from each company's index range), then
     // the stored objects of those rows only, read in the keys' order: sorting the objects would
     // read one for every account in reach. Each object is the stored one with the status of
     // `now` written into it here.
-    let keyed = format!(
-        "FROM ({keys} ORDER BY ord LIMIT {limit} OFFSET {offset}) k \
-         JOIN corporate_accounts a ON a.id = k.id ORDER BY k.ord"
-    );
-    let sql = format!("SELECT a.json_head, a.json_tail, a.status, a.activates_at {keyed}");
+    let sql = shaped(shape, || {
+        format!(
+            "SELECT a.json_head, a.json_tail, a.status, a.activates_at {}",
+            keyed(shape)
+        )
+    });
     // An account's object is ~600 bytes.
     let mut json = Vec::with_capacity(2 + rows * 640);
     json.push(b'[');
     let mut stored = true;
     // Only column names, constants and placeholders are interpolated; every value is bound.
-    page.apply(crate::db::query(crate::db::AssertSqlSafe(sql)))
+    page.apply(crate::db::query(crate::db::AssertSqlSafe(sql.to_string())))
         .for_each_row(conn, &mut |row| {
             let (Some(head), Some(tail)) = (row.opt_text(0)?, row.opt_text(1)?) else {
                 stored = false;
@@ -466,9 +523,10 @@ pub async fn accounts_page_json(
         // A row without its stored object (from before migration 10, or written by an older
         // node since the start): the page is built whole in SQL.
         let json_sql = JsonSql::of(conn);
-        let status = shown_status_sql(json_sql, &at);
+        let status = shown_status_sql(json_sql, "$1");
         let sql = format!(
-            "SELECT COALESCE(a.json_head || {status} || a.json_tail, {whole}) AS doc {keyed}",
+            "SELECT COALESCE(a.json_head || {status} || a.json_tail, {whole}) AS doc {}",
+            keyed(shape),
             whole = ACCOUNT_OBJECT
                 .get(json_sql, account_object)
                 .with_value(&status),
@@ -499,45 +557,92 @@ fn shown_status(stored: &str, activates_at: Option<i64>, now: Timestamp) -> &str
     }
 }
 
-/// `SELECT id, ord` of the accounts in `reach` listed at `at` (a placeholder of `filter`), unsorted.
+/// The values of a page of accounts in `reach` listed at `now`, bound in order: `$1` the time,
+/// the companies, the single accounts, the limit and the offset; and the shape of its statement.
+fn page_binds(
+    reach: Reach<'_>,
+    now: Timestamp,
+    (limit, offset): (i64, i64),
+    backend: Backend,
+) -> (Filter, Shape) {
+    let (companies, accounts) = (
+        sorted_unique(reach.companies),
+        sorted_unique(reach.accounts),
+    );
+    // A long reach is matched with `IN` lists of its names as given.
+    let (companies, accounts) = if companies.len() + accounts.len() > LOOKUPS_PER_COMPANY_UP_TO {
+        (
+            reach.companies.iter().collect(),
+            reach.accounts.iter().collect(),
+        )
+    } else {
+        (companies, accounts)
+    };
+    let mut binds = Filter::default();
+    binds.bind(Bind::Int(now.millis()));
+    for name in companies.iter().chain(&accounts) {
+        binds.bind(Bind::Text((*name).clone()));
+    }
+    binds.bind(Bind::Int(limit));
+    binds.bind(Bind::Int(offset));
+    let shape = Shape {
+        query: ShapeOf::Page,
+        backend,
+        companies: companies.len(),
+        accounts: accounts.len(),
+    };
+    (binds, shape)
+}
+
+/// `FROM` the page's keys `k` joined to their accounts `a`, in page order, for the values of
+/// [`page_binds`] of this shape.
 ///
 /// For a reach of a few companies and accounts, one `UNION ALL` arm each: a company's arm is a
 /// range of the index by owner and number, a single account's a primary-key lookup (left out
 /// when a company in reach owns it), and `ORDER BY ord` over them merges the arms without a
 /// sort. A list in `IN` (the long reach's form) builds a temporary b-tree on every execution
 /// on SQLite, and the page's `ORDER BY` over it another one.
-fn page_keys(filter: &mut Filter, reach: Reach<'_>, at: &str) -> String {
+fn keyed(shape: Shape) -> String {
     const KEYS: &str = "SELECT a.id AS id, a.id_number AS ord FROM corporate_accounts a";
-    let mut companies: Vec<&String> = reach.companies.iter().collect();
-    companies.sort_unstable();
-    companies.dedup();
-    let mut accounts: Vec<&String> = reach.accounts.iter().collect();
-    accounts.sort_unstable();
-    accounts.dedup();
-    if companies.is_empty() && accounts.is_empty() {
-        return format!("{KEYS} WHERE 1 = 0");
-    }
-    if companies.len() + accounts.len() > LOOKUPS_PER_COMPANY_UP_TO {
-        let within = reach.condition(filter, "a.owner_org", "a.id");
-        return format!("{KEYS} WHERE {within} AND a.listed_from <= {at}");
-    }
-    let owners: Vec<String> = companies
-        .into_iter()
-        .map(|company| filter.bind(Bind::Text(company.clone())))
-        .collect();
-    let mut arms: Vec<String> = owners
-        .iter()
-        .map(|owner| format!("{KEYS} WHERE a.owner_org = {owner} AND a.listed_from <= {at}"))
-        .collect();
-    for account in accounts {
-        let id = filter.bind(Bind::Text(account.clone()));
-        let outside = owners
+    let at = "$1";
+    let placeholders = |from: usize, count: usize| -> Vec<String> {
+        (from..from + count).map(|n| format!("${n}")).collect()
+    };
+    let owners = placeholders(2, shape.companies);
+    let accounts = placeholders(2 + shape.companies, shape.accounts);
+    let after = 2 + shape.companies + shape.accounts;
+    let (limit, offset) = (format!("${after}"), format!("${}", after + 1));
+    let keys = if owners.is_empty() && accounts.is_empty() {
+        format!("{KEYS} WHERE 1 = 0")
+    } else if owners.len() + accounts.len() > LOOKUPS_PER_COMPANY_UP_TO {
+        let within = match (owners.is_empty(), accounts.is_empty()) {
+            (false, true) => format!("a.owner_org IN ({})", owners.join(", ")),
+            (true, false) => format!("a.id IN ({})", accounts.join(", ")),
+            _ => format!(
+                "(a.owner_org IN ({}) OR a.id IN ({}))",
+                owners.join(", "),
+                accounts.join(", ")
+            ),
+        };
+        format!("{KEYS} WHERE {within} AND a.listed_from <= {at}")
+    } else {
+        let mut arms: Vec<String> = owners
             .iter()
-            .map(|owner| format!(" AND a.owner_org <> {owner}"))
-            .collect::<String>();
-        arms.push(format!(
-            "{KEYS} WHERE a.id = {id} AND a.listed_from <= {at}{outside}"
-        ));
-    }
-    arms.join(" UNION ALL ")
+            .map(|owner| format!("{KEYS} WHERE a.owner_org = {owner} AND a.listed_from <= {at}"))
+            .collect();
+        for id in &accounts {
+            let outside = owners
+                .iter()
+                .map(|owner| format!(" AND a.owner_org <> {owner}"))
+                .collect::<String>();
+            arms.push(format!(
+                "{KEYS} WHERE a.id = {id} AND a.listed_from <= {at}{outside}"
+            ));
+        }
+        arms.join(" UNION ALL ")
+    };
+    format!(
+        "FROM ({keys} ORDER BY ord LIMIT {limit} OFFSET {offset}) k \
+         JOIN corporate_accounts a ON a.id = k.id ORDER BY k.ord"
+    )
 }
