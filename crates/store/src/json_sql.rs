@@ -90,6 +90,14 @@ pub(crate) async fn page_of_rows(
     })
 }
 
+/// Logs the progress of writing the stored objects of older rows at start (a sandbox of 100 000
+/// contacts has as many to write once): a line per 10 000 of them.
+pub(crate) fn note_written(what: &str, before: u64, written: u64) {
+    if written / 10_000 > before / 10_000 {
+        tracing::info!(written, "writing the stored JSON of {what} without it");
+    }
+}
+
 /// JSON written by this crate's writers as text (always UTF-8: every piece is a `&str` or ASCII).
 pub(crate) fn json_text(json: Vec<u8>) -> Result<String, StoreError> {
     String::from_utf8(json).map_err(|error| StoreError::Corrupt(format!("written JSON: {error}")))

@@ -281,9 +281,9 @@ pub async fn listed_total(
 /// (after them), `$1` the time.
 fn total_sql(backend: Backend, owners: usize, singles: usize) -> String {
     let at = "$1";
-    let owners: Vec<String> = (0..owners).map(|at| format!("${}", at + 2)).collect();
+    let owners: Vec<String> = (0..owners).map(|n| format!("${}", n + 2)).collect();
     let singles: Vec<String> = (0..singles)
-        .map(|at| format!("${}", at + 2 + owners.len()))
+        .map(|n| format!("${}", n + 2 + owners.len()))
         .collect();
     // SQLite evaluates `x IN (…)` of more than two values through a temporary b-tree built for
     // each execution (~19 000 instructions, more than counting a few dozen rows). For a reach of
@@ -363,7 +363,7 @@ enum ShapeOf {
 
 /// The statements of the shapes seen so far, at most a few thousand (they are kept only for
 /// reaches of up to `LOOKUPS_PER_COMPANY_UP_TO` names): built per request, the page's and the
-/// total's text cost ~13 000 instructions a page.
+/// total's text cost ~11 000 instructions a page.
 fn shaped(shape: Shape, build: impl FnOnce() -> String) -> Arc<str> {
     static SHAPES: LazyLock<Mutex<FxHashMap<Shape, Arc<str>>>> = LazyLock::new(Default::default);
     if shape.companies > LOOKUPS_PER_COMPANY_UP_TO || shape.accounts > LOOKUPS_PER_COMPANY_UP_TO {

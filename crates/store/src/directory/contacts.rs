@@ -185,6 +185,7 @@ pub async fn write_missing_documents(conn: &mut Connection) -> Result<u64, Store
             return Ok(written);
         };
         after = last.text("id")?.to_owned();
+        let before = written;
         for row in rows {
             let mut json = Vec::with_capacity(640);
             if let Err(error) = write_contact(&mut json, &row) {
@@ -198,6 +199,7 @@ pub async fn write_missing_documents(conn: &mut Connection) -> Result<u64, Store
                 .await?;
             written += 1;
         }
+        crate::json_sql::note_written("contacts", before, written);
     }
 }
 

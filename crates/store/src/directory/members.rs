@@ -416,8 +416,10 @@ pub async fn write_missing_documents(conn: &mut Connection) -> Result<u64, Store
         let Some(last) = next.opt_text("id")?.map(str::to_owned) else {
             return Ok(written);
         };
+        let before = written;
         written +=
             write_documents(conn, "m.doc_head IS NULL AND m.id > $1", Bind::Text(after)).await?;
+        crate::json_sql::note_written("members", before, written);
         after = last;
     }
 }

@@ -118,7 +118,9 @@ pub async fn write_missing_documents(conn: &mut Connection) -> Result<u64, Store
             return Ok(written);
         };
         let condition = "summary_doc IS NULL AND msisdn > $1";
+        let before = written;
         written += write_documents(conn, condition, Bind::Text(after)).await?;
+        crate::json_sql::note_written("subscriptions", before, written);
         after = last;
     }
 }
