@@ -157,50 +157,21 @@ pub async fn subscription_json(
              NULL, {REST} WHERE s.msisdn = $1 ORDER BY p.product_id"
         )
     });
-    let mut json = Vec::new();
-    let mut owners = None;
-    let mut activated_at = 0;
-    let mut missing = false;
-    // A constant query text; the number is bound.
-    crate::db::query(STORED.as_str())
-        .bind(msisdn.as_str())
-        .for_each_row(conn, &mut |row| {
-            if owners.is_none() {
-                let Some(summary) = row.opt_text(0)? else {
-                    missing = true;
-                    return Ok(());
-                };
-                json.reserve(1024);
-                // The summary's object, open for the rest of the subscription's fields.
-                json.extend_from_slice(summary.strip_suffix('}').unwrap_or(summary).as_bytes());
-                write_rest(&mut json, row)?;
-                owners = Some((OrgNumber::parse(row.text(2)?)?, row.text(1)?.to_owned()));
-                activated_at = row.int(13)?;
-            } else {
-                json.push(b',');
-            }
-            write_product(&mut json, row)
-        })
+    let mut read = Read::default();
+    read.rows(conn, STORED.as_str(), msisdn, write_stored_summary)
         .await?;
-    if missing {
+    if read.missing {
         // Stored without its summary: written from the columns.
-        (json, owners) = (Vec::new(), None);
-        crate::db::query(SQL.as_str())
-            .bind(msisdn.as_str())
-            .for_each_row(conn, &mut |row| {
-                if owners.is_none() {
-                    json.reserve(1024);
-                    write_summary_fields(&mut json, row)?;
-                    write_rest(&mut json, row)?;
-                    owners = Some((OrgNumber::parse(row.text(2)?)?, row.text(1)?.to_owned()));
-                    activated_at = row.int(13)?;
-                } else {
-                    json.push(b',');
-                }
-                write_product(&mut json, row)
-            })
+        read = Read::default();
+        read.rows(conn, SQL.as_str(), msisdn, write_summary_columns)
             .await?;
     }
+    let Read {
+        mut json,
+        owners,
+        activated_at,
+        ..
+    } = read;
     let Some((org_number, account_id)) = owners else {
         return Ok(None);
     };
@@ -215,6 +186,66 @@ pub async fn subscription_json(
         account_id: AccountId::parse(&account_id)?,
         json: json_text(json)?,
     }))
+}
+
+/// What a point read gathers from its rows.
+#[derive(Default)]
+struct Read {
+    json: Vec<u8>,
+    /// The organisation and the account, from the first row.
+    owners: Option<(OrgNumber, String)>,
+    activated_at: i64,
+    /// The first row had no stored summary.
+    missing: bool,
+}
+
+/// Writes the summary of a point read's first row (up to its last field); false when it has
+/// none to write.
+type SummaryWriter = fn(&mut Vec<u8>, &dyn Columns) -> Result<bool, StoreError>;
+
+impl Read {
+    /// Reads the subscription's rows (one per add-on) of `sql`, its summary by `summary`.
+    async fn rows(
+        &mut self,
+        conn: &mut Connection,
+        sql: &'static str,
+        msisdn: &Msisdn,
+        summary: SummaryWriter,
+    ) -> Result<(), StoreError> {
+        // A constant query text; the number is bound.
+        crate::db::query(sql)
+            .bind(msisdn.as_str())
+            .for_each_row(conn, &mut |row| {
+                if self.owners.is_none() {
+                    self.json.reserve(1024);
+                    if !summary(&mut self.json, row)? {
+                        self.missing = true;
+                        return Ok(());
+                    }
+                    write_rest(&mut self.json, row)?;
+                    self.owners = Some((OrgNumber::parse(row.text(2)?)?, row.text(1)?.to_owned()));
+                    self.activated_at = row.int(13)?;
+                } else {
+                    self.json.push(b',');
+                }
+                write_product(&mut self.json, row)
+            })
+            .await
+    }
+}
+
+/// The stored summary's object, open for the rest of the subscription's fields.
+fn write_stored_summary(out: &mut Vec<u8>, row: &dyn Columns) -> Result<bool, StoreError> {
+    let Some(summary) = row.opt_text(0)? else {
+        return Ok(false);
+    };
+    out.extend_from_slice(summary.strip_suffix('}').unwrap_or(summary).as_bytes());
+    Ok(true)
+}
+
+/// The summary written from its columns, open for the rest of the subscription's fields.
+fn write_summary_columns(out: &mut Vec<u8>, row: &dyn Columns) -> Result<bool, StoreError> {
+    write_summary_fields(out, row).map(|()| true)
 }
 
 /// The columns of a point read after the summary's (9–15) and what they are read from.
